@@ -1,0 +1,189 @@
+// Exact optimal transport between two discrete measures by the primal network simplex:
+//     W = min_P <P, C>  s.t.  P 1 = a,  P^T 1 = b,  P >= 0,
+// with the plan and dual potentials that certify it. This file validates the input,
+// removes the zero-mass bins (they carry no flow), runs NetworkSimplexSolver on what is
+// left and restores the zero bins in the outputs, their potentials completed by the
+// c-transform so that the certificate u_i + v_j <= C_ij holds over every arc.
+// What it is not: an entropic or approximate solver (see Entropic/), or a solver for
+// unbalanced masses.
+using OtKernels.Geometry;
+
+namespace OtKernels.Exact;
+
+/// <summary>Earth mover's distance by network simplex, in double precision.</summary>
+public static class NetworkSimplex
+{
+    /// <summary>Above this many arcs (after zero bins are removed) the solver would need a
+    /// cost buffer over 512 MB; such problems are rejected rather than thrashing memory.</summary>
+    public const long MaxArcs = 1L << 26;
+
+    [ThreadStatic] private static NetworkSimplexSolver? t_solver;
+    [ThreadStatic] private static double[]? t_compactCost;
+
+    /// <summary>Solves min &lt;P, C&gt; over plans with marginals a and b.</summary>
+    /// <param name="a">Source masses, length C.Rows: finite, nonnegative, not all zero.</param>
+    /// <param name="b">Target masses, length C.Cols, with the same sum as a
+    /// (relative <see cref="EmdOptions.MassTolerance"/>) unless <see cref="EmdOptions.Normalize"/>.</param>
+    /// <param name="cost">The ground cost; any finite reals, negative ones included.</param>
+    /// <param name="options">Limits and mass handling; <see cref="EmdOptions.Default"/> if null.</param>
+    /// <returns>The cost, a sparse basic plan, the dual potentials and the status. The
+    /// result is a deterministic function of the input.</returns>
+    /// <exception cref="ArgumentException">NaN, infinity, negative or all-zero masses, a
+    /// length that does not match the cost, or masses whose sums differ; the message names
+    /// the argument and the index.</exception>
+    public static EmdResult Solve(ReadOnlySpan<double> a, ReadOnlySpan<double> b, GroundCost cost, EmdOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(cost);
+        options ??= EmdOptions.Default;
+        ThrowHelper.ThrowIfLengthMismatch(a.Length, cost.Rows, nameof(a), "the cost's row count");
+        ThrowHelper.ThrowIfLengthMismatch(b.Length, cost.Cols, nameof(b), "the cost's column count");
+        double sumA = ThrowHelper.ValidateMasses(a, nameof(a));
+        double sumB = ThrowHelper.ValidateMasses(b, nameof(b));
+        if (options.MaxIterations < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxIterations, "MaxIterations must be nonnegative.");
+
+        // Masses as solved: a scaled by scaleA, b by scaleB, with equal sums.
+        double scaleA = 1, scaleB = sumA / sumB;
+        if (options.Normalize)
+        {
+            scaleA = 1 / sumA;
+            scaleB = 1 / sumB;
+        }
+        else if (Math.Abs(sumA - sumB) > options.MassTolerance * Math.Max(sumA, sumB))
+        {
+            throw new ArgumentException(
+                $"a sums to {sumA:R} and b to {sumB:R}; they must agree within a relative {options.MassTolerance:R} (or set Normalize).", nameof(b));
+        }
+
+        int[] rows = NonzeroIndices(a);
+        int[] cols = NonzeroIndices(b);
+        long arcs = (long)rows.Length * cols.Length;
+        if (arcs > MaxArcs)
+            throw new ArgumentException($"{rows.Length} x {cols.Length} nonzero bins exceed the {MaxArcs} arcs this solver holds.", nameof(cost));
+
+        var supply = new double[rows.Length];
+        var demand = new double[cols.Length];
+        for (int k = 0; k < rows.Length; k++) supply[k] = a[rows[k]] * scaleA;
+        for (int k = 0; k < cols.Length; k++) demand[k] = b[cols[k]] * scaleB;
+
+        double[] compactCost = t_compactCost is { } buffer && buffer.Length >= arcs ? buffer : (t_compactCost = new double[arcs]);
+        Span<double> c = compactCost.AsSpan(0, (int)arcs);
+        cost.FillSubmatrix(rows, cols, c);
+
+        NetworkSimplexSolver solver = t_solver ??= new NetworkSimplexSolver();
+        bool optimal = solver.Solve(supply, demand, c, options.MaxIterations);
+
+        var entries = new List<(int Row, int Col, double Mass)>(rows.Length + cols.Length);
+        solver.CopyPlan(entries);
+        var plan = new TransportPlan(new int[entries.Count], new int[entries.Count], new double[entries.Count]);
+        double total = 0;
+        for (int k = 0; k < entries.Count; k++)
+        {
+            (int r, int col, double mass) = entries[k];
+            plan.Rows[k] = rows[r];
+            plan.Cols[k] = cols[col];
+            plan.Mass[k] = mass;
+            total += mass * c[r * cols.Length + col];
+        }
+
+        var uCompact = new double[rows.Length];
+        var vCompact = new double[cols.Length];
+        solver.CopyPotentials(uCompact, vCompact);
+        (double[] u, double[] v) = CompleteDuals(cost, c, rows, cols, uCompact, vCompact);
+        return new EmdResult(total, plan, u, v, solver.Iterations, optimal ? EmdStatus.Optimal : EmdStatus.MaxIterationsReached);
+    }
+
+    /// <summary>Solves a batch of problems laid out contiguously: problem k uses
+    /// a[k*n .. (k+1)*n) and b[k*m .. (k+1)*m) with the shared cost (n = cost.Rows, m = cost.Cols).
+    /// Problems run in parallel; each result equals that of <see cref="Solve"/> on its
+    /// problem, whatever the number of threads.</summary>
+    /// <exception cref="ArgumentException">As <see cref="Solve"/>, the message naming the problem.</exception>
+    public static EmdResult[] SolveBatch(ReadOnlyMemory<double> a, ReadOnlyMemory<double> b, GroundCost cost, EmdOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(cost);
+        int n = cost.Rows, m = cost.Cols;
+        if (a.Length % n != 0)
+            throw new ArgumentException($"a has length {a.Length}, not a multiple of the cost's {n} rows.", nameof(a));
+        int batch = a.Length / n;
+        ThrowHelper.ThrowIfLengthMismatch(b.Length, batch * m, nameof(b), $"{batch} problems of {m} target bins");
+        return SolveBatch(batch, k => (a.Slice(k * n, n), b.Slice(k * m, m), cost), options);
+    }
+
+    /// <summary>Solves a batch in which problem k has its own masses and cost, as returned by
+    /// <paramref name="problem"/>(k) (called once per problem, from any thread).</summary>
+    public static EmdResult[] SolveBatch(int batch, Func<int, (ReadOnlyMemory<double> A, ReadOnlyMemory<double> B, GroundCost Cost)> problem, EmdOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        ArgumentOutOfRangeException.ThrowIfNegative(batch);
+        options ??= EmdOptions.Default;
+        var results = new EmdResult[batch];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
+        Parallel.For(0, batch, parallel, k =>
+        {
+            (ReadOnlyMemory<double> ak, ReadOnlyMemory<double> bk, GroundCost ck) = problem(k);
+            try
+            {
+                results[k] = Solve(ak.Span, bk.Span, ck, options);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"Problem {k} of the batch: {e.Message}", e.ParamName, e);
+            }
+        });
+        return results;
+    }
+
+    private static int[] NonzeroIndices(ReadOnlySpan<double> masses)
+    {
+        int count = 0;
+        foreach (double w in masses) if (w > 0) count++;
+        var indices = new int[count];
+        count = 0;
+        for (int i = 0; i < masses.Length; i++) if (masses[i] > 0) indices[count++] = i;
+        return indices;
+    }
+
+    /// <summary>Dual potentials over all bins. On the solved bins, u is replaced by its
+    /// c-transform u_i = min_j C_ij - v_j: this keeps u_i + v_j = C_ij on the plan's support
+    /// (the simplex left u_i &lt;= C_ij - v_j for every j, with equality there) and makes dual
+    /// feasibility exact. Zero-mass rows get the same formula; zero-mass columns then get
+    /// v_j = min_i C_ij - u_i over all rows. Their masses are zero, so the dual objective
+    /// sum a u + sum b v still equals the cost.</summary>
+    private static (double[] U, double[] V) CompleteDuals(GroundCost cost, ReadOnlySpan<double> compact,
+        int[] rows, int[] cols, double[] uCompact, double[] vCompact)
+    {
+        int n = cost.Rows, m = cost.Cols, mc = cols.Length;
+        var u = new double[n];
+        var v = new double[m];
+        var known = new bool[m];
+        for (int k = 0; k < mc; k++)
+        {
+            v[cols[k]] = vCompact[k];
+            known[cols[k]] = true;
+        }
+        for (int r = 0; r < rows.Length; r++)
+        {
+            ReadOnlySpan<double> row = compact.Slice(r * mc, mc);
+            double min = double.PositiveInfinity;
+            for (int k = 0; k < mc; k++) min = Math.Min(min, row[k] - vCompact[k]);
+            u[rows[r]] = min;
+        }
+        var solvedRow = new bool[n];
+        foreach (int i in rows) solvedRow[i] = true;
+        for (int i = 0; i < n; i++)
+        {
+            if (solvedRow[i]) continue;
+            double min = double.PositiveInfinity;
+            foreach (int j in cols) min = Math.Min(min, cost[i, j] - v[j]);
+            u[i] = min;
+        }
+        for (int j = 0; j < m; j++)
+        {
+            if (known[j]) continue;
+            double min = double.PositiveInfinity;
+            for (int i = 0; i < n; i++) min = Math.Min(min, cost[i, j] - u[i]);
+            v[j] = min;
+        }
+        return (u, v);
+    }
+}

@@ -1,0 +1,41 @@
+// What a ground cost is for the exact solvers: a function C(i, j) between the n bins of
+// the first measure and the m bins of the second, evaluated on demand. Subclasses decide
+// whether the values are stored (DenseCost) or computed from coordinates (PointCloudCost,
+// ImageGridCost), so a solver never needs an n x m buffer it does not ask for.
+namespace OtKernels.Geometry;
+
+/// <summary>A ground cost C between n source bins and m target bins.</summary>
+/// <remarks>Costs are finite reals; negative costs are allowed. Implementations are
+/// immutable and safe to share between threads.</remarks>
+public abstract class GroundCost
+{
+    protected GroundCost(int rows, int cols)
+    {
+        if (rows <= 0) throw new ArgumentOutOfRangeException(nameof(rows), rows, "A cost needs at least one row.");
+        if (cols <= 0) throw new ArgumentOutOfRangeException(nameof(cols), cols, "A cost needs at least one column.");
+        Rows = rows;
+        Cols = cols;
+    }
+
+    /// <summary>n, the number of source bins.</summary>
+    public int Rows { get; }
+
+    /// <summary>m, the number of target bins.</summary>
+    public int Cols { get; }
+
+    /// <summary>C(i, j).</summary>
+    public abstract double this[int i, int j] { get; }
+
+    /// <summary>Writes the submatrix C[rows, cols] row-major into <paramref name="destination"/>
+    /// (length rows.Length * cols.Length).</summary>
+    public virtual void FillSubmatrix(ReadOnlySpan<int> rows, ReadOnlySpan<int> cols, Span<double> destination)
+    {
+        ThrowHelper.ThrowIfLengthMismatch(destination.Length, rows.Length * cols.Length, nameof(destination), "rows.Length * cols.Length");
+        for (int r = 0; r < rows.Length; r++)
+        {
+            Span<double> row = destination.Slice(r * cols.Length, cols.Length);
+            int i = rows[r];
+            for (int c = 0; c < cols.Length; c++) row[c] = this[i, cols[c]];
+        }
+    }
+}

@@ -1,0 +1,47 @@
+// Input validation shared by every public entry point. Each check names the argument and
+// the offending index, so that a caller can find the bad value without a debugger
+// (STYLE.md section 2, after System.Numerics.Tensors' ThrowHelper).
+namespace OtKernels;
+
+internal static class ThrowHelper
+{
+    public static void ThrowIfEmpty<T>(ReadOnlySpan<T> values, string paramName)
+    {
+        if (values.IsEmpty)
+            throw new ArgumentException("The input is empty.", paramName);
+    }
+
+    public static void ThrowIfNotFinite(ReadOnlySpan<double> values, string paramName)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!double.IsFinite(values[i]))
+                throw new ArgumentException($"{paramName}[{i}] is {values[i]}; every entry must be finite.", paramName);
+        }
+    }
+
+    /// <summary>Masses: finite and nonnegative. Returns their sum.</summary>
+    public static double ValidateMasses(ReadOnlySpan<double> masses, string paramName)
+    {
+        ThrowIfEmpty(masses, paramName);
+        double sum = 0;
+        for (int i = 0; i < masses.Length; i++)
+        {
+            double w = masses[i];
+            if (!double.IsFinite(w))
+                throw new ArgumentException($"{paramName}[{i}] is {w}; masses must be finite.", paramName);
+            if (w < 0)
+                throw new ArgumentException($"{paramName}[{i}] is {w}; masses must be nonnegative.", paramName);
+            sum += w;
+        }
+        if (!(sum > 0))
+            throw new ArgumentException($"{paramName} has zero total mass.", paramName);
+        return sum;
+    }
+
+    public static void ThrowIfLengthMismatch(int actual, int expected, string paramName, string what)
+    {
+        if (actual != expected)
+            throw new ArgumentException($"{paramName} has length {actual} but {what} requires {expected}.", paramName);
+    }
+}
