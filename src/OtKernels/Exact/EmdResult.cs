@@ -16,11 +16,36 @@ public sealed record TransportPlan(int[] Rows, int[] Cols, double[] Mass)
 }
 
 /// <summary>The result of an exact OT solve.</summary>
-/// <param name="Cost">&lt;P, C&gt;, in the unit of the cost (W_p^p for the cost |x-y|^p).</param>
-/// <param name="Plan">The optimal plan, a basic solution with at most n + m - 1 entries.</param>
-/// <param name="U">Dual potentials of the source bins.</param>
-/// <param name="V">Dual potentials of the target bins: U[i] + V[j] &lt;= C[i, j] on every arc,
-/// with equality on the plan's support (up to rounding), and sum a U + sum b V = Cost.</param>
-/// <param name="Iterations">Number of simplex pivots.</param>
-/// <param name="Status">Optimal, or MaxIterationsReached with a feasible plan.</param>
-public sealed record EmdResult(double Cost, TransportPlan Plan, double[] U, double[] V, int Iterations, EmdStatus Status);
+public sealed class EmdResult
+{
+    private readonly Lazy<(double[] U, double[] V)> _duals;
+
+    internal EmdResult(double cost, TransportPlan plan, Func<(double[] U, double[] V)> duals, int iterations, EmdStatus status)
+    {
+        Cost = cost;
+        Plan = plan;
+        _duals = new Lazy<(double[] U, double[] V)>(duals, LazyThreadSafetyMode.ExecutionAndPublication);
+        Iterations = iterations;
+        Status = status;
+    }
+
+    /// <summary>&lt;P, C&gt;, in the unit of the cost (W_p^p for the cost |x - y|^p).</summary>
+    public double Cost { get; }
+
+    /// <summary>The plan, a basic solution with at most n + m - 1 entries; feasible whatever the status.</summary>
+    public TransportPlan Plan { get; }
+
+    /// <summary>Dual potentials of the source bins (computed on first access; O(n m) cost evaluations).</summary>
+    public double[] U => _duals.Value.U;
+
+    /// <summary>Dual potentials of the target bins: U[i] + V[j] &lt;= C[i, j] on every arc and,
+    /// when Optimal, equality on the plan's support up to rounding, so that
+    /// sum a U + sum b V = Cost. When the pivot limit stopped the solve they still bound
+    /// the optimum from below.</summary>
+    public double[] V => _duals.Value.V;
+
+    /// <summary>Number of simplex pivots.</summary>
+    public int Iterations { get; }
+
+    public EmdStatus Status { get; }
+}

@@ -37,23 +37,9 @@ public static class NetworkSimplex
         options ??= EmdOptions.Default;
         ThrowHelper.ThrowIfLengthMismatch(a.Length, cost.Rows, nameof(a), "the cost's row count");
         ThrowHelper.ThrowIfLengthMismatch(b.Length, cost.Cols, nameof(b), "the cost's column count");
-        double sumA = ThrowHelper.ValidateMasses(a, nameof(a));
-        double sumB = ThrowHelper.ValidateMasses(b, nameof(b));
         if (options.MaxIterations < 0)
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxIterations, "MaxIterations must be nonnegative.");
-
-        // Masses as solved: a scaled by scaleA, b by scaleB, with equal sums.
-        double scaleA = 1, scaleB = sumA / sumB;
-        if (options.Normalize)
-        {
-            scaleA = 1 / sumA;
-            scaleB = 1 / sumB;
-        }
-        else if (Math.Abs(sumA - sumB) > options.MassTolerance * Math.Max(sumA, sumB))
-        {
-            throw new ArgumentException(
-                $"a sums to {sumA:R} and b to {sumB:R}; they must agree within a relative {options.MassTolerance:R} (or set Normalize).", nameof(b));
-        }
+        (double scaleA, double scaleB) = MassBalance.Scales(a, b, options);
 
         int[] rows = NonzeroIndices(a);
         int[] cols = NonzeroIndices(b);
@@ -89,8 +75,8 @@ public static class NetworkSimplex
         var uCompact = new double[rows.Length];
         var vCompact = new double[cols.Length];
         solver.CopyPotentials(uCompact, vCompact);
-        (double[] u, double[] v) = CompleteDuals(cost, c, rows, cols, uCompact, vCompact);
-        return new EmdResult(total, plan, u, v, solver.Iterations, optimal ? EmdStatus.Optimal : EmdStatus.MaxIterationsReached);
+        return new EmdResult(total, plan, () => CompleteDuals(cost, rows, cols, uCompact, vCompact),
+            solver.Iterations, optimal ? EmdStatus.Optimal : EmdStatus.MaxIterationsReached);
     }
 
     /// <summary>Solves a batch of problems laid out contiguously: problem k uses
@@ -117,8 +103,9 @@ public static class NetworkSimplex
         ArgumentOutOfRangeException.ThrowIfNegative(batch);
         options ??= EmdOptions.Default;
         var results = new EmdResult[batch];
+        var errors = new ArgumentException?[batch];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
-        Parallel.For(0, batch, parallel, k =>
+        Parallel.For(0, batch, parallel, (k, state) =>
         {
             (ReadOnlyMemory<double> ak, ReadOnlyMemory<double> bk, GroundCost ck) = problem(k);
             try
@@ -127,9 +114,17 @@ public static class NetworkSimplex
             }
             catch (ArgumentException e)
             {
-                throw new ArgumentException($"Problem {k} of the batch: {e.Message}", e.ParamName, e);
+                errors[k] = e;
+                state.Stop();
             }
         });
+        // Work stops at the first error; of the bad problems met, report the lowest-numbered.
+        if (Array.Find(errors, e => e is not null) is { } error)
+        {
+            int k = Array.IndexOf(errors, error);
+            string message = error.ParamName is null ? error.Message : error.Message.Replace($" (Parameter '{error.ParamName}')", "");
+            throw new ArgumentException($"Problem {k} of the batch: {message}", error.ParamName, error);
+        }
         return results;
     }
 
@@ -149,41 +144,41 @@ public static class NetworkSimplex
     /// feasibility exact. Zero-mass rows get the same formula; zero-mass columns then get
     /// v_j = min_i C_ij - u_i over all rows. Their masses are zero, so the dual objective
     /// sum a u + sum b v still equals the cost.</summary>
-    private static (double[] U, double[] V) CompleteDuals(GroundCost cost, ReadOnlySpan<double> compact,
-        int[] rows, int[] cols, double[] uCompact, double[] vCompact)
+    private static (double[] U, double[] V) CompleteDuals(GroundCost cost, int[] rows, int[] cols, double[] uCompact, double[] vCompact)
     {
-        int n = cost.Rows, m = cost.Cols, mc = cols.Length;
+        int n = cost.Rows, m = cost.Cols;
         var u = new double[n];
         var v = new double[m];
-        var known = new bool[m];
-        for (int k = 0; k < mc; k++)
+        for (int k = 0; k < cols.Length; k++) v[cols[k]] = vCompact[k];
+
+        // Every row, solved or not, against the solved columns.
+        int[] allRows = Enumerable.Range(0, n).ToArray();
+        var block = new double[(long)n * cols.Length];
+        cost.FillSubmatrix(allRows, cols, block);
+        for (int i = 0; i < n; i++) u[i] = MinReduced(block.AsSpan(i * cols.Length, cols.Length), vCompact);
+
+        // The zero-mass columns against every row.
+        int[] zeroCols = Enumerable.Range(0, m).Except(cols).ToArray();
+        if (zeroCols.Length > 0)
         {
-            v[cols[k]] = vCompact[k];
-            known[cols[k]] = true;
-        }
-        for (int r = 0; r < rows.Length; r++)
-        {
-            ReadOnlySpan<double> row = compact.Slice(r * mc, mc);
-            double min = double.PositiveInfinity;
-            for (int k = 0; k < mc; k++) min = Math.Min(min, row[k] - vCompact[k]);
-            u[rows[r]] = min;
-        }
-        var solvedRow = new bool[n];
-        foreach (int i in rows) solvedRow[i] = true;
-        for (int i = 0; i < n; i++)
-        {
-            if (solvedRow[i]) continue;
-            double min = double.PositiveInfinity;
-            foreach (int j in cols) min = Math.Min(min, cost[i, j] - v[j]);
-            u[i] = min;
-        }
-        for (int j = 0; j < m; j++)
-        {
-            if (known[j]) continue;
-            double min = double.PositiveInfinity;
-            for (int i = 0; i < n; i++) min = Math.Min(min, cost[i, j] - u[i]);
-            v[j] = min;
+            block = new double[(long)zeroCols.Length * n];
+            cost.FillSubmatrix(allRows, zeroCols, block); // row-major: [i, k]
+            var min = new double[zeroCols.Length];
+            Array.Fill(min, double.PositiveInfinity);
+            for (int i = 0; i < n; i++)
+            {
+                ReadOnlySpan<double> row = block.AsSpan(i * zeroCols.Length, zeroCols.Length);
+                for (int k = 0; k < row.Length; k++) min[k] = Math.Min(min[k], row[k] - u[i]);
+            }
+            for (int k = 0; k < zeroCols.Length; k++) v[zeroCols[k]] = min[k];
         }
         return (u, v);
+    }
+
+    private static double MinReduced(ReadOnlySpan<double> costRow, ReadOnlySpan<double> v)
+    {
+        double min = double.PositiveInfinity;
+        for (int k = 0; k < costRow.Length; k++) min = Math.Min(min, costRow[k] - v[k]);
+        return min;
     }
 }

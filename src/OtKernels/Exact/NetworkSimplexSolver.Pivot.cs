@@ -1,7 +1,11 @@
 // Entering-arc selection by block search (Grigoriadis 1986; LEMON's default and POT's):
 // scan the arcs cyclically in blocks of about sqrt(n*m), and take the most negative reduced
-// cost of the first block that has one. Reduced costs of arcs out of source i are
-// C[i, j] + pi_i - pi_{n+j}: one row of C against the demand potentials.
+// cost of the first block that has one. Here a block is a whole number of rows of C, since
+// the reduced costs of the arcs out of source i are one row, C[i, :] + pi_i - pi_{n+:},
+// which RowArgMin scans four arcs at a time.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
 namespace OtKernels.Exact;
 
 internal sealed partial class NetworkSimplexSolver
@@ -18,13 +22,14 @@ internal sealed partial class NetworkSimplexSolver
     /// accumulates in the incremental shifts stays far below the tolerance.</summary>
     private const int PotentialRefreshInterval = 256;
 
-    private int _nextArc;
+    private int _nextRow;
 
     private bool Pivot(int maxIterations)
     {
-        _nextArc = 0;
+        _nextRow = 0;
         int blockSize = Math.Max((int)(BlockSizeFactor * Math.Sqrt(_realArcCount)), MinBlockSize);
-        while (FindEnteringArc(blockSize))
+        int blockRows = Math.Max(1, (blockSize + _m - 1) / _m);
+        while (FindEnteringArc(blockRows))
         {
             if (Iterations == maxIterations) return false;
             FindJoinNode();
@@ -37,39 +42,28 @@ internal sealed partial class NetworkSimplexSolver
         return true;
     }
 
-    private bool FindEnteringArc(int blockSize)
+    private bool FindEnteringArc(int blockRows)
     {
-        int n = _n, m = _m, arcs = _realArcCount;
-        ReadOnlySpan<double> cost = _cost.AsSpan(0, arcs);
+        int n = _n, m = _m;
         ReadOnlySpan<double> piT = _pi.AsSpan(n, m);
-        int e = _nextArc;
-        int i = e / m, j = e - i * m;
-        double piS = _pi[i];
+        int i = _nextRow;
         double min = 0;
-        int best = -1, budget = blockSize;
-        for (int scanned = 0; scanned < arcs; scanned++)
+        int best = -1;
+        for (int scanned = 1; scanned <= n; scanned++)
         {
-            double r = cost[e] + piS - piT[j];
-            if (r < min) { min = r; best = e; }
-            e++;
-            if (++j == m)
-            {
-                j = 0;
-                if (++i == n) { i = 0; e = 0; }
-                piS = _pi[i];
-            }
-            if (--budget == 0)
+            (double r, int j) = RowArgMin(_cost.AsSpan(i * m, m), _pi[i], piT);
+            if (r < min) { min = r; best = i * m + j; }
+            if (++i == n) i = 0;
+            if (scanned % blockRows == 0 || scanned == n)
             {
                 if (best >= 0)
                 {
-                    if (IsSignificant(best, min)) { _inArc = best; _nextArc = e; return true; }
+                    if (IsSignificant(best, min)) { _inArc = best; _nextRow = i; return true; }
                     min = 0;
                     best = -1;
                 }
-                budget = blockSize;
             }
         }
-        if (best >= 0 && IsSignificant(best, min)) { _inArc = best; _nextArc = e; return true; }
         return false;
     }
 
@@ -77,5 +71,45 @@ internal sealed partial class NetworkSimplexSolver
     {
         double scale = Math.Abs(_cost[arc]) + Math.Abs(_pi[arc / _m]) + Math.Abs(_pi[_n + arc % _m]);
         return reducedCost < -RelativeTolerance * scale;
+    }
+
+    /// <summary>min_j (c_j + piS) - piT_j and its first index. The vector path keeps, per
+    /// lane, the first minimum it met, and the reduction breaks ties by the lowest index, so
+    /// it returns exactly what the scalar loop returns on any hardware.</summary>
+    internal static (double Min, int Index) RowArgMin(ReadOnlySpan<double> c, double piS, ReadOnlySpan<double> piT)
+    {
+        double min = double.PositiveInfinity;
+        int best = 0, j = 0;
+        if (Vector256.IsHardwareAccelerated && c.Length >= 2 * Vector256<double>.Count)
+        {
+            ref double cRef = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(c);
+            ref double tRef = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(piT);
+            var vPiS = Vector256.Create(piS);
+            var vMin = Vector256.Create(double.PositiveInfinity);
+            var vIndex = Vector256<double>.Zero;
+            var lane = Vector256.Create(0.0, 1, 2, 3);
+            var step = Vector256.Create(4.0);
+            int last = c.Length - Vector256<double>.Count;
+            for (; j <= last; j += Vector256<double>.Count)
+            {
+                Vector256<double> r = Vector256.LoadUnsafe(ref cRef, (nuint)j) + vPiS - Vector256.LoadUnsafe(ref tRef, (nuint)j);
+                Vector256<double> less = Vector256.LessThan(r, vMin);
+                vMin = Vector256.ConditionalSelect(less, r, vMin);
+                vIndex = Vector256.ConditionalSelect(less, lane, vIndex);
+                lane += step;
+            }
+            for (int k = 0; k < Vector256<double>.Count; k++)
+            {
+                double value = vMin.GetElement(k);
+                int index = (int)vIndex.GetElement(k);
+                if (value < min || (value == min && index < best)) { min = value; best = index; }
+            }
+        }
+        for (; j < c.Length; j++)
+        {
+            double r = c[j] + piS - piT[j];
+            if (r < min) { min = r; best = j; }
+        }
+        return (min, best);
     }
 }

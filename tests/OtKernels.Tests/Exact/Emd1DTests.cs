@@ -1,0 +1,85 @@
+using FsCheck;
+using FsCheck.Fluent;
+using OtKernels.Exact;
+using OtKernels.Geometry;
+using Xunit;
+
+namespace OtKernels.Tests.Exact;
+
+public class Emd1DTests
+{
+    private static readonly Config Quick = Config.QuickThrowOnFailure.WithMaxTest(100);
+
+    private static Arbitrary<(TransportProblem Problem, double P)> LineProblems() =>
+        (from n in Gen.Choose(1, 40)
+         from m in Gen.Choose(1, 40)
+         from seed in Gen.Choose(0, int.MaxValue)
+         from p in Gen.Elements(1.0, 1.5, 2.0, 3.0)
+         select (TransportProblem.Create(CostKind.SqEuclideanPoints, n, m, seed), p)).ToArbitrary();
+
+    [Fact]
+    public void ClosedForm_EqualsNetworkSimplex_OnTheLine()
+    {
+        Prop.ForAll(LineProblems(), t =>
+        {
+            (TransportProblem q, double p) = t;
+            var rng = new Random(q.Seed);
+            double[] x = Enumerable.Range(0, q.N).Select(_ => Math.Round(10 * rng.NextDouble(), rng.Next(3))).ToArray();
+            double[] y = Enumerable.Range(0, q.M).Select(_ => Math.Round(10 * rng.NextDouble(), rng.Next(3))).ToArray();
+            var cost = new PointCloudCost(x, y, 1, GroundMetric.Minkowski, 1);
+            var powered = new double[q.N * q.M];
+            for (int i = 0; i < q.N; i++) for (int j = 0; j < q.M; j++) powered[i * q.M + j] = Math.Pow(cost[i, j], p);
+            double simplex = NetworkSimplex.Solve(q.A, q.B, new DenseCost(powered, q.N, q.M)).Cost;
+            double closed = Emd1D.Cost(x, q.A, y, q.B, p);
+            Assert.True(Math.Abs(simplex - closed) <= 1e-12 * Math.Max(1, simplex), $"{q} p={p}: simplex {simplex:R}, closed form {closed:R}");
+        }).Check(Quick);
+    }
+
+    [Fact]
+    public void W1Histogram_EqualsSampleForm_AndItsGradientMatchesFiniteDifferences()
+    {
+        Prop.ForAll(Gen.Choose(0, int.MaxValue).ToArbitrary(), seed =>
+        {
+            var rng = new Random(seed);
+            int n = 2 + rng.Next(30);
+            double[] x = new double[n];
+            for (int i = 1; i < n; i++) x[i] = x[i - 1] + 0.1 + rng.NextDouble();
+            double[] a = Enumerable.Range(0, n).Select(_ => rng.NextDouble()).ToArray();
+            double[] b = Enumerable.Range(0, n).Select(_ => rng.NextDouble()).ToArray();
+            double sa = a.Sum(), sb = b.Sum();
+            for (int i = 0; i < n; i++) { a[i] /= sa; b[i] /= sb; }
+
+            var grad = new double[n];
+            double w1 = Emd1D.W1Histogram(a, b, x, grad);
+            Assert.Equal(Emd1D.Cost(x, a, x, b, 1), w1, 12);
+
+            // Central differences of the formula along a random sum-zero direction.
+            double[] d = Enumerable.Range(0, n).Select(_ => rng.NextDouble() - 0.5).ToArray();
+            double mean = d.Average();
+            for (int i = 0; i < n; i++) d[i] -= mean;
+            const double h = 1e-7;
+            double F(double t) => W1Formula(a.Select((v, i) => v + t * d[i]).ToArray(), b, x);
+            double fd = (F(h) - F(-h)) / (2 * h);
+            double analytic = grad.Zip(d, (g, v) => g * v).Sum();
+            Assert.True(Math.Abs(fd - analytic) <= 1e-5 * Math.Max(1, Math.Abs(fd)), $"seed {seed}: FD {fd:R}, analytic {analytic:R}");
+        }).Check(Quick);
+    }
+
+    // The defining sum, written independently of the library (no mass checks, so a
+    // perturbed a is allowed).
+    private static double W1Formula(double[] a, double[] b, double[] x)
+    {
+        double ca = 0, cb = 0, s = 0;
+        for (int i = 0; i < a.Length - 1; i++) { ca += a[i]; cb += b[i]; s += Math.Abs(ca - cb) * (x[i + 1] - x[i]); }
+        return s;
+    }
+
+    [Fact]
+    public void ShiftedMeasure_CostsTheShiftToThePowerP()
+    {
+        double[] x = [0, 1, 5, 2], w = [0.1, 0.2, 0.3, 0.4];
+        double[] shifted = x.Select(v => v + 2.5).ToArray();
+        Assert.Equal(2.5, Emd1D.Cost(x, w, shifted, w, 1), 14);
+        Assert.Equal(6.25, Emd1D.Cost(x, w, shifted, w, 2), 13);
+    }
+}

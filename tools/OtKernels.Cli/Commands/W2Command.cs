@@ -1,0 +1,105 @@
+// otk w2 mnist: exact W2^2 between pairs of MNIST images (784-bin histograms on the 28 x 28
+// grid, squared Euclidean cost in pixel units), in resumable shards.
+using System.CommandLine;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using OtKernels.Exact;
+using OtKernels.Geometry;
+using OtKernels.IO;
+using Spectre.Console;
+
+namespace OtKernels.Cli.Commands;
+
+internal static class W2Command
+{
+    private const int ShardSize = 2000;
+
+    public static Command Create()
+    {
+        var pairs = new Option<FileInfo>("--pairs") { Description = "CSV with a header and columns i,j (image indices).", Required = true };
+        var split = new Option<string>("--split") { Description = "train or test.", DefaultValueFactory = _ => "train" };
+        var threads = new Option<int>("--threads") { Description = "Worker threads (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var output = new Option<FileInfo>("--out") { Description = "Output CSV: i,j,w2sq.", Required = true };
+        var dataDir = DataCommand.DataDirOption();
+        var mnist = new Command("mnist", "Exact W2^2 between pairs of MNIST images.") { pairs, split, threads, output, dataDir };
+        mnist.SetAction(parse => CliErrors.Run(() => Run(
+            parse.GetValue(pairs)!, parse.GetValue(split)!, parse.GetValue(threads), parse.GetValue(output)!,
+            MnistStore.DataDirectory(parse.GetValue(dataDir)))));
+        return new Command("w2", "Exact squared 2-Wasserstein distances.") { mnist };
+    }
+
+    private static int Run(FileInfo pairsFile, string split, int threads, FileInfo output, string dataDirectory)
+    {
+        if (threads < 1) throw new ArgumentException($"--threads {threads}: need at least 1.");
+        (int[] first, int[] second) = ReadPairs(pairsFile);
+        MnistSplit images = MnistStore.Load(dataDirectory, split);
+        for (int k = 0; k < first.Length; k++)
+        {
+            foreach (int index in (int[])[first[k], second[k]])
+            {
+                if (index < 0 || index >= images.Count)
+                    throw new ArgumentException($"{pairsFile.Name}: pair {k} (line {k + 2}) names image {index}, outside 0..{images.Count - 1} of the {split} split.");
+            }
+        }
+
+        var cost = new ImageGridCost(images.Height, images.Width);
+        int pixels = images.Height * images.Width;
+        string fingerprint = $"pairs-sha256={Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(pairsFile.FullName)))}\nsplit={split}";
+        var job = new ShardedJob(output.FullName, "i,j,w2sq", first.Length, ShardSize, fingerprint);
+        var options = new EmdOptions { MaxDegreeOfParallelism = threads };
+        int notOptimal = 0;
+
+        IReadOnlyList<string> ComputeShard(int start, int length)
+        {
+            var a = new double[length * pixels];
+            var b = new double[length * pixels];
+            for (int k = 0; k < length; k++)
+            {
+                ImageHistogram.FromPixels(images.Image(first[start + k]), a.AsSpan(k * pixels, pixels));
+                ImageHistogram.FromPixels(images.Image(second[start + k]), b.AsSpan(k * pixels, pixels));
+            }
+            EmdResult[] results = NetworkSimplex.SolveBatch(a, b, cost, options);
+            notOptimal += results.Count(r => r.Status != EmdStatus.Optimal);
+            return results.Select((r, k) => $"{first[start + k]},{second[start + k]},{Csv.Format(r.Cost)}").ToArray();
+        }
+
+        var clock = Stopwatch.StartNew();
+        if (AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected)
+        {
+            AnsiConsole.Progress().Start(context =>
+            {
+                ProgressTask task = context.AddTask("W2^2 pairs", maxValue: first.Length);
+                job.Run(ComputeShard, done => task.Value = done);
+            });
+        }
+        else
+        {
+            job.Run(ComputeShard, done => Console.Error.WriteLine($"w2: {done}/{first.Length} pairs"));
+        }
+        double seconds = clock.Elapsed.TotalSeconds;
+        int computed = first.Length - job.ResumedItems;
+        Console.WriteLine($"{computed} pairs in {seconds:F2} s: {computed / Math.Max(seconds, 1e-9):F1} pairs/s on {threads} thread(s)"
+            + (job.ResumedItems > 0 ? $" ({job.ResumedItems} resumed from {job.WorkDirectory})" : "") + $"; wrote {output.FullName}");
+        if (notOptimal > 0) Console.Error.WriteLine($"w2: {notOptimal} pairs stopped at the pivot limit (not proven optimal).");
+        return notOptimal > 0 ? 1 : 0;
+    }
+
+    private static (int[] First, int[] Second) ReadPairs(FileInfo file)
+    {
+        (string[]? header, double[] data, int rows, int cols) = Csv.Read(file.FullName);
+        int iColumn = Array.IndexOf(header ?? [], "i"), jColumn = Array.IndexOf(header ?? [], "j");
+        if (iColumn < 0 || jColumn < 0)
+            throw new ArgumentException($"--pairs {file.Name}: needs a header with columns i and j.");
+        var first = new int[rows];
+        var second = new int[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            double i = data[r * cols + iColumn], j = data[r * cols + jColumn];
+            if (i != Math.Floor(i) || j != Math.Floor(j))
+                throw new ArgumentException($"--pairs {file.Name}: line {r + 2} has a non-integer index.");
+            first[r] = (int)i;
+            second[r] = (int)j;
+        }
+        return (first, second);
+    }
+}

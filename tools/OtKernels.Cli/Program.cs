@@ -1,0 +1,11 @@
+// otk: every capability of the engine reachable from a shell. Each subcommand lives in
+// Commands/ and returns a process exit code: 0 success, 1 a failed computation, 2 bad input.
+using System.CommandLine;
+using OtKernels.Cli.Commands;
+
+var root = new RootCommand("OtKernels: optimal transport from the command line.");
+root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(EmdCommand.Create());
+root.Subcommands.Add(DataCommand.Create());
+root.Subcommands.Add(W2Command.Create());
+return root.Parse(args).Invoke();
