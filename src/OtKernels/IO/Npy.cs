@@ -11,7 +11,7 @@ namespace OtKernels.IO;
 
 public static partial class Npy
 {
-    private static ReadOnlySpan<byte> Magic => "\x93NUMPY"u8;
+    private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
     /// <summary>Reads an array as doubles, with its shape.</summary>
     /// <exception cref="InvalidDataException">Not an .npy file, an unsupported dtype, or

@@ -13,7 +13,8 @@ internal static class CliErrors
         catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException
                                        or DirectoryNotFoundException or InvalidOperationException)
         {
-            Console.Error.WriteLine($"otk: {e.Message}");
+            string message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "") : e.Message;
+            Console.Error.WriteLine($"otk: {message}");
             return 2;
         }
     }

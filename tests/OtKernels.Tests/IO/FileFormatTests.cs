@@ -1,0 +1,128 @@
+using System.Buffers.Binary;
+using System.Text;
+using OtKernels.IO;
+using Xunit;
+
+namespace OtKernels.Tests.IO;
+
+public sealed class FileFormatTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("otk-io-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Npy_RoundTripsDoublesAndShape_BitForBit()
+    {
+        double[] data = [0.1, -2.5e-300, double.Epsilon, 1e300, Math.PI, 7];
+        string path = Path.Combine(_dir, "x.npy");
+        Npy.Write(path, data, 2, 3);
+        (double[] back, int[] shape) = Npy.ReadDoubles(path);
+        Assert.Equal([2, 3], shape);
+        Assert.Equal(data, back);
+        // NumPy requires the header block to end on a 64-byte boundary with '\n'.
+        byte[] bytes = File.ReadAllBytes(path);
+        int headerEnd = 10 + BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(8));
+        Assert.Equal(0, headerEnd % 64);
+        Assert.Equal((byte)'\n', bytes[headerEnd - 1]);
+    }
+
+    [Fact]
+    public void Npy_ReadsFloat32AndInt32_RejectsFortranOrder()
+    {
+        string path = Path.Combine(_dir, "f.npy");
+        WriteNpy(path, "<f4", "(3,)", [.. BitConverter.GetBytes(1.5f), .. BitConverter.GetBytes(-2f), .. BitConverter.GetBytes(0f)]);
+        Assert.Equal([1.5, -2, 0], Npy.ReadDoubles(path).Data);
+        WriteNpy(path, "<i4", "(2,)", [.. BitConverter.GetBytes(-7), .. BitConverter.GetBytes(9)]);
+        Assert.Equal([-7.0, 9], Npy.ReadDoubles(path).Data);
+        WriteNpy(path, "<f8", "(1, 1)", BitConverter.GetBytes(1.0), fortran: true);
+        Assert.Contains("Fortran", Assert.Throws<InvalidDataException>(() => Npy.ReadDoubles(path)).Message);
+        WriteNpy(path, ">f8", "(1,)", BitConverter.GetBytes(1.0));
+        Assert.Contains(">f8", Assert.Throws<InvalidDataException>(() => Npy.ReadDoubles(path)).Message);
+    }
+
+    private static void WriteNpy(string path, string descr, string shape, byte[] payload, bool fortran = false)
+    {
+        string header = $"{{'descr': '{descr}', 'fortran_order': {(fortran ? "True" : "False")}, 'shape': {shape}, }}";
+        header += new string(' ', 63 - (10 + header.Length) % 64) + "\n";
+        using var s = File.Create(path);
+        s.Write([0x93, .. "NUMPY"u8, 1, 0]);
+        s.Write(BitConverter.GetBytes((ushort)header.Length));
+        s.Write(Encoding.Latin1.GetBytes(header));
+        s.Write(payload);
+    }
+
+    [Fact]
+    public void Idx_ReadsShapeAndData_AndRejectsTruncation()
+    {
+        string path = Path.Combine(_dir, "images-idx3-ubyte");
+        byte[] header = [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 3];
+        File.WriteAllBytes(path, [.. header, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+        IdxArray idx = IdxArray.Read(path);
+        Assert.Equal([2, 2, 3], idx.Shape);
+        Assert.Equal(12, idx.Data[^1]);
+        File.WriteAllBytes(path, [.. header, 1, 2, 3]);
+        Assert.Contains("needs 12", Assert.Throws<InvalidDataException>(() => IdxArray.Read(path)).Message);
+    }
+
+    [Fact]
+    public void Csv_DetectsHeader_AndNamesTheBadCell()
+    {
+        string path = Path.Combine(_dir, "t.csv");
+        File.WriteAllText(path, "i,j\n1,2\n3,4\n");
+        (string[]? header, double[] data, int rows, int cols) = Csv.Read(path);
+        Assert.Equal(["i", "j"], header!);
+        Assert.Equal((2, 2), (rows, cols));
+        Assert.Equal([1.0, 2, 3, 4], data);
+        File.WriteAllText(path, "1,2\n3,x\n");
+        Assert.Contains("t.csv:2: column 2", Assert.Throws<InvalidDataException>(() => Csv.Read(path)).Message);
+    }
+
+    [Fact]
+    public void AtomicWrite_LeavesTargetUntouched_WhenTheWriterFails()
+    {
+        string path = Path.Combine(_dir, "out.txt");
+        File.WriteAllText(path, "old");
+        Assert.Throws<IOException>(() => AtomicFile.Write(path, s => { s.WriteByte(1); throw new IOException("disk full"); }));
+        Assert.Equal("old", File.ReadAllText(path));
+        Assert.Single(Directory.GetFiles(_dir));
+    }
+
+    [Fact]
+    public void ShardedJob_ResumesAfterInterruption_WithoutRecomputingDoneShards()
+    {
+        string output = Path.Combine(_dir, "job.csv");
+        var computed = new List<int>();
+        bool interrupt = true;
+        IReadOnlyList<string> Shard(int start, int length)
+        {
+            computed.Add(start);
+            if (start == 4 && interrupt) throw new OperationCanceledException("interrupted");
+            return Enumerable.Range(start, length).Select(k => $"{k},{k * k}").ToArray();
+        }
+        var job = new ShardedJob(output, "k,square", count: 10, shardSize: 2, fingerprint: "test");
+        Assert.Throws<OperationCanceledException>(() => job.Run(Shard));
+        Assert.False(File.Exists(output));
+
+        computed.Clear();
+        interrupt = false;
+        var resumed = new ShardedJob(output, "k,square", count: 10, shardSize: 2, fingerprint: "test");
+        resumed.Run(Shard);
+        Assert.Equal(4, resumed.ResumedItems);
+        Assert.Equal([4, 6, 8], computed);
+        Assert.Equal(["k,square", .. Enumerable.Range(0, 10).Select(k => $"{k},{k * k}")], File.ReadAllLines(output));
+        Assert.False(Directory.Exists(resumed.WorkDirectory));
+    }
+
+    [Fact]
+    public void ShardedJob_DiscardsShardsOfAnotherJob()
+    {
+        string output = Path.Combine(_dir, "job.csv");
+        var first = new ShardedJob(output, "k", 4, 2, "inputs-A");
+        Assert.Throws<InvalidOperationException>(() => first.Run((s, l) => s == 0 ? ["0", "1"] : throw new InvalidOperationException("stop")));
+        var second = new ShardedJob(output, "k", 4, 2, "inputs-B");
+        second.Run((s, l) => [$"{s}b", $"{s + 1}b"]);
+        Assert.Equal(0, second.ResumedItems);
+        Assert.Equal(["k", "0b", "1b", "2b", "3b"], File.ReadAllLines(output));
+    }
+}

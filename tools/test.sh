@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test of OtKernels on a fresh Debian machine with the .NET SDK: installs what
+# the tests need (libglpk40, the exact LP oracle), builds in
+# Release and runs the test projects. Ends with one line: "tests: N passed, N failed, N skipped".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=()
+ldconfig -p | grep -q 'libglpk\.so\.40' || packages+=(libglpk40)
+if ((${#packages[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "test.sh: installing ${packages[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+fi
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test OtKernels.sln -c Release 2>&1 | tee "$log" || status=$?
+# Sum the per-assembly summaries ("Passed!  - Failed: 0, Passed: 27, Skipped: 0, ...").
+awk -F'[:,]' '/(Passed|Failed)! +- +Failed:/ { f += $2; p += $4; s += $6 }
+  END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s; if (p == 0) exit 1 }' "$log" || status=1
+exit $status
