@@ -2,7 +2,8 @@
 
 Reads the same IDX files and pairs CSV as otk, normalises each image to sum 1 on the
 28x28 grid, uses the squared Euclidean cost in pixel units (computed once, outside the
-timing), times ot.emd2 on the full 784-bin inputs, and writes i,j,w2sq.
+timing), times ot.emd2 on the full 784-bin inputs and on the nonzero pixels only (POT's
+fastest use), and writes i,j,w2sq of the first.
 Run with /usr/bin/python3 and OMP_NUM_THREADS=1 (Debian python3-pot).
 """
 import sys, time, csv
@@ -27,12 +28,20 @@ def main(images_path, pairs_path, out_path):
     for a, b in inputs:
         values.append(ot.emd2(a, b, M, numItermax=10_000_000))
     seconds = time.perf_counter() - start
+    # POT's fastest use: only the nonzero pixels (the cost submatrix built inside the timing,
+    # as a user would have to).
+    start = time.perf_counter()
+    for a, b in inputs:
+        ia, ib = a > 0, b > 0
+        ot.emd2(a[ia], b[ib], M[np.ix_(ia, ib)], numItermax=10_000_000)
+    nonzero_seconds = time.perf_counter() - start
     with open(out_path, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["i", "j", "w2sq"])
         for (i, j), v in zip(pairs, values):
             w.writerow([i, j, repr(float(v))])
-    print(f"POT {ot.__version__} ot.emd2: {len(pairs)} pairs in {seconds:.3f} s: {len(pairs) / seconds:.1f} pairs/s")
+    print(f"POT {ot.__version__} ot.emd2, full 784-bin input: {len(pairs)} pairs in {seconds:.3f} s: {len(pairs) / seconds:.1f} pairs/s")
+    print(f"POT {ot.__version__} ot.emd2, nonzero pixels only: {len(pairs)} pairs in {nonzero_seconds:.3f} s: {len(pairs) / nonzero_seconds:.1f} pairs/s")
 
 if __name__ == "__main__":
     main(*sys.argv[1:4])

@@ -17,6 +17,10 @@ public static class NetworkSimplex
     /// cost buffer over 512 MB; such problems are rejected rather than thrashing memory.</summary>
     public const long MaxArcs = 1L << 26;
 
+    /// <summary>Problems with at least this many arcs (after zero bins are removed) are
+    /// warm-started from the solution of their coarsening, when the cost has one.</summary>
+    private const int MultiscaleMinArcs = 4096;
+
     [ThreadStatic] private static NetworkSimplexSolver? t_solver;
     [ThreadStatic] private static double[]? t_compactCost;
 
@@ -52,12 +56,19 @@ public static class NetworkSimplex
         for (int k = 0; k < rows.Length; k++) supply[k] = a[rows[k]] * scaleA;
         for (int k = 0; k < cols.Length; k++) demand[k] = b[cols[k]] * scaleB;
 
+        // The coarse solve recurses into Solve, so it must finish before this level takes
+        // the thread's workspace.
+        StartPreference? preference = null;
+        int coarsePivots = 0;
+        if (arcs >= MultiscaleMinArcs && cost.Coarsen() is { } coarse)
+            (preference, coarsePivots) = CoarsePreference(coarse, rows, cols, supply, demand, options);
+
         double[] compactCost = t_compactCost is { } buffer && buffer.Length >= arcs ? buffer : (t_compactCost = new double[arcs]);
         Span<double> c = compactCost.AsSpan(0, (int)arcs);
         cost.FillSubmatrix(rows, cols, c);
 
         NetworkSimplexSolver solver = t_solver ??= new NetworkSimplexSolver();
-        bool optimal = solver.Solve(supply, demand, c, options.MaxIterations);
+        bool optimal = solver.Solve(supply, demand, c, Math.Max(0, options.MaxIterations - coarsePivots), preference);
 
         var entries = new List<(int Row, int Col, double Mass)>(rows.Length + cols.Length);
         solver.CopyPlan(entries);
@@ -76,7 +87,7 @@ public static class NetworkSimplex
         var vCompact = new double[cols.Length];
         solver.CopyPotentials(uCompact, vCompact);
         return new EmdResult(total, plan, () => CompleteDuals(cost, rows, cols, uCompact, vCompact),
-            solver.Iterations, optimal ? EmdStatus.Optimal : EmdStatus.MaxIterationsReached);
+            coarsePivots + solver.Iterations, optimal ? EmdStatus.Optimal : EmdStatus.MaxIterationsReached);
     }
 
     /// <summary>Solves a batch of problems laid out contiguously: problem k uses
@@ -126,6 +137,46 @@ public static class NetworkSimplex
             throw new ArgumentException($"Problem {k} of the batch: {message}", error.ParamName, error);
         }
         return results;
+    }
+
+    /// <summary>Solves the coarsened problem (recursively multiscale) and lists, for each
+    /// coarse source, the compact fine columns whose parents its coarse plan reaches. Returns
+    /// the preference and the pivots the coarse levels took.</summary>
+    private static (StartPreference, int) CoarsePreference(Coarsening coarse, int[] rows, int[] cols,
+        double[] supply, double[] demand, EmdOptions options)
+    {
+        var coarseA = new double[coarse.Cost.Rows];
+        var coarseB = new double[coarse.Cost.Cols];
+        for (int k = 0; k < rows.Length; k++) coarseA[coarse.RowParent[rows[k]]] += supply[k];
+        for (int k = 0; k < cols.Length; k++) coarseB[coarse.ColParent[cols[k]]] += demand[k];
+        EmdResult coarseResult = Solve(coarseA, coarseB, coarse.Cost, options with { Normalize = false });
+
+        // Compact fine columns grouped by parent (CSR over coarse columns).
+        var childStart = new int[coarse.Cost.Cols + 1];
+        foreach (int j in cols) childStart[coarse.ColParent[j] + 1]++;
+        for (int p = 0; p < coarse.Cost.Cols; p++) childStart[p + 1] += childStart[p];
+        var children = new int[cols.Length];
+        int[] fill = childStart[..^1].ToArray();
+        for (int k = 0; k < cols.Length; k++) children[fill[coarse.ColParent[cols[k]]]++] = k;
+
+        // Coarse plan entries are sorted by row: walk them once per coarse source.
+        TransportPlan plan = coarseResult.Plan;
+        var groupStart = new int[coarse.Cost.Rows + 1];
+        var groupColumns = new List<int>();
+        int e = 0;
+        for (int parent = 0; parent < coarse.Cost.Rows; parent++)
+        {
+            groupStart[parent] = groupColumns.Count;
+            for (; e < plan.Count && plan.Rows[e] == parent; e++)
+            {
+                int target = plan.Cols[e];
+                for (int c = childStart[target]; c < childStart[target + 1]; c++) groupColumns.Add(children[c]);
+            }
+        }
+        groupStart[coarse.Cost.Rows] = groupColumns.Count;
+        var rowGroup = new int[rows.Length];
+        for (int k = 0; k < rows.Length; k++) rowGroup[k] = coarse.RowParent[rows[k]];
+        return (new StartPreference(rowGroup, groupStart, groupColumns.ToArray()), coarseResult.Iterations);
     }
 
     private static int[] NonzeroIndices(ReadOnlySpan<double> masses)

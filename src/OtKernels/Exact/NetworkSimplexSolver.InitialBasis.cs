@@ -1,5 +1,8 @@
-// The starting basis: a greedy "row minimum" allocation (each source row in turn ships to
-// its cheapest target with demand left). Every allocation exhausts its row or its column,
+// The starting basis: a greedy allocation. With a multiscale preference, the arcs that the
+// coarse optimal plan supports (fine rows to the children of the coarse targets of their
+// parent) are allocated first in least-cost order; then every row with supply left ships,
+// in turn, to its cheapest target with demand left ("row minimum"), which alone is the
+// start without a preference. Every allocation exhausts its row or its column,
 // so the positive allocations form a forest whose components are balanced (the classic
 // basic-solution argument for the north-west-corner and least-cost rules). Each component
 // hangs from the root by a zero-flow artificial arc pointing up, so every zero-flow tree
@@ -13,27 +16,62 @@ internal sealed partial class NetworkSimplexSolver
     private double[] _basisFlow = [];
     private bool[] _columnOpen = [];
 
-    private void BuildInitialBasis()
+    private void BuildInitialBasis(StartPreference? preference)
     {
-        int basisCount = AllocateGreedily();
+        int basisCount = AllocateGreedily(preference);
         LinkForestToRoot(basisCount);
         ComputePotentials();
     }
 
-    private int AllocateGreedily()
+    private long[] _candidateKeys = [];
+
+    private int AllocateGreedily(StartPreference? preference)
     {
         Grow(ref _basisArcs, _nodeCount);
         Grow(ref _basisFlow, _nodeCount);
         Grow(ref _columnOpen, _m);
-        Span<double> demandLeft = _demand.AsSpan(0, _m); // consumed here; not needed after
+        Span<double> supplyLeft = _supply.AsSpan(0, _n);  // consumed here; not needed after
+        Span<double> demandLeft = _demand.AsSpan(0, _m);
         Span<bool> open = _columnOpen.AsSpan(0, _m);
         open.Fill(true);
         int openCount = _m, count = 0;
+
+        if (preference is not null)
+        {
+            // Least-cost order over the preferred arcs only (the coarse plan's support).
+            int candidates = 0;
+            for (int i = 0; i < _n; i++) candidates += preference.Candidates(i).Length;
+            Grow(ref _candidateKeys, candidates);
+            Span<long> keys = _candidateKeys.AsSpan(0, candidates);
+            Grow(ref _adjArc, candidates);
+            Span<int> arcs = _adjArc.AsSpan(0, candidates);
+            int c = 0;
+            for (int i = 0; i < _n; i++)
+            {
+                foreach (int j in preference.Candidates(i))
+                {
+                    arcs[c] = i * _m + j;
+                    keys[c++] = BitConverter.DoubleToInt64Bits(_cost[i * _m + j]) ^ (_cost[i * _m + j] < 0 ? long.MaxValue : 0);
+                }
+            }
+            keys.Sort(arcs);
+            foreach (int arc in arcs)
+            {
+                int i = arc / _m, j = arc % _m;
+                double x = Math.Min(supplyLeft[i], demandLeft[j]);
+                if (!(x > 0)) continue;
+                _basisArcs[count] = arc;
+                _basisFlow[count++] = x;
+                supplyLeft[i] -= x;
+                demandLeft[j] -= x;
+                if (demandLeft[j] <= 0) { open[j] = false; openCount--; }
+            }
+        }
+
         for (int i = 0; i < _n && openCount > 0; i++)
         {
-            double left = _supply[i];
             ReadOnlySpan<double> row = _cost.AsSpan(i * _m, _m);
-            while (left > 0 && openCount > 0)
+            while (supplyLeft[i] > 0 && openCount > 0)
             {
                 int best = -1;
                 double bestCost = double.PositiveInfinity;
@@ -41,10 +79,10 @@ internal sealed partial class NetworkSimplexSolver
                 {
                     if (open[j] && row[j] < bestCost) { bestCost = row[j]; best = j; }
                 }
-                double x = Math.Min(left, demandLeft[best]);
+                double x = Math.Min(supplyLeft[i], demandLeft[best]);
                 _basisArcs[count] = i * _m + best;
                 _basisFlow[count++] = x;
-                left -= x;
+                supplyLeft[i] -= x;
                 demandLeft[best] -= x;
                 if (demandLeft[best] <= 0) { open[best] = false; openCount--; }
             }

@@ -36,10 +36,11 @@ internal sealed partial class NetworkSimplexSolver
 
     /// <summary>Solves the compact problem (all masses positive, sum supply = sum demand).
     /// Returns true when optimal, false when the pivot limit stopped it.</summary>
-    public bool Solve(ReadOnlySpan<double> supply, ReadOnlySpan<double> demand, ReadOnlySpan<double> cost, int maxIterations)
+    public bool Solve(ReadOnlySpan<double> supply, ReadOnlySpan<double> demand, ReadOnlySpan<double> cost, int maxIterations,
+        StartPreference? preference = null)
     {
         Load(supply, demand, cost);
-        BuildInitialBasis();
+        BuildInitialBasis(preference);
         return Pivot(maxIterations);
     }
 

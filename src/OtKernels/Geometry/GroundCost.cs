@@ -26,6 +26,10 @@ public abstract class GroundCost
     /// <summary>C(i, j).</summary>
     public abstract double this[int i, int j] { get; }
 
+    /// <summary>A coarser cost for multiscale warm starts, or null if this cost has none
+    /// (the default). Only a heuristic: it changes speed, never the optimum.</summary>
+    public virtual Coarsening? Coarsen() => null;
+
     /// <summary>Writes the submatrix C[rows, cols] row-major into <paramref name="destination"/>
     /// (length rows.Length * cols.Length).</summary>
     public virtual void FillSubmatrix(ReadOnlySpan<int> rows, ReadOnlySpan<int> cols, Span<double> destination)

@@ -23,6 +23,10 @@ public sealed record TransportProblem(CostKind Kind, int N, int M, int Seed)
     public GroundCost Cost { get; private init; } = null!;
     public double[] DenseCost { get; private init; } = [];
 
+    /// <summary>Wraps given arrays (for tests that build their own problems).</summary>
+    public static TransportProblem FromArrays(double[] a, double[] b, double[] dense, int n, int m) =>
+        new(CostKind.UniformReal, n, m, -1) { A = a, B = b, DenseCost = dense, Cost = new DenseCost(dense, n, m) };
+
     public override string ToString() => $"TransportProblem.Create(CostKind.{Kind}, {N}, {M}, {Seed})";
 
     /// <summary>Masses are small integers (zeros included) times 2^-10, with exactly equal
