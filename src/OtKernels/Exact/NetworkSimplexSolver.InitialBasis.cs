@@ -23,7 +23,7 @@ internal sealed partial class NetworkSimplexSolver
         ComputePotentials();
     }
 
-    private long[] _candidateKeys = [];
+    private double[] _candidateCosts = [];
 
     private int AllocateGreedily(StartPreference? preference)
     {
@@ -41,8 +41,8 @@ internal sealed partial class NetworkSimplexSolver
             // Least-cost order over the preferred arcs only (the coarse plan's support).
             int candidates = 0;
             for (int i = 0; i < _n; i++) candidates += preference.Candidates(i).Length;
-            Grow(ref _candidateKeys, candidates);
-            Span<long> keys = _candidateKeys.AsSpan(0, candidates);
+            Grow(ref _candidateCosts, candidates);
+            Span<double> keys = _candidateCosts.AsSpan(0, candidates);
             Grow(ref _adjArc, candidates);
             Span<int> arcs = _adjArc.AsSpan(0, candidates);
             int c = 0;
@@ -51,20 +51,14 @@ internal sealed partial class NetworkSimplexSolver
                 foreach (int j in preference.Candidates(i))
                 {
                     arcs[c] = i * _m + j;
-                    keys[c++] = BitConverter.DoubleToInt64Bits(_cost[i * _m + j]) ^ (_cost[i * _m + j] < 0 ? long.MaxValue : 0);
+                    keys[c++] = _cost[i * _m + j];
                 }
             }
             keys.Sort(arcs);
             foreach (int arc in arcs)
             {
                 int i = arc / _m, j = arc % _m;
-                double x = Math.Min(supplyLeft[i], demandLeft[j]);
-                if (!(x > 0)) continue;
-                _basisArcs[count] = arc;
-                _basisFlow[count++] = x;
-                supplyLeft[i] -= x;
-                demandLeft[j] -= x;
-                if (demandLeft[j] <= 0) { open[j] = false; openCount--; }
+                if (supplyLeft[i] > 0 && demandLeft[j] > 0) Allocate(i, j, supplyLeft, demandLeft, open, ref openCount, ref count);
             }
         }
 
@@ -79,17 +73,24 @@ internal sealed partial class NetworkSimplexSolver
                 {
                     if (open[j] && row[j] < bestCost) { bestCost = row[j]; best = j; }
                 }
-                double x = Math.Min(supplyLeft[i], demandLeft[best]);
-                _basisArcs[count] = i * _m + best;
-                _basisFlow[count++] = x;
-                supplyLeft[i] -= x;
-                demandLeft[best] -= x;
-                if (demandLeft[best] <= 0) { open[best] = false; openCount--; }
+                Allocate(i, best, supplyLeft, demandLeft, open, ref openCount, ref count);
             }
             // Rounding dust (sum supply and sum demand agree only to the last bits) is
             // dropped here; it is below 1e-15 of the total mass.
         }
         return count;
+    }
+
+    /// <summary>Ships min(supply left, demand left) on arc (i, j): this exhausts row i or
+    /// column j (exactly: x equals one of the two), which is what makes the start a forest.</summary>
+    private void Allocate(int i, int j, Span<double> supplyLeft, Span<double> demandLeft, Span<bool> open, ref int openCount, ref int count)
+    {
+        double x = Math.Min(supplyLeft[i], demandLeft[j]);
+        _basisArcs[count] = i * _m + j;
+        _basisFlow[count++] = x;
+        supplyLeft[i] -= x;
+        demandLeft[j] -= x;
+        if (demandLeft[j] <= 0) { open[j] = false; openCount--; }
     }
 
     /// <summary>Builds parent/pred/thread/succ_num/last_succ for the forest of basis arcs,

@@ -43,6 +43,19 @@ internal static class Certificate
         Assert.True(Math.Abs(dual - r.Cost) <= 1e-9 * (dualAbs + absCost), $"duality gap: dual {dual:R}, primal {r.Cost:R}");
     }
 
+    /// <summary>Solves p and asserts: optimal status, the certificate, and GLPK's exact optimum
+    /// within 1e-9 relative to max(|optimum|, sum |P C|) (the scale of the cost's rounding).</summary>
+    public static EmdResult SolveAndCheckAgainstGlpk(TransportProblem p)
+    {
+        EmdResult r = NetworkSimplex.Solve(p.A, p.B, p.Cost);
+        Assert.Equal(EmdStatus.Optimal, r.Status);
+        Check(p, r);
+        double lp = Oracles.Glpk.SolveTransport(p.A, p.B, p.DenseCost);
+        double tolerance = 1e-9 * Math.Max(Math.Abs(lp), AbsoluteCost(p, r));
+        Assert.True(Math.Abs(r.Cost - lp) <= tolerance, $"{p}: simplex {r.Cost:R}, GLPK {lp:R}");
+        return r;
+    }
+
     /// <summary>Sum of |P_ij C_ij|: the scale against which rounding of the cost is judged.</summary>
     public static double AbsoluteCost(TransportProblem p, EmdResult r)
     {

@@ -1,0 +1,26 @@
+// Runs the built otk.dll in a child process and captures what a user would see.
+using System.Diagnostics;
+
+namespace OtKernels.Cli.Tests;
+
+internal sealed record OtkRun(int ExitCode, string Stdout, string Stderr);
+
+internal static class OtkProcess
+{
+    public static OtkRun Run(IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "otk.dll"));
+        foreach (string a in args) start.ArgumentList.Add(a);
+        foreach ((string key, string value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
+        using Process process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(120_000)) { process.Kill(entireProcessTree: true); throw new TimeoutException("otk did not finish in 120 s."); }
+        return new OtkRun(process.ExitCode, stdout.Result, stderr.Result);
+    }
+}
