@@ -7,7 +7,7 @@ namespace OtKernels.Geometry;
 /// <summary>A ground cost C between n source bins and m target bins.</summary>
 /// <remarks>Costs are finite reals; negative costs are allowed. Implementations are
 /// immutable and safe to share between threads.</remarks>
-public abstract class GroundCost
+public abstract partial class GroundCost
 {
     protected GroundCost(int rows, int cols)
     {
@@ -25,6 +25,15 @@ public abstract class GroundCost
 
     /// <summary>C(i, j).</summary>
     public abstract double this[int i, int j] { get; }
+
+    /// <summary>max |C(i, j)|, the scale where epsilon-scaling starts. The default scans
+    /// every entry; structured costs answer in O(1).</summary>
+    public virtual double MaxCost()
+    {
+        double max = 0;
+        for (int i = 0; i < Rows; i++) for (int j = 0; j < Cols; j++) max = Math.Max(max, Math.Abs(this[i, j]));
+        return max;
+    }
 
     /// <summary>A coarser cost for multiscale warm starts, or null if this cost has none
     /// (the default). Only a heuristic: it changes speed, never the optimum.</summary>

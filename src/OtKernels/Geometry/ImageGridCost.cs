@@ -7,7 +7,7 @@ namespace OtKernels.Geometry;
 
 /// <summary>C(k, l) = s^2 ((r_k - r_l)^2 + (c_k - c_l)^2) on an h x w grid with spacing s,
 /// both measures on the same grid.</summary>
-public sealed class ImageGridCost : GroundCost
+public sealed partial class ImageGridCost : GroundCost
 {
     public ImageGridCost(int height, int width, double spacing = 1) : base(checked(height * width), checked(height * width))
     {
@@ -32,6 +32,9 @@ public sealed class ImageGridCost : GroundCost
             return Spacing * Spacing * (dr * dr + dc * dc);
         }
     }
+
+    /// <summary>The squared diagonal of the grid, s^2 ((h-1)^2 + (w-1)^2).</summary>
+    public override double MaxCost() => Spacing * Spacing * ((double)(Height - 1) * (Height - 1) + (double)(Width - 1) * (Width - 1));
 
     /// <summary>The grid of 2 x 2 blocks (ceil(h/2) x ceil(w/2), spacing 2s); null for a single pixel.</summary>
     public override Coarsening? Coarsen()

@@ -1,0 +1,187 @@
+// Entropic optimal transport by Sinkhorn's algorithm in the log domain (Cuturi 2013;
+// stabilised as in Schmitzer 2019, Feydy et al. 2019):
+//     f_i = -eps log sum_j b_j exp((g_j - C_ij) / eps)       (f update, a soft-min over j)
+//     g_j = -eps log sum_i a_i exp((f_i - C_ij) / eps)       (g update, a soft-min over i)
+// alternated until the row marginals of P_ij = a_i b_j exp((f_i + g_j - C_ij)/eps) match a
+// (the columns match b exactly after every g update). The cost enters only through
+// GroundCost.SoftMin, so dense matrices, lazy point clouds and separable grids share this
+// loop. Problems of a batch run in parallel, each as if alone. What it is not: an
+// unbalanced or semi-relaxed solver (sum a must equal sum b), or a GPU kernel (issue 5).
+using System.Numerics;
+using System.Numerics.Tensors;
+using OtKernels.Exact;
+using OtKernels.Geometry;
+
+namespace OtKernels.Entropic;
+
+public static class Sinkhorn
+{
+    /// <summary>A single problem: a batch of one.</summary>
+    public static SinkhornResult<T> Solve<T>(GroundCost cost, ReadOnlySpan<T> a, ReadOnlySpan<T> b, SinkhornOptions options)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        SolveBatch(1, _ => cost, new ReadOnlyMemory<T>(a.ToArray()), new ReadOnlyMemory<T>(b.ToArray()), options);
+
+    /// <summary>Problems sharing one cost: problem k uses a[k n .. (k+1) n) and b[k m .. (k+1) m).</summary>
+    public static SinkhornResult<T> SolveBatch<T>(GroundCost cost, ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, SinkhornOptions options)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(cost);
+        if (a.Length % cost.Rows != 0)
+            throw new ArgumentException($"a has length {a.Length}, not a multiple of the cost's {cost.Rows} rows.", nameof(a));
+        return SolveBatch(a.Length / cost.Rows, _ => cost, a, b, options);
+    }
+
+    /// <summary>Problems with their own costs of one shape (n x m), e.g. point clouds:
+    /// <paramref name="costOf"/>(k) is problem k's cost; a is [batch, n], b is [batch, m].
+    /// Zero weights (the padding of ragged batches) are absent: they receive no mass and
+    /// change nothing else.</summary>
+    /// <exception cref="ArgumentException">Bad masses (NaN, infinity, negative, all zero,
+    /// unequal sums beyond 1e-6 relative) or shapes; the message names the problem and index.</exception>
+    public static SinkhornResult<T> SolveBatch<T>(int batch, Func<int, GroundCost> costOf, ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, SinkhornOptions options)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(costOf);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        GroundCost first = costOf(0);
+        int n = first.Rows, m = first.Cols;
+        ThrowHelper.ThrowIfLengthMismatch(a.Length, batch * n, nameof(a), $"{batch} problems of {n} source bins");
+        ThrowHelper.ThrowIfLengthMismatch(b.Length, batch * m, nameof(b), $"{batch} problems of {m} target bins");
+
+        // Masses as solved: b rescaled to a's mass, so that the sums agree to rounding.
+        T[] aa = a.ToArray(), bb = b.ToArray();
+        for (int k = 0; k < batch; k++)
+        {
+            double scaleB = ValidatedScale(aa.AsSpan(k * n, n), bb.AsSpan(k * m, m), k, batch);
+            if (scaleB != 1) TensorPrimitives.Multiply(bb.AsSpan(k * m, m), T.CreateTruncating(scaleB), bb.AsSpan(k * m, m));
+        }
+
+        var result = new SinkhornResult<T>(batch, n, m, options.Epsilon, costOf, aa, bb);
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
+        Parallel.For(0, batch, parallel, k =>
+        {
+            GroundCost cost = k == 0 ? first : costOf(k);
+            if (cost.Rows != n || cost.Cols != m)
+                throw new ArgumentException($"Problem {k}: cost is {cost.Rows} x {cost.Cols}, problem 0's is {n} x {m}.", nameof(costOf));
+            (result.Value[k], result.MarginalError[k], result.Iterations[k], result.Status[k]) = SolveOne(
+                cost, aa.AsSpan(k * n, n), bb.AsSpan(k * m, m), options, result.F.AsSpan(k * n, n), result.G.AsSpan(k * m, m));
+        });
+        return result;
+    }
+
+    private static double ValidatedScale<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, int k, int batch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Span<double> ad = new double[a.Length], bd = new double[b.Length];
+        for (int i = 0; i < a.Length; i++) ad[i] = double.CreateTruncating(a[i]);
+        for (int j = 0; j < b.Length; j++) bd[j] = double.CreateTruncating(b[j]);
+        try
+        {
+            return MassBalance.Scales(ad, bd, 1e-6, normalize: false).ScaleB;
+        }
+        catch (ArgumentException e) when (batch > 1)
+        {
+            string message = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "");
+            throw new ArgumentException($"Problem {k} of the batch: {message}", e.ParamName, e);
+        }
+    }
+
+    /// <summary>One problem. Writes f and g; returns (value, marginal error, iterations, status).</summary>
+    internal static (double, double, int, SinkhornStatus) SolveOne<T>(GroundCost cost, ReadOnlySpan<T> a, ReadOnlySpan<T> b,
+        SinkhornOptions options, Span<T> f, Span<T> g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = a.Length, m = b.Length;
+        // Work arrays are per problem, never per iteration.
+        T[] logA = LogWeights(a), logB = LogWeights(b);
+        var h = new T[Math.Max(n, m)];
+        var fNext = new T[n];
+        f.Clear();
+        g.Clear();
+        double mass = 0;
+        foreach (T w in a) mass += double.CreateTruncating(w);
+
+        // Epsilon scaling: one iteration per stage, from the largest cost down to the target.
+        bool consistent = false; // does g equal softmin(f)?
+        if (options.EpsilonScaling > 0)
+        {
+            for (double e = cost.MaxCost(); e > options.Epsilon; e *= options.EpsilonScaling)
+            {
+                UpdateF(cost, T.CreateTruncating(e), g, logB, h, f);
+                UpdateG(cost, T.CreateTruncating(e), f, logA, h, g);
+                consistent = true;
+            }
+        }
+
+        T eps = T.CreateTruncating(options.Epsilon);
+        double error = double.NaN;
+        int iteration = 0;
+        SinkhornStatus status = SinkhornStatus.MaxIterations;
+        while (true)
+        {
+            UpdateF(cost, eps, g, logB, h, fNext);
+            bool check = consistent && (iteration == options.MaxIterations || iteration % options.CheckEvery == 0);
+            if (check)
+            {
+                // Row marginals of the current pair: (P 1)_i = a_i exp((f_i - fNext_i) / eps).
+                error = RowMarginalError(a, f, fNext, eps);
+                if (!double.IsFinite(error)) { status = SinkhornStatus.Diverged; break; }
+                if (error <= options.Tolerance * mass && (options.Mode == SinkhornMode.Converged || iteration == options.MaxIterations))
+                {
+                    status = SinkhornStatus.Converged;
+                    break;
+                }
+            }
+            if (iteration == options.MaxIterations) break;
+            fNext.CopyTo(f);
+            UpdateG(cost, eps, f, logA, h, g);
+            consistent = true;
+            iteration++;
+        }
+
+        double value = 0;
+        for (int i = 0; i < n; i++) if (a[i] > T.Zero) value += double.CreateTruncating(a[i] * f[i]);
+        for (int j = 0; j < m; j++) if (b[j] > T.Zero) value += double.CreateTruncating(b[j] * g[j]);
+        return (value, error, iteration, status);
+    }
+
+    /// <summary>f = softmin over j of (C_ij - g_j) weighted by b: h = g / eps + log b.</summary>
+    internal static void UpdateF<T>(GroundCost cost, T eps, ReadOnlySpan<T> g, ReadOnlySpan<T> logB, Span<T> h, Span<T> f)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Span<T> hb = h[..g.Length];
+        TensorPrimitives.MultiplyAdd(g, T.One / eps, logB, hb);
+        cost.SoftMin(SoftMinAxis.OverColumns, eps, hb, f);
+    }
+
+    /// <summary>g = softmin over i of (C_ij - f_i) weighted by a: h = f / eps + log a.</summary>
+    internal static void UpdateG<T>(GroundCost cost, T eps, ReadOnlySpan<T> f, ReadOnlySpan<T> logA, Span<T> h, Span<T> g)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Span<T> ha = h[..f.Length];
+        TensorPrimitives.MultiplyAdd(f, T.One / eps, logA, ha);
+        cost.SoftMin(SoftMinAxis.OverRows, eps, ha, g);
+    }
+
+    internal static double RowMarginalError<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> f, ReadOnlySpan<T> fNext, T eps)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double error = 0;
+        double inverse = 1 / double.CreateTruncating(eps);
+        for (int i = 0; i < a.Length; i++)
+        {
+            if (!(a[i] > T.Zero)) continue;
+            double shift = double.CreateTruncating(f[i] - fNext[i]) * inverse;
+            error += double.CreateTruncating(a[i]) * Math.Abs(1 - Math.Exp(shift));
+        }
+        return error;
+    }
+
+    /// <summary>log w, with log 0 = -inf: zero weights drop out of every soft-min.</summary>
+    private static T[] LogWeights<T>(ReadOnlySpan<T> w) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var log = new T[w.Length];
+        for (int i = 0; i < w.Length; i++) log[i] = w[i] > T.Zero ? T.Log(w[i]) : T.NegativeInfinity;
+        return log;
+    }
+}

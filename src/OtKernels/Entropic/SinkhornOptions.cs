@@ -1,0 +1,48 @@
+namespace OtKernels.Entropic;
+
+/// <summary>How the iterations end.</summary>
+public enum SinkhornMode
+{
+    /// <summary>Stop when the L1 marginal error is at most Tolerance (checked every CheckEvery iterations).</summary>
+    Converged,
+    /// <summary>Run exactly MaxIterations iterations at the target epsilon, no early stop: the
+    /// fixed computation that unrolled gradients differentiate (Frogner et al. 2019).</summary>
+    Unrolled,
+}
+
+/// <summary>Options of log-domain Sinkhorn. Epsilon is absolute, in the unit of the cost.</summary>
+public sealed record SinkhornOptions
+{
+    /// <summary>The target regularisation eps &gt; 0 (absolute; e.g. 1e-3 x the largest cost).</summary>
+    public required double Epsilon { get; init; }
+
+    /// <summary>Iterations at the target epsilon (the annealing stages come on top). Default 1000.</summary>
+    public int MaxIterations { get; init; } = 1000;
+
+    /// <summary>Stop when sum_i |(P 1)_i - a_i| &lt;= Tolerance x mass (Converged mode). Default 1e-6.</summary>
+    public double Tolerance { get; init; } = 1e-6;
+
+    /// <summary>Epsilon-scaling factor q in (0, 1): one iteration at each of eps_k = C_max q^k
+    /// while eps_k &gt; Epsilon, then the target (Kosowsky and Yuille 1994; Schmitzer 2019;
+    /// GeomLoss's schedule). 0 (default) starts at the target.</summary>
+    public double EpsilonScaling { get; init; }
+
+    /// <summary>Marginal checks happen every CheckEvery iterations (POT's default, 10).</summary>
+    public int CheckEvery { get; init; } = 10;
+
+    public SinkhornMode Mode { get; init; } = SinkhornMode.Converged;
+
+    /// <summary>Threads for batches; -1 (default) uses every core. Results do not depend on it.</summary>
+    public int MaxDegreeOfParallelism { get; init; } = -1;
+
+    internal void Validate()
+    {
+        if (!(Epsilon > 0 && double.IsFinite(Epsilon)))
+            throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, "Epsilon must be positive and finite.");
+        if (MaxIterations < 1) throw new ArgumentOutOfRangeException(nameof(MaxIterations), MaxIterations, "At least one iteration.");
+        if (!(Tolerance >= 0)) throw new ArgumentOutOfRangeException(nameof(Tolerance), Tolerance, "Tolerance must be nonnegative.");
+        if (!(EpsilonScaling >= 0 && EpsilonScaling < 1))
+            throw new ArgumentOutOfRangeException(nameof(EpsilonScaling), EpsilonScaling, "EpsilonScaling must be 0 (off) or in (0, 1).");
+        if (CheckEvery < 1) throw new ArgumentOutOfRangeException(nameof(CheckEvery), CheckEvery, "CheckEvery must be at least 1.");
+    }
+}

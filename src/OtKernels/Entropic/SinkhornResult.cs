@@ -1,0 +1,88 @@
+using System.Numerics;
+using OtKernels.Geometry;
+
+namespace OtKernels.Entropic;
+
+/// <summary>How one problem's iterations ended (OTT's statuses).</summary>
+public enum SinkhornStatus
+{
+    Converged,
+    /// <summary>The iteration limit came first (always the case in Unrolled mode unless the
+    /// final check passes).</summary>
+    MaxIterations,
+    /// <summary>A potential became NaN or infinite (epsilon too small for the precision).</summary>
+    Diverged,
+}
+
+/// <summary>Results of a Sinkhorn batch: per problem k, the values below and the dual
+/// potentials F[k n .. (k+1) n), G[k m .. (k+1) m).</summary>
+/// <remarks>The potentials satisfy g = softmin(f) exactly, so the column marginals of the
+/// plan P_ij = a_i b_j exp((f_i + g_j - C_ij) / eps) hold to rounding and the row marginals
+/// are off by MarginalError. Value is the dual objective &lt;a, f&gt; + &lt;b, g&gt;, which for this
+/// pair equals the entropic OT value OT_eps = min_P &lt;P, C&gt; + eps KL(P | a x b) up to the
+/// marginal error.</remarks>
+public sealed class SinkhornResult<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly Func<int, GroundCost> _costOf;
+    private readonly T[] _a, _b;
+
+    internal SinkhornResult(int batch, int n, int m, double epsilon, Func<int, GroundCost> costOf, T[] a, T[] b)
+    {
+        Batch = batch; N = n; M = m; Epsilon = epsilon;
+        _costOf = costOf; _a = a; _b = b;
+        F = new T[batch * n]; G = new T[batch * m];
+        Value = new double[batch]; MarginalError = new double[batch];
+        Iterations = new int[batch]; Status = new SinkhornStatus[batch];
+    }
+
+    public int Batch { get; }
+    public int N { get; }
+    public int M { get; }
+    public double Epsilon { get; }
+    public T[] F { get; }
+    public T[] G { get; }
+    public double[] Value { get; }
+    public double[] MarginalError { get; }
+    public int[] Iterations { get; }
+    public SinkhornStatus[] Status { get; }
+
+    public ReadOnlySpan<T> FOf(int k) => F.AsSpan(k * N, N);
+    public ReadOnlySpan<T> GOf(int k) => G.AsSpan(k * M, M);
+
+    /// <summary>The plan of problem k, dense row-major n x m (O(n m) cost evaluations).</summary>
+    public double[] Plan(int k)
+    {
+        var plan = new double[N * M];
+        ForEachPlanEntry(k, (i, j, p, _) => plan[i * M + j] = p);
+        return plan;
+    }
+
+    /// <summary>&lt;P, C&gt; of problem k, the transport cost of the entropic plan (Cuturi 2013);
+    /// O(n m) cost evaluations, computed on request.</summary>
+    public double TransportCost(int k)
+    {
+        double total = 0;
+        ForEachPlanEntry(k, (_, _, p, c) => total += p * c);
+        return total;
+    }
+
+    private void ForEachPlanEntry(int k, Action<int, int, double, double> visit)
+    {
+        GroundCost cost = _costOf(k);
+        ReadOnlySpan<T> f = FOf(k), g = GOf(k);
+        for (int i = 0; i < N; i++)
+        {
+            double ai = double.CreateTruncating(_a[k * N + i]);
+            if (ai == 0) continue;
+            for (int j = 0; j < M; j++)
+            {
+                double bj = double.CreateTruncating(_b[k * M + j]);
+                if (bj == 0) continue;
+                double c = cost[i, j];
+                // f + g - C <= 0 up to the marginal error, so exp does not overflow.
+                double p = ai * bj * Math.Exp((double.CreateTruncating(f[i]) + double.CreateTruncating(g[j]) - c) / Epsilon);
+                visit(i, j, p, c);
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+// The one operation log-domain Sinkhorn needs from a cost (OTT's update_potential,
+// GeomLoss's softmin): the soft-min of C against a log-weighted potential,
+//     result_i = -eps * log sum_j exp(h_j - C_ij / eps),
+// computed max-shifted, so no exp overflows and entries with h_j = -inf (zero weights)
+// contribute exactly nothing. Solvers never index a cost matrix; subclasses replace this
+// row-by-row default with what their structure allows (ImageGridCost: separable passes).
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace OtKernels.Geometry;
+
+public abstract partial class GroundCost
+{
+    /// <summary>The soft-min along <paramref name="axis"/>.</summary>
+    /// <param name="axis">OverColumns: h has length Cols and result length Rows; OverRows: the reverse.</param>
+    /// <param name="epsilon">eps &gt; 0, in the unit of the cost.</param>
+    /// <param name="h">Log-weighted potential (g/eps + log b for the f update); -inf entries are absent.</param>
+    /// <param name="result">Receives the soft-min; +inf where every h is -inf.</param>
+    public virtual void SoftMin<T>(SoftMinAxis axis, T epsilon, ReadOnlySpan<T> h, Span<T> result)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool overColumns = axis == SoftMinAxis.OverColumns;
+        int outer = overColumns ? Rows : Cols, inner = overColumns ? Cols : Rows;
+        ThrowHelper.ThrowIfLengthMismatch(h.Length, inner, nameof(h), "the reduced axis");
+        ThrowHelper.ThrowIfLengthMismatch(result.Length, outer, nameof(result), "the kept axis");
+        T inverse = T.One / epsilon;
+        Span<T> scratch = ScratchBuffer<T>.Get(0, inner);
+        for (int o = 0; o < outer; o++)
+        {
+            for (int k = 0; k < inner; k++)
+            {
+                double c = overColumns ? this[o, k] : this[k, o];
+                scratch[k] = h[k] - T.CreateTruncating(c) * inverse;
+            }
+            result[o] = -epsilon * LogSumExp(scratch);
+        }
+    }
+
+    /// <summary>log sum exp(v), shifted by max(v); -inf for an empty or all -inf input.
+    /// v is overwritten.</summary>
+    internal static T LogSumExp<T>(Span<T> v) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (v.IsEmpty) return T.NegativeInfinity;
+        T max = TensorPrimitives.Max<T>(v);
+        if (!T.IsFinite(max)) return max; // all -inf (absent), or +inf/NaN propagated
+        TensorPrimitives.Subtract(v, max, v);
+        TensorPrimitives.Exp<T>(v, v);
+        return max + T.Log(TensorPrimitives.Sum<T>(v));
+    }
+}

@@ -1,0 +1,170 @@
+using FsCheck;
+using FsCheck.Fluent;
+using OtKernels.Entropic;
+using OtKernels.Exact;
+using OtKernels.Geometry;
+using Xunit;
+
+namespace OtKernels.Tests.Entropic;
+
+public class SinkhornTests
+{
+    private static readonly Config Quick = Config.QuickThrowOnFailure.WithMaxTest(60);
+
+    private static double[] RandomHistogram(Random rng, int n, double zeroProbability = 0.2)
+    {
+        var w = new double[n];
+        for (int i = 0; i < n; i++) w[i] = rng.NextDouble() < zeroProbability ? 0 : rng.NextDouble() + 0.1;
+        if (w.All(v => v == 0)) w[0] = 1;
+        double s = w.Sum();
+        return w.Select(v => v / s).ToArray();
+    }
+
+    private static double[] DenseOf(GroundCost c)
+    {
+        var d = new double[c.Rows * c.Cols];
+        for (int i = 0; i < c.Rows; i++) for (int j = 0; j < c.Cols; j++) d[i * c.Cols + j] = c[i, j];
+        return d;
+    }
+
+    [Fact]
+    public void GridSoftMin_EqualsDirectSoftMin_InBothPrecisions_WithAbsentEntries()
+    {
+        Prop.ForAll((from h in Gen.Choose(1, 9) from w in Gen.Choose(1, 9) from seed in Gen.Choose(0, int.MaxValue) select (h, w, seed)).ToArbitrary(), t =>
+        {
+            var rng = new Random(t.seed);
+            var grid = new ImageGridCost(t.h, t.w, 0.5 + rng.NextDouble());
+            var dense = new DenseCost(DenseOf(grid), grid.Rows, grid.Cols);
+            int n = grid.Rows;
+            double eps = 0.05 + rng.NextDouble();
+            double[] potential = Enumerable.Range(0, n).Select(_ => rng.NextDouble() < 0.2 ? double.NegativeInfinity : 3 * rng.NextDouble()).ToArray();
+            potential[rng.Next(n)] = 0.5; // at least one present
+            var viaGrid = new double[n];
+            var direct = new double[n];
+            foreach (SoftMinAxis axis in Enum.GetValues<SoftMinAxis>())
+            {
+                grid.SoftMin(axis, eps, potential, viaGrid);
+                dense.SoftMin(axis, eps, potential, direct);
+                for (int i = 0; i < n; i++)
+                    Assert.True(Math.Abs(viaGrid[i] - direct[i]) <= 1e-12 * (1 + Math.Abs(direct[i])), $"{t} {axis} [{i}]: {viaGrid[i]:R} vs {direct[i]:R}");
+                float[] single = new float[n];
+                grid.SoftMin(axis, (float)eps, potential.Select(v => (float)v).ToArray(), single);
+                for (int i = 0; i < n; i++)
+                    Assert.True(Math.Abs(single[i] - direct[i]) <= 1e-4 * (1 + Math.Abs(direct[i])), $"{t} float [{i}]: {single[i]} vs {direct[i]:R}");
+            }
+        }).Check(Quick);
+    }
+
+    [Fact]
+    public void Converged_MarginalsHold_AndValueBracketsTheExactCost()
+    {
+        // W <= <P_eps, C> and W <= OT_eps <= W + eps log min(n, m), since KL(P | a x b) <= log min(n, m).
+        Prop.ForAll((from n in Gen.Choose(1, 25) from m in Gen.Choose(1, 25) from seed in Gen.Choose(0, int.MaxValue) select (n, m, seed)).ToArbitrary(), t =>
+        {
+            var rng = new Random(t.seed);
+            double[] x = Enumerable.Range(0, 2 * t.n).Select(_ => rng.NextDouble()).ToArray();
+            double[] y = Enumerable.Range(0, 2 * t.m).Select(_ => rng.NextDouble()).ToArray();
+            var cost = new PointCloudCost(x, y, 2);
+            double[] a = RandomHistogram(rng, t.n), b = RandomHistogram(rng, t.m);
+            double eps = 0.01 + 0.1 * rng.NextDouble();
+            var options = new SinkhornOptions { Epsilon = eps, Tolerance = 1e-10, MaxIterations = 20000, EpsilonScaling = 0.5 };
+            SinkhornResult<double> r = Sinkhorn.Solve<double>(cost, a, b, options);
+            Assert.Equal(SinkhornStatus.Converged, r.Status[0]);
+            double[] plan = r.Plan(0);
+            for (int i = 0; i < t.n; i++) Assert.True(Math.Abs(Enumerable.Range(0, t.m).Sum(j => plan[i * t.m + j]) - a[i]) <= 1e-9, $"{t}: row {i}");
+            for (int j = 0; j < t.m; j++) Assert.True(Math.Abs(Enumerable.Range(0, t.n).Sum(i => plan[i * t.m + j]) - b[j]) <= 1e-12, $"{t}: column {j}");
+            double w = NetworkSimplex.Solve(a, b, cost).Cost;
+            double slack = 1e-8;
+            Assert.True(r.TransportCost(0) >= w - slack, $"{t}: <P,C> {r.TransportCost(0):R} below W {w:R}");
+            Assert.True(r.Value[0] >= w - slack && r.Value[0] <= w + eps * Math.Log(Math.Min(t.n, t.m)) + slack,
+                $"{t}: OT_eps {r.Value[0]:R} outside [W, W + eps log min(n,m)] with W {w:R}, eps {eps}");
+        }).Check(Quick);
+    }
+
+    [Fact]
+    public void Batch_EqualsProblemsOneByOne_AndZeroWeightPaddingIsAbsent()
+    {
+        var rng = new Random(5);
+        const int batch = 7, n = 12, m = 9, pad = 3;
+        var options = new SinkhornOptions { Epsilon = 0.05, Tolerance = 1e-9 };
+        var xs = new double[batch][];
+        var ys = new double[batch][];
+        var a = new double[batch * (n + pad)];
+        var b = new double[batch * (m + pad)];
+        for (int k = 0; k < batch; k++)
+        {
+            xs[k] = Enumerable.Range(0, (n + pad) * 2).Select(_ => rng.NextDouble()).ToArray();
+            ys[k] = Enumerable.Range(0, (m + pad) * 2).Select(_ => rng.NextDouble()).ToArray();
+            RandomHistogram(rng, n, 0).CopyTo(a, k * (n + pad));   // the last pad entries stay 0
+            RandomHistogram(rng, m, 0).CopyTo(b, k * (m + pad));
+        }
+        SinkhornResult<double> padded = Sinkhorn.SolveBatch(batch, k => new PointCloudCost(xs[k], ys[k], 2), new ReadOnlyMemory<double>(a), b, options);
+        for (int k = 0; k < batch; k++)
+        {
+            var alone = Sinkhorn.Solve<double>(new PointCloudCost(xs[k].AsMemory(0, 2 * n), ys[k].AsMemory(0, 2 * m), 2),
+                a.AsSpan(k * (n + pad), n), b.AsSpan(k * (m + pad), m), options);
+            Assert.Equal(alone.Value[0], padded.Value[k], 12);
+            Assert.Equal(alone.Iterations[0], padded.Iterations[k]);
+            for (int i = 0; i < n; i++) Assert.Equal(alone.F[i], padded.FOf(k)[i], 12);
+        }
+    }
+
+    [Fact]
+    public void FloatAgreesWithDouble_AndSmallEpsilonStaysFinite_OnTheMnistGrid()
+    {
+        var rng = new Random(9);
+        var grid = new ImageGridCost(28, 28);
+        double[] a = Blob(rng, 28), b = Blob(rng, 28);
+        // eps = 1e-4 x the largest cost (1458 px^2): the stability floor named by the issue.
+        foreach (double relative in new[] { 1e-2, 1e-3, 1e-4 })
+        {
+            var options = new SinkhornOptions { Epsilon = relative * grid.MaxCost(), Tolerance = 1e-6, EpsilonScaling = 0.5, MaxIterations = 3000 };
+            SinkhornResult<double> d = Sinkhorn.Solve<double>(grid, a, b, options);
+            Assert.NotEqual(SinkhornStatus.Diverged, d.Status[0]);
+            Assert.True(d.F.All(double.IsFinite) && d.G.All(double.IsFinite), $"non-finite potential at eps = {relative} C_max");
+            SinkhornResult<float> s = Sinkhorn.Solve<float>(grid, a.Select(v => (float)v).ToArray(), b.Select(v => (float)v).ToArray(), options);
+            Assert.True(s.F.All(float.IsFinite), $"float potentials non-finite at eps = {relative} C_max");
+            Assert.True(Math.Abs(s.Value[0] - d.Value[0]) <= 1e-3 * Math.Abs(d.Value[0]) + 1e-3, $"eps {relative}: float {s.Value[0]} vs double {d.Value[0]}");
+        }
+    }
+
+    private static double[] Blob(Random rng, int side)
+    {
+        var h = new double[side * side];
+        double cr = side * (0.3 + 0.4 * rng.NextDouble()), cc = side * (0.3 + 0.4 * rng.NextDouble());
+        for (int r = 0; r < side; r++)
+            for (int c = 0; c < side; c++)
+            {
+                double d2 = (r - cr) * (r - cr) + (c - cc) * (c - cc);
+                h[r * side + c] = d2 < 30 ? Math.Exp(-d2 / 10) : 0;
+            }
+        double s = h.Sum();
+        return h.Select(v => v / s).ToArray();
+    }
+
+    [Fact]
+    public void OneIteration_ReportsMaxIterations_AndUnrolledRunsExactlyTheLimit()
+    {
+        var rng = new Random(2);
+        var cost = new PointCloudCost(Enumerable.Range(0, 20).Select(_ => rng.NextDouble()).ToArray(), Enumerable.Range(0, 20).Select(_ => rng.NextDouble()).ToArray(), 2);
+        double[] a = RandomHistogram(rng, 10, 0), b = RandomHistogram(rng, 10, 0);
+        var one = Sinkhorn.Solve<double>(cost, a, b, new SinkhornOptions { Epsilon = 0.01, MaxIterations = 1, Tolerance = 1e-12 });
+        Assert.Equal(SinkhornStatus.MaxIterations, one.Status[0]);
+        Assert.Equal(1, one.Iterations[0]);
+        Assert.True(one.MarginalError[0] > 1e-12);
+        var unrolled = Sinkhorn.Solve<double>(cost, a, b, new SinkhornOptions { Epsilon = 0.5, MaxIterations = 37, Mode = SinkhornMode.Unrolled, Tolerance = 1e-3 });
+        Assert.Equal(37, unrolled.Iterations[0]);
+    }
+
+    [Fact]
+    public void BadInput_Throws_NamingArgument()
+    {
+        var cost = new DenseCost(new double[] { 0, 1, 1, 0 }, 2, 2);
+        var options = new SinkhornOptions { Epsilon = 0.1 };
+        Assert.Contains("a[1]", Assert.Throws<ArgumentException>("a", () => Sinkhorn.Solve<double>(cost, [0.5, double.NaN], [0.5, 0.5], options)).Message);
+        Assert.Throws<ArgumentException>("b", () => Sinkhorn.Solve<double>(cost, [0.5, 0.5], [0.9, 0.5], options));
+        Assert.Throws<ArgumentException>("a", () => Sinkhorn.Solve<double>(cost, [1.0], [0.5, 0.5], options));
+        Assert.Throws<ArgumentOutOfRangeException>("Epsilon", () => Sinkhorn.Solve<double>(cost, [0.5, 0.5], [0.5, 0.5], options with { Epsilon = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>("EpsilonScaling", () => Sinkhorn.Solve<double>(cost, [0.5, 0.5], [0.5, 0.5], options with { EpsilonScaling = 1 }));
+    }
+}
