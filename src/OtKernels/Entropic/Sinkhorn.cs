@@ -14,7 +14,7 @@ using OtKernels.Geometry;
 
 namespace OtKernels.Entropic;
 
-public static class Sinkhorn
+public static partial class Sinkhorn
 {
     /// <summary>A single problem: a batch of one.</summary>
     public static SinkhornResult<T> Solve<T>(GroundCost cost, ReadOnlySpan<T> a, ReadOnlySpan<T> b, SinkhornOptions options)
@@ -178,7 +178,7 @@ public static class Sinkhorn
     }
 
     /// <summary>log w, with log 0 = -inf: zero weights drop out of every soft-min.</summary>
-    private static T[] LogWeights<T>(ReadOnlySpan<T> w) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static T[] LogWeights<T>(ReadOnlySpan<T> w) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var log = new T[w.Length];
         for (int i = 0; i < w.Length; i++) log[i] = w[i] > T.Zero ? T.Log(w[i]) : T.NegativeInfinity;

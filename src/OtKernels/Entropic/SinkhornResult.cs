@@ -47,6 +47,11 @@ public sealed class SinkhornResult<T> where T : unmanaged, IFloatingPointIeee754
     public SinkhornStatus[] Status { get; }
 
     public ReadOnlySpan<T> FOf(int k) => F.AsSpan(k * N, N);
+
+    /// <summary>The target masses of problem k as solved (rescaled to the mass of a).</summary>
+    public ReadOnlySpan<T> BOf(int k) => _b.AsSpan(k * M, M);
+
+    public ReadOnlySpan<T> AOf(int k) => _a.AsSpan(k * N, N);
     public ReadOnlySpan<T> GOf(int k) => G.AsSpan(k * M, M);
 
     /// <summary>The plan of problem k, dense row-major n x m (O(n m) cost evaluations).</summary>

@@ -35,6 +35,13 @@ public abstract partial class GroundCost
         return max;
     }
 
+    /// <summary>The cost between the source bins and themselves, C(x, x), for the
+    /// self-terms of the Sinkhorn divergence; null if this cost cannot say (a dense matrix).</summary>
+    public virtual GroundCost? SourceSelfCost() => null;
+
+    /// <summary>The cost between the target bins and themselves, C(y, y); null if unknown.</summary>
+    public virtual GroundCost? TargetSelfCost() => null;
+
     /// <summary>A coarser cost for multiscale warm starts, or null if this cost has none
     /// (the default). Only a heuristic: it changes speed, never the optimum.</summary>
     public virtual Coarsening? Coarsen() => null;

@@ -33,6 +33,10 @@ public sealed partial class ImageGridCost : GroundCost
         }
     }
 
+    public override GroundCost SourceSelfCost() => this;
+
+    public override GroundCost TargetSelfCost() => this;
+
     /// <summary>The squared diagonal of the grid, s^2 ((h-1)^2 + (w-1)^2).</summary>
     public override double MaxCost() => Spacing * Spacing * ((double)(Height - 1) * (Height - 1) + (double)(Width - 1) * (Width - 1));
 

@@ -34,6 +34,10 @@ public sealed class PointCloudCost : GroundCost
     public GroundMetric Metric { get; }
     public double P { get; }
 
+    public override GroundCost SourceSelfCost() => new PointCloudCost(_x, _x, Dimension, Metric, P);
+
+    public override GroundCost TargetSelfCost() => new PointCloudCost(_y, _y, Dimension, Metric, P);
+
     public override double this[int i, int j]
     {
         get

@@ -1,0 +1,83 @@
+// The debiased Sinkhorn divergence (Genevay, Peyre, Cuturi 2018; Feydy et al. 2019):
+//     S_eps(a, b) = OT_eps(a, b) - OT_eps(a, a) / 2 - OT_eps(b, b) / 2,
+// nonnegative, zero iff a = b, and interpolating between W (eps -> 0) and an MMD
+// (eps -> infinity). The cross term is Sinkhorn.SolveBatch; the self-terms use the
+// symmetric update on C(x, x) and C(y, y), which the geometry supplies.
+using System.Numerics;
+using OtKernels.Geometry;
+
+namespace OtKernels.Entropic;
+
+/// <summary>Sinkhorn divergences of a batch: Value[k] = S_eps(a_k, b_k), with the cross
+/// result and the self-term potentials FSelfA [batch, n], FSelfB [batch, m] for reverse passes.</summary>
+public sealed class SinkhornDivergenceResult<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    internal SinkhornDivergenceResult(SinkhornResult<T> cross, int batch)
+    {
+        Cross = cross;
+        Value = new double[batch];
+        SelfValueA = new double[batch];
+        SelfValueB = new double[batch];
+        SelfStatusA = new SinkhornStatus[batch];
+        SelfStatusB = new SinkhornStatus[batch];
+        SelfMarginalErrorA = new double[batch];
+        SelfMarginalErrorB = new double[batch];
+        FSelfA = new T[batch * cross.N];
+        FSelfB = new T[batch * cross.M];
+    }
+
+    public double[] Value { get; }
+    public SinkhornResult<T> Cross { get; }
+    public double[] SelfValueA { get; }
+    public double[] SelfValueB { get; }
+    public SinkhornStatus[] SelfStatusA { get; }
+    public SinkhornStatus[] SelfStatusB { get; }
+    public double[] SelfMarginalErrorA { get; }
+    public double[] SelfMarginalErrorB { get; }
+    public T[] FSelfA { get; }
+    public T[] FSelfB { get; }
+}
+
+public static class SinkhornDivergence
+{
+    /// <summary>S_eps for a batch with per-problem costs (see Sinkhorn.SolveBatch).</summary>
+    /// <exception cref="ArgumentException">As Sinkhorn.SolveBatch, or a cost that cannot
+    /// supply C(x, x) and C(y, y) (a dense matrix): use point clouds or an image grid.</exception>
+    public static SinkhornDivergenceResult<T> SolveBatch<T>(int batch, Func<int, GroundCost> costOf, ReadOnlyMemory<T> a, ReadOnlyMemory<T> b,
+        SinkhornOptions options) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(costOf);
+        GroundCost first = costOf(0);
+        if (first.SourceSelfCost() is null || first.TargetSelfCost() is null) throw NoSelfCost(first);
+        SinkhornResult<T> cross = Sinkhorn.SolveBatch(batch, costOf, a, b, options);
+        var result = new SinkhornDivergenceResult<T>(cross, batch);
+        int n = cross.N, m = cross.M;
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
+        Parallel.For(0, batch, parallel, k =>
+        {
+            GroundCost cost = costOf(k);
+            GroundCost selfA = cost.SourceSelfCost() ?? throw NoSelfCost(cost);
+            GroundCost selfB = cost.TargetSelfCost() ?? throw NoSelfCost(cost);
+            // The cross solve validated and rescaled the masses; the self-terms use the same ones.
+            (result.SelfValueA[k], result.SelfMarginalErrorA[k], _, result.SelfStatusA[k]) =
+                Sinkhorn.SolveSymmetric(selfA, a.Span.Slice(k * n, n), options, result.FSelfA.AsSpan(k * n, n));
+            (result.SelfValueB[k], result.SelfMarginalErrorB[k], _, result.SelfStatusB[k]) =
+                Sinkhorn.SolveSymmetric(selfB, cross.BOf(k), options, result.FSelfB.AsSpan(k * m, m));
+            result.Value[k] = cross.Value[k] - 0.5 * result.SelfValueA[k] - 0.5 * result.SelfValueB[k];
+        });
+        return result;
+    }
+
+    /// <summary>S_eps for problems sharing one cost.</summary>
+    public static SinkhornDivergenceResult<T> SolveBatch<T>(GroundCost cost, ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, SinkhornOptions options)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(cost);
+        if (a.Length % cost.Rows != 0)
+            throw new ArgumentException($"a has length {a.Length}, not a multiple of the cost's {cost.Rows} rows.", nameof(a));
+        return SolveBatch(a.Length / cost.Rows, _ => cost, a, b, options);
+    }
+
+    private static ArgumentException NoSelfCost(GroundCost cost) =>
+        new($"A {cost.GetType().Name} cannot supply the self-costs C(x, x) and C(y, y) the divergence needs; use PointCloudCost or ImageGridCost.", "costOf");
+}
