@@ -53,6 +53,38 @@ public sealed class PointCloudCost : GroundCost
         }
     }
 
+    /// <summary>Adds weight * dC(x_i, y_j)/dx_i to <paramref name="gradient"/> (length d). Every
+    /// metric here is a function of x_i - y_j, so dC/dy_j is the negative of this. At
+    /// x_i = y_j the Euclidean and Minkowski costs are not differentiable; 0 (a subgradient)
+    /// is used.</summary>
+    public void AddSourceGradient(int i, int j, double weight, Span<double> gradient)
+    {
+        ThrowHelper.ThrowIfLengthMismatch(gradient.Length, Dimension, nameof(gradient), "the dimension");
+        ReadOnlySpan<double> xi = _x.Span.Slice(i * Dimension, Dimension);
+        ReadOnlySpan<double> yj = _y.Span.Slice(j * Dimension, Dimension);
+        switch (Metric)
+        {
+            case GroundMetric.SqEuclidean:
+                for (int k = 0; k < Dimension; k++) gradient[k] += weight * 2 * (xi[k] - yj[k]);
+                break;
+            case GroundMetric.Euclidean:
+                double norm = Math.Sqrt(SquaredDistance(xi, yj));
+                if (norm == 0) return;
+                for (int k = 0; k < Dimension; k++) gradient[k] += weight * (xi[k] - yj[k]) / norm;
+                break;
+            default:
+                double c = MinkowskiDistance(xi, yj, P);
+                if (c == 0) return;
+                double scale = Math.Pow(c, 1 - P);
+                for (int k = 0; k < Dimension; k++)
+                {
+                    double d = xi[k] - yj[k];
+                    gradient[k] += weight * Math.Sign(d) * Math.Pow(Math.Abs(d), P - 1) * scale;
+                }
+                break;
+        }
+    }
+
     private static double SquaredDistance(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
     {
         double s = 0;

@@ -1,0 +1,142 @@
+// Envelope-theorem gradients against central finite differences of the solver's own value,
+// in double, along random directions: sum-zero for the weights (zero weights kept at zero:
+// a direction that makes a mass negative leaves the domain), unrestricted for positions.
+using FsCheck;
+using FsCheck.Fluent;
+using OtKernels.Autodiff.Entropic;
+using OtKernels.Entropic;
+using OtKernels.Geometry;
+using Xunit;
+
+namespace OtKernels.Autodiff.Tests.Entropic;
+
+public class ConvergedGradientTests
+{
+    private const double Step = 1e-5;
+    private const double RelativeTolerance = 1e-5;
+
+    // Costs up to 2 and eps >= 0.2: Sinkhorn converges to 1e-13 in a few hundred iterations.
+    private static readonly SinkhornOptions Options = new() { Epsilon = 0.3, Tolerance = 1e-14, MaxIterations = 100_000 };
+
+    private sealed record Case(int N, int M, int Dimension, int Seed, GroundMetric Metric)
+    {
+        public double[] X = [], Y = [], A = [], B = [];
+
+        public static Case Create(int n, int m, int d, int seed, GroundMetric metric)
+        {
+            var rng = new Random(seed);
+            var c = new Case(n, m, d, seed, metric)
+            {
+                X = Enumerable.Range(0, n * d).Select(_ => rng.NextDouble()).ToArray(),
+                Y = Enumerable.Range(0, m * d).Select(_ => rng.NextDouble()).ToArray(),
+                A = Weights(rng, n),
+                B = Weights(rng, m),
+            };
+            return c;
+        }
+
+        private static double[] Weights(Random rng, int n)
+        {
+            double[] w = Enumerable.Range(0, n).Select(_ => rng.Next(5) == 0 ? 0 : rng.NextDouble() + 0.2).ToArray();
+            if (w.All(v => v == 0)) w[0] = 1;
+            double s = w.Sum();
+            return w.Select(v => v / s).ToArray();
+        }
+
+        public PointCloudCost Cost(double[]? x = null, double[]? y = null) => new(x ?? X, y ?? Y, Dimension, Metric);
+
+        public override string ToString() => $"Case.Create({N}, {M}, {Dimension}, {Seed}, GroundMetric.{Metric})";
+    }
+
+    private static Arbitrary<Case> Cases() =>
+        (from n in Gen.Choose(1, 12)
+         from m in Gen.Choose(1, 12)
+         from d in Gen.Choose(1, 3)
+         from seed in Gen.Choose(0, int.MaxValue)
+         from metric in Gen.Elements(GroundMetric.SqEuclidean, GroundMetric.Euclidean)
+         select Case.Create(n, m, d, seed, metric)).ToArbitrary();
+
+    private static double[] SumZeroDirection(Random rng, double[] w)
+    {
+        double[] d = w.Select(v => v > 0 ? rng.NextDouble() - 0.5 : 0).ToArray();
+        int support = w.Count(v => v > 0);
+        double mean = d.Sum() / support;
+        return w.Select((v, i) => v > 0 ? d[i] - mean : 0).ToArray();
+    }
+
+    private static double Dot(double[] u, double[] v) => u.Zip(v, (p, q) => p * q).Sum();
+
+    private static double[] Along(double[] x, double[] d, double t) => x.Select((v, i) => v + t * d[i]).ToArray();
+
+    private static void AssertClose(double analytic, double finiteDifference, string what)
+    {
+        double scale = Math.Max(1e-3, Math.Abs(finiteDifference));
+        Assert.True(Math.Abs(analytic - finiteDifference) <= RelativeTolerance * scale, $"{what}: analytic {analytic:R}, finite difference {finiteDifference:R}");
+    }
+
+    [Fact]
+    public void OtEpsilon_WeightAndPositionGradients_MatchFiniteDifferences()
+    {
+        Prop.ForAll(Cases(), c =>
+        {
+            var rng = new Random(c.Seed ^ 0x5eed);
+            double Value(double[] a, double[] b, PointCloudCost cost)
+            {
+                SinkhornResult<double> r = Sinkhorn.Solve<double>(cost, a, b, Options);
+                Assert.Equal(SinkhornStatus.Converged, r.Status[0]);
+                return r.Value[0];
+            }
+            SinkhornResult<double> result = Sinkhorn.Solve<double>(c.Cost(), c.A, c.B, Options);
+            var da = new double[c.N];
+            var db = new double[c.M];
+            SinkhornBackward.WeightGradients(result, 0, da, db);
+            var dx = new double[c.N * c.Dimension];
+            var dy = new double[c.M * c.Dimension];
+            SinkhornBackward.PositionGradients(result, 0, c.Cost(), dx, dy);
+
+            double[] va = SumZeroDirection(rng, c.A), vb = SumZeroDirection(rng, c.B);
+            AssertClose(Dot(da, va), (Value(Along(c.A, va, Step), c.B, c.Cost()) - Value(Along(c.A, va, -Step), c.B, c.Cost())) / (2 * Step), $"{c} d/da");
+            AssertClose(Dot(db, vb), (Value(c.A, Along(c.B, vb, Step), c.Cost()) - Value(c.A, Along(c.B, vb, -Step), c.Cost())) / (2 * Step), $"{c} d/db");
+            double[] vx = c.X.Select(_ => rng.NextDouble() - 0.5).ToArray(), vy = c.Y.Select(_ => rng.NextDouble() - 0.5).ToArray();
+            AssertClose(Dot(dx, vx), (Value(c.A, c.B, c.Cost(Along(c.X, vx, Step))) - Value(c.A, c.B, c.Cost(Along(c.X, vx, -Step)))) / (2 * Step), $"{c} d/dx");
+            AssertClose(Dot(dy, vy), (Value(c.A, c.B, c.Cost(y: Along(c.Y, vy, Step))) - Value(c.A, c.B, c.Cost(y: Along(c.Y, vy, -Step)))) / (2 * Step), $"{c} d/dy");
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(40));
+    }
+
+    [Fact]
+    public void SinkhornDivergence_WeightAndPositionGradients_MatchFiniteDifferences()
+    {
+        Prop.ForAll(Cases(), c =>
+        {
+            var rng = new Random(c.Seed ^ 0xd1f);
+            double Value(double[] a, double[] b, PointCloudCost cost) => SinkhornDivergence.SolveBatch<double>(cost, a, b, Options).Value[0];
+            SinkhornDivergenceResult<double> result = SinkhornDivergence.SolveBatch<double>(c.Cost(), c.A, c.B, Options);
+            var da = new double[c.N];
+            var db = new double[c.M];
+            SinkhornDivergenceBackward.WeightGradients(result, 0, da, db);
+            var dx = new double[c.N * c.Dimension];
+            var dy = new double[c.M * c.Dimension];
+            SinkhornDivergenceBackward.PositionGradients(result, 0, c.Cost(), dx, dy);
+
+            double[] va = SumZeroDirection(rng, c.A), vb = SumZeroDirection(rng, c.B);
+            AssertClose(Dot(da, va), (Value(Along(c.A, va, Step), c.B, c.Cost()) - Value(Along(c.A, va, -Step), c.B, c.Cost())) / (2 * Step), $"{c} dS/da");
+            AssertClose(Dot(db, vb), (Value(c.A, Along(c.B, vb, Step), c.Cost()) - Value(c.A, Along(c.B, vb, -Step), c.Cost())) / (2 * Step), $"{c} dS/db");
+            double[] vx = c.X.Select(_ => rng.NextDouble() - 0.5).ToArray(), vy = c.Y.Select(_ => rng.NextDouble() - 0.5).ToArray();
+            AssertClose(Dot(dx, vx), (Value(c.A, c.B, c.Cost(Along(c.X, vx, Step))) - Value(c.A, c.B, c.Cost(Along(c.X, vx, -Step)))) / (2 * Step), $"{c} dS/dx");
+            AssertClose(Dot(dy, vy), (Value(c.A, c.B, c.Cost(y: Along(c.Y, vy, Step))) - Value(c.A, c.B, c.Cost(y: Along(c.Y, vy, -Step)))) / (2 * Step), $"{c} dS/dy");
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(30));
+    }
+
+    [Fact]
+    public void CostGradient_IsThePlan_AndMatchesFiniteDifferences()
+    {
+        var rng = new Random(17);
+        int n = 5, m = 4;
+        double[] c = Enumerable.Range(0, n * m).Select(_ => rng.NextDouble()).ToArray();
+        double[] a = [0.1, 0.2, 0.3, 0.15, 0.25], b = [0.4, 0.1, 0.3, 0.2];
+        double Value(double[] cost) => Sinkhorn.Solve<double>(new DenseCost(cost, n, m), a, b, Options).Value[0];
+        double[] plan = SinkhornBackward.CostGradient(Sinkhorn.Solve<double>(new DenseCost(c, n, m), a, b, Options), 0);
+        double[] v = c.Select(_ => rng.NextDouble() - 0.5).ToArray();
+        AssertClose(Dot(plan, v), (Value(Along(c, v, Step)) - Value(Along(c, v, -Step))) / (2 * Step), "d/dC");
+    }
+}
