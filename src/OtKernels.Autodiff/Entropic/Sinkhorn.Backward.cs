@@ -14,7 +14,7 @@ using OtKernels.Geometry;
 
 namespace OtKernels.Autodiff.Entropic;
 
-public static class SinkhornBackward
+public static partial class SinkhornBackward
 {
     /// <summary>dOT_eps/da and dOT_eps/db of problem k, projected onto sum-zero vectors (the
     /// mean subtracted). Zero-mass bins get their potential too: the rate for adding mass there.</summary>

@@ -21,6 +21,20 @@ public static partial class Sinkhorn
         where T : unmanaged, IFloatingPointIeee754<T> =>
         SolveBatch(1, _ => cost, new ReadOnlyMemory<T>(a.ToArray()), new ReadOnlyMemory<T>(b.ToArray()), options);
 
+    /// <summary>A single problem in Unrolled mode, recording every iterate on
+    /// <paramref name="tape"/> for the exact reverse pass (OtKernels.Autodiff). Epsilon scaling
+    /// is not taped, so it must be off.</summary>
+    public static SinkhornResult<T> Solve<T>(GroundCost cost, ReadOnlySpan<T> a, ReadOnlySpan<T> b, SinkhornOptions options, SinkhornTape<T> tape)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(tape);
+        if (options.Mode != SinkhornMode.Unrolled || options.EpsilonScaling != 0)
+            throw new ArgumentException("A tape records an Unrolled run without epsilon scaling (Mode = Unrolled, EpsilonScaling = 0).", nameof(options));
+        tape.Clear();
+        tape.Epsilon = options.Epsilon;
+        return SolveBatch(1, _ => cost, new ReadOnlyMemory<T>(a.ToArray()), new ReadOnlyMemory<T>(b.ToArray()), options, tape);
+    }
+
     /// <summary>Problems sharing one cost: problem k uses a[k n .. (k+1) n) and b[k m .. (k+1) m).</summary>
     public static SinkhornResult<T> SolveBatch<T>(GroundCost cost, ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, SinkhornOptions options)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -38,7 +52,10 @@ public static partial class Sinkhorn
     /// <exception cref="ArgumentException">Bad masses (NaN, infinity, negative, all zero,
     /// unequal sums beyond 1e-6 relative) or shapes; the message names the problem and index.</exception>
     public static SinkhornResult<T> SolveBatch<T>(int batch, Func<int, GroundCost> costOf, ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, SinkhornOptions options)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, IFloatingPointIeee754<T> => SolveBatch(batch, costOf, a, b, options, tape: null);
+
+    private static SinkhornResult<T> SolveBatch<T>(int batch, Func<int, GroundCost> costOf, ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, SinkhornOptions options,
+        SinkhornTape<T>? tape) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(costOf);
         ArgumentNullException.ThrowIfNull(options);
@@ -65,7 +82,7 @@ public static partial class Sinkhorn
             if (cost.Rows != n || cost.Cols != m)
                 throw new ArgumentException($"Problem {k}: cost is {cost.Rows} x {cost.Cols}, problem 0's is {n} x {m}.", nameof(costOf));
             (result.Value[k], result.MarginalError[k], result.Iterations[k], result.Status[k]) = SolveOne(
-                cost, aa.AsSpan(k * n, n), bb.AsSpan(k * m, m), options, result.F.AsSpan(k * n, n), result.G.AsSpan(k * m, m));
+                cost, aa.AsSpan(k * n, n), bb.AsSpan(k * m, m), options, result.F.AsSpan(k * n, n), result.G.AsSpan(k * m, m), tape);
         });
         return result;
     }
@@ -89,7 +106,7 @@ public static partial class Sinkhorn
 
     /// <summary>One problem. Writes f and g; returns (value, marginal error, iterations, status).</summary>
     internal static (double, double, int, SinkhornStatus) SolveOne<T>(GroundCost cost, ReadOnlySpan<T> a, ReadOnlySpan<T> b,
-        SinkhornOptions options, Span<T> f, Span<T> g) where T : unmanaged, IFloatingPointIeee754<T>
+        SinkhornOptions options, Span<T> f, Span<T> g, SinkhornTape<T>? tape = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = a.Length, m = b.Length;
         // Work arrays are per problem, never per iteration.
@@ -135,6 +152,7 @@ public static partial class Sinkhorn
             if (iteration == options.MaxIterations) break;
             fNext.CopyTo(f);
             UpdateG(cost, eps, f, logA, h, g);
+            tape?.Record(f, g);
             consistent = true;
             iteration++;
         }
