@@ -6,6 +6,7 @@ using OtKernels.Cli.Commands;
 var root = new RootCommand("OtKernels: optimal transport from the command line.");
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(EmdCommand.Create());
+root.Subcommands.Add(SinkhornCommand.Create());
 root.Subcommands.Add(DataCommand.Create());
 root.Subcommands.Add(W2Command.Create());
 return root.Parse(args).Invoke();

@@ -1,0 +1,141 @@
+// otk sinkhorn: entropic OT (or the Sinkhorn divergence) between two measures, with the
+// potentials and gradients written to .npy on request.
+using System.CommandLine;
+using System.Text.Json;
+using OtKernels.Autodiff.Entropic;
+using OtKernels.Entropic;
+using OtKernels.Geometry;
+using OtKernels.IO;
+
+namespace OtKernels.Cli.Commands;
+
+internal static class SinkhornCommand
+{
+    public static Command Create()
+    {
+        var inputs = new ProblemInputs();
+        var epsilon = new Option<double>("--epsilon") { Description = "Regularisation eps, absolute (the unit of the cost).", Required = true };
+        var iterations = new Option<int>("--iterations") { Description = "Iteration limit (the exact count in unrolled mode).", DefaultValueFactory = _ => 1000 };
+        var tolerance = new Option<double>("--tolerance") { Description = "L1 marginal error at which to stop.", DefaultValueFactory = _ => 1e-6 };
+        var scaling = new Option<double>("--epsilon-scaling") { Description = "Epsilon-scaling factor in (0, 1); 0 = off.", DefaultValueFactory = _ => 0 };
+        var divergence = new Option<bool>("--divergence") { Description = "Compute the Sinkhorn divergence S = OT(a,b) - OT(a,a)/2 - OT(b,b)/2." };
+        var mode = new Option<string>("--mode") { Description = "converged (envelope gradients) or unrolled (exactly --iterations, exact gradients).", DefaultValueFactory = _ => "converged" };
+        var potentials = new Option<string?>("--potentials") { Description = "Write f and g to PREFIX_f.npy and PREFIX_g.npy." };
+        var gradients = new Option<string?>("--gradients") { Description = "Write the gradients to PREFIX_da.npy, PREFIX_db.npy (and PREFIX_dx.npy, PREFIX_dy.npy for point sets)." };
+        var command = new Command("sinkhorn", "Entropic OT by log-domain Sinkhorn; prints {value, transport_cost, marginal_error, iterations, converged} as JSON.")
+        {
+            epsilon, iterations, tolerance, scaling, divergence, mode, potentials, gradients,
+        };
+        inputs.AddTo(command);
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            (double[] a, double[] b, GroundCost cost) = inputs.Read(parse);
+            SinkhornMode sinkhornMode = parse.GetValue(mode)!.ToLowerInvariant() switch
+            {
+                "converged" => SinkhornMode.Converged,
+                "unrolled" => SinkhornMode.Unrolled,
+                string other => throw new ArgumentException($"--mode '{other}': use converged or unrolled."),
+            };
+            var options = new SinkhornOptions
+            {
+                Epsilon = parse.GetValue(epsilon),
+                MaxIterations = parse.GetValue(iterations),
+                Tolerance = parse.GetValue(tolerance),
+                EpsilonScaling = parse.GetValue(scaling),
+                Mode = sinkhornMode,
+            };
+            string? gradientPrefix = parse.GetValue(gradients);
+            return parse.GetValue(divergence)
+                ? RunDivergence(a, b, cost, options, parse.GetValue(potentials), gradientPrefix)
+                : RunOt(a, b, cost, options, parse.GetValue(potentials), gradientPrefix);
+        }));
+        return command;
+    }
+
+    private static int RunOt(double[] a, double[] b, GroundCost cost, SinkhornOptions options, string? potentials, string? gradients)
+    {
+        bool unrolled = options.Mode == SinkhornMode.Unrolled && gradients is not null;
+        var tape = new SinkhornTape<double>();
+        SinkhornResult<double> r = unrolled ? Sinkhorn.Solve<double>(cost, a, b, options, tape) : Sinkhorn.Solve<double>(cost, a, b, options);
+        if (potentials is not null)
+        {
+            Npy.Write(potentials + "_f.npy", r.F, r.N);
+            Npy.Write(potentials + "_g.npy", r.G, r.M);
+        }
+        if (gradients is not null)
+        {
+            var da = new double[r.N];
+            var db = new double[r.M];
+            double[]? dx = null, dy = null;
+            if (cost is PointCloudCost clouds)
+            {
+                dx = new double[r.N * clouds.Dimension];
+                dy = new double[r.M * clouds.Dimension];
+            }
+            if (unrolled) SinkhornBackward.UnrolledGradients<double>(tape, cost, a, r.BOf(0), da, db, dx, dy);
+            else
+            {
+                SinkhornBackward.WeightGradients(r, 0, da, db);
+                if (cost is PointCloudCost c) SinkhornBackward.PositionGradients(r, 0, c, dx, dy);
+            }
+            WriteGradients(gradients, da, db, dx, dy, cost);
+        }
+        Print(r.Value[0], r.TransportCost(0), r.MarginalError[0], r.Iterations[0], r.Status[0]);
+        return r.Status[0] == SinkhornStatus.Diverged ? 1 : 0;
+    }
+
+    private static int RunDivergence(double[] a, double[] b, GroundCost cost, SinkhornOptions options, string? potentials, string? gradients)
+    {
+        if (gradients is not null && options.Mode == SinkhornMode.Unrolled)
+            throw new ArgumentException("--divergence with --gradients needs --mode converged (the unrolled divergence gradient is not implemented).");
+        SinkhornDivergenceResult<double> d = SinkhornDivergence.SolveBatch<double>(cost, a, b, options);
+        SinkhornResult<double> r = d.Cross;
+        if (potentials is not null)
+        {
+            Npy.Write(potentials + "_f.npy", r.F, r.N);
+            Npy.Write(potentials + "_g.npy", r.G, r.M);
+        }
+        if (gradients is not null)
+        {
+            var da = new double[r.N];
+            var db = new double[r.M];
+            SinkhornDivergenceBackward.WeightGradients(d, 0, da, db);
+            double[]? dx = null, dy = null;
+            if (cost is PointCloudCost clouds)
+            {
+                dx = new double[r.N * clouds.Dimension];
+                dy = new double[r.M * clouds.Dimension];
+                SinkhornDivergenceBackward.PositionGradients(d, 0, clouds, dx, dy);
+            }
+            WriteGradients(gradients, da, db, dx, dy, cost);
+        }
+        SinkhornStatus worst = new[] { r.Status[0], d.SelfStatusA[0], d.SelfStatusB[0] }.Max();
+        Print(d.Value[0], r.TransportCost(0), Math.Max(r.MarginalError[0], Math.Max(d.SelfMarginalErrorA[0], d.SelfMarginalErrorB[0])), r.Iterations[0], worst);
+        return worst == SinkhornStatus.Diverged ? 1 : 0;
+    }
+
+    private static void WriteGradients(string prefix, double[] da, double[] db, double[]? dx, double[]? dy, GroundCost cost)
+    {
+        Npy.Write(prefix + "_da.npy", da, da.Length);
+        Npy.Write(prefix + "_db.npy", db, db.Length);
+        if (cost is PointCloudCost clouds && dx is not null && dy is not null)
+        {
+            Npy.Write(prefix + "_dx.npy", dx, da.Length, clouds.Dimension);
+            Npy.Write(prefix + "_dy.npy", dy, db.Length, clouds.Dimension);
+        }
+    }
+
+    private static void Print(double value, double transportCost, double marginalError, int iterations, SinkhornStatus status) =>
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            value,
+            transport_cost = transportCost,
+            marginal_error = marginalError,
+            iterations,
+            converged = status == SinkhornStatus.Converged,
+            status = status.ToString(),
+        }, JsonOptions));
+
+    // A diverged solve reports NaN; JSON has no number for it, so it is written as "NaN".
+    private static readonly JsonSerializerOptions JsonOptions = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+}
