@@ -1,8 +1,15 @@
 // BenchmarkDotNet suites: dotnet run -c Release --project bench/OtKernels.Bench -- --filter '*'
-// `-- mnist-w2 IMAGES PAIRS THREADS` times MNIST pairs warm (used by bench/scripts/emd_mnist_vs_pot.sh).
+// `-- mnist-w2 ...`, `-- sinkhorn-clouds ...`, `-- sinkhorn-mnist ...`: the otk sides of the
+// comparisons in bench/scripts (see each file's header).
+using System.Globalization;
 using BenchmarkDotNet.Running;
 using OtKernels.Bench;
 
 if (args is ["mnist-w2", var images, var pairs, var threads]) return MnistPairs.Run(images, pairs, int.Parse(threads));
+if (args is ["sinkhorn-clouds", var x, var y, var eps, var iterations, var cloudThreads, var output])
+    return SinkhornClouds.Run(x, y, double.Parse(eps, CultureInfo.InvariantCulture), int.Parse(iterations), int.Parse(cloudThreads), output);
+if (args is ["sinkhorn-mnist", var mnistImages, var mnistPairs, var mnistEps, var tol, var scaling, var mnistThreads])
+    return SinkhornMnist.Run(mnistImages, mnistPairs, double.Parse(mnistEps, CultureInfo.InvariantCulture), double.Parse(tol, CultureInfo.InvariantCulture),
+        double.Parse(scaling, CultureInfo.InvariantCulture), int.Parse(mnistThreads));
 BenchmarkSwitcher.FromAssembly(typeof(MnistPairs).Assembly).Run(args);
 return 0;

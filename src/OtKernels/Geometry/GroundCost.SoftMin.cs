@@ -36,6 +36,33 @@ public abstract partial class GroundCost
         }
     }
 
+    /// <summary>result[r] = log sum exp(block row r) for a row-major block of rows of length
+    /// <paramref name="rowLength"/>, each row shifted by its own max, with one vectorised exp
+    /// for the whole block (short rows pay per call, not per entry). Rows that are all -inf
+    /// give -inf. The block is overwritten.</summary>
+    internal static void RowLogSumExp<T>(Span<T> block, int rowLength, Span<T> result) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int rows = result.Length;
+        for (int r = 0; r < rows; r++)
+        {
+            Span<T> row = block.Slice(r * rowLength, rowLength);
+            T max = TensorPrimitives.Max<T>(row);
+            result[r] = max;
+            // exp(-inf - (-inf)) would be NaN: an all -inf row is left for the fix-up below.
+            if (T.IsFinite(max)) TensorPrimitives.Subtract(row, max, row);
+        }
+        Span<T> used = block[..(rows * rowLength)];
+        TensorPrimitives.Exp<T>(used, used);
+        for (int r = 0; r < rows; r++)
+        {
+            if (T.IsFinite(result[r])) result[r] += T.Log(TensorPrimitives.Sum<T>(used.Slice(r * rowLength, rowLength)));
+        }
+    }
+
+    /// <summary>Rows per block for <see cref="RowLogSumExp"/>: about 2048 entries, large enough
+    /// to amortise the calls, small enough to stay in L1.</summary>
+    internal static int RowsPerBlock(int rowLength) => Math.Max(1, 2048 / Math.Max(1, rowLength));
+
     /// <summary>log sum exp(v), shifted by max(v); -inf for an empty or all -inf input.
     /// v is overwritten.</summary>
     internal static T LogSumExp<T>(Span<T> v) where T : unmanaged, IFloatingPointIeee754<T>

@@ -20,29 +20,28 @@ public sealed partial class ImageGridCost
         int longest = Math.Max(height, width);
         Span<T> penalty = ScratchBuffer<T>.Get(0, longest);
         for (int d = 0; d < longest; d++) penalty[d] = T.CreateTruncating(d * d) * scale;
-        Span<T> scratch = ScratchBuffer<T>.Get(1, longest);
 
-        // Pass 1, along each grid row: partial[ci, rj] = LSE_cj (h[rj, cj] - penalty|ci - cj|),
-        // stored transposed so that pass 2 reads contiguous memory.
+        // Pass 1, along each grid row rj: partial[ci, rj] = LSE_cj (h[rj, cj] - penalty|ci - cj|),
+        // one w x w block per grid row, stored transposed so that pass 2 reads contiguous memory.
+        Span<T> block = ScratchBuffer<T>.Get(1, longest * longest);
         Span<T> partial = ScratchBuffer<T>.Get(2, height * width);
+        Span<T> lse = ScratchBuffer<T>.Get(3, longest);
         for (int rj = 0; rj < height; rj++)
         {
             ReadOnlySpan<T> hRow = h.Slice(rj * width, width);
             for (int ci = 0; ci < width; ci++)
-            {
-                for (int cj = 0; cj < width; cj++) scratch[cj] = hRow[cj] - penalty[Math.Abs(ci - cj)];
-                partial[ci * height + rj] = LogSumExp(scratch[..width]);
-            }
+                for (int cj = 0; cj < width; cj++) block[ci * width + cj] = hRow[cj] - penalty[Math.Abs(ci - cj)];
+            RowLogSumExp(block, width, lse[..width]);
+            for (int ci = 0; ci < width; ci++) partial[ci * height + rj] = lse[ci];
         }
-        // Pass 2, along each grid column.
+        // Pass 2, along each grid column ci: one h x h block per grid column.
         for (int ci = 0; ci < width; ci++)
         {
             ReadOnlySpan<T> column = partial.Slice(ci * height, height);
             for (int ri = 0; ri < height; ri++)
-            {
-                for (int rj = 0; rj < height; rj++) scratch[rj] = column[rj] - penalty[Math.Abs(ri - rj)];
-                result[ri * width + ci] = -epsilon * LogSumExp(scratch[..height]);
-            }
+                for (int rj = 0; rj < height; rj++) block[ri * height + rj] = column[rj] - penalty[Math.Abs(ri - rj)];
+            RowLogSumExp(block, height, lse[..height]);
+            for (int ri = 0; ri < height; ri++) result[ri * width + ci] = -epsilon * lse[ri];
         }
     }
 }

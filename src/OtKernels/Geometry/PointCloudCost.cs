@@ -3,7 +3,7 @@
 namespace OtKernels.Geometry;
 
 /// <summary>C(i, j) = metric(x_i, y_j) for points x (n x d) and y (m x d), row-major.</summary>
-public sealed class PointCloudCost : GroundCost
+public sealed partial class PointCloudCost : GroundCost
 {
     private readonly ReadOnlyMemory<double> _x;
     private readonly ReadOnlyMemory<double> _y;

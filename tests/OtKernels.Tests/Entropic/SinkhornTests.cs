@@ -168,3 +168,36 @@ public class SinkhornTests
         Assert.Throws<ArgumentOutOfRangeException>("EpsilonScaling", () => Sinkhorn.Solve<double>(cost, [0.5, 0.5], [0.5, 0.5], options with { EpsilonScaling = 1 }));
     }
 }
+
+public class PointCloudSoftMinTests
+{
+    [Fact]
+    public void BlockedSoftMin_EqualsTheGenericRowPath_WithAbsentAndAllAbsentInputs()
+    {
+        Prop.ForAll((from n in Gen.Choose(1, 300) from m in Gen.Choose(1, 40) from d in Gen.Choose(1, 3) from seed in Gen.Choose(0, int.MaxValue)
+                     select (n, m, d, seed)).ToArbitrary(), t =>
+        {
+            var rng = new Random(t.seed);
+            var x = Enumerable.Range(0, t.n * t.d).Select(_ => rng.NextDouble()).ToArray();
+            var y = Enumerable.Range(0, t.m * t.d).Select(_ => rng.NextDouble()).ToArray();
+            var clouds = new PointCloudCost(x, y, t.d);
+            var dense = new double[t.n * t.m];
+            for (int i = 0; i < t.n; i++) for (int j = 0; j < t.m; j++) dense[i * t.m + j] = clouds[i, j];
+            var reference = new DenseCost(dense, t.n, t.m); // the base class's row-by-row path
+            double eps = 0.01 + rng.NextDouble();
+            foreach ((SoftMinAxis axis, int length) in new[] { (SoftMinAxis.OverColumns, t.m), (SoftMinAxis.OverRows, t.n) })
+            {
+                bool allAbsent = rng.Next(10) == 0;
+                double[] h = Enumerable.Range(0, length).Select(_ => allAbsent || rng.Next(5) == 0 ? double.NegativeInfinity : rng.NextDouble()).ToArray();
+                int outer = length == t.m && axis == SoftMinAxis.OverColumns ? t.n : t.m;
+                var expected = new double[outer];
+                var actual = new double[outer];
+                reference.SoftMin(axis, eps, h, expected);
+                clouds.SoftMin(axis, eps, h, actual);
+                for (int o = 0; o < outer; o++)
+                    Assert.True(expected[o] == actual[o] || Math.Abs(expected[o] - actual[o]) <= 1e-12 * (1 + Math.Abs(expected[o])),
+                        $"{t} {axis} [{o}]: {actual[o]:R} vs {expected[o]:R}");
+            }
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(100));
+    }
+}
