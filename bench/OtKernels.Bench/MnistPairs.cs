@@ -4,7 +4,6 @@
 using System.Diagnostics;
 using OtKernels.Exact;
 using OtKernels.Geometry;
-using OtKernels.IO;
 
 namespace OtKernels.Bench;
 
@@ -12,17 +11,8 @@ internal static class MnistPairs
 {
     public static int Run(string imagesPath, string pairsPath, int threads)
     {
-        IdxArray images = IdxArray.Read(imagesPath);
-        int pixels = images.Shape[1] * images.Shape[2];
-        (_, double[] data, int rows, int cols) = Csv.Read(pairsPath);
-        var a = new double[rows * pixels];
-        var b = new double[rows * pixels];
-        for (int k = 0; k < rows; k++)
-        {
-            ImageHistogram.FromPixels(images.Data.AsSpan((int)data[k * cols] * pixels, pixels), a.AsSpan(k * pixels, pixels));
-            ImageHistogram.FromPixels(images.Data.AsSpan((int)data[k * cols + 1] * pixels, pixels), b.AsSpan(k * pixels, pixels));
-        }
-        var cost = new ImageGridCost(images.Shape[1], images.Shape[2]);
+        (double[] a, double[] b, int rows, int height, int width) = MnistInputs.Load(imagesPath, pairsPath);
+        var cost = new ImageGridCost(height, width);
         var options = new EmdOptions { MaxDegreeOfParallelism = threads };
         NetworkSimplex.SolveBatch(a, b, cost, options);
         var clock = Stopwatch.StartNew();

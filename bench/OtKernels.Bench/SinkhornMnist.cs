@@ -4,7 +4,6 @@
 using System.Diagnostics;
 using OtKernels.Entropic;
 using OtKernels.Geometry;
-using OtKernels.IO;
 
 namespace OtKernels.Bench;
 
@@ -12,17 +11,9 @@ internal static class SinkhornMnist
 {
     public static int Run(string imagesPath, string pairsPath, double epsilon, double tolerance, double scaling, int threads)
     {
-        IdxArray images = IdxArray.Read(imagesPath);
-        int pixels = images.Shape[1] * images.Shape[2];
-        (_, double[] data, int rows, int cols) = Csv.Read(pairsPath);
-        var a = new double[rows * pixels];
-        var b = new double[rows * pixels];
-        for (int k = 0; k < rows; k++)
-        {
-            ImageHistogram.FromPixels(images.Data.AsSpan((int)data[k * cols] * pixels, pixels), a.AsSpan(k * pixels, pixels));
-            ImageHistogram.FromPixels(images.Data.AsSpan((int)data[k * cols + 1] * pixels, pixels), b.AsSpan(k * pixels, pixels));
-        }
-        var grid = new ImageGridCost(images.Shape[1], images.Shape[2]);
+        (double[] a, double[] b, int rows, int height, int width) = MnistInputs.Load(imagesPath, pairsPath);
+        int pixels = height * width;
+        var grid = new ImageGridCost(height, width);
         var options = new SinkhornOptions { Epsilon = epsilon, Tolerance = tolerance, EpsilonScaling = scaling, MaxIterations = 100_000, MaxDegreeOfParallelism = threads };
         Sinkhorn.SolveBatch<double>(grid, a.AsMemory(0, pixels), b.AsMemory(0, pixels), options); // warm-up
         var clock = Stopwatch.StartNew();

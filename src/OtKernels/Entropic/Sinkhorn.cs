@@ -39,10 +39,16 @@ public static partial class Sinkhorn
     public static SinkhornResult<T> SolveBatch<T>(GroundCost cost, ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, SinkhornOptions options)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        return SolveBatch(BatchCount(cost, a.Length), _ => cost, a, b, options);
+    }
+
+    /// <summary>How many problems of the shared cost's row count a holds.</summary>
+    internal static int BatchCount(GroundCost cost, int aLength)
+    {
         ArgumentNullException.ThrowIfNull(cost);
-        if (a.Length % cost.Rows != 0)
-            throw new ArgumentException($"a has length {a.Length}, not a multiple of the cost's {cost.Rows} rows.", nameof(a));
-        return SolveBatch(a.Length / cost.Rows, _ => cost, a, b, options);
+        if (aLength % cost.Rows != 0)
+            throw new ArgumentException($"a has length {aLength}, not a multiple of the cost's {cost.Rows} rows.", "a");
+        return aLength / cost.Rows;
     }
 
     /// <summary>Problems with their own costs of one shape (n x m), e.g. point clouds:

@@ -71,12 +71,7 @@ public static class SinkhornDivergence
     /// <summary>S_eps for problems sharing one cost.</summary>
     public static SinkhornDivergenceResult<T> SolveBatch<T>(GroundCost cost, ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, SinkhornOptions options)
         where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        ArgumentNullException.ThrowIfNull(cost);
-        if (a.Length % cost.Rows != 0)
-            throw new ArgumentException($"a has length {a.Length}, not a multiple of the cost's {cost.Rows} rows.", nameof(a));
-        return SolveBatch(a.Length / cost.Rows, _ => cost, a, b, options);
-    }
+        => SolveBatch(Sinkhorn.BatchCount(cost, a.Length), _ => cost, a, b, options);
 
     private static ArgumentException NoSelfCost(GroundCost cost) =>
         new($"A {cost.GetType().Name} cannot supply the self-costs C(x, x) and C(y, y) the divergence needs; use PointCloudCost or ImageGridCost.", "costOf");

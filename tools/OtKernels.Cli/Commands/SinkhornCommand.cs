@@ -57,11 +57,7 @@ internal static class SinkhornCommand
         bool unrolled = options.Mode == SinkhornMode.Unrolled && gradients is not null;
         var tape = new SinkhornTape<double>();
         SinkhornResult<double> r = unrolled ? Sinkhorn.Solve<double>(cost, a, b, options, tape) : Sinkhorn.Solve<double>(cost, a, b, options);
-        if (potentials is not null)
-        {
-            Npy.Write(potentials + "_f.npy", r.F, r.N);
-            Npy.Write(potentials + "_g.npy", r.G, r.M);
-        }
+        if (potentials is not null) WritePotentials(potentials, r);
         if (gradients is not null)
         {
             var da = new double[r.N];
@@ -90,11 +86,7 @@ internal static class SinkhornCommand
             throw new ArgumentException("--divergence with --gradients needs --mode converged (the unrolled divergence gradient is not implemented).");
         SinkhornDivergenceResult<double> d = SinkhornDivergence.SolveBatch<double>(cost, a, b, options);
         SinkhornResult<double> r = d.Cross;
-        if (potentials is not null)
-        {
-            Npy.Write(potentials + "_f.npy", r.F, r.N);
-            Npy.Write(potentials + "_g.npy", r.G, r.M);
-        }
+        if (potentials is not null) WritePotentials(potentials, r);
         if (gradients is not null)
         {
             var da = new double[r.N];
@@ -112,6 +104,12 @@ internal static class SinkhornCommand
         SinkhornStatus worst = new[] { r.Status[0], d.SelfStatusA[0], d.SelfStatusB[0] }.Max();
         Print(d.Value[0], r.TransportCost(0), Math.Max(r.MarginalError[0], Math.Max(d.SelfMarginalErrorA[0], d.SelfMarginalErrorB[0])), r.Iterations[0], worst);
         return worst == SinkhornStatus.Diverged ? 1 : 0;
+    }
+
+    private static void WritePotentials(string prefix, SinkhornResult<double> r)
+    {
+        Npy.Write(prefix + "_f.npy", r.F, r.N);
+        Npy.Write(prefix + "_g.npy", r.G, r.M);
     }
 
     private static void WriteGradients(string prefix, double[] da, double[] db, double[]? dx, double[]? dy, GroundCost cost)
