@@ -119,6 +119,8 @@ public static partial class Sinkhorn
         T[] logA = LogWeights(a), logB = LogWeights(b);
         var h = new T[Math.Max(n, m)];
         var fNext = new T[n];
+        T[] gNext = options.OverRelaxation != 1 ? new T[m] : [];
+        T omega = T.CreateTruncating(options.OverRelaxation);
         f.Clear();
         g.Clear();
         double mass = 0;
@@ -156,10 +158,19 @@ public static partial class Sinkhorn
                 }
             }
             if (iteration == options.MaxIterations) break;
-            fNext.CopyTo(f);
-            UpdateG(cost, eps, f, logA, h, g);
+            // Over-relaxed steps, except before a check, whose pair must satisfy g = softmin(f).
+            bool relax = options.OverRelaxation != 1 && options.Mode == SinkhornMode.Converged
+                         && (iteration + 1) % options.CheckEvery != 0 && iteration + 1 != options.MaxIterations;
+            if (relax) Relax(f, fNext, omega, f);
+            else fNext.CopyTo(f);
+            if (relax)
+            {
+                UpdateG(cost, eps, f, logA, h, gNext);
+                Relax(g, gNext, omega, g);
+            }
+            else UpdateG(cost, eps, f, logA, h, g);
             tape?.Record(f, g);
-            consistent = true;
+            consistent = !relax;
             iteration++;
         }
 
@@ -185,6 +196,13 @@ public static partial class Sinkhorn
         Span<T> ha = h[..f.Length];
         TensorPrimitives.MultiplyAdd(f, T.One / eps, logA, ha);
         cost.SoftMin(SoftMinAxis.OverRows, eps, ha, g);
+    }
+
+    /// <summary>x = (1 - omega) old + omega update (in place when x is old); -inf stays -inf.</summary>
+    private static void Relax<T>(ReadOnlySpan<T> old, ReadOnlySpan<T> update, T omega, Span<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < x.Length; i++)
+            x[i] = T.IsFinite(old[i]) ? old[i] + omega * (update[i] - old[i]) : update[i];
     }
 
     internal static double RowMarginalError<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> f, ReadOnlySpan<T> fNext, T eps)

@@ -201,3 +201,43 @@ public class PointCloudSoftMinTests
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(100));
     }
 }
+
+public class OverRelaxationTests
+{
+    [Fact]
+    public void OverRelaxedRun_ReachesThePlainAnswer_WithAnExactReportedError()
+    {
+        int compared = 0;
+        Prop.ForAll((from n in Gen.Choose(1, 20) from m in Gen.Choose(1, 20) from seed in Gen.Choose(0, int.MaxValue)
+                     from omega in Gen.Elements(1.3, 1.5, 1.7) select (n, m, seed, omega)).ToArbitrary(), t =>
+        {
+            var rng = new Random(t.seed);
+            var cost = new PointCloudCost(Enumerable.Range(0, 2 * t.n).Select(_ => rng.NextDouble()).ToArray(),
+                                          Enumerable.Range(0, 2 * t.m).Select(_ => rng.NextDouble()).ToArray(), 2);
+            double[] W(int k) { var w = Enumerable.Range(0, k).Select(_ => rng.NextDouble() + 0.1).ToArray(); double s = w.Sum(); return w.Select(v => v / s).ToArray(); }
+            double[] a = W(t.n), b = W(t.m);
+            var plainOptions = new SinkhornOptions { Epsilon = 0.05, Tolerance = 1e-12, MaxIterations = 200_000 };
+            SinkhornResult<double> plain = Sinkhorn.Solve<double>(cost, a, b, plainOptions);
+            SinkhornResult<double> relaxed = Sinkhorn.Solve<double>(cost, a, b, plainOptions with { OverRelaxation = t.omega });
+            if (plain.Status[0] != SinkhornStatus.Converged) return; // the nearly-coincident-points stall, documented in SinkhornDivergenceTests
+            compared++;
+            Assert.Equal(SinkhornStatus.Converged, relaxed.Status[0]);
+            Assert.True(Math.Abs(plain.Value[0] - relaxed.Value[0]) <= 1e-9, $"{t}: plain {plain.Value[0]:R}, relaxed {relaxed.Value[0]:R}");
+            // The reported error is the true row-marginal error of the returned plan.
+            double[] plan = relaxed.Plan(0);
+            double error = Enumerable.Range(0, t.n).Sum(i => Math.Abs(Enumerable.Range(0, t.m).Sum(j => plan[i * t.m + j]) - a[i]));
+            Assert.True(Math.Abs(error - relaxed.MarginalError[0]) <= 1e-12, $"{t}: reported {relaxed.MarginalError[0]:E3}, actual {error:E3}");
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(40));
+        Assert.True(compared >= 30, $"only {compared} of 40 cases converged without relaxation; the property checked too little");
+    }
+
+    [Fact]
+    public void UnrolledMode_IgnoresOverRelaxation_AndBadOmegaThrows()
+    {
+        var cost = new PointCloudCost(new double[] { 0, 1, 2 }, new double[] { 0.5, 1.5 }, 1);
+        double[] a = [0.2, 0.3, 0.5], b = [0.6, 0.4];
+        var options = new SinkhornOptions { Epsilon = 0.1, MaxIterations = 9, Mode = SinkhornMode.Unrolled };
+        Assert.Equal(Sinkhorn.Solve<double>(cost, a, b, options).Value[0], Sinkhorn.Solve<double>(cost, a, b, options with { OverRelaxation = 1.8 }).Value[0]);
+        Assert.Throws<ArgumentOutOfRangeException>("OverRelaxation", () => Sinkhorn.Solve<double>(cost, a, b, options with { OverRelaxation = 2 }));
+    }
+}

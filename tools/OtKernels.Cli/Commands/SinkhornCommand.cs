@@ -18,13 +18,14 @@ internal static class SinkhornCommand
         var iterations = new Option<int>("--iterations") { Description = "Iteration limit (the exact count in unrolled mode).", DefaultValueFactory = _ => 1000 };
         var tolerance = new Option<double>("--tolerance") { Description = "L1 marginal error at which to stop.", DefaultValueFactory = _ => 1e-6 };
         var scaling = new Option<double>("--epsilon-scaling") { Description = "Epsilon-scaling factor in (0, 1); 0 = off.", DefaultValueFactory = _ => 0 };
+        var omega = new Option<double>("--over-relaxation") { Description = "Over-relaxation omega in [1, 2) for converged mode; 1 = plain Sinkhorn.", DefaultValueFactory = _ => 1 };
         var divergence = new Option<bool>("--divergence") { Description = "Compute the Sinkhorn divergence S = OT(a,b) - OT(a,a)/2 - OT(b,b)/2." };
         var mode = new Option<string>("--mode") { Description = "converged (envelope gradients) or unrolled (exactly --iterations, exact gradients).", DefaultValueFactory = _ => "converged" };
         var potentials = new Option<string?>("--potentials") { Description = "Write f and g to PREFIX_f.npy and PREFIX_g.npy." };
         var gradients = new Option<string?>("--gradients") { Description = "Write the gradients to PREFIX_da.npy, PREFIX_db.npy (and PREFIX_dx.npy, PREFIX_dy.npy for point sets)." };
         var command = new Command("sinkhorn", "Entropic OT by log-domain Sinkhorn; prints {value, transport_cost, marginal_error, iterations, converged} as JSON.")
         {
-            epsilon, iterations, tolerance, scaling, divergence, mode, potentials, gradients,
+            epsilon, iterations, tolerance, scaling, omega, divergence, mode, potentials, gradients,
         };
         inputs.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
@@ -42,6 +43,7 @@ internal static class SinkhornCommand
                 MaxIterations = parse.GetValue(iterations),
                 Tolerance = parse.GetValue(tolerance),
                 EpsilonScaling = parse.GetValue(scaling),
+                OverRelaxation = parse.GetValue(omega),
                 Mode = sinkhornMode,
             };
             string? gradientPrefix = parse.GetValue(gradients);
