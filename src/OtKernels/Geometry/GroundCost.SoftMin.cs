@@ -49,7 +49,9 @@ public abstract partial class GroundCost
             T max = TensorPrimitives.Max<T>(row);
             result[r] = max;
             // exp(-inf - (-inf)) would be NaN: an all -inf row is left for the fix-up below.
-            if (T.IsFinite(max)) TensorPrimitives.Subtract(row, max, row);
+            if (!T.IsFinite(max)) continue;
+            TensorPrimitives.Subtract(row, max, row);
+            TensorPrimitives.Max(row, ExpFloor<T>(), row);
         }
         Span<T> used = block[..(rows * rowLength)];
         TensorPrimitives.Exp<T>(used, used);
@@ -58,6 +60,14 @@ public abstract partial class GroundCost
             if (T.IsFinite(result[r])) result[r] += T.Log(TensorPrimitives.Sum<T>(used.Slice(r * rowLength, rowLength)));
         }
     }
+
+    /// <summary>Shifted entries are clamped here before exp. Below it exp gives subnormals or
+    /// zero, and inputs such as -inf (absent weights) or -800 send the vectorised exp down a
+    /// slow path (measured: 8.5 us instead of 0.48 us for 784 doubles). The row max
+    /// contributes exp(0) = 1, and e^-700 (double) or e^-80 (float) times any row length we
+    /// handle is far below the last bit of that sum, so the result does not change.</summary>
+    private static T ExpFloor<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+        T.CreateTruncating(typeof(T) == typeof(float) ? -80.0 : -700.0);
 
     /// <summary>Rows per block for <see cref="RowLogSumExp"/>: about 2048 entries, large enough
     /// to amortise the calls, small enough to stay in L1.</summary>
@@ -71,6 +81,7 @@ public abstract partial class GroundCost
         T max = TensorPrimitives.Max<T>(v);
         if (!T.IsFinite(max)) return max; // all -inf (absent), or +inf/NaN propagated
         TensorPrimitives.Subtract(v, max, v);
+        TensorPrimitives.Max(v, ExpFloor<T>(), v);
         TensorPrimitives.Exp<T>(v, v);
         return max + T.Log(TensorPrimitives.Sum<T>(v));
     }

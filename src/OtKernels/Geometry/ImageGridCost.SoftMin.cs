@@ -5,6 +5,7 @@
 // distances", in the log domain as GeomLoss's grid kernels). Each inner LSE is max-shifted.
 // The cost is symmetric, so both axes are the same operation.
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace OtKernels.Geometry;
 
@@ -16,21 +17,27 @@ public sealed partial class ImageGridCost
         ThrowHelper.ThrowIfLengthMismatch(result.Length, Rows, nameof(result), "the grid's pixel count");
         int height = Height, width = Width;
         T scale = T.CreateTruncating(Spacing * Spacing) / epsilon;
-        // penalty[d] = (d s)^2 / eps for offsets d along either axis.
+        // mirrored[L - 1 + k] = (k s)^2 / eps for k in -(L-1)..(L-1): for a fixed output index o,
+        // the penalties to inputs 0..len-1 are the contiguous slice mirrored[L-1-o .. L-1-o+len),
+        // so each row of a block is one vectorised subtraction.
         int longest = Math.Max(height, width);
-        Span<T> penalty = ScratchBuffer<T>.Get(0, longest);
-        for (int d = 0; d < longest; d++) penalty[d] = T.CreateTruncating(d * d) * scale;
-
-        // Pass 1, along each grid row rj: partial[ci, rj] = LSE_cj (h[rj, cj] - penalty|ci - cj|),
-        // one w x w block per grid row, stored transposed so that pass 2 reads contiguous memory.
+        Span<T> mirrored = ScratchBuffer<T>.Get(0, 2 * longest - 1);
+        for (int k = 0; k < mirrored.Length; k++)
+        {
+            int d = k - (longest - 1);
+            mirrored[k] = T.CreateTruncating(d * d) * scale;
+        }
         Span<T> block = ScratchBuffer<T>.Get(1, longest * longest);
         Span<T> partial = ScratchBuffer<T>.Get(2, height * width);
         Span<T> lse = ScratchBuffer<T>.Get(3, longest);
+
+        // Pass 1, along each grid row rj: partial[ci, rj] = LSE_cj (h[rj, cj] - penalty(ci - cj)),
+        // one w x w block per grid row, stored transposed so that pass 2 reads contiguous memory.
         for (int rj = 0; rj < height; rj++)
         {
             ReadOnlySpan<T> hRow = h.Slice(rj * width, width);
             for (int ci = 0; ci < width; ci++)
-                for (int cj = 0; cj < width; cj++) block[ci * width + cj] = hRow[cj] - penalty[Math.Abs(ci - cj)];
+                TensorPrimitives.Subtract(hRow, mirrored.Slice(longest - 1 - ci, width), block.Slice(ci * width, width));
             RowLogSumExp(block, width, lse[..width]);
             for (int ci = 0; ci < width; ci++) partial[ci * height + rj] = lse[ci];
         }
@@ -39,7 +46,7 @@ public sealed partial class ImageGridCost
         {
             ReadOnlySpan<T> column = partial.Slice(ci * height, height);
             for (int ri = 0; ri < height; ri++)
-                for (int rj = 0; rj < height; rj++) block[ri * height + rj] = column[rj] - penalty[Math.Abs(ri - rj)];
+                TensorPrimitives.Subtract(column, mirrored.Slice(longest - 1 - ri, height), block.Slice(ri * height, height));
             RowLogSumExp(block, height, lse[..height]);
             for (int ri = 0; ri < height; ri++) result[ri * width + ci] = -epsilon * lse[ri];
         }
