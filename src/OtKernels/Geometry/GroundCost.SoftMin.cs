@@ -48,8 +48,13 @@ public abstract partial class GroundCost
             Span<T> row = block.Slice(r * rowLength, rowLength);
             T max = TensorPrimitives.Max<T>(row);
             result[r] = max;
-            // exp(-inf - (-inf)) would be NaN: an all -inf row is left for the fix-up below.
-            if (!T.IsFinite(max)) continue;
+            // exp(-inf - (-inf)) would be NaN: an all -inf row keeps result -inf, and its
+            // entries become the floor only so that the block's exp stays on the fast path.
+            if (!T.IsFinite(max))
+            {
+                row.Fill(ExpFloor<T>());
+                continue;
+            }
             TensorPrimitives.Subtract(row, max, row);
             TensorPrimitives.Max(row, ExpFloor<T>(), row);
         }

@@ -36,6 +36,12 @@ public sealed partial class ImageGridCost
         for (int rj = 0; rj < height; rj++)
         {
             ReadOnlySpan<T> hRow = h.Slice(rj * width, width);
+            if (T.IsNegativeInfinity(TensorPrimitives.Max(hRow)))
+            {
+                // A row with no mass (a blank image row): its whole block is -inf.
+                for (int ci = 0; ci < width; ci++) partial[ci * height + rj] = T.NegativeInfinity;
+                continue;
+            }
             for (int ci = 0; ci < width; ci++)
                 TensorPrimitives.Subtract(hRow, mirrored.Slice(longest - 1 - ci, width), block.Slice(ci * width, width));
             RowLogSumExp(block, width, lse[..width]);
