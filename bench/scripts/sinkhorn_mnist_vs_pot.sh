@@ -3,11 +3,11 @@
 # tolerance 1e-9: otk on the full 784-bin grid (separable log-domain soft-min, epsilon
 # scaling 0.5, over-relaxation omega) against POT's two methods on the nonzero pixels, one
 # thread each.
-#   bash bench/scripts/sinkhorn_mnist_vs_pot.sh [pairs=10] [omega=1.7]
+#   bash bench/scripts/sinkhorn_mnist_vs_pot.sh [pairs=10] [omega=1.8]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 pairs=${1:-10}
-omega=${2:-1.7}
+omega=${2:-1.8}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 dotnet build "$root/tools/OtKernels.Cli" -c Release -v quiet -nologo >/dev/null

@@ -209,7 +209,7 @@ public class OverRelaxationTests
     {
         int compared = 0;
         Prop.ForAll((from n in Gen.Choose(1, 20) from m in Gen.Choose(1, 20) from seed in Gen.Choose(0, int.MaxValue)
-                     from omega in Gen.Elements(1.3, 1.5, 1.7) select (n, m, seed, omega)).ToArbitrary(), t =>
+                     from omega in Gen.Elements(1.3, 1.5, 1.7, 1.8) select (n, m, seed, omega)).ToArbitrary(), t =>
         {
             var rng = new Random(t.seed);
             var cost = new PointCloudCost(Enumerable.Range(0, 2 * t.n).Select(_ => rng.NextDouble()).ToArray(),
