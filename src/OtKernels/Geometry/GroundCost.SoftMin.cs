@@ -6,6 +6,7 @@
 // row-by-row default with what their structure allows (ImageGridCost: separable passes).
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace OtKernels.Geometry;
 
@@ -43,27 +44,68 @@ public abstract partial class GroundCost
     internal static void RowLogSumExp<T>(Span<T> block, int rowLength, Span<T> result) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int rows = result.Length;
+        T floor = ExpFloor<T>();
         for (int r = 0; r < rows; r++)
         {
             Span<T> row = block.Slice(r * rowLength, rowLength);
-            T max = TensorPrimitives.Max<T>(row);
+            T max = RowMax(row);
             result[r] = max;
             // exp(-inf - (-inf)) would be NaN: an all -inf row keeps result -inf, and its
             // entries become the floor only so that the block's exp stays on the fast path.
-            if (!T.IsFinite(max))
-            {
-                row.Fill(ExpFloor<T>());
-                continue;
-            }
-            TensorPrimitives.Subtract(row, max, row);
-            TensorPrimitives.Max(row, ExpFloor<T>(), row);
+            if (!T.IsFinite(max)) row.Fill(floor);
+            else ShiftAndClamp(row, max, floor);
         }
         Span<T> used = block[..(rows * rowLength)];
         TensorPrimitives.Exp<T>(used, used);
         for (int r = 0; r < rows; r++)
         {
-            if (T.IsFinite(result[r])) result[r] += T.Log(TensorPrimitives.Sum<T>(used.Slice(r * rowLength, rowLength)));
+            if (T.IsFinite(result[r])) result[r] += T.Log(RowSum(used.Slice(r * rowLength, rowLength)));
         }
+    }
+
+    // The per-row steps, inlined with Vector256 and a scalar tail: rows are short (16 points,
+    // 28 pixels), where a library call per row costs more than the arithmetic.
+    private static T RowMax<T>(ReadOnlySpan<T> row) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int k = 0;
+        T max = T.NegativeInfinity;
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && row.Length >= Vector256<T>.Count)
+        {
+            Vector256<T> m = Vector256.Create(T.NegativeInfinity);
+            for (; k <= row.Length - Vector256<T>.Count; k += Vector256<T>.Count) m = Vector256.Max(m, Vector256.Create(row.Slice(k, Vector256<T>.Count)));
+            for (int lane = 0; lane < Vector256<T>.Count; lane++) max = T.Max(max, m.GetElement(lane));
+        }
+        for (; k < row.Length; k++) max = T.Max(max, row[k]);
+        return max;
+    }
+
+    private static void ShiftAndClamp<T>(Span<T> row, T shift, T floor) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int k = 0;
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && row.Length >= Vector256<T>.Count)
+        {
+            Vector256<T> s = Vector256.Create(shift), f = Vector256.Create(floor);
+            for (; k <= row.Length - Vector256<T>.Count; k += Vector256<T>.Count)
+            {
+                Span<T> part = row.Slice(k, Vector256<T>.Count);
+                Vector256.Max(Vector256.Create((ReadOnlySpan<T>)part) - s, f).CopyTo(part);
+            }
+        }
+        for (; k < row.Length; k++) row[k] = T.Max(row[k] - shift, floor);
+    }
+
+    private static T RowSum<T>(ReadOnlySpan<T> row) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int k = 0;
+        T sum = T.Zero;
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && row.Length >= Vector256<T>.Count)
+        {
+            Vector256<T> acc = Vector256<T>.Zero;
+            for (; k <= row.Length - Vector256<T>.Count; k += Vector256<T>.Count) acc += Vector256.Create(row.Slice(k, Vector256<T>.Count));
+            sum = Vector256.Sum(acc);
+        }
+        for (; k < row.Length; k++) sum += row[k];
+        return sum;
     }
 
     /// <summary>Shifted entries are clamped here before exp. Below it exp gives subnormals or

@@ -29,9 +29,23 @@ public sealed partial class PointCloudCost
             int count = Math.Min(rowsPerBlock, outer - first);
             for (int r = 0; r < count; r++)
             {
-                ReadOnlySpan<double> p = kept.Slice((first + r) * d, d);
                 Span<T> row = block.Slice(r * inner, inner);
-                for (int k = 0; k < inner; k++) row[k] = h[k] - T.CreateTruncating(SquaredDistance(p, reduced.Slice(k * d, d)) * inverse);
+                int o = (first + r) * d;
+                if (d == 2)
+                {
+                    // The common case (2-D clouds), without per-entry slicing.
+                    double px = kept[o], py = kept[o + 1];
+                    for (int k = 0; k < inner; k++)
+                    {
+                        double dx = px - reduced[2 * k], dy = py - reduced[2 * k + 1];
+                        row[k] = h[k] - T.CreateTruncating((dx * dx + dy * dy) * inverse);
+                    }
+                }
+                else
+                {
+                    ReadOnlySpan<double> p = kept.Slice(o, d);
+                    for (int k = 0; k < inner; k++) row[k] = h[k] - T.CreateTruncating(SquaredDistance(p, reduced.Slice(k * d, d)) * inverse);
+                }
             }
             Span<T> lse = result.Slice(first, count);
             RowLogSumExp(block, inner, lse);
