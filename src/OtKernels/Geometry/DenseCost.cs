@@ -2,7 +2,7 @@
 namespace OtKernels.Geometry;
 
 /// <summary>A dense row-major n x m cost matrix.</summary>
-public sealed class DenseCost : GroundCost
+public sealed partial class DenseCost : GroundCost
 {
     private readonly ReadOnlyMemory<double> _values;
 

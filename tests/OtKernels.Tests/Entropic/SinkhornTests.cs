@@ -34,7 +34,7 @@ public class SinkhornTests
         {
             var rng = new Random(t.seed);
             var grid = new ImageGridCost(t.h, t.w, 0.5 + rng.NextDouble());
-            var dense = new DenseCost(DenseOf(grid), grid.Rows, grid.Cols);
+            var dense = ReferenceCost.Of(grid);
             int n = grid.Rows;
             double eps = 0.05 + rng.NextDouble();
             double[] potential = Enumerable.Range(0, n).Select(_ => rng.NextDouble() < 0.2 ? double.NegativeInfinity : 3 * rng.NextDouble()).ToArray();
@@ -172,7 +172,7 @@ public class SinkhornTests
 public class PointCloudSoftMinTests
 {
     [Fact]
-    public void BlockedSoftMin_EqualsTheGenericRowPath_WithAbsentAndAllAbsentInputs()
+    public void PointCloudAndDenseSoftMins_EqualTheGenericRowPath_WithAbsentAndAllAbsentInputs()
     {
         Prop.ForAll((from n in Gen.Choose(1, 300) from m in Gen.Choose(1, 40) from d in Gen.Choose(1, 3) from seed in Gen.Choose(0, int.MaxValue)
                      select (n, m, d, seed)).ToArbitrary(), t =>
@@ -181,9 +181,8 @@ public class PointCloudSoftMinTests
             var x = Enumerable.Range(0, t.n * t.d).Select(_ => rng.NextDouble()).ToArray();
             var y = Enumerable.Range(0, t.m * t.d).Select(_ => rng.NextDouble()).ToArray();
             var clouds = new PointCloudCost(x, y, t.d);
-            var dense = new double[t.n * t.m];
-            for (int i = 0; i < t.n; i++) for (int j = 0; j < t.m; j++) dense[i * t.m + j] = clouds[i, j];
-            var reference = new DenseCost(dense, t.n, t.m); // the base class's row-by-row path
+            var reference = ReferenceCost.Of(clouds); // the base class's row-by-row path
+            var dense = new DenseCost(Enumerable.Range(0, t.n * t.m).Select(e => clouds[e / t.m, e % t.m]).ToArray(), t.n, t.m);
             double eps = 0.01 + rng.NextDouble();
             foreach ((SoftMinAxis axis, int length) in new[] { (SoftMinAxis.OverColumns, t.m), (SoftMinAxis.OverRows, t.n) })
             {
@@ -193,10 +192,13 @@ public class PointCloudSoftMinTests
                 var expected = new double[outer];
                 var actual = new double[outer];
                 reference.SoftMin(axis, eps, h, expected);
-                clouds.SoftMin(axis, eps, h, actual);
-                for (int o = 0; o < outer; o++)
-                    Assert.True(expected[o] == actual[o] || Math.Abs(expected[o] - actual[o]) <= 1e-12 * (1 + Math.Abs(expected[o])),
-                        $"{t} {axis} [{o}]: {actual[o]:R} vs {expected[o]:R}");
+                foreach (GroundCost specialised in new GroundCost[] { clouds, dense })
+                {
+                    specialised.SoftMin(axis, eps, h, actual);
+                    for (int o = 0; o < outer; o++)
+                        Assert.True(expected[o] == actual[o] || Math.Abs(expected[o] - actual[o]) <= 1e-12 * (1 + Math.Abs(expected[o])),
+                            $"{t} {specialised.GetType().Name} {axis} [{o}]: {actual[o]:R} vs {expected[o]:R}");
+                }
             }
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(100));
     }
