@@ -9,7 +9,7 @@ internal static class ScratchBuffer<T>
 
     public static Span<T> Get(int slot, int length)
     {
-        T[]?[] slots = t_slots ??= new T[]?[4];
+        T[]?[] slots = t_slots ??= new T[]?[8];
         T[]? buffer = slots[slot];
         if (buffer is null || buffer.Length < length) slots[slot] = buffer = new T[Math.Max(length, 2 * (buffer?.Length ?? 0))];
         return buffer.AsSpan(0, length);

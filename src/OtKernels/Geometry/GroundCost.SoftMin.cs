@@ -57,11 +57,17 @@ public abstract partial class GroundCost
         }
         Span<T> used = block[..(rows * rowLength)];
         TensorPrimitives.Exp<T>(used, used);
-        for (int r = 0; r < rows; r++)
-        {
-            if (T.IsFinite(result[r])) result[r] += T.Log(RowSum(used.Slice(r * rowLength, rowLength)));
-        }
+        // The row sums go through one vectorised log; the first entry of each row, no longer
+        // needed, holds its sum (1 for an all -inf row, whose result stays -inf).
+        for (int r = 0; r < rows; r++) used[r * rowLength] = T.IsFinite(result[r]) ? RowSum(used.Slice(r * rowLength, rowLength)) : T.One;
+        Span<T> sums = ScratchBuffer<T>.Get(SumsSlot, rows);
+        for (int r = 0; r < rows; r++) sums[r] = used[r * rowLength];
+        TensorPrimitives.Log<T>(sums, sums);
+        for (int r = 0; r < rows; r++) if (T.IsFinite(result[r])) result[r] += sums[r];
     }
+
+    /// <summary>The scratch slot RowLogSumExp keeps its row sums in (callers use 0 to 3).</summary>
+    private const int SumsSlot = 4;
 
     // The per-row steps, inlined with Vector256 and a scalar tail: rows are short (16 points,
     // 28 pixels), where a library call per row costs more than the arithmetic.

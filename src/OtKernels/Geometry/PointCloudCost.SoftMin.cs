@@ -3,6 +3,7 @@
 // GeomLoss's "online" backend, on the CPU. Other metrics use the base row-wise path.
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace OtKernels.Geometry;
 
@@ -31,9 +32,17 @@ public sealed partial class PointCloudCost
             {
                 Span<T> row = block.Slice(r * inner, inner);
                 int o = (first + r) * d;
-                if (d == 2)
+                if (d == 2 && typeof(T) == typeof(double))
                 {
-                    // The common case (2-D clouds), without per-entry slicing.
+                    // The common case (2-D clouds, double): coordinates as separate x and y
+                    // arrays, four entries per step.
+                    ReadOnlySpan<double> soa = overColumns ? YSoa() : XSoa();
+                    FillRow2D(kept[o], kept[o + 1], soa[..inner], soa[inner..], inverse,
+                        System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(h),
+                        System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(row));
+                }
+                else if (d == 2)
+                {
                     double px = kept[o], py = kept[o + 1];
                     for (int k = 0; k < inner; k++)
                     {
@@ -50,6 +59,47 @@ public sealed partial class PointCloudCost
             Span<T> lse = result.Slice(first, count);
             RowLogSumExp(block, inner, lse);
             TensorPrimitives.Multiply(lse, -epsilon, lse);
+        }
+    }
+
+    private double[]? _xSoa, _ySoa;
+
+    // x and y as [all first coordinates, all second coordinates], made once on first use.
+    private ReadOnlySpan<double> XSoa() => _xSoa ??= Deinterleave(_x.Span, Rows);
+    private ReadOnlySpan<double> YSoa() => _ySoa ??= Deinterleave(_y.Span, Cols);
+
+    private static double[] Deinterleave(ReadOnlySpan<double> points, int count)
+    {
+        var soa = new double[2 * count];
+        for (int k = 0; k < count; k++)
+        {
+            soa[k] = points[2 * k];
+            soa[count + k] = points[2 * k + 1];
+        }
+        return soa;
+    }
+
+    /// <summary>row_k = h_k - ((px - qx_k)^2 + (py - qy_k)^2) / eps.</summary>
+    private static void FillRow2D(double px, double py, ReadOnlySpan<double> qx, ReadOnlySpan<double> qy, double inverse,
+        ReadOnlySpan<double> h, Span<double> row)
+    {
+        int k = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vx = Vector256.Create(px);
+            var vy = Vector256.Create(py);
+            var vi = Vector256.Create(inverse);
+            for (; k <= row.Length - 4; k += 4)
+            {
+                var dx = vx - Vector256.Create(qx.Slice(k, 4));
+                var dy = vy - Vector256.Create(qy.Slice(k, 4));
+                (Vector256.Create(h.Slice(k, 4)) - (dx * dx + dy * dy) * vi).CopyTo(row.Slice(k, 4));
+            }
+        }
+        for (; k < row.Length; k++)
+        {
+            double dx = px - qx[k], dy = py - qy[k];
+            row[k] = h[k] - (dx * dx + dy * dy) * inverse;
         }
     }
 }
