@@ -1,8 +1,7 @@
 // The soft-min of a stored matrix: rows of C read directly (no per-entry virtual call), in
-// blocks of rows with one vectorised exp per block (RowLogSumExp). Over columns a row of the
-// result reads a contiguous row of C; over rows it reads a column, with a stride.
+// blocks of rows with one vectorised exp per block (GroundCost.BlockedSoftMin). Over columns
+// a row of the result reads a contiguous row of C; over rows it reads a column, with a stride.
 using System.Numerics;
-using System.Numerics.Tensors;
 
 namespace OtKernels.Geometry;
 
@@ -10,34 +9,28 @@ public sealed partial class DenseCost
 {
     public override void SoftMin<T>(SoftMinAxis axis, T epsilon, ReadOnlySpan<T> h, Span<T> result)
     {
-        bool overColumns = axis == SoftMinAxis.OverColumns;
-        int outer = overColumns ? Rows : Cols, inner = overColumns ? Cols : Rows;
-        ThrowHelper.ThrowIfLengthMismatch(h.Length, inner, nameof(h), "the reduced axis");
-        ThrowHelper.ThrowIfLengthMismatch(result.Length, outer, nameof(result), "the kept axis");
-        ReadOnlySpan<double> c = _values.Span;
-        double inverse = 1 / double.CreateTruncating(epsilon);
-        int rowsPerBlock = RowsPerBlock(inner);
-        Span<T> block = ScratchBuffer<T>.Get(0, rowsPerBlock * inner);
-        for (int first = 0; first < outer; first += rowsPerBlock)
+        (bool overColumns, int outer, int inner) = SoftMinShape(axis, h.Length, result.Length);
+        var rows = new DenseRows<T>(_values.Span, Cols, overColumns, h, 1 / double.CreateTruncating(epsilon));
+        BlockedSoftMin(rows, outer, inner, epsilon, result);
+    }
+
+    private readonly ref struct DenseRows<T>(ReadOnlySpan<double> c, int cols, bool overColumns, ReadOnlySpan<T> h, double inverse)
+        : ISoftMinRows<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly ReadOnlySpan<double> _c = c;
+        private readonly ReadOnlySpan<T> _h = h;
+
+        public void Fill(int o, Span<T> row)
         {
-            int count = Math.Min(rowsPerBlock, outer - first);
-            for (int r = 0; r < count; r++)
+            if (overColumns)
             {
-                int o = first + r;
-                Span<T> row = block.Slice(r * inner, inner);
-                if (overColumns)
-                {
-                    ReadOnlySpan<double> costRow = c.Slice(o * Cols, Cols);
-                    for (int k = 0; k < inner; k++) row[k] = h[k] - T.CreateTruncating(costRow[k] * inverse);
-                }
-                else
-                {
-                    for (int k = 0; k < inner; k++) row[k] = h[k] - T.CreateTruncating(c[k * Cols + o] * inverse);
-                }
+                ReadOnlySpan<double> costRow = _c.Slice(o * cols, cols);
+                for (int k = 0; k < row.Length; k++) row[k] = _h[k] - T.CreateTruncating(costRow[k] * inverse);
             }
-            Span<T> lse = result.Slice(first, count);
-            RowLogSumExp(block, inner, lse);
-            TensorPrimitives.Multiply(lse, -epsilon, lse);
+            else
+            {
+                for (int k = 0; k < row.Length; k++) row[k] = _h[k] - T.CreateTruncating(_c[k * cols + o] * inverse);
+            }
         }
     }
 }

@@ -20,10 +20,7 @@ public abstract partial class GroundCost
     public virtual void SoftMin<T>(SoftMinAxis axis, T epsilon, ReadOnlySpan<T> h, Span<T> result)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        bool overColumns = axis == SoftMinAxis.OverColumns;
-        int outer = overColumns ? Rows : Cols, inner = overColumns ? Cols : Rows;
-        ThrowHelper.ThrowIfLengthMismatch(h.Length, inner, nameof(h), "the reduced axis");
-        ThrowHelper.ThrowIfLengthMismatch(result.Length, outer, nameof(result), "the kept axis");
+        (bool overColumns, int outer, int inner) = SoftMinShape(axis, h.Length, result.Length);
         T inverse = T.One / epsilon;
         Span<T> scratch = ScratchBuffer<T>.Get(0, inner);
         for (int o = 0; o < outer; o++)
@@ -34,6 +31,42 @@ public abstract partial class GroundCost
                 scratch[k] = h[k] - T.CreateTruncating(c) * inverse;
             }
             result[o] = -epsilon * LogSumExp(scratch);
+        }
+    }
+
+    /// <summary>Checks h and result against the axis: returns whether the soft-min runs over
+    /// columns, the kept length (outer) and the reduced length (inner).</summary>
+    private protected (bool OverColumns, int Outer, int Inner) SoftMinShape(SoftMinAxis axis, int hLength, int resultLength)
+    {
+        bool overColumns = axis == SoftMinAxis.OverColumns;
+        int outer = overColumns ? Rows : Cols, inner = overColumns ? Cols : Rows;
+        ThrowHelper.ThrowIfLengthMismatch(hLength, inner, "h", "the reduced axis");
+        ThrowHelper.ThrowIfLengthMismatch(resultLength, outer, "result", "the kept axis");
+        return (overColumns, outer, inner);
+    }
+
+    /// <summary>Writes row o of a soft-min's argument, row_k = h_k - C(o, k) / eps (or C(k, o)
+    /// over rows). Implemented by ref structs that hold the spans they read.</summary>
+    private protected interface ISoftMinRows<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        void Fill(int o, Span<T> row);
+    }
+
+    /// <summary>result_o = -eps LSE_k row_o(k) for o in 0..outer-1: the rows are filled a
+    /// block at a time and reduced by <see cref="RowLogSumExp"/> (one exp per block).</summary>
+    private protected static void BlockedSoftMin<T, TRows>(TRows rows, int outer, int inner, T epsilon, Span<T> result)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TRows : ISoftMinRows<T>, allows ref struct
+    {
+        int rowsPerBlock = RowsPerBlock(inner);
+        Span<T> block = ScratchBuffer<T>.Get(0, rowsPerBlock * inner);
+        for (int first = 0; first < outer; first += rowsPerBlock)
+        {
+            int count = Math.Min(rowsPerBlock, outer - first);
+            for (int r = 0; r < count; r++) rows.Fill(first + r, block.Slice(r * inner, inner));
+            Span<T> lse = result.Slice(first, count);
+            RowLogSumExp(block, inner, lse);
+            TensorPrimitives.Multiply(lse, -epsilon, lse);
         }
     }
 
@@ -57,11 +90,9 @@ public abstract partial class GroundCost
         }
         Span<T> used = block[..(rows * rowLength)];
         TensorPrimitives.Exp<T>(used, used);
-        // The row sums go through one vectorised log; the first entry of each row, no longer
-        // needed, holds its sum (1 for an all -inf row, whose result stays -inf).
-        for (int r = 0; r < rows; r++) used[r * rowLength] = T.IsFinite(result[r]) ? RowSum(used.Slice(r * rowLength, rowLength)) : T.One;
+        // The row sums go through one vectorised log (1 for an all -inf row, whose result stays -inf).
         Span<T> sums = ScratchBuffer<T>.Get(SumsSlot, rows);
-        for (int r = 0; r < rows; r++) sums[r] = used[r * rowLength];
+        for (int r = 0; r < rows; r++) sums[r] = T.IsFinite(result[r]) ? RowSum(used.Slice(r * rowLength, rowLength)) : T.One;
         TensorPrimitives.Log<T>(sums, sums);
         for (int r = 0; r < rows; r++) if (T.IsFinite(result[r])) result[r] += sums[r];
     }
@@ -127,7 +158,8 @@ public abstract partial class GroundCost
     internal static int RowsPerBlock(int rowLength) => Math.Max(1, 2048 / Math.Max(1, rowLength));
 
     /// <summary>log sum exp(v), shifted by max(v); -inf for an empty or all -inf input.
-    /// v is overwritten.</summary>
+    /// v is overwritten. Written with library calls, independently of RowLogSumExp, so that
+    /// the base class's row path stays a reference for the blocked overrides.</summary>
     internal static T LogSumExp<T>(Span<T> v) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (v.IsEmpty) return T.NegativeInfinity;

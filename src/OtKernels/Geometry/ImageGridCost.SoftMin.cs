@@ -13,8 +13,7 @@ public sealed partial class ImageGridCost
 {
     public override void SoftMin<T>(SoftMinAxis axis, T epsilon, ReadOnlySpan<T> h, Span<T> result)
     {
-        ThrowHelper.ThrowIfLengthMismatch(h.Length, Rows, nameof(h), "the grid's pixel count");
-        ThrowHelper.ThrowIfLengthMismatch(result.Length, Rows, nameof(result), "the grid's pixel count");
+        SoftMinShape(axis, h.Length, result.Length); // both axes have the grid's pixel count
         int height = Height, width = Width;
         T scale = T.CreateTruncating(Spacing * Spacing) / epsilon;
         // mirrored[L - 1 + k] = (k s)^2 / eps for k in -(L-1)..(L-1): for a fixed output index o,

@@ -1,8 +1,8 @@
-// The soft-min between point clouds with the distances computed inline, row by row, from
-// the coordinates (no n x m buffer, no per-entry virtual call): the lazy geometry of
+// The soft-min between point clouds with the distances computed inline from the coordinates,
+// in blocks of rows (GroundCost.BlockedSoftMin; no n x m buffer, no per-entry virtual call): the lazy geometry of
 // GeomLoss's "online" backend, on the CPU. Other metrics use the base row-wise path.
 using System.Numerics;
-using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace OtKernels.Geometry;
@@ -16,49 +16,41 @@ public sealed partial class PointCloudCost
             base.SoftMin(axis, epsilon, h, result);
             return;
         }
-        bool overColumns = axis == SoftMinAxis.OverColumns;
+        (bool overColumns, int outer, int inner) = SoftMinShape(axis, h.Length, result.Length);
         // Rows of the soft-min are the points of `kept`, reduced over the points of `reduced`.
-        ReadOnlySpan<double> kept = overColumns ? _x.Span : _y.Span, reduced = overColumns ? _y.Span : _x.Span;
-        int outer = overColumns ? Rows : Cols, inner = overColumns ? Cols : Rows, d = Dimension;
-        ThrowHelper.ThrowIfLengthMismatch(h.Length, inner, nameof(h), "the reduced axis");
-        ThrowHelper.ThrowIfLengthMismatch(result.Length, outer, nameof(result), "the kept axis");
-        double inverse = 1 / double.CreateTruncating(epsilon);
-        int rowsPerBlock = RowsPerBlock(inner);
-        Span<T> block = ScratchBuffer<T>.Get(0, rowsPerBlock * inner);
-        for (int first = 0; first < outer; first += rowsPerBlock)
+        var rows = new CloudRows<T>(overColumns ? _x.Span : _y.Span, overColumns ? _y.Span : _x.Span,
+            Dimension == 2 ? (overColumns ? YSoa() : XSoa()) : default, Dimension, h, 1 / double.CreateTruncating(epsilon));
+        BlockedSoftMin(rows, outer, inner, epsilon, result);
+    }
+
+    private readonly ref struct CloudRows<T>(ReadOnlySpan<double> kept, ReadOnlySpan<double> reduced, ReadOnlySpan<double> reducedSoa,
+        int d, ReadOnlySpan<T> h, double inverse) : ISoftMinRows<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly ReadOnlySpan<double> _kept = kept, _reduced = reduced, _reducedSoa = reducedSoa;
+        private readonly ReadOnlySpan<T> _h = h;
+
+        public void Fill(int o, Span<T> row)
         {
-            int count = Math.Min(rowsPerBlock, outer - first);
-            for (int r = 0; r < count; r++)
+            int p = o * d;
+            if (d == 2 && typeof(T) == typeof(double))
             {
-                Span<T> row = block.Slice(r * inner, inner);
-                int o = (first + r) * d;
-                if (d == 2 && typeof(T) == typeof(double))
-                {
-                    // The common case (2-D clouds, double): coordinates as separate x and y
-                    // arrays, four entries per step.
-                    ReadOnlySpan<double> soa = overColumns ? YSoa() : XSoa();
-                    FillRow2D(kept[o], kept[o + 1], soa[..inner], soa[inner..], inverse,
-                        System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(h),
-                        System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(row));
-                }
-                else if (d == 2)
-                {
-                    double px = kept[o], py = kept[o + 1];
-                    for (int k = 0; k < inner; k++)
-                    {
-                        double dx = px - reduced[2 * k], dy = py - reduced[2 * k + 1];
-                        row[k] = h[k] - T.CreateTruncating((dx * dx + dy * dy) * inverse);
-                    }
-                }
-                else
-                {
-                    ReadOnlySpan<double> p = kept.Slice(o, d);
-                    for (int k = 0; k < inner; k++) row[k] = h[k] - T.CreateTruncating(SquaredDistance(p, reduced.Slice(k * d, d)) * inverse);
-                }
+                // The common case (2-D clouds, double): x and y coordinates as separate arrays,
+                // four entries per step.
+                int inner = row.Length;
+                FillRow2D(_kept[p], _kept[p + 1], _reducedSoa[..inner], _reducedSoa[inner..], inverse,
+                    MemoryMarshal.Cast<T, double>(_h), MemoryMarshal.Cast<T, double>(row));
+                return;
             }
-            Span<T> lse = result.Slice(first, count);
-            RowLogSumExp(block, inner, lse);
-            TensorPrimitives.Multiply(lse, -epsilon, lse);
+            for (int k = 0, q = 0; k < row.Length; k++, q += d)
+            {
+                double c = 0;
+                for (int t = 0; t < d; t++)
+                {
+                    double delta = _kept[p + t] - _reduced[q + t];
+                    c += delta * delta;
+                }
+                row[k] = _h[k] - T.CreateTruncating(c * inverse);
+            }
         }
     }
 

@@ -198,6 +198,12 @@ public class PointCloudSoftMinTests
                     for (int o = 0; o < outer; o++)
                         Assert.True(expected[o] == actual[o] || Math.Abs(expected[o] - actual[o]) <= 1e-12 * (1 + Math.Abs(expected[o])),
                             $"{t} {specialised.GetType().Name} {axis} [{o}]: {actual[o]:R} vs {expected[o]:R}");
+                    // float: the same rows through the generic (non-2-D-double) fill.
+                    var single = new float[outer];
+                    specialised.SoftMin(axis, (float)eps, h.Select(v => (float)v).ToArray(), single);
+                    for (int o = 0; o < outer; o++)
+                        Assert.True(expected[o] == single[o] || Math.Abs(expected[o] - single[o]) <= 1e-4 * (1 + Math.Abs(expected[o])),
+                            $"{t} {specialised.GetType().Name} float {axis} [{o}]: {single[o]} vs {expected[o]:R}");
                 }
             }
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(100));
