@@ -3,7 +3,6 @@
 // between optimal transport and MMD using Sinkhorn divergences", section 3.1), which
 // converges in a few iterations; at its fixed point f = g and OT_eps(a, a) = 2 <a, f>.
 using System.Numerics;
-using System.Numerics.Tensors;
 using OtKernels.Geometry;
 
 namespace OtKernels.Entropic;
@@ -14,10 +13,9 @@ public static partial class Sinkhorn
     internal static (double, double, int, SinkhornStatus) SolveSymmetric<T>(GroundCost selfCost, ReadOnlySpan<T> a,
         SinkhornOptions options, Span<T> f) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int n = a.Length;
         T[] logA = LogWeights(a);
-        var h = new T[n];
-        var fNext = new T[n];
+        var h = new T[a.Length];
+        var fNext = new T[a.Length];
         T half = T.CreateTruncating(0.5);
         f.Clear();
         double mass = 0;
@@ -28,8 +26,7 @@ public static partial class Sinkhorn
             for (double e = selfCost.MaxCost(); e > options.Epsilon; e *= options.EpsilonScaling)
             {
                 UpdateG(selfCost, T.CreateTruncating(e), f, logA, h, fNext);
-                TensorPrimitives.Add(f, fNext, f);
-                TensorPrimitives.Multiply(f, half, f);
+                Relax(f, fNext, half, f); // the averaged step: a relaxation with omega = 1/2
             }
         }
         T eps = T.CreateTruncating(options.Epsilon);
@@ -43,20 +40,12 @@ public static partial class Sinkhorn
             {
                 // The plan a_i a_j exp((f_i + f_j - C_ij)/eps) has row sums a_i exp((f_i - fNext_i)/eps).
                 error = RowMarginalError(a, f, fNext, eps);
-                if (!double.IsFinite(error)) { status = SinkhornStatus.Diverged; break; }
-                if (iteration > 0 && error <= options.Tolerance * mass && (options.Mode == SinkhornMode.Converged || iteration == options.MaxIterations))
-                {
-                    status = SinkhornStatus.Converged;
-                    break;
-                }
+                if (CheckStatus(error, mass, options, iteration) is { } stopped) { status = stopped; break; }
             }
             if (iteration == options.MaxIterations) break;
-            TensorPrimitives.Add(f, fNext, f);
-            TensorPrimitives.Multiply(f, half, f);
+            Relax(f, fNext, half, f);
             iteration++;
         }
-        double value = 0;
-        for (int i = 0; i < n; i++) if (a[i] > T.Zero) value += 2 * double.CreateTruncating(a[i] * f[i]);
-        return (value, error, iteration, status);
+        return (2 * WeightedSum(a, f), error, iteration, status);
     }
 }

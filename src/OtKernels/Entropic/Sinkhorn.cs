@@ -150,12 +150,7 @@ public static partial class Sinkhorn
             {
                 // Row marginals of the current pair: (P 1)_i = a_i exp((f_i - fNext_i) / eps).
                 error = RowMarginalError(a, f, fNext, eps);
-                if (!double.IsFinite(error)) { status = SinkhornStatus.Diverged; break; }
-                if (error <= options.Tolerance * mass && (options.Mode == SinkhornMode.Converged || iteration == options.MaxIterations))
-                {
-                    status = SinkhornStatus.Converged;
-                    break;
-                }
+                if (CheckStatus(error, mass, options, iteration) is { } stopped) { status = stopped; break; }
             }
             if (iteration == options.MaxIterations) break;
             // Over-relaxed steps, except before a check, whose pair must satisfy g = softmin(f).
@@ -174,10 +169,24 @@ public static partial class Sinkhorn
             iteration++;
         }
 
-        double value = 0;
-        for (int i = 0; i < n; i++) if (a[i] > T.Zero) value += double.CreateTruncating(a[i] * f[i]);
-        for (int j = 0; j < m; j++) if (b[j] > T.Zero) value += double.CreateTruncating(b[j] * g[j]);
-        return (value, error, iteration, status);
+        return (WeightedSum(a, f) + WeightedSum(b, g), error, iteration, status);
+    }
+
+    /// <summary>Diverged for a non-finite error; Converged when the error is within tolerance
+    /// (in Unrolled mode only at the last iteration); otherwise null, go on.</summary>
+    internal static SinkhornStatus? CheckStatus(double error, double mass, SinkhornOptions options, int iteration)
+    {
+        if (!double.IsFinite(error)) return SinkhornStatus.Diverged;
+        bool mayStop = options.Mode == SinkhornMode.Converged || iteration == options.MaxIterations;
+        return mayStop && error <= options.Tolerance * mass ? SinkhornStatus.Converged : null;
+    }
+
+    /// <summary>sum_i w_i p_i over the positive weights (a potential is arbitrary where w_i = 0).</summary>
+    internal static double WeightedSum<T>(ReadOnlySpan<T> w, ReadOnlySpan<T> p) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double sum = 0;
+        for (int i = 0; i < w.Length; i++) if (w[i] > T.Zero) sum += double.CreateTruncating(w[i] * p[i]);
+        return sum;
     }
 
     /// <summary>f = softmin over j of (C_ij - g_j) weighted by b: h = g / eps + log b.</summary>
@@ -199,7 +208,7 @@ public static partial class Sinkhorn
     }
 
     /// <summary>x = (1 - omega) old + omega update (in place when x is old); -inf stays -inf.</summary>
-    private static void Relax<T>(ReadOnlySpan<T> old, ReadOnlySpan<T> update, T omega, Span<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static void Relax<T>(ReadOnlySpan<T> old, ReadOnlySpan<T> update, T omega, Span<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = 0; i < x.Length; i++)
             x[i] = T.IsFinite(old[i]) ? old[i] + omega * (update[i] - old[i]) : update[i];
