@@ -56,11 +56,15 @@ public static partial class SinkhornBackward
         var gBarPrevious = new double[m];
         int d = clouds?.Dimension ?? 0;
         Span<double> step = stackalloc double[Math.Max(d, 1)];
+        // Iterates of step t, converted once: this step's g_{t-1} is the next step's g.
+        var f = new double[n];
+        double[] g = (double[])db.Clone(), gBefore = new double[m];
 
         for (int t = steps - 1; t >= 0; t--)
         {
-            double[] f = ToDouble(tape.F(t)), g = ToDouble(tape.G(t));
-            double[] gBefore = t > 0 ? ToDouble(tape.G(t - 1)) : new double[m];
+            CopyToDouble(tape.F(t), f);
+            if (t > 0) CopyToDouble(tape.G(t - 1), gBefore);
+            else Array.Clear(gBefore); // g_0 = 0
 
             // g_t = S_r(f_t): f-bar += -(a E)^T-weighted g-bar; a-bar, C-bar likewise.
             for (int i = 0; i < n; i++)
@@ -89,28 +93,22 @@ public static partial class SinkhornBackward
                 }
             }
             (gBar, gBarPrevious) = (gBarPrevious, gBar);
+            (g, gBefore) = (gBefore, g);
             Array.Clear(fBar); // f_{t-1} feeds only g_{t-1}
         }
         CenteredCopy<double>(da, gradientA);
         CenteredCopy<double>(db, gradientB);
     }
 
-    private static void AddPositionTerm(PointCloudCost cost, int i, int j, double weight, int d, Span<double> step,
-        Span<double> gradientX, Span<double> gradientY)
-    {
-        step.Clear();
-        cost.AddSourceGradient(i, j, weight, step);
-        for (int k = 0; k < d; k++)
-        {
-            gradientX[i * d + k] += step[k];
-            gradientY[j * d + k] -= step[k];
-        }
-    }
-
     private static double[] ToDouble<T>(ReadOnlySpan<T> values) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var result = new double[values.Length];
-        for (int i = 0; i < values.Length; i++) result[i] = double.CreateTruncating(values[i]);
+        CopyToDouble(values, result);
         return result;
+    }
+
+    private static void CopyToDouble<T>(ReadOnlySpan<T> values, Span<double> destination) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < values.Length; i++) destination[i] = double.CreateTruncating(values[i]);
     }
 }

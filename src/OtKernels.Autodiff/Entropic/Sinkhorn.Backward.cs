@@ -45,15 +45,22 @@ public static partial class SinkhornBackward
             for (int j = 0; j < result.M; j++)
             {
                 double p = plan[i * result.M + j];
-                if (p == 0) continue;
-                step.Clear();
-                cost.AddSourceGradient(i, j, p, step);
-                for (int c = 0; c < d; c++)
-                {
-                    gradientX[i * d + c] += step[c];
-                    gradientY[j * d + c] -= step[c];
-                }
+                if (p != 0) AddPositionTerm(cost, i, j, p, d, step, gradientX, gradientY);
             }
+        }
+    }
+
+    /// <summary>gradientX_i += weight dC(x_i, y_j)/dx_i and gradientY_j -= the same (every
+    /// metric is a function of x_i - y_j); step is scratch of length d.</summary>
+    private static void AddPositionTerm(PointCloudCost cost, int i, int j, double weight, int d, Span<double> step,
+        Span<double> gradientX, Span<double> gradientY)
+    {
+        step.Clear();
+        cost.AddSourceGradient(i, j, weight, step);
+        for (int k = 0; k < d; k++)
+        {
+            gradientX[i * d + k] += step[k];
+            gradientY[j * d + k] -= step[k];
         }
     }
 
