@@ -3,7 +3,7 @@ using OtKernels.Geometry;
 
 namespace OtKernels.Entropic;
 
-/// <summary>How one problem's iterations ended (OTT's statuses).</summary>
+/// <summary>How one problem's iterations ended (OTT's statuses), declared best to worst.</summary>
 public enum SinkhornStatus
 {
     Converged,

@@ -62,21 +62,14 @@ internal static class SinkhornCommand
         if (potentials is not null) WritePotentials(potentials, r);
         if (gradients is not null)
         {
-            var da = new double[r.N];
-            var db = new double[r.M];
-            double[]? dx = null, dy = null;
-            if (cost is PointCloudCost clouds)
-            {
-                dx = new double[r.N * clouds.Dimension];
-                dy = new double[r.M * clouds.Dimension];
-            }
-            if (unrolled) SinkhornBackward.UnrolledGradients<double>(tape, cost, a, r.BOf(0), da, db, dx, dy);
+            var grad = new Gradients(r.N, r.M, cost);
+            if (unrolled) SinkhornBackward.UnrolledGradients<double>(tape, cost, a, r.BOf(0), grad.A, grad.B, grad.X, grad.Y);
             else
             {
-                SinkhornBackward.WeightGradients(r, 0, da, db);
-                if (cost is PointCloudCost c) SinkhornBackward.PositionGradients(r, 0, c, dx, dy);
+                SinkhornBackward.WeightGradients(r, 0, grad.A, grad.B);
+                if (grad.Clouds is { } clouds) SinkhornBackward.PositionGradients(r, 0, clouds, grad.X, grad.Y);
             }
-            WriteGradients(gradients, da, db, dx, dy, cost);
+            grad.Write(gradients);
         }
         Print(r.Value[0], r.TransportCost(0), r.MarginalError[0], r.Iterations[0], r.Status[0]);
         return r.Status[0] == SinkhornStatus.Diverged ? 1 : 0;
@@ -91,18 +84,12 @@ internal static class SinkhornCommand
         if (potentials is not null) WritePotentials(potentials, r);
         if (gradients is not null)
         {
-            var da = new double[r.N];
-            var db = new double[r.M];
-            SinkhornDivergenceBackward.WeightGradients(d, 0, da, db);
-            double[]? dx = null, dy = null;
-            if (cost is PointCloudCost clouds)
-            {
-                dx = new double[r.N * clouds.Dimension];
-                dy = new double[r.M * clouds.Dimension];
-                SinkhornDivergenceBackward.PositionGradients(d, 0, clouds, dx, dy);
-            }
-            WriteGradients(gradients, da, db, dx, dy, cost);
+            var grad = new Gradients(r.N, r.M, cost);
+            SinkhornDivergenceBackward.WeightGradients(d, 0, grad.A, grad.B);
+            if (grad.Clouds is { } clouds) SinkhornDivergenceBackward.PositionGradients(d, 0, clouds, grad.X, grad.Y);
+            grad.Write(gradients);
         }
+        // SinkhornStatus is declared best to worst (Converged, MaxIterations, Diverged).
         SinkhornStatus worst = new[] { r.Status[0], d.SelfStatusA[0], d.SelfStatusB[0] }.Max();
         Print(d.Value[0], r.TransportCost(0), Math.Max(r.MarginalError[0], Math.Max(d.SelfMarginalErrorA[0], d.SelfMarginalErrorB[0])), r.Iterations[0], worst);
         return worst == SinkhornStatus.Diverged ? 1 : 0;
@@ -114,14 +101,23 @@ internal static class SinkhornCommand
         Npy.Write(prefix + "_g.npy", r.G, r.M);
     }
 
-    private static void WriteGradients(string prefix, double[] da, double[] db, double[]? dx, double[]? dy, GroundCost cost)
+    /// <summary>The gradient arrays of one problem: weights always, positions for point clouds.</summary>
+    private sealed class Gradients(int n, int m, GroundCost cost)
     {
-        Npy.Write(prefix + "_da.npy", da, da.Length);
-        Npy.Write(prefix + "_db.npy", db, db.Length);
-        if (cost is PointCloudCost clouds && dx is not null && dy is not null)
+        public PointCloudCost? Clouds { get; } = cost as PointCloudCost;
+        public double[] A { get; } = new double[n];
+        public double[] B { get; } = new double[m];
+        public double[] X { get; } = cost is PointCloudCost c ? new double[n * c.Dimension] : [];
+        public double[] Y { get; } = cost is PointCloudCost c ? new double[m * c.Dimension] : [];
+
+        /// <summary>PREFIX_da.npy, PREFIX_db.npy and, for point clouds, PREFIX_dx.npy, PREFIX_dy.npy.</summary>
+        public void Write(string prefix)
         {
-            Npy.Write(prefix + "_dx.npy", dx, da.Length, clouds.Dimension);
-            Npy.Write(prefix + "_dy.npy", dy, db.Length, clouds.Dimension);
+            Npy.Write(prefix + "_da.npy", A, n);
+            Npy.Write(prefix + "_db.npy", B, m);
+            if (Clouds is null) return;
+            Npy.Write(prefix + "_dx.npy", X, n, Clouds.Dimension);
+            Npy.Write(prefix + "_dy.npy", Y, m, Clouds.Dimension);
         }
     }
 
