@@ -11,27 +11,14 @@ threads=${2:-1}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-dotnet build "$root/tools/OtKernels.Cli" -c Release -v quiet -nologo >/dev/null
-dotnet build "$root/bench/OtKernels.Bench" -c Release -v quiet -nologo >/dev/null
+source "$root/bench/scripts/mnist_common.sh"
+mnist_prepare "$root" "$pairs" "$work/pairs.csv"
 otk() { dotnet "$root/tools/OtKernels.Cli/bin/Release/net10.0/otk.dll" "$@"; }
-otk data mnist >/dev/null
-data=${OTK_DATA:-$HOME/.cache/otkernels}/mnist
-
-# Fixed pairs: a linear congruential sequence over the 60,000 training images.
-/usr/bin/python3 - "$pairs" > "$work/pairs.csv" <<'PY'
-import sys
-n = int(sys.argv[1]); s = 12345
-print("i,j")
-for _ in range(n):
-    s = (1103515245 * s + 12345) % 2**31; i = s % 60000
-    s = (1103515245 * s + 12345) % 2**31; j = s % 60000
-    print(f"{i},{j}")
-PY
 
 # Keep glibc from mapping and unmapping POT's 4.9 MB dense plan on every call (see pot_emd_mnist.py).
 pot_lines=$(OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=1073741824 \
-  /usr/bin/python3 "$root/bench/scripts/pot_emd_mnist.py" "$data/train-images-idx3-ubyte" "$work/pairs.csv" "$work/pot.csv")
-otk_line=$(dotnet "$root/bench/OtKernels.Bench/bin/Release/net10.0/OtKernels.Bench.dll" mnist-w2 "$data/train-images-idx3-ubyte" "$work/pairs.csv" "$threads")
+  /usr/bin/python3 "$root/bench/scripts/pot_emd_mnist.py" "$images" "$work/pairs.csv" "$work/pot.csv")
+otk_line=$(dotnet "$root/bench/OtKernels.Bench/bin/Release/net10.0/OtKernels.Bench.dll" mnist-w2 "$images" "$work/pairs.csv" "$threads")
 otk w2 mnist --pairs "$work/pairs.csv" --threads "$threads" --out "$work/otk.csv" >/dev/null 2>&1
 echo "$pot_lines"
 echo "$otk_line"
