@@ -11,27 +11,29 @@ public sealed record IdxArray(int[] Shape, byte[] Data)
     /// <summary>Reads an IDX file of unsigned bytes.</summary>
     /// <exception cref="InvalidDataException">A bad magic, a type other than ubyte, or a
     /// length that does not match the shape; the message names the file.</exception>
-    public static IdxArray Read(string path)
+    public static IdxArray Read(string path) => Parse(File.ReadAllBytes(path), path);
+
+    /// <summary>Parses the bytes of an IDX file; <paramref name="name"/> only labels errors.</summary>
+    public static IdxArray Parse(byte[] bytes, string name)
     {
-        byte[] bytes = File.ReadAllBytes(path);
         if (bytes.Length < 4 || bytes[0] != 0 || bytes[1] != 0)
-            throw new InvalidDataException($"{path}: not an IDX file (bad magic).");
+            throw new InvalidDataException($"{name}: not an IDX file (bad magic).");
         if (bytes[2] != 0x08)
-            throw new InvalidDataException($"{path}: IDX element type 0x{bytes[2]:x2} is not unsigned byte (0x08).");
+            throw new InvalidDataException($"{name}: IDX element type 0x{bytes[2]:x2} is not unsigned byte (0x08).");
         int rank = bytes[3];
         int header = 4 + 4 * rank;
         if (rank == 0 || bytes.Length < header)
-            throw new InvalidDataException($"{path}: truncated IDX header.");
+            throw new InvalidDataException($"{name}: truncated IDX header.");
         var shape = new int[rank];
         long count = 1;
         for (int k = 0; k < rank; k++)
         {
             shape[k] = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4 + 4 * k));
-            if (shape[k] < 0) throw new InvalidDataException($"{path}: negative dimension {k}.");
+            if (shape[k] < 0) throw new InvalidDataException($"{name}: negative dimension {k}.");
             count *= shape[k];
         }
         if (bytes.Length - header != count)
-            throw new InvalidDataException($"{path}: {bytes.Length - header} data bytes, but the shape [{string.Join(", ", shape)}] needs {count}.");
+            throw new InvalidDataException($"{name}: {bytes.Length - header} data bytes, but the shape [{string.Join(", ", shape)}] needs {count}.");
         return new IdxArray(shape, bytes[header..]);
     }
 }

