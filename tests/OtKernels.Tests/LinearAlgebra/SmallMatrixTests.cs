@@ -1,0 +1,47 @@
+using FsCheck;
+using FsCheck.Fluent;
+using OtKernels.LinearAlgebra;
+using Xunit;
+
+namespace OtKernels.Tests.LinearAlgebra;
+
+public class SmallMatrixTests
+{
+    [Fact]
+    public void Multiply_EqualsTheTripleLoop_ForEveryShape_WithAndWithoutInnerWeights()
+    {
+        // Shapes from 1 up to 40 cover the scalar path (n below a vector), odd row counts,
+        // and widths that end with an overlapping vector, in both precisions.
+        Prop.ForAll((from m in Gen.Choose(1, 40) from k in Gen.Choose(1, 40) from n in Gen.Choose(1, 40) from seed in Gen.Choose(0, int.MaxValue)
+                     select (m, k, n, seed)).ToArbitrary(), t =>
+        {
+            var rng = new Random(t.seed);
+            double[] a = Enumerable.Range(0, t.m * t.k).Select(_ => rng.NextDouble() - 0.5).ToArray();
+            double[] b = Enumerable.Range(0, t.k * t.n).Select(_ => rng.NextDouble() - 0.5).ToArray();
+            double[] s = Enumerable.Range(0, t.k).Select(_ => rng.NextDouble()).ToArray();
+            foreach (bool weighted in new[] { false, true })
+            {
+                var c = new double[t.m * t.n];
+                SmallMatrix.Multiply<double>(a, weighted ? s : [], b, c, t.m, t.k, t.n);
+                var cf = new float[t.m * t.n];
+                SmallMatrix.Multiply<float>(a.Select(v => (float)v).ToArray(), weighted ? s.Select(v => (float)v).ToArray() : [],
+                    b.Select(v => (float)v).ToArray(), cf, t.m, t.k, t.n);
+                for (int i = 0; i < t.m; i++)
+                    for (int j = 0; j < t.n; j++)
+                    {
+                        double expected = 0;
+                        for (int p = 0; p < t.k; p++) expected += a[i * t.k + p] * (weighted ? s[p] : 1) * b[p * t.n + j];
+                        Assert.True(Math.Abs(c[i * t.n + j] - expected) <= 1e-13, $"{t} weighted {weighted} [{i},{j}]: {c[i * t.n + j]:R} vs {expected:R}");
+                        Assert.True(Math.Abs(cf[i * t.n + j] - expected) <= 1e-5, $"{t} float [{i},{j}]: {cf[i * t.n + j]} vs {expected:R}");
+                    }
+            }
+        }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public void Multiply_RejectsMismatchedLengths_NamingTheArgument()
+    {
+        var e = Assert.Throws<ArgumentException>(() => SmallMatrix.Multiply<double>(new double[6], new double[5], new double[4], 2, 3, 2));
+        Assert.Equal("b", e.ParamName);
+    }
+}
