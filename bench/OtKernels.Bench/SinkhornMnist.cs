@@ -1,5 +1,6 @@
 // `sinkhorn-mnist IMAGES PAIRS EPS TOL SCALING OMEGA THREADS OUT.npy`: Sinkhorn to tolerance TOL
-// between MNIST pairs on the full 784-pixel grid (separable soft-min), timed warm; prints
+// between MNIST pairs on the full 784-pixel grid (separable soft-min), timed warm (fastest of three
+// passes); prints
 // ms/pair, iterations and how many converged, and writes each pair's <P, C> to OUT.npy.
 using System.Diagnostics;
 using OtKernels.Entropic;
@@ -17,9 +18,16 @@ internal static class SinkhornMnist
         var grid = new ImageGridCost(height, width);
         var options = new SinkhornOptions { Epsilon = epsilon, Tolerance = tolerance, EpsilonScaling = scaling, OverRelaxation = omega, MaxIterations = 100_000, MaxDegreeOfParallelism = threads };
         Sinkhorn.SolveBatch<double>(grid, a.AsMemory(0, pixels), b.AsMemory(0, pixels), options); // warm-up
-        var clock = Stopwatch.StartNew();
-        SinkhornResult<double> r = Sinkhorn.SolveBatch<double>(grid, a, b, options);
-        double seconds = clock.Elapsed.TotalSeconds;
+        // The fastest of three timed passes (as the POT side), so that a hiccup of this shared
+        // machine does not decide the ratio.
+        SinkhornResult<double> r = null!;
+        double seconds = double.PositiveInfinity;
+        for (int pass = 0; pass < 3; pass++)
+        {
+            var clock = Stopwatch.StartNew();
+            r = Sinkhorn.SolveBatch<double>(grid, a, b, options);
+            seconds = Math.Min(seconds, clock.Elapsed.TotalSeconds);
+        }
         int converged = r.Status.Count(s => s == SinkhornStatus.Converged);
         var transport = new double[rows];
         for (int k = 0; k < rows; k++) transport[k] = r.TransportCost(k);

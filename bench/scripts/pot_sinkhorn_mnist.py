@@ -22,9 +22,11 @@ def main(images_path, pairs_path, eps, tol, out_path):
             ia, ib = a > 0, b > 0
             return ot.sinkhorn(a[ia], b[ib], M[np.ix_(ia, ib)], float(eps), method=method, stopThr=float(tol), numItermax=100000)
         solve(*inputs[0])
-        start = time.perf_counter()
-        plans = [solve(a, b) for a, b in inputs]
-        seconds = time.perf_counter() - start
+        seconds = float("inf")
+        for _ in range(3):  # the fastest of three passes, as the otk side
+            start = time.perf_counter()
+            plans = [solve(a, b) for a, b in inputs]
+            seconds = min(seconds, time.perf_counter() - start)
         ok = sum(bool(np.all(np.isfinite(P))) for P in plans)
         print(f"POT {ot.__version__} ot.sinkhorn method={method}, nonzero pixels: {1000 * seconds / len(inputs):.2f} ms/pair, {ok}/{len(inputs)} finite")
         if method == "sinkhorn":  # <P, C> of the fastest method, for the comparison of values

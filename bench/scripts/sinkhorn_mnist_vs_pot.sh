@@ -2,7 +2,7 @@
 # Sinkhorn between MNIST training pairs at eps = 1.458 px^2 (1e-3 of the largest cost) and
 # tolerance 1e-9: otk on the full 784-bin grid (separable log-domain soft-min, epsilon
 # scaling 0.5, over-relaxation omega) against POT's two methods on the nonzero pixels, one
-# thread each. Prints both times, the ratio against POT's faster method and the largest
+# thread each, each side timed as the fastest of three passes. Prints both times, the ratio against POT's faster method and the largest
 # difference of <P, C>.
 #   bash bench/scripts/sinkhorn_mnist_vs_pot.sh [pairs=10] [omega=1.8]
 set -euo pipefail

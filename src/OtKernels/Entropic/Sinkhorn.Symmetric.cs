@@ -25,17 +25,18 @@ public static partial class Sinkhorn
         {
             for (double e = selfCost.MaxCost(); e > options.Epsilon; e *= options.EpsilonScaling)
             {
-                UpdateG(selfCost, T.CreateTruncating(e), f, logA, h, fNext);
+                UpdateG(new GibbsKernel<T>(selfCost, T.CreateTruncating(e)), f, logA, h, fNext);
                 Relax(f, fNext, half, f); // the averaged step: a relaxation with omega = 1/2
             }
         }
         T eps = T.CreateTruncating(options.Epsilon);
+        var kernel = new GibbsKernel<T>(selfCost, eps);
         double error = double.NaN;
         int iteration = 0;
         SinkhornStatus status = SinkhornStatus.MaxIterations;
         while (true)
         {
-            UpdateG(selfCost, eps, f, logA, h, fNext);
+            UpdateG(kernel, f, logA, h, fNext);
             if (iteration == options.MaxIterations || iteration % options.CheckEvery == 0)
             {
                 // The plan a_i a_j exp((f_i + f_j - C_ij)/eps) has row sums a_i exp((f_i - fNext_i)/eps).

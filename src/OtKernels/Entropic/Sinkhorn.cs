@@ -3,12 +3,13 @@
 //     f_i = -eps log sum_j b_j exp((g_j - C_ij) / eps)       (f update, a soft-min over j)
 //     g_j = -eps log sum_i a_i exp((f_i - C_ij) / eps)       (g update, a soft-min over i)
 // alternated until the row marginals of P_ij = a_i b_j exp((f_i + g_j - C_ij)/eps) match a
-// (the columns match b exactly after every g update). The cost enters only through
-// GroundCost.SoftMin, so dense matrices, lazy point clouds and separable grids share this
-// loop. Problems of a batch run in parallel, each as if alone. What it is not: an
+// (the columns match b exactly after every g update). The cost enters only through the
+// soft-min of a GibbsKernel (a stored exp(-C/eps) for small costs, else GroundCost.SoftMin),
+// so dense matrices, lazy point clouds and separable grids share this loop. Problems of a batch run in parallel, each as if alone. What it is not: an
 // unbalanced or semi-relaxed solver (sum a must equal sum b), or a GPU kernel (issue 5).
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using OtKernels.Exact;
 using OtKernels.Geometry;
@@ -82,15 +83,20 @@ public static partial class Sinkhorn
         }
 
         var result = new SinkhornResult<T>(batch, n, m, options.Epsilon, costOf, aa, bb);
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
-        Parallel.For(0, batch, parallel, k =>
+        void SolveProblem(int k)
         {
             GroundCost cost = k == 0 ? first : costOf(k);
             if (cost.Rows != n || cost.Cols != m)
                 throw new ArgumentException($"Problem {k}: cost is {cost.Rows} x {cost.Cols}, problem 0's is {n} x {m}.", nameof(costOf));
             (result.Value[k], result.MarginalError[k], result.Iterations[k], result.Status[k]) = SolveOne(
                 cost, aa.AsSpan(k * n, n), bb.AsSpan(k * m, m), options, result.F.AsSpan(k * n, n), result.G.AsSpan(k * m, m), tape);
-        });
+        }
+        // One problem, or one thread, runs on the caller's thread: Parallel.For may hand even a
+        // single item to a pool thread, and the wake-up costs more than a small solve.
+        if (batch == 1 || options.MaxDegreeOfParallelism == 1)
+            for (int k = 0; k < batch; k++) SolveProblem(k);
+        else
+            Parallel.For(0, batch, new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism }, SolveProblem);
         return result;
     }
 
@@ -133,19 +139,21 @@ public static partial class Sinkhorn
         {
             for (double e = cost.MaxCost(); e > options.Epsilon; e *= options.EpsilonScaling)
             {
-                UpdateF(cost, T.CreateTruncating(e), g, logB, h, f);
-                UpdateG(cost, T.CreateTruncating(e), f, logA, h, g);
+                var stage = new GibbsKernel<T>(cost, T.CreateTruncating(e));
+                UpdateF(stage, g, logB, h, f);
+                UpdateG(stage, f, logA, h, g);
                 consistent = true;
             }
         }
 
         T eps = T.CreateTruncating(options.Epsilon);
+        var kernel = new GibbsKernel<T>(cost, eps);
         double error = double.NaN;
         int iteration = 0;
         SinkhornStatus status = SinkhornStatus.MaxIterations;
         while (true)
         {
-            UpdateF(cost, eps, g, logB, h, fNext);
+            UpdateF(kernel, g, logB, h, fNext);
             bool check = consistent && (iteration == options.MaxIterations || iteration % options.CheckEvery == 0);
             if (check)
             {
@@ -161,10 +169,10 @@ public static partial class Sinkhorn
             else fNext.CopyTo(f);
             if (relax)
             {
-                UpdateG(cost, eps, f, logA, h, gNext);
+                UpdateG(kernel, f, logA, h, gNext);
                 Relax(g, gNext, omega, g);
             }
-            else UpdateG(cost, eps, f, logA, h, g);
+            else UpdateG(kernel, f, logA, h, g);
             tape?.Record(f, g);
             consistent = !relax;
             iteration++;
@@ -191,21 +199,23 @@ public static partial class Sinkhorn
     }
 
     /// <summary>f = softmin over j of (C_ij - g_j) weighted by b: h = g / eps + log b.</summary>
-    internal static void UpdateF<T>(GroundCost cost, T eps, ReadOnlySpan<T> g, ReadOnlySpan<T> logB, Span<T> h, Span<T> f)
+    [MethodImpl(MethodImplOptions.NoInlining)] // see GibbsKernel: keeps the solver loop within the JIT's inlining budget
+    internal static void UpdateF<T>(in GibbsKernel<T> kernel, ReadOnlySpan<T> g, ReadOnlySpan<T> logB, Span<T> h, Span<T> f)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Span<T> hb = h[..g.Length];
-        TensorPrimitives.MultiplyAdd(g, T.One / eps, logB, hb);
-        cost.SoftMin(SoftMinAxis.OverColumns, eps, hb, f);
+        TensorPrimitives.MultiplyAdd(g, T.One / kernel.Epsilon, logB, hb);
+        kernel.SoftMin(SoftMinAxis.OverColumns, hb, f);
     }
 
     /// <summary>g = softmin over i of (C_ij - f_i) weighted by a: h = f / eps + log a.</summary>
-    internal static void UpdateG<T>(GroundCost cost, T eps, ReadOnlySpan<T> f, ReadOnlySpan<T> logA, Span<T> h, Span<T> g)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static void UpdateG<T>(in GibbsKernel<T> kernel, ReadOnlySpan<T> f, ReadOnlySpan<T> logA, Span<T> h, Span<T> g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Span<T> ha = h[..f.Length];
-        TensorPrimitives.MultiplyAdd(f, T.One / eps, logA, ha);
-        cost.SoftMin(SoftMinAxis.OverRows, eps, ha, g);
+        TensorPrimitives.MultiplyAdd(f, T.One / kernel.Epsilon, logA, ha);
+        kernel.SoftMin(SoftMinAxis.OverRows, ha, g);
     }
 
     /// <summary>x = (1 - omega) old + omega update (in place when x is old); where old is not

@@ -34,6 +34,10 @@ public abstract partial class GroundCost
         }
     }
 
+    /// <summary>Whether Sinkhorn may store exp(-C/eps) for this cost and soft-min by products
+    /// (<see cref="GibbsKernel{T}"/>) when it is small enough.</summary>
+    internal virtual bool SoftMinFromStoredKernel => true;
+
     /// <summary>Checks h and result against the axis: returns whether the soft-min runs over
     /// columns, the kept length (outer) and the reduced length (inner).</summary>
     private protected (bool OverColumns, int Outer, int Inner) SoftMinShape(SoftMinAxis axis, int hLength, int resultLength)
@@ -150,7 +154,7 @@ public abstract partial class GroundCost
     /// slow path (measured: 8.5 us instead of 0.48 us for 784 doubles). The row max
     /// contributes exp(0) = 1, and e^-700 (double) or e^-80 (float) times any row length we
     /// handle is far below the last bit of that sum, so the result does not change.</summary>
-    private protected static T ExpFloor<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+    internal static T ExpFloor<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
         T.CreateTruncating(typeof(T) == typeof(float) ? -80.0 : -700.0);
 
     /// <summary>Rows per block for <see cref="RowLogSumExp"/>: about 2048 entries, large enough

@@ -26,6 +26,9 @@ public sealed partial class ImageGridCost
     // threads of a batch share them; a race only builds the same factors twice.
     private volatile object? _gaussianFactors;
 
+    /// <summary>The separable passes already work from the 1D kernels.</summary>
+    internal override bool SoftMinFromStoredKernel => false;
+
     public override void SoftMin<T>(SoftMinAxis axis, T epsilon, ReadOnlySpan<T> h, Span<T> result)
     {
         SoftMinShape(axis, h.Length, result.Length); // both axes have the grid's pixel count
@@ -163,12 +166,13 @@ public sealed partial class ImageGridCost
         return false;
     }
 
-    /// <summary>A Gaussian sum below this is recomputed by an exact log-sum-exp. Terms lost to
-    /// underflow (below 2.2e-308 in double, 1.2e-38 in float) and the inputs clamped at the
-    /// exp floor (e^-700, e^-80) then change a kept sum by less than 1e-22 (double) or 1e-8
-    /// (float) relative, under the last bit of the result.</summary>
+    /// <summary>A sum of shifted exponentials (times kernel entries at most 1) below this is
+    /// recomputed by an exact log-sum-exp. Above it, the terms lost to underflow (under
+    /// 2.2e-308 in double, 1.2e-38 in float) and the inputs raised to the exp floor (e^-700,
+    /// e^-80) change the sum by at most L 1e-24 (double) or L 2e-15 (float) relative for L
+    /// terms: under the last bit of the result.</summary>
     private static T TinySum<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
-        T.CreateTruncating(typeof(T) == typeof(float) ? 1e-25 : 1e-280);
+        T.CreateTruncating(typeof(T) == typeof(float) ? 1e-20 : 1e-280);
 
     private GaussianFactors<T> FactorsFor<T>(T epsilon) where T : unmanaged, IFloatingPointIeee754<T>
     {
