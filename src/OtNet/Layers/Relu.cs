@@ -1,0 +1,23 @@
+// max(0, x) elementwise; the gradient passes where the output is positive (at 0 it is 0, the
+// subgradient PyTorch uses).
+namespace OtNet.Layers;
+
+public sealed class Relu : Layer
+{
+    public override int[] OutputShape(int[] inputShape) => (int[])inputShape.Clone();
+
+    public override void Forward(Tensor input, Tensor output)
+    {
+        CheckShapes(input, output);
+        System.Numerics.Tensors.TensorPrimitives.Max(input.Data, 0f, output.Data);
+    }
+
+    public override void Backward(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient)
+    {
+        if (inputGradient is null) return;
+        CheckShapes(input, outputGradient, nameof(outputGradient));
+        inputGradient.ThrowIfShapeIsNot(input.Shape, nameof(inputGradient));
+        float[] y = output.Data, dy = outputGradient.Data, dx = inputGradient.Data;
+        for (int i = 0; i < dx.Length; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
+    }
+}
