@@ -84,6 +84,69 @@ public class LayerTests
     }
 
     [Fact]
+    public void MaxPoolSoftmaxAndReshape_BackwardMatchFiniteDifferences()
+    {
+        Prop.ForAll((from batch in Gen.Choose(1, 3) from c in Gen.Choose(1, 3) from h in Gen.Choose(2, 7) from w in Gen.Choose(2, 7) from size in Gen.Choose(1, 3)
+                     from seed in Gen.Choose(0, int.MaxValue) select (batch, c, h, w, size, seed)).ToArbitrary(), t =>
+        {
+            var rng = new Random(t.seed);
+            int size = Math.Min(t.size, Math.Min(t.h, t.w));
+            // Distinct values at least 0.05 apart, so that no finite-difference step changes a window's argmax.
+            int n = t.batch * t.c * t.h * t.w;
+            var pooled = new Tensor(t.batch, t.c, t.h, t.w);
+            int[] order = Enumerable.Range(0, n).OrderBy(_ => rng.Next()).ToArray();
+            for (int i = 0; i < n; i++) pooled.Data[i] = 0.05f * order[i] - 1;
+            GradientCheck.Run(new MaxPool2D(size), pooled, rng, "maxpool " + t);
+            GradientCheck.Run(new Softmax(), GradientCheck.RandomInput(rng, t.batch, t.c, t.h, t.w), rng, "softmax " + t);
+            GradientCheck.Run(new Reshape(t.h, t.c * t.w), GradientCheck.RandomInput(rng, t.batch, t.c, t.h, t.w), rng, "reshape " + t);
+        }).Check(Quick);
+    }
+
+    [Fact]
+    public void Sequential_SmallCnn_BackwardMatchesFiniteDifferencesOfTheWholeChain()
+    {
+        var rng = new Random(11);
+        var model = new Sequential([1, 8, 8],
+            new Conv2D(1, 3, 3, Padding.Same, rng), new Relu(), new MaxPool2D(2), new Conv2D(3, 2, 3, Padding.Valid, rng), new Relu(),
+            new Flatten(), new Dense(8, 5, rng), new Softmax());
+        Assert.Equal(new[] { 5 }, model.OutputShape);
+        Tensor x = GradientCheck.RandomInput(rng, 2, 1, 8, 8);
+        var r = GradientCheck.RandomInput(rng, 2, 5);
+        double Loss()
+        {
+            Tensor y = model.Forward(x);
+            double sum = 0;
+            for (int i = 0; i < y.Length; i++) sum += (double)r.Data[i] * y.Data[i];
+            return sum;
+        }
+        Loss();
+        model.ZeroGradients();
+        var dx = new Tensor(x.Shape);
+        model.Backward(r, dx);
+        // The chain has kinks (ReLU, max); a small step and a tolerance sized for float keep
+        // the check meaningful without crossing them in practice.
+        const float h = 1e-3f;
+        foreach (Parameter p in model.Parameters)
+            for (int i = 0; i < p.Value.Length; i++)
+            {
+                float keep = p.Value[i];
+                p.Value[i] = keep + h; double plus = Loss();
+                p.Value[i] = keep - h; double minus = Loss();
+                p.Value[i] = keep;
+                double numeric = (plus - minus) / (2 * h);
+                Assert.True(Math.Abs(numeric - p.Gradient[i]) <= 2e-3 + 2e-2 * Math.Abs(numeric), $"{p.Name}[{i}]: {p.Gradient[i]} vs {numeric}");
+            }
+    }
+
+    [Fact]
+    public void Sequential_RejectsAChainWhoseShapesDoNotFit_NamingTheLayer()
+    {
+        var rng = new Random(1);
+        var e = Assert.Throws<ArgumentException>(() => new Sequential([1, 8, 8], new Conv2D(1, 2, 3, Padding.Same, rng), new Dense(10, 2, rng)));
+        Assert.Contains("Layer 1 (Dense)", e.Message);
+    }
+
+    [Fact]
     public void ShapeMismatches_RaiseClearErrors()
     {
         var rng = new Random(1);

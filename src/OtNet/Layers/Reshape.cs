@@ -1,0 +1,25 @@
+// A new per-sample shape with the same number of entries (the DWE decoder's 5 x 784 dense
+// output as 5 maps of 28 x 28).
+namespace OtNet.Layers;
+
+public sealed class Reshape : ShapeOnlyLayer
+{
+    private readonly int[] _shape;
+
+    public Reshape(params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        foreach (int d in shape) ArgumentOutOfRangeException.ThrowIfLessThan(d, 1, nameof(shape));
+        _shape = (int[])shape.Clone();
+    }
+
+    public override int[] OutputShape(int[] inputShape)
+    {
+        long from = 1, to = 1;
+        foreach (int d in inputShape) from *= d;
+        foreach (int d in _shape) to *= d;
+        if (from != to)
+            throw new ArgumentException($"Reshape to [{string.Join(", ", _shape)}] ({to} entries) cannot take [{string.Join(", ", inputShape)}] ({from} entries).", nameof(inputShape));
+        return (int[])_shape.Clone();
+    }
+}
