@@ -1,0 +1,40 @@
+// An optimiser updates parameters from their accumulated gradients and then clears the
+// gradients, so that the next backward pass starts from zero. Update rules follow PyTorch's
+// torch.optim, so that hyper-parameters transfer.
+namespace OtNet.Optimizers;
+
+public abstract class Optimizer
+{
+    protected Optimizer(IEnumerable<Parameter> parameters, double learningRate)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        Parameters = parameters.ToArray();
+        LearningRate = learningRate;
+    }
+
+    public IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <summary>Settable between steps (learning-rate schedules).</summary>
+    public double LearningRate
+    {
+        get;
+        set => field = value > 0 && double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(LearningRate), value, "The learning rate must be positive and finite.");
+    }
+
+    /// <summary>Steps taken so far.</summary>
+    public long Steps { get; private set; }
+
+    /// <summary>One update from the current gradients; then the gradients are cleared.</summary>
+    public void Step()
+    {
+        Steps++;
+        for (int k = 0; k < Parameters.Count; k++)
+        {
+            Update(k, Parameters[k]);
+            Array.Clear(Parameters[k].Gradient);
+        }
+    }
+
+    /// <summary>Updates parameter number <paramref name="index"/> from its gradient.</summary>
+    protected abstract void Update(int index, Parameter parameter);
+}
