@@ -1,0 +1,11 @@
+// What a training loop needs from data: a count and an example by index. Image classes,
+// image pairs with their W2^2 (Courty et al. 2018) and point-cloud pairs (Frogner et al.
+// 2019) all implement it; MiniBatches decides the order.
+namespace OtNet.Data;
+
+public interface IDataSet<out T>
+{
+    int Count { get; }
+
+    T this[int index] { get; }
+}
