@@ -1,0 +1,93 @@
+// A small SVG writer for line and scatter plots (loss curves, true against predicted W2^2):
+// axes with "nice" ticks (1, 2 or 5 times a power of ten, Heckbert 1990), axis labels, a
+// title and a legend. No plotting package is available to the project, and SVG is text, so
+// the output is also easy to test (it parses as XML).
+using System.Globalization;
+using System.Security;
+using System.Text;
+
+namespace OtKernels.IO;
+
+public sealed class SvgPlot(string title, string xLabel, string yLabel, int width = 640, int height = 400)
+{
+    private static readonly string[] Palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"];
+    private readonly List<(string Name, double[] X, double[] Y, bool Line)> _series = [];
+    private const int Left = 70, Right = 150, Top = 40, Bottom = 50;
+
+    /// <summary>Adds a polyline through the points in order.</summary>
+    public SvgPlot Line(string name, IReadOnlyList<double> x, IReadOnlyList<double> y) => Add(name, x, y, line: true);
+
+    /// <summary>Adds one dot per point.</summary>
+    public SvgPlot Scatter(string name, IReadOnlyList<double> x, IReadOnlyList<double> y) => Add(name, x, y, line: false);
+
+    private SvgPlot Add(string name, IReadOnlyList<double> x, IReadOnlyList<double> y, bool line)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        if (x.Count != y.Count) throw new ArgumentException($"Series '{name}': {x.Count} x values but {y.Count} y values.", nameof(y));
+        for (int i = 0; i < x.Count; i++)
+            if (!double.IsFinite(x[i]) || !double.IsFinite(y[i]))
+                throw new ArgumentException($"Series '{name}': point {i} is ({x[i]}, {y[i]}); points must be finite.", nameof(x));
+        _series.Add((name, x.ToArray(), y.ToArray(), line));
+        return this;
+    }
+
+    public void Save(string path) => AtomicFile.WriteAllText(path, ToSvg());
+
+    public string ToSvg()
+    {
+        double[] xs = _series.SelectMany(s => s.X).DefaultIfEmpty(0).ToArray(), ys = _series.SelectMany(s => s.Y).DefaultIfEmpty(0).ToArray();
+        double[] xTicks = NiceTicks(xs.Min(), xs.Max()), yTicks = NiceTicks(ys.Min(), ys.Max());
+        double x0 = xTicks[0], x1 = xTicks[^1], y0 = yTicks[0], y1 = yTicks[^1];
+        int plotWidth = width - Left - Right, plotHeight = height - Top - Bottom;
+        double Px(double x) => Left + (x - x0) / (x1 - x0) * plotWidth;
+        double Py(double y) => Top + plotHeight - (y - y0) / (y1 - y0) * plotHeight;
+
+        var svg = new StringBuilder();
+        svg.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<rect width=\"{width}\" height=\"{height}\" fill=\"white\"/>\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{width / 2}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">{Escape(title)}</text>\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<rect class=\"frame\" x=\"{Left}\" y=\"{Top}\" width=\"{plotWidth}\" height=\"{plotHeight}\" fill=\"none\" stroke=\"black\"/>\n");
+        foreach (double t in xTicks)
+            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{F(Px(t))}\" y1=\"{Top + plotHeight}\" x2=\"{F(Px(t))}\" y2=\"{Top + plotHeight + 5}\" stroke=\"black\"/><text class=\"xtick\" x=\"{F(Px(t))}\" y=\"{Top + plotHeight + 18}\" text-anchor=\"middle\">{Label(t)}</text>\n");
+        foreach (double t in yTicks)
+            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{Left - 5}\" y1=\"{F(Py(t))}\" x2=\"{Left}\" y2=\"{F(Py(t))}\" stroke=\"black\"/><text class=\"ytick\" x=\"{Left - 8}\" y=\"{F(Py(t) + 4)}\" text-anchor=\"end\">{Label(t)}</text>\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left + plotWidth / 2}\" y=\"{height - 10}\" text-anchor=\"middle\">{Escape(xLabel)}</text>\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<text transform=\"translate(16 {Top + plotHeight / 2}) rotate(-90)\" text-anchor=\"middle\">{Escape(yLabel)}</text>\n");
+        for (int k = 0; k < _series.Count; k++)
+        {
+            var (name, x, y, line) = _series[k];
+            string color = Palette[k % Palette.Length];
+            if (line)
+            {
+                string points = string.Join(" ", x.Zip(y, (a, b) => $"{F(Px(a))},{F(Py(b))}"));
+                svg.Append(CultureInfo.InvariantCulture, $"<polyline class=\"series\" fill=\"none\" stroke=\"{color}\" stroke-width=\"1.5\" points=\"{points}\"/>\n");
+            }
+            else
+            {
+                svg.Append(CultureInfo.InvariantCulture, $"<g class=\"series\" fill=\"{color}\" fill-opacity=\"0.6\">");
+                for (int i = 0; i < x.Length; i++) svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{F(Px(x[i]))}\" cy=\"{F(Py(y[i]))}\" r=\"2\"/>");
+                svg.Append("</g>\n");
+            }
+            int ly = Top + 10 + 18 * k;
+            svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{width - Right + 12}\" y=\"{ly - 8}\" width=\"12\" height=\"8\" fill=\"{color}\"/><text class=\"legend\" x=\"{width - Right + 30}\" y=\"{ly}\">{Escape(name)}</text>\n");
+        }
+        svg.Append("</svg>\n");
+        return svg.ToString();
+    }
+
+    /// <summary>Ticks 1, 2 or 5 times a power of ten covering [min, max], about five of them.</summary>
+    public static double[] NiceTicks(double min, double max)
+    {
+        if (!(max > min)) (min, max) = (min - 0.5 * Math.Max(1, Math.Abs(min)), max + 0.5 * Math.Max(1, Math.Abs(max)));
+        double raw = (max - min) / 5, power = Math.Pow(10, Math.Floor(Math.Log10(raw)));
+        double step = raw / power < 1.5 ? power : raw / power < 3 ? 2 * power : raw / power < 7 ? 5 * power : 10 * power;
+        double first = Math.Floor(min / step) * step, last = Math.Ceiling(max / step) * step;
+        int count = (int)Math.Round((last - first) / step) + 1;
+        return Enumerable.Range(0, count).Select(i => first + i * step).ToArray();
+    }
+
+    private static string F(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);
+    private static string Label(double v) => Math.Abs(v) < 1e-12 ? "0" : v.ToString("G4", CultureInfo.InvariantCulture);
+    private static string Escape(string text) => SecurityElement.Escape(text) ?? "";
+}

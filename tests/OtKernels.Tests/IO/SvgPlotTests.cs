@@ -1,0 +1,58 @@
+using System.Globalization;
+using System.Xml.Linq;
+using FsCheck;
+using FsCheck.Fluent;
+using OtKernels.IO;
+using Xunit;
+
+namespace OtKernels.Tests.IO;
+
+public class SvgPlotTests
+{
+    private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
+
+    [Fact]
+    public void APlot_ParsesAsSvg_WithItsSeriesLegendAndTicks_AndEveryPointInsideTheFrame()
+    {
+        string text = new SvgPlot("loss & accuracy", "epoch", "value")
+            .Line("train <loss>", [0, 1, 2, 3], [2.3, 0.5, 0.2, 0.1])
+            .Scatter("test", [0.5, 2.5], [1.0, 0.15])
+            .ToSvg();
+        XDocument doc = XDocument.Parse(text);
+        Assert.Equal(Svg + "svg", doc.Root!.Name);
+        Assert.Single(doc.Descendants(Svg + "polyline"));
+        Assert.Equal(2, doc.Descendants(Svg + "circle").Count());
+        Assert.Equal(new[] { "train <loss>", "test" }, doc.Descendants(Svg + "text").Where(t => (string?)t.Attribute("class") == "legend").Select(t => t.Value));
+        Assert.Contains("loss & accuracy", doc.Descendants(Svg + "text").Select(t => t.Value));
+        XElement frame = doc.Descendants(Svg + "rect").Single(r => (string?)r.Attribute("class") == "frame");
+        double fx = D(frame, "x"), fy = D(frame, "y"), fw = D(frame, "width"), fh = D(frame, "height");
+        IEnumerable<(double, double)> points = doc.Descendants(Svg + "polyline").Single().Attribute("points")!.Value.Split(' ')
+            .Select(p => p.Split(',')).Select(p => (double.Parse(p[0], CultureInfo.InvariantCulture), double.Parse(p[1], CultureInfo.InvariantCulture)))
+            .Concat(doc.Descendants(Svg + "circle").Select(c => (D(c, "cx"), D(c, "cy"))));
+        Assert.All(points, p => Assert.True(p.Item1 >= fx && p.Item1 <= fx + fw && p.Item2 >= fy && p.Item2 <= fy + fh, $"{p} outside the frame"));
+        Assert.Contains("0", doc.Descendants(Svg + "text").Where(t => (string?)t.Attribute("class") == "xtick").Select(t => t.Value));
+    }
+
+    private static double D(XElement e, string name) => double.Parse(e.Attribute(name)!.Value, CultureInfo.InvariantCulture);
+
+    [Fact]
+    public void NiceTicks_CoverTheRange_WithOneTwoOrFiveStepsAndAFewTicks()
+    {
+        Prop.ForAll((from a in Gen.Choose(-100000, 100000) from b in Gen.Choose(-100000, 100000) from scale in Gen.Choose(-6, 6) select (a, b, scale)).ToArbitrary(), t =>
+        {
+            double min = Math.Min(t.a, t.b) * Math.Pow(10, t.scale), max = Math.Max(t.a, t.b) * Math.Pow(10, t.scale);
+            double[] ticks = SvgPlot.NiceTicks(min, max);
+            Assert.True(ticks[0] <= min + 1e-9 * Math.Abs(min) && ticks[^1] >= max - 1e-9 * Math.Abs(max), $"{t}: [{ticks[0]}, {ticks[^1]}] misses [{min}, {max}]");
+            Assert.InRange(ticks.Length, 2, 13);
+            double step = ticks[1] - ticks[0], mantissa = step / Math.Pow(10, Math.Floor(Math.Log10(step)));
+            Assert.Contains(Math.Round(mantissa, 6), new[] { 1.0, 2.0, 5.0, 10.0 });
+        }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public void ANonFinitePoint_IsRejected_NamingSeriesAndIndex()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new SvgPlot("t", "x", "y").Line("loss", [0, 1], [1, double.NaN]));
+        Assert.Contains("'loss': point 1", e.Message);
+    }
+}
