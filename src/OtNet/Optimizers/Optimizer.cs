@@ -21,8 +21,12 @@ public abstract class Optimizer
         set => field = value > 0 && double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(LearningRate), value, "The learning rate must be positive and finite.");
     }
 
-    /// <summary>Steps taken so far.</summary>
-    public long Steps { get; private set; }
+    /// <summary>Steps taken so far (set back when a checkpoint is restored).</summary>
+    public long Steps
+    {
+        get;
+        set => field = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(Steps), value, "Steps cannot be negative.");
+    }
 
     /// <summary>One update from the current gradients; then the gradients are cleared.</summary>
     public void Step()

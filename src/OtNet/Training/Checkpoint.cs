@@ -1,0 +1,53 @@
+// A training checkpoint: the model's parameters, Adam's moments and step count, and string
+// metadata (the epoch reached, the history so far, the configuration it belongs to), in one
+// safetensors file written atomically, so that an interrupted run resumes from its last
+// completed epoch with exactly the state it had.
+using System.Globalization;
+using OtNet.IO;
+using OtNet.Optimizers;
+
+namespace OtNet.Training;
+
+public static class Checkpoint
+{
+    private const string StepsKey = "optimizer.steps";
+
+    public static void Save(string path, Sequential model, Adam optimizer, IReadOnlyDictionary<string, string> metadata)
+    {
+        var tensors = SafeTensors.NamedParameters(model);
+        var parameters = optimizer.Parameters;
+        for (int k = 0; k < parameters.Count; k++)
+        {
+            var (first, second) = optimizer.Moments(k);
+            tensors.Add(($"optimizer.m.{k}", parameters[k].Shape, first));
+            tensors.Add(($"optimizer.v.{k}", parameters[k].Shape, second));
+        }
+        var all = new Dictionary<string, string>(metadata) { [StepsKey] = optimizer.Steps.ToString(CultureInfo.InvariantCulture) };
+        SafeTensors.Save(path, tensors, all);
+    }
+
+    /// <summary>Restores model and optimizer from <paramref name="path"/>; returns the metadata.</summary>
+    public static Dictionary<string, string> Restore(string path, Sequential model, Adam optimizer)
+    {
+        var (tensors, metadata) = SafeTensors.Load(path);
+        foreach (var (name, shape, data) in SafeTensors.NamedParameters(model))
+            Copy(path, tensors, name, shape, data);
+        var parameters = optimizer.Parameters;
+        for (int k = 0; k < parameters.Count; k++)
+        {
+            var (first, second) = optimizer.Moments(k);
+            Copy(path, tensors, $"optimizer.m.{k}", parameters[k].Shape, first);
+            Copy(path, tensors, $"optimizer.v.{k}", parameters[k].Shape, second);
+        }
+        if (!metadata.TryGetValue(StepsKey, out string? steps)) throw new InvalidDataException($"{path}: no {StepsKey} in the metadata.");
+        optimizer.Steps = long.Parse(steps, CultureInfo.InvariantCulture);
+        return metadata;
+    }
+
+    private static void Copy(string path, Dictionary<string, (int[] Shape, float[] Data)> tensors, string name, int[] shape, float[] target)
+    {
+        if (!tensors.TryGetValue(name, out var stored) || !stored.Shape.SequenceEqual(shape))
+            throw new InvalidDataException($"{path}: tensor '{name}' is missing or not of shape [{string.Join(", ", shape)}]; the checkpoint is for another model.");
+        stored.Data.CopyTo(target, 0);
+    }
+}

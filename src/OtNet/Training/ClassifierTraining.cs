@@ -1,0 +1,131 @@
+// Supervised training of an image classifier: Adam on softmax cross-entropy, seeded
+// mini-batches, a cosine learning-rate schedule over the epochs, test accuracy after every
+// epoch, and a checkpoint after every epoch from which an interrupted run resumes (same
+// batches, same optimiser state, so a resumed run ends where an uninterrupted one would).
+using System.Diagnostics;
+using System.Globalization;
+using OtNet.Data;
+using OtNet.Layers;
+using OtNet.Losses;
+using OtNet.Optimizers;
+
+namespace OtNet.Training;
+
+public sealed record ClassifierTrainingOptions
+{
+    public int Epochs { get; init; } = 4;
+    public int BatchSize { get; init; } = 64;
+    public double LearningRate { get; init; } = 1e-3;
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Where checkpoint.safetensors lives; null for no checkpoints.</summary>
+    public string? CheckpointPath { get; init; }
+
+    public void Validate()
+    {
+        if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "At least one epoch.");
+        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "The batch size must be positive.");
+        if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be positive.");
+    }
+}
+
+/// <summary>One finished epoch: mean training loss and test accuracy.</summary>
+public sealed record EpochRecord(int Epoch, double TrainLoss, double TestAccuracy, double Seconds);
+
+public static class ClassifierTraining
+{
+    /// <summary>A small CNN for 28 x 28 digits: conv 32@3x3, pool, conv 64@3x3, pool, dense 128, dense 10.</summary>
+    public static Sequential MnistCnn(int seed)
+    {
+        var rng = new Random(seed);
+        return new Sequential([1, 28, 28],
+            new Conv2D(1, 32, 3, Padding.Same, rng), new Relu(), new MaxPool2D(2),
+            new Conv2D(32, 64, 3, Padding.Same, rng), new Relu(), new MaxPool2D(2),
+            new Flatten(), new Dense(64 * 7 * 7, 128, rng), new Relu(), new Dense(128, 10, rng));
+    }
+
+    public static List<EpochRecord> Train(Sequential model, LabelledImages train, LabelledImages test, ClassifierTrainingOptions options, Action<string> progress)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(test);
+        options.Validate();
+        var adam = new Adam(model.Parameters, options.LearningRate);
+        var history = new List<EpochRecord>();
+        int firstEpoch = 0;
+        if (options.CheckpointPath is { } path && File.Exists(path))
+        {
+            Dictionary<string, string> metadata = Checkpoint.Restore(path, model, adam);
+            firstEpoch = int.Parse(metadata["epoch"], CultureInfo.InvariantCulture);
+            history = ParseHistory(metadata["history"]);
+            progress($"resumed from {path} after epoch {firstEpoch}");
+        }
+        int batchSize = options.BatchSize;
+        var images = new Tensor([batchSize, .. train.SampleShape]);
+        var labels = new int[batchSize];
+        Tensor? gradient = null;
+        for (int epoch = firstEpoch; epoch < options.Epochs; epoch++)
+        {
+            adam.LearningRate = LearningRateSchedule.Cosine(options.LearningRate, epoch, options.Epochs, options.LearningRate / 20);
+            var clock = Stopwatch.StartNew();
+            double lossSum = 0;
+            int seen = 0, batches = (train.Count + batchSize - 1) / batchSize, done = 0;
+            // Full batches only, so that the tensors are made once; the few left-over examples
+            // are seen in other epochs, in another order.
+            foreach (int[] batch in MiniBatches.Shuffled(train.Count, batchSize, options.Seed, epoch, dropLast: true))
+            {
+                train.FillBatch(batch, images, labels);
+                Tensor logits = model.Forward(images);
+                gradient ??= new Tensor(logits.Shape);
+                lossSum += CrossEntropy.FromLogits(logits, labels, gradient) * batch.Length;
+                seen += batch.Length;
+                model.Backward(gradient);
+                adam.Step();
+                if (++done % 100 == 0)
+                {
+                    double rate = seen / clock.Elapsed.TotalSeconds;
+                    progress($"epoch {epoch + 1}/{options.Epochs}: {done}/{batches} batches, loss {lossSum / seen:F4}, {rate:F0} images/s, {(train.Count - seen) / rate:F0} s left in the epoch");
+                }
+            }
+            double accuracy = Accuracy(model, test, batchSize);
+            history.Add(new EpochRecord(epoch + 1, lossSum / seen, accuracy, clock.Elapsed.TotalSeconds));
+            progress($"epoch {epoch + 1}/{options.Epochs}: train loss {lossSum / seen:F4}, test accuracy {100 * accuracy:F2}%, {clock.Elapsed.TotalSeconds:F0} s");
+            if (options.CheckpointPath is { } checkpoint)
+                Checkpoint.Save(checkpoint, model, adam, new Dictionary<string, string>
+                {
+                    ["epoch"] = (epoch + 1).ToString(CultureInfo.InvariantCulture),
+                    ["history"] = FormatHistory(history),
+                });
+        }
+        return history;
+    }
+
+    /// <summary>The fraction of <paramref name="data"/> whose largest logit is the label.</summary>
+    public static double Accuracy(Sequential model, LabelledImages data, int batchSize)
+    {
+        int correct = 0;
+        int[] all = Enumerable.Range(0, data.Count).ToArray();
+        for (int start = 0; start < data.Count; start += batchSize)
+        {
+            int length = Math.Min(batchSize, data.Count - start);
+            var images = new Tensor([length, .. data.SampleShape]);
+            var labels = new int[length];
+            data.FillBatch(all.AsSpan(start, length), images, labels);
+            Tensor logits = model.Forward(images);
+            for (int s = 0; s < length; s++)
+            {
+                ReadOnlySpan<float> z = logits.Sample(s);
+                if (System.Numerics.Tensors.TensorPrimitives.IndexOfMax(z) == labels[s]) correct++;
+            }
+        }
+        return data.Count == 0 ? 0 : correct / (double)data.Count;
+    }
+
+    private static string FormatHistory(IEnumerable<EpochRecord> history) =>
+        string.Join(";", history.Select(h => string.Create(CultureInfo.InvariantCulture, $"{h.Epoch},{h.TrainLoss:R},{h.TestAccuracy:R},{h.Seconds:R}")));
+
+    private static List<EpochRecord> ParseHistory(string text) =>
+        text.Length == 0 ? [] : text.Split(';').Select(line => line.Split(',')).Select(f => new EpochRecord(
+            int.Parse(f[0], CultureInfo.InvariantCulture), double.Parse(f[1], CultureInfo.InvariantCulture),
+            double.Parse(f[2], CultureInfo.InvariantCulture), double.Parse(f[3], CultureInfo.InvariantCulture))).ToList();
+}
