@@ -93,4 +93,16 @@ public sealed class CommandTests : IDisposable
         Assert.Contains("otk data mnist", run.Stderr);
         Assert.False(System.IO.File.Exists(File("out.csv")));
     }
+
+    [Fact]
+    public void TrainMnistClassifier_RejectsBadOptions_AndWithoutDataPointsToTheFetchCommand()
+    {
+        OtkRun run = OtkProcess.Run(["train", "mnist-classifier", "--epochs", "0", "--out", File("run"), "--data-dir", File("empty")]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("Epochs", run.Stderr);
+        run = OtkProcess.Run(["train", "mnist-classifier", "--out", File("run"), "--data-dir", File("empty")]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("otk data mnist", run.Stderr);
+        Assert.False(Directory.Exists(File("run")));
+    }
 }

@@ -9,4 +9,5 @@ root.Subcommands.Add(EmdCommand.Create());
 root.Subcommands.Add(SinkhornCommand.Create());
 root.Subcommands.Add(DataCommand.Create());
 root.Subcommands.Add(W2Command.Create());
+root.Subcommands.Add(TrainCommand.Create());
 return root.Parse(args).Invoke();

@@ -1,0 +1,78 @@
+// otk train mnist-classifier: the proof of the OtNet stack, a small CNN trained on MNIST on
+// the CPU. Writes the model (safetensors), a checkpoint per epoch (an interrupted run
+// resumes), the per-epoch history as CSV and the loss and accuracy curves as SVG.
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using OtKernels.IO;
+using OtNet.Data;
+using OtNet.IO;
+using OtNet.Training;
+
+namespace OtKernels.Cli.Commands;
+
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the 60,000 training images.", DefaultValueFactory = _ => 4 };
+        var batch = new Option<int>("--batch-size") { Description = "Images per Adam step.", DefaultValueFactory = _ => 64 };
+        var rate = new Option<double>("--learning-rate") { Description = "Adam's initial learning rate (cosine-annealed to 1/20 of it).", DefaultValueFactory = _ => 1e-3 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the weights and the batch order.", DefaultValueFactory = _ => 1 };
+        var limit = new Option<int>("--train-count") { Description = "Use only the first N training images (0: all).", DefaultValueFactory = _ => 0 };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Output directory.", DefaultValueFactory = _ => new DirectoryInfo("runs/mnist-classifier") };
+        var dataDir = DataCommand.DataDirOption();
+        var classifier = new Command("mnist-classifier", "Train a small CNN on MNIST (conv 32, conv 64, dense 128, dense 10).") { epochs, batch, rate, seed, limit, output, dataDir };
+        classifier.SetAction(parse => CliErrors.Run(() => Run(
+            new ClassifierTrainingOptions { Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(rate), Seed = parse.GetValue(seed) },
+            parse.GetValue(limit), parse.GetValue(output)!, MnistStore.DataDirectory(parse.GetValue(dataDir)))));
+        return new Command("train", "Train networks of the OtNet stack.") { classifier };
+    }
+
+    private static int Run(ClassifierTrainingOptions options, int trainCount, DirectoryInfo output, string dataDirectory)
+    {
+        options.Validate();
+        if (trainCount < 0) throw new ArgumentException($"--train-count {trainCount}: must be 0 (all) or positive.");
+        LabelledImages train = Images(MnistStore.Load(dataDirectory, "train"), trainCount), test = Images(MnistStore.Load(dataDirectory, "test"), 0);
+        Directory.CreateDirectory(output.FullName);
+        string checkpoint = Path.Combine(output.FullName, "checkpoint.safetensors");
+        var model = ClassifierTraining.MnistCnn(options.Seed);
+        var clock = Stopwatch.StartNew();
+        List<EpochRecord> history = ClassifierTraining.Train(model, train, test, options with { CheckpointPath = checkpoint }, Console.Error.WriteLine);
+
+        string modelPath = Path.Combine(output.FullName, "model.safetensors");
+        SafeTensors.Save(modelPath, SafeTensors.NamedParameters(model), new Dictionary<string, string>
+        {
+            ["format"] = "otnet",
+            ["architecture"] = "mnist-cnn: conv 32@3x3 same, relu, maxpool 2, conv 64@3x3 same, relu, maxpool 2, flatten, dense 3136->128, relu, dense 128->10",
+            ["test_accuracy"] = history[^1].TestAccuracy.ToString("R", CultureInfo.InvariantCulture),
+        });
+        AtomicFile.WriteAllText(Path.Combine(output.FullName, "history.csv"),
+            "epoch,train_loss,test_accuracy,seconds\n" + string.Concat(history.Select(h => string.Create(CultureInfo.InvariantCulture, $"{h.Epoch},{h.TrainLoss:R},{h.TestAccuracy:R},{h.Seconds:R}\n"))));
+        double[] epochAxis = history.Select(h => (double)h.Epoch).ToArray();
+        new SvgPlot("MNIST classifier: training loss", "epoch", "cross-entropy").Line("train", epochAxis, history.Select(h => h.TrainLoss).ToArray())
+            .Save(Path.Combine(output.FullName, "loss.svg"));
+        new SvgPlot("MNIST classifier: test accuracy", "epoch", "accuracy (%)").Line("test", epochAxis, history.Select(h => 100 * h.TestAccuracy).ToArray())
+            .Save(Path.Combine(output.FullName, "accuracy.svg"));
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            test_accuracy = history[^1].TestAccuracy,
+            epochs = history.Count,
+            seconds_this_run = Math.Round(clock.Elapsed.TotalSeconds, 1),
+            seconds_all_epochs = Math.Round(history.Sum(h => h.Seconds), 1),
+            model = modelPath,
+        }));
+        return 0;
+    }
+
+    /// <summary>MNIST bytes scaled to [0, 1], as [count, 1, 28, 28].</summary>
+    private static LabelledImages Images(MnistSplit split, int limit)
+    {
+        int count = limit == 0 ? split.Count : Math.Min(limit, split.Count);
+        int pixels = split.Height * split.Width;
+        var values = new float[count * pixels];
+        for (int i = 0; i < values.Length; i++) values[i] = split.Images[i] / 255f;
+        return new LabelledImages(values, split.Labels.AsSpan(0, count).ToArray().Select(b => (int)b).ToArray(), 1, split.Height, split.Width);
+    }
+}
