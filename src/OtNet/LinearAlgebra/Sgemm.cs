@@ -2,8 +2,9 @@
 // op = identity or transpose (backprop needs A B, A^T B and A B^T). The structure is the
 // one of BLIS / OpenBLAS, small: B is packed into panels of 16 columns (zero-padded), and a
 // 6 x 16 micro-kernel keeps 12 Vector256 accumulators in registers while it broadcasts 6
-// entries of A and loads 2 vectors of B per step. Row blocks run in parallel; the result
-// does not depend on the thread count (each entry is summed by one thread in one order).
+// entries of A and loads 2 vectors of B per step. Row blocks (or, for few rows, column
+// panels) run in parallel; the result does not depend on the thread count (each entry is
+// summed by one thread in one order).
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -47,11 +48,13 @@ public static class Sgemm
                 // Pinned for the whole product, so that the parallel body may hold pointers.
                 fixed (float* pa = a, pc = c, pb = packedB, ppa = packedA)
                 {
-                    var job = new Job(packedA is null ? pa : ppa, pb, pc, m, n, k, panels, alpha);
-                    if (rowBlocks == 1 || maxDegreeOfParallelism == 1 || (long)m * n * k < 1 << 18)
-                        for (int block = 0; block < rowBlocks; block++) job.Run(block);
-                    else
-                        Parallel.For(0, rowBlocks, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, job.Run);
+                    var job = new Job(packedA is null ? pa : ppa, pb, pc, m, n, k, alpha);
+                    if (maxDegreeOfParallelism == 1 || (long)m * n * k < 1 << 18)
+                        job.Run(0, rowBlocks, 0, panels);
+                    else if (rowBlocks >= panels)
+                        Parallel.For(0, rowBlocks, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, block => job.Run(block, block + 1, 0, panels));
+                    else // few rows (a small batch through a wide layer): split the column panels instead
+                        Parallel.For(0, panels, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, panel => job.Run(0, rowBlocks, panel, panel + 1));
                 }
             }
         }
@@ -85,32 +88,35 @@ public static class Sgemm
         }
     }
 
-    private sealed unsafe class Job(float* a, float* packedB, float* c, int m, int n, int k, int panels, float alpha)
+    private sealed unsafe class Job(float* a, float* packedB, float* c, int m, int n, int k, float alpha)
     {
-        /// <summary>Rows [block Mr, block Mr + Mr) of C, every panel, k in chunks of Kc.</summary>
-        public void Run(int block)
+        /// <summary>The tiles of row blocks [firstBlock, endBlock) and panels [firstPanel, endPanel), k in chunks of Kc.</summary>
+        public void Run(int firstBlock, int endBlock, int firstPanel, int endPanel)
+        {
+            for (int block = firstBlock; block < endBlock; block++)
+                for (int panel = firstPanel; panel < endPanel; panel++) Tile(block, panel);
+        }
+
+        private void Tile(int block, int panel)
         {
             int i0 = block * Mr, rows = Math.Min(Mr, m - i0);
             Span<float> tile = stackalloc float[Mr * Nr];
-            for (int panel = 0; panel < panels; panel++)
+            int j0 = panel * Nr, width = Math.Min(Nr, n - j0);
+            tile.Clear();
+            for (int p0 = 0; p0 < k; p0 += Kc)
+                MicroKernel(i0, rows, packedB + (long)panel * k * Nr, p0, Math.Min(Kc, k - p0), tile);
+            for (int r = 0; r < rows; r++)
             {
-                int j0 = panel * Nr, width = Math.Min(Nr, n - j0);
-                tile.Clear();
-                for (int p0 = 0; p0 < k; p0 += Kc)
-                    MicroKernel(i0, rows, packedB + (long)panel * k * Nr, p0, Math.Min(Kc, k - p0), tile);
-                for (int r = 0; r < rows; r++)
+                float* cRow = c + (long)(i0 + r) * n + j0;
+                ReadOnlySpan<float> tRow = tile.Slice(r * Nr, width);
+                int j = 0;
+                if (Vector256.IsHardwareAccelerated)
                 {
-                    float* cRow = c + (long)(i0 + r) * n + j0;
-                    ReadOnlySpan<float> tRow = tile.Slice(r * Nr, width);
-                    int j = 0;
-                    if (Vector256.IsHardwareAccelerated)
-                    {
-                        var scale = Vector256.Create(alpha);
-                        for (; j + 8 <= width; j += 8)
-                            Vector256.Store(Vector256.Load(cRow + j) + scale * Vector256.Create(tRow.Slice(j, 8)), cRow + j);
-                    }
-                    for (; j < width; j++) cRow[j] += alpha * tRow[j];
+                    var scale = Vector256.Create(alpha);
+                    for (; j + 8 <= width; j += 8)
+                        Vector256.Store(Vector256.Load(cRow + j) + scale * Vector256.Create(tRow.Slice(j, 8)), cRow + j);
                 }
+                for (; j < width; j++) cRow[j] += alpha * tRow[j];
             }
         }
 

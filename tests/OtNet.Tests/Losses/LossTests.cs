@@ -92,6 +92,9 @@ public class LossTests
             foreach (IPairDistance distance in new IPairDistance[] { new SquaredEuclideanDistance(), new EuclideanDistance() })
             {
                 Tensor a = Positive(rng, t.batch, t.d), b = Positive(rng, t.batch, t.d), c = Positive(rng, t.batch, t.d);
+                // Points at least 0.05 apart: the Euclidean distance has a kink where two coincide.
+                while (Enumerable.Range(0, t.batch).Any(s => distance.Distance(a.Sample(s), b.Sample(s), [], []) < 0.05 || distance.Distance(a.Sample(s), c.Sample(s), [], []) < 0.05))
+                    (b, c) = (Positive(rng, t.batch, t.d), Positive(rng, t.batch, t.d));
                 bool[] similar = Enumerable.Range(0, t.batch).Select(_ => rng.Next(2) == 0).ToArray();
                 // A margin at least 0.05 from every hinge (d = m for contrastive pairs,
                 // d(a,n) - d(a,p) = m for triplets), so that no finite-difference step crosses one.
