@@ -121,4 +121,20 @@ public class LossTests
             }
         }).Check(Quick);
     }
+
+    [Fact]
+    public void AnOtDistance_PlugsIntoTheContrastiveLoss_WithItsEnvelopeGradient()
+    {
+        // Embeddings as clouds of 4 points in R^2, compared by the Sinkhorn divergence of
+        // OtKernels (converged tightly, so that the envelope gradient is the true one).
+        var distance = new SinkhornDivergenceDistance(2, new OtKernels.Entropic.SinkhornOptions { Epsilon = 0.1, Tolerance = 1e-11, MaxIterations = 100_000 });
+        var rng = new Random(8);
+        Tensor a = Positive(rng, 3, 8), b = Positive(rng, 3, 8);
+        bool[] similar = [true, false, true];
+        const double margin = 5; // above every divergence here, so dissimilar pairs stay on the hinge's sloped side
+        Tensor ga = new(a.Shape), gb = new(a.Shape);
+        MetricLosses.Contrastive(a, b, similar, margin, ContrastiveForm.Squared, distance, ga, gb);
+        CheckGradient(a, ga, () => MetricLosses.Contrastive(a, b, similar, margin, ContrastiveForm.Squared, distance), "sinkhorn first");
+        CheckGradient(b, gb, () => MetricLosses.Contrastive(a, b, similar, margin, ContrastiveForm.Squared, distance), "sinkhorn second");
+    }
 }
