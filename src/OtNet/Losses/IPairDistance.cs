@@ -28,25 +28,19 @@ public sealed class SquaredEuclideanDistance : IPairDistance
     }
 }
 
-/// <summary>||u - v||; its gradient at u = v is taken as 0 (a subgradient).</summary>
+/// <summary>||u - v||, from the squared distance: d = sqrt(s), dd/du = (ds/du) / (2 d), taken
+/// as 0 at u = v (a subgradient).</summary>
 public sealed class EuclideanDistance : IPairDistance
 {
+    private readonly SquaredEuclideanDistance _squared = new();
+
     public double Distance(ReadOnlySpan<float> u, ReadOnlySpan<float> v, Span<float> du, Span<float> dv)
     {
-        double sum = 0;
-        for (int i = 0; i < u.Length; i++)
-        {
-            double d = (double)u[i] - v[i];
-            sum += d * d;
-        }
-        double norm = Math.Sqrt(sum);
+        double norm = Math.Sqrt(_squared.Distance(u, v, du, dv));
         if (du.IsEmpty) return norm;
-        for (int i = 0; i < u.Length; i++)
-        {
-            double g = norm > 0 ? ((double)u[i] - v[i]) / norm : 0;
-            du[i] = (float)g;
-            dv[i] = (float)-g;
-        }
+        float scale = norm > 0 ? (float)(0.5 / norm) : 0;
+        System.Numerics.Tensors.TensorPrimitives.Multiply(du, scale, du);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(dv, scale, dv);
         return norm;
     }
 }
