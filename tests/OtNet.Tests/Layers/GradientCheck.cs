@@ -26,24 +26,8 @@ internal static class GradientCheck
             for (int i = 0; i < output.Length; i++) sum += (double)weights.Data[i] * output.Data[i];
             return sum;
         }
-        void Check(float[] values, float[] analytic, string what)
-        {
-            const float h = 1e-2f;
-            for (int i = 0; i < values.Length; i++)
-            {
-                float keep = values[i];
-                values[i] = keep + h;
-                double plus = Loss();
-                values[i] = keep - h;
-                double minus = Loss();
-                values[i] = keep;
-                double numeric = (plus - minus) / (2 * h);
-                Assert.True(Math.Abs(numeric - analytic[i]) <= 2e-3 + 1e-2 * Math.Abs(numeric),
-                    $"{label}: d/d{what}[{i}] backward {analytic[i]} vs finite difference {numeric}");
-            }
-        }
-        Check(input.Data, inputGradient.Data, "input");
-        foreach (Parameter p in layer.Parameters) Check(p.Value, p.Gradient, p.Name);
+        FiniteDifference.Check(input.Data, inputGradient.Data, Loss, 1e-2f, 2e-3, 1e-2, $"{label}: d/dinput");
+        foreach (Parameter p in layer.Parameters) FiniteDifference.Check(p.Value, p.Gradient, Loss, 1e-2f, 2e-3, 1e-2, $"{label}: d/d{p.Name}");
     }
 
     /// <summary>Entries uniform in +-[0.1, 1]: at least 0.1 from the kinks of ReLU and max.</summary>

@@ -9,19 +9,8 @@ public class LossTests
 {
     private static readonly Config Quick = Config.QuickThrowOnFailure.WithMaxTest(30);
 
-    /// <summary>Central differences of <paramref name="loss"/> in each entry of <paramref name="x"/> against <paramref name="analytic"/>.</summary>
-    private static void CheckGradient(Tensor x, Tensor analytic, Func<double> loss, string label, float h = 1e-3f)
-    {
-        for (int i = 0; i < x.Length; i++)
-        {
-            float keep = x.Data[i];
-            x.Data[i] = keep + h; double plus = loss();
-            x.Data[i] = keep - h; double minus = loss();
-            x.Data[i] = keep;
-            double numeric = (plus - minus) / (2 * h);
-            Assert.True(Math.Abs(numeric - analytic.Data[i]) <= 1e-3 + 1e-2 * Math.Abs(numeric), $"{label} [{i}]: {analytic.Data[i]} vs {numeric}");
-        }
-    }
+    private static void CheckGradient(Tensor x, Tensor analytic, Func<double> loss, string label) =>
+        FiniteDifference.Check(x.Data, analytic.Data, loss, 1e-3f, 1e-3, 1e-2, label);
 
     private static Tensor Positive(Random rng, int batch, int n)
     {
