@@ -100,15 +100,19 @@ public static class SafeTensors
     {
         var (tensors, metadata) = Load(path);
         var expected = NamedParameters(model);
-        foreach (var (name, shape, data) in expected)
-        {
-            if (!tensors.TryGetValue(name, out var stored)) throw new InvalidDataException($"{path}: no tensor '{name}' for the model.");
-            if (!stored.Shape.SequenceEqual(shape))
-                throw new InvalidDataException($"{path}: tensor '{name}' has shape [{string.Join(", ", stored.Shape)}], the model needs [{string.Join(", ", shape)}].");
-            stored.Data.CopyTo(data, 0);
-        }
+        foreach (var (name, shape, data) in expected) CopyTensor(path, tensors, name, shape, data);
         if (tensors.Count != expected.Count)
             throw new InvalidDataException($"{path}: holds {string.Join(", ", tensors.Keys.Except(expected.Select(e => e.Name)))}, which the model does not have.");
         return metadata;
+    }
+
+    /// <summary>Copies tensor <paramref name="name"/> of a loaded file into <paramref name="target"/>,
+    /// which must have <paramref name="shape"/>; a missing or misshapen tensor is named.</summary>
+    public static void CopyTensor(string path, IReadOnlyDictionary<string, (int[] Shape, float[] Data)> tensors, string name, int[] shape, float[] target)
+    {
+        if (!tensors.TryGetValue(name, out var stored)) throw new InvalidDataException($"{path}: no tensor '{name}' for the model.");
+        if (!stored.Shape.SequenceEqual(shape))
+            throw new InvalidDataException($"{path}: tensor '{name}' has shape [{string.Join(", ", stored.Shape)}], the model needs [{string.Join(", ", shape)}].");
+        stored.Data.CopyTo(target, 0);
     }
 }

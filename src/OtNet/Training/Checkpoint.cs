@@ -31,23 +31,16 @@ public static class Checkpoint
     {
         var (tensors, metadata) = SafeTensors.Load(path);
         foreach (var (name, shape, data) in SafeTensors.NamedParameters(model))
-            Copy(path, tensors, name, shape, data);
+            SafeTensors.CopyTensor(path, tensors, name, shape, data);
         var parameters = optimizer.Parameters;
         for (int k = 0; k < parameters.Count; k++)
         {
             var (first, second) = optimizer.Moments(k);
-            Copy(path, tensors, $"optimizer.m.{k}", parameters[k].Shape, first);
-            Copy(path, tensors, $"optimizer.v.{k}", parameters[k].Shape, second);
+            SafeTensors.CopyTensor(path, tensors, $"optimizer.m.{k}", parameters[k].Shape, first);
+            SafeTensors.CopyTensor(path, tensors, $"optimizer.v.{k}", parameters[k].Shape, second);
         }
         if (!metadata.TryGetValue(StepsKey, out string? steps)) throw new InvalidDataException($"{path}: no {StepsKey} in the metadata.");
         optimizer.Steps = long.Parse(steps, CultureInfo.InvariantCulture);
         return metadata;
-    }
-
-    private static void Copy(string path, Dictionary<string, (int[] Shape, float[] Data)> tensors, string name, int[] shape, float[] target)
-    {
-        if (!tensors.TryGetValue(name, out var stored) || !stored.Shape.SequenceEqual(shape))
-            throw new InvalidDataException($"{path}: tensor '{name}' is missing or not of shape [{string.Join(", ", shape)}]; the checkpoint is for another model.");
-        stored.Data.CopyTo(target, 0);
     }
 }
