@@ -8,7 +8,8 @@ namespace OtKernels.Bench;
 
 internal static class SgemmRates
 {
-    /// <summary>(name, m, n, k, transposeA, transposeB); bench/scripts/pot... reads the same list.</summary>
+    /// <summary>(name, m, n, k, transposeA, transposeB); bench/scripts/sgemm_vs_numpy.sh runs the
+    /// shapes this prints, so this is the only list.</summary>
     public static readonly (string Name, int M, int N, int K, bool TransposeA, bool TransposeB)[] Shapes =
     [
         ("square 256", 256, 256, 256, false, false),

@@ -8,13 +8,15 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 threads=${1:-1}
 dotnet build "$root/bench/OtKernels.Bench" -c Release -v quiet -nologo >/dev/null
 otk=$(dotnet "$root/bench/OtKernels.Bench/bin/Release/net10.0/OtKernels.Bench.dll" sgemm "$threads")
-ref=$(OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 - <<'PY'
-import time, re
+# NumPy runs the shapes otk printed, "(MxNxK[ A^T][ B^T])", so the list lives in one place
+# (bench/OtKernels.Bench/SgemmRates.cs).
+ref=$(OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 - "$otk" <<'PY'
+import re, sys, time
 import numpy as np
-shapes = [(256, 256, 256, 0, 0), (1024, 1024, 1024, 0, 0), (32 * 784, 20, 9, 0, 0), (32 * 784, 5, 500, 0, 0),
-          (32, 100, 3920, 0, 1), (100, 3920, 32, 1, 0), (32, 3920, 100, 0, 1)]
 rng = np.random.default_rng(1)
-for m, n, k, ta, tb in shapes:
+for line in sys.argv[1].splitlines():
+    m, n, k = map(int, re.search(r"\((\d+)x(\d+)x(\d+)", line).groups())
+    ta, tb = "A^T" in line, "B^T" in line
     a = rng.random((k, m) if ta else (m, k), dtype=np.float32)
     b = rng.random((n, k) if tb else (k, n), dtype=np.float32)
     A, B = (a.T if ta else a), (b.T if tb else b)

@@ -102,7 +102,6 @@ public static class Sgemm
             int i0 = block * Mr, rows = Math.Min(Mr, m - i0);
             Span<float> tile = stackalloc float[Mr * Nr];
             int j0 = panel * Nr, width = Math.Min(Nr, n - j0);
-            tile.Clear();
             for (int p0 = 0; p0 < k; p0 += Kc)
                 MicroKernel(i0, rows, packedB + (long)panel * k * Nr, p0, Math.Min(Kc, k - p0), tile);
             for (int r = 0; r < rows; r++)
@@ -120,9 +119,11 @@ public static class Sgemm
             }
         }
 
-        /// <summary>tile (rows x 16) += A[i0.., p0..p0+length) times the panel's rows p0..p0+length.</summary>
+        /// <summary>tile (rows x 16) = (the first chunk, p0 = 0) or += (later chunks) A[i0.., p0..p0+length)
+        /// times the panel's rows p0..p0+length.</summary>
         private void MicroKernel(int i0, int rows, float* panel, int p0, int length, Span<float> tile)
         {
+            if (p0 == 0 && !Vector256.IsHardwareAccelerated) tile.Clear();
             if (!Vector256.IsHardwareAccelerated)
             {
                 for (int r = 0; r < rows; r++)
@@ -134,12 +135,19 @@ public static class Sgemm
                 return;
             }
             ref float t = ref MemoryMarshal.GetReference(tile);
-            Vector256<float> c00 = Vector256.LoadUnsafe(ref t, 0), c01 = Vector256.LoadUnsafe(ref t, 8);
-            Vector256<float> c10 = Vector256.LoadUnsafe(ref t, 16), c11 = Vector256.LoadUnsafe(ref t, 24);
-            Vector256<float> c20 = Vector256.LoadUnsafe(ref t, 32), c21 = Vector256.LoadUnsafe(ref t, 40);
-            Vector256<float> c30 = Vector256.LoadUnsafe(ref t, 48), c31 = Vector256.LoadUnsafe(ref t, 56);
-            Vector256<float> c40 = Vector256.LoadUnsafe(ref t, 64), c41 = Vector256.LoadUnsafe(ref t, 72);
-            Vector256<float> c50 = Vector256.LoadUnsafe(ref t, 80), c51 = Vector256.LoadUnsafe(ref t, 88);
+            // The first chunk starts from zero: no clearing and reloading of the tile (it matters
+            // when k is small, as in a 3 x 3 convolution's k = 9).
+            Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+            Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+            if (p0 > 0)
+            {
+                c00 = Vector256.LoadUnsafe(ref t, 0); c01 = Vector256.LoadUnsafe(ref t, 8);
+                c10 = Vector256.LoadUnsafe(ref t, 16); c11 = Vector256.LoadUnsafe(ref t, 24);
+                c20 = Vector256.LoadUnsafe(ref t, 32); c21 = Vector256.LoadUnsafe(ref t, 40);
+                c30 = Vector256.LoadUnsafe(ref t, 48); c31 = Vector256.LoadUnsafe(ref t, 56);
+                c40 = Vector256.LoadUnsafe(ref t, 64); c41 = Vector256.LoadUnsafe(ref t, 72);
+                c50 = Vector256.LoadUnsafe(ref t, 80); c51 = Vector256.LoadUnsafe(ref t, 88);
+            }
             // Missing rows of a short block read the block's last row again; their sums are never stored.
             float* a0 = a + (long)i0 * k + p0;
             float* a1 = a + (long)(i0 + Math.Min(1, rows - 1)) * k + p0, a2 = a + (long)(i0 + Math.Min(2, rows - 1)) * k + p0;
