@@ -1,7 +1,7 @@
 // `sinkhorn-mnist IMAGES PAIRS EPS TOL SCALING OMEGA THREADS OUT.npy`: Sinkhorn to tolerance TOL
-// between MNIST pairs on the full 784-pixel grid (separable soft-min), timed warm (fastest of three
-// passes); prints
-// ms/pair, iterations and how many converged, and writes each pair's <P, C> to OUT.npy.
+// between MNIST pairs on the full 784-pixel grid (separable soft-min), timed warm (fastest of
+// three passes); prints ms/pair, iterations and how many converged, and writes each pair's
+// <P, C> to OUT.npy.
 using System.Diagnostics;
 using OtKernels.Entropic;
 using OtKernels.Geometry;

@@ -105,18 +105,16 @@ public static class ClassifierTraining
     {
         int correct = 0;
         int[] all = Enumerable.Range(0, data.Count).ToArray();
+        Tensor? images = null;
+        var labels = new int[batchSize];
         for (int start = 0; start < data.Count; start += batchSize)
         {
             int length = Math.Min(batchSize, data.Count - start);
-            var images = new Tensor([length, .. data.SampleShape]);
-            var labels = new int[length];
-            data.FillBatch(all.AsSpan(start, length), images, labels);
+            if (images is null || images.Batch != length) images = new Tensor([length, .. data.SampleShape]); // full batches share one
+            data.FillBatch(all.AsSpan(start, length), images, labels.AsSpan(0, length));
             Tensor logits = model.Forward(images);
             for (int s = 0; s < length; s++)
-            {
-                ReadOnlySpan<float> z = logits.Sample(s);
-                if (System.Numerics.Tensors.TensorPrimitives.IndexOfMax(z) == labels[s]) correct++;
-            }
+                if (System.Numerics.Tensors.TensorPrimitives.IndexOfMax<float>(logits.Sample(s)) == labels[s]) correct++;
         }
         return data.Count == 0 ? 0 : correct / (double)data.Count;
     }

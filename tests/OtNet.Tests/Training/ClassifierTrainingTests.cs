@@ -49,4 +49,16 @@ public sealed class ClassifierTrainingTests : IDisposable
         Assert.Equal(history.Select(h => h.TrainLoss), resumedHistory.Select(h => h.TrainLoss));
         Assert.Equal(straight.Parameters.SelectMany(p => p.Value), resumed.Parameters.SelectMany(p => p.Value));
     }
+
+    [Fact]
+    public void Accuracy_CountsTheExamplesWhoseLargestLogitIsTheLabel_OverAPartialLastBatch()
+    {
+        var dense = new Dense(2, 2, new Random(1));
+        float[] identity = [1, 0, 0, 1];
+        identity.CopyTo(dense.Weight.Value, 0);
+        Array.Clear(dense.Bias.Value);
+        var model = new Sequential([1, 1, 2], new Flatten(), dense);
+        var data = new LabelledImages([1, 0, 0, 1, 1, 0], [0, 1, 1], 1, 1, 2); // the third is misclassified
+        Assert.Equal(2.0 / 3, ClassifierTraining.Accuracy(model, data, batchSize: 2), 12);
+    }
 }

@@ -73,6 +73,8 @@ internal static class TrainCommand
         int pixels = split.Height * split.Width;
         var values = new float[count * pixels];
         for (int i = 0; i < values.Length; i++) values[i] = split.Images[i] / 255f;
-        return new LabelledImages(values, split.Labels.AsSpan(0, count).ToArray().Select(b => (int)b).ToArray(), 1, split.Height, split.Width);
+        var labels = new int[count];
+        for (int i = 0; i < count; i++) labels[i] = split.Labels[i];
+        return new LabelledImages(values, labels, 1, split.Height, split.Width);
     }
 }
