@@ -8,6 +8,8 @@
 // with K(o, j) = exp(-pen(o - j)) a small Gaussian matrix made once per eps. A pass is
 // then one small matrix product instead of one exp per entry: 28 x 28 MNIST costs 2 x 28^3
 // multiply-adds and 2 x 784 exps per soft-min instead of 2 x 28^3 exps.
+// The common case needs no log between the passes (TryShiftedConvolution): pass 1 is shifted
+// by each grid row's max, and pass 2 reweights the rows by e^(M_r - M) inside its product.
 // The shift keeps the largest exp(h_j - M) at 1, but an output far from every heavy input
 // can still have a sum below the format's range (K down to e^-500 at eps = 1e-3 of the
 // MNIST diameter). Such outputs, found by their sum falling under TinySum, are recomputed
@@ -59,28 +61,13 @@ public sealed partial class ImageGridCost
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int height = Height, width = Width, n = h.Length;
-        T floor = ExpFloor<T>(), tiny = TinySum<T>();
+        T tiny = TinySum<T>();
         Span<T> exps = ScratchBuffer<T>.Get(0, n);
         Span<T> rowSums = ScratchBuffer<T>.Get(1, n);
         Span<T> rowData = ScratchBuffer<T>.Get(3, 3 * height);
         Span<T> rowMax = rowData[..height], rowWeight = rowData[height..(2 * height)], exact = rowData[(2 * height)..];
-        T max = T.NegativeInfinity;
-        for (int r = 0; r < height; r++)
-        {
-            ReadOnlySpan<T> hRow = h.Slice(r * width, width);
-            Span<T> row = exps.Slice(r * width, width);
-            rowMax[r] = RowMax(hRow);
-            if (T.IsNegativeInfinity(rowMax[r]))
-            {
-                row.Fill(floor); // a blank image row, zeroed after the exp, which stays on its fast path
-                continue;
-            }
-            max = T.Max(max, rowMax[r]);
-            hRow.CopyTo(row);
-            ShiftAndClamp(row, rowMax[r], floor);
-        }
-        TensorPrimitives.Exp<T>(exps, exps);
-        for (int r = 0; r < height; r++) if (T.IsNegativeInfinity(rowMax[r])) exps.Slice(r * width, width).Clear();
+        ShiftedExps(h, height, width, rowMax, exps);
+        T max = TensorPrimitives.Max<T>(rowMax);
         SmallMatrix.Multiply<T>(exps, factors.ColumnKernel, rowSums, height, width, width); // Kw is symmetric
         for (int r = 0; r < height; r++)
         {
@@ -114,27 +101,12 @@ public sealed partial class ImageGridCost
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = lines * length;
-        T floor = ExpFloor<T>(), tiny = TinySum<T>();
+        T tiny = TinySum<T>();
         Span<T> scaled = ScratchBuffer<T>.Get(0, n);
         Span<T> sums = ScratchBuffer<T>.Get(1, n);
         Span<T> lineData = ScratchBuffer<T>.Get(3, lines + length);
         Span<T> shift = lineData[..lines], exact = lineData[lines..];
-        for (int line = 0; line < lines; line++)
-        {
-            ReadOnlySpan<T> inputLine = input.Slice(line * length, length);
-            Span<T> scaledLine = scaled.Slice(line * length, length);
-            T max = RowMax(inputLine);
-            shift[line] = max;
-            if (T.IsNegativeInfinity(max))
-            {
-                scaledLine.Fill(floor); // zeroed after the exp, which stays on its fast path
-                continue;
-            }
-            inputLine.CopyTo(scaledLine);
-            ShiftAndClamp(scaledLine, max, floor);
-        }
-        TensorPrimitives.Exp<T>(scaled, scaled);
-        for (int line = 0; line < lines; line++) if (T.IsNegativeInfinity(shift[line])) scaled.Slice(line * length, length).Clear();
+        ShiftedExps(input, lines, length, shift, scaled);
         SmallMatrix.Multiply<T>(scaled, kernel, sums, lines, length, length); // K is symmetric: sums = E K^T
         Span<T> logs = scaled; // the exponentials are no longer needed
         TensorPrimitives.Log<T>(sums, logs);
@@ -151,6 +123,29 @@ public sealed partial class ImageGridCost
                 output[o * lines + line] = LogSumExp(exact[..length]);
             }
         }
+    }
+
+    /// <summary>shift[line] = max of the line, exps = exp(input - shift) per line with one
+    /// vectorised exp, clamped at the exp floor to stay on its fast path. An all -inf line gets
+    /// shift -inf and floor-sized exps, which the callers' -inf shift then drops exactly.</summary>
+    private static void ShiftedExps<T>(ReadOnlySpan<T> input, int lines, int length, Span<T> shift, Span<T> exps)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T floor = ExpFloor<T>();
+        for (int line = 0; line < lines; line++)
+        {
+            ReadOnlySpan<T> inputLine = input.Slice(line * length, length);
+            Span<T> exp = exps.Slice(line * length, length);
+            shift[line] = RowMax(inputLine);
+            if (T.IsNegativeInfinity(shift[line]))
+            {
+                exp.Fill(floor);
+                continue;
+            }
+            inputLine.CopyTo(exp);
+            ShiftAndClamp(exp, shift[line], floor);
+        }
+        TensorPrimitives.Exp<T>(exps[..(lines * length)], exps[..(lines * length)]);
     }
 
     private static bool AnyBelow<T>(ReadOnlySpan<T> values, T threshold) where T : unmanaged, IFloatingPointIeee754<T>
