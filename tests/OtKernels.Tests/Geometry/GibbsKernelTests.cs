@@ -46,6 +46,27 @@ public class GibbsKernelTests
     }
 
     [Fact]
+    public void NegativeAndOffsetCosts_AreStoredRelativeToTheirMinimum()
+    {
+        // exp(-C/eps) of a cost of -500 at eps 0.5 would overflow; the kernel is stored as
+        // exp(-(C - min C)/eps) and min C added back. Compared with the dense log-domain path.
+        var rng = new Random(4);
+        foreach (double offset in new[] { -500.0, 0.0, 300.0 })
+        {
+            double[] values = Enumerable.Range(0, 7 * 5).Select(_ => offset + 10 * rng.NextDouble()).ToArray();
+            var cost = new DenseCost(values, 7, 5);
+            var dense = ReferenceCost.Of(cost);
+            double[] h = Enumerable.Range(0, 5).Select(_ => rng.NextDouble()).ToArray();
+            var expected = new double[7];
+            var viaKernel = new double[7];
+            dense.SoftMin(SoftMinAxis.OverColumns, 0.5, h, expected);
+            new GibbsKernel<double>(cost, 0.5).SoftMin(SoftMinAxis.OverColumns, h, viaKernel);
+            for (int o = 0; o < 7; o++)
+                Assert.True(Math.Abs(viaKernel[o] - expected[o]) <= 1e-12 * (1 + Math.Abs(expected[o])), $"offset {offset} [{o}]: {viaKernel[o]:R} vs {expected[o]:R}");
+        }
+    }
+
+    [Fact]
     public void EveryInputAbsent_GivesPlusInfinity_AndWrongLengthsNameTheArgument()
     {
         var cost = new DenseCost(new double[] { 0, 1, 1, 0, 2, 2 }, 3, 2);
