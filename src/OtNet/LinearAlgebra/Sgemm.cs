@@ -29,7 +29,7 @@ public static class Sgemm
         CheckLength(c.Length, (long)m * n, nameof(c), "m x n");
         if (m == 0 || n == 0) return;
         if (beta == 0) c.Clear();
-        else if (beta != 1) for (int i = 0; i < c.Length; i++) c[i] *= beta;
+        else if (beta != 1) System.Numerics.Tensors.TensorPrimitives.Multiply(c, beta, c);
         if (k == 0 || alpha == 0) return;
 
         int panels = (n + Nr - 1) / Nr;
