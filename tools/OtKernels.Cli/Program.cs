@@ -10,4 +10,5 @@ root.Subcommands.Add(SinkhornCommand.Create());
 root.Subcommands.Add(DataCommand.Create());
 root.Subcommands.Add(W2Command.Create());
 root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(GpuCommand.Create());
 return root.Parse(args).Invoke();

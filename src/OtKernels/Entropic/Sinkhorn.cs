@@ -100,7 +100,7 @@ public static partial class Sinkhorn
         return result;
     }
 
-    private static double ValidatedScale<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, int k, int batch)
+    internal static double ValidatedScale<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, int k, int batch)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Span<double> ad = new double[a.Length], bd = new double[b.Length];

@@ -1,5 +1,6 @@
 // Turns the failures a user can cause (bad files, bad values) into one line on stderr and
-// exit code 2, instead of a stack trace; anything else is a bug and keeps its trace.
+// exit code 2, and device API failures into their error name and exit code 1, instead of
+// a stack trace; anything else is a bug and keeps its trace.
 namespace OtKernels.Cli.Commands;
 
 internal static class CliErrors
@@ -16,6 +17,12 @@ internal static class CliErrors
             string message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "") : e.Message;
             Console.Error.WriteLine($"otk: {message}");
             return 2;
+        }
+        catch (OtKernels.Accelerators.AcceleratorException e)
+        {
+            // A device or driver failure: the API's error name and, for a build, its log.
+            Console.Error.WriteLine($"otk: {e.Message}");
+            return 1;
         }
     }
 }

@@ -1,0 +1,156 @@
+// The conformance suite of the device kernels: each kernel on a device against the CPU code
+// (the reference) on the same generated batch. `otk gpu check` prints these rows for every
+// device; the tests run them on PoCL with FsCheck-generated cases and on CUDA when present.
+//
+// Errors are norm-wise: max |device - cpu| / max |cpu| over an output, so that potentials
+// near zero do not inflate the ratio. The tolerances are those of float32 arithmetic on
+// the cases generated here (costs O(1), eps >= 0.05, n, m <= 64): a soft-min sums up to
+// 64 terms whose logarithms carry rounding of about C/eps x 6e-8 ~ 1e-6 relative, and a
+// run compounds these over its iterations, contractively (Sinkhorn's map is a contraction
+// in the Hilbert metric), so 1e-4 holds with margin; the converged mode compares two runs
+// that each stop within the marginal tolerance 1e-5 of the same fixed point, so 1e-3.
+using OtKernels.Accelerators;
+using OtKernels.Accelerators.Cpu;
+using OtKernels.Autodiff.Entropic;
+using OtKernels.Entropic;
+using OtKernels.Geometry;
+
+namespace OtKernels.Autodiff.Accelerators;
+
+/// <summary>One generated batch: Batch problems of N x M points in Dimension dimensions,
+/// weights with every third one zero when PlantZeros, at regularisation Epsilon.</summary>
+public sealed record ConformanceCase(int Batch, int N, int M, int Dimension, double Epsilon, int Seed, bool PlantZeros = true)
+{
+    public override string ToString() => $"{Batch} x {N}x{M}, d={Dimension}, eps={Epsilon:G3}";
+
+    public PointCloudBatch Generate()
+    {
+        var random = new Random(Seed);
+        float[] Points(int count) => Enumerable.Range(0, count).Select(_ => (float)random.NextDouble()).ToArray();
+        float[] Weights(int count)
+        {
+            var w = new float[Batch * count];
+            for (int k = 0; k < Batch; k++)
+            {
+                float sum = 0;
+                for (int i = 0; i < count; i++)
+                    sum += w[k * count + i] = PlantZeros && count > 1 && (i + k) % 3 == 1 ? 0 : 0.1f + (float)random.NextDouble();
+                for (int i = 0; i < count; i++) w[k * count + i] /= sum;
+            }
+            return w;
+        }
+        return new PointCloudBatch(Batch, N, M, Dimension, Points(Batch * N * Dimension), Points(Batch * M * Dimension), Weights(N), Weights(M));
+    }
+}
+
+/// <summary>A kernel's agreement with the CPU on one case.</summary>
+public sealed record ConformanceRow(string Kernel, string Case, double MaxAbsoluteError, double MaxRelativeError, double Tolerance)
+{
+    public bool Passed => MaxRelativeError <= Tolerance;
+}
+
+public static class Conformance
+{
+    public const double IterationTolerance = 1e-4, ConvergedTolerance = 1e-3;
+
+    /// <summary>The kernel names Check accepts, in the order the suite runs them.</summary>
+    public static IReadOnlyList<string> Kernels { get; } =
+    [
+        "sinkhorn_clouds fixed iterations", "sinkhorn_clouds tolerance + eps-scaling", "sinkhorn_clouds_backward converged",
+        "sinkhorn_clouds_backward_unrolled", "sinkhorn_divergence_clouds", "sinkhorn_divergence backward", "sinkhorn_dense one-against-many",
+        "pairwise_squared_distances",
+    ];
+
+    /// <summary>The fixed cases of `otk gpu check`: small and square, ragged with odd sizes,
+    /// and the largest size the tolerances are stated for.</summary>
+    public static IReadOnlyList<ConformanceCase> Cases { get; } =
+        [new(8, 16, 16, 2, 0.1, 1), new(4, 37, 23, 5, 0.3, 2), new(2, 64, 64, 16, 0.5, 3)];
+
+    /// <summary>One kernel on one case, against the CPU.</summary>
+    public static ConformanceRow Check(DeviceAccelerator device, string kernel, ConformanceCase c)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(c);
+        using var cpu = new CpuAccelerator();
+        PointCloudBatch batch = c.Generate();
+        var fixedIterations = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 30, Mode = SinkhornMode.Unrolled, Tolerance = 0 };
+        var converged = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 2000, Tolerance = 1e-5, EpsilonScaling = 0.5 };
+        float[] upstream = Enumerable.Range(0, c.Batch).Select(k => 1f + 0.5f * k).ToArray();
+        string name = c.ToString();
+        switch (kernel)
+        {
+            case "sinkhorn_clouds fixed iterations":
+                return Compare(kernel, name, IterationTolerance, Outputs(BatchedSinkhorn.SolveClouds(device, batch, fixedIterations)),
+                    Outputs(BatchedSinkhorn.SolveClouds(cpu, batch, fixedIterations)));
+            case "sinkhorn_clouds tolerance + eps-scaling":
+                return Compare(kernel, name, ConvergedTolerance, Outputs(BatchedSinkhorn.SolveClouds(device, batch, converged)),
+                    Outputs(BatchedSinkhorn.SolveClouds(cpu, batch, converged)));
+            case "sinkhorn_clouds_backward converged":
+            {
+                // The same potentials (the CPU's) into both reverse passes: this checks the kernel, not the forward.
+                SinkhornResult<float> forward = BatchedSinkhorn.SolveClouds(cpu, batch, converged);
+                return Compare(kernel, name, IterationTolerance, Outputs(BatchedSinkhornBackward.Gradients(device, batch, forward, upstream)),
+                    Outputs(BatchedSinkhornBackward.Gradients(cpu, batch, forward, upstream)));
+            }
+            case "sinkhorn_clouds_backward_unrolled":
+            {
+                var unrolled = fixedIterations with { MaxIterations = 10 };
+                var (dr, dg) = BatchedSinkhornBackward.UnrolledValueAndGradients(device, batch, unrolled, upstream);
+                var (cr, cg) = BatchedSinkhornBackward.UnrolledValueAndGradients(cpu, batch, unrolled, upstream);
+                return Compare(kernel, name, IterationTolerance, [.. Outputs(dg), dr.Value.Select(v => (float)v).ToArray()],
+                    [.. Outputs(cg), cr.Value.Select(v => (float)v).ToArray()]);
+            }
+            case "sinkhorn_divergence_clouds":
+                return Compare(kernel, name, ConvergedTolerance, Outputs(BatchedSinkhorn.DivergenceClouds(device, batch, converged)),
+                    Outputs(BatchedSinkhorn.DivergenceClouds(cpu, batch, converged)));
+            case "sinkhorn_divergence backward":
+            {
+                SinkhornDivergenceResult<float> forward = BatchedSinkhorn.DivergenceClouds(cpu, batch, converged);
+                return Compare(kernel, name, IterationTolerance, Outputs(BatchedSinkhornBackward.DivergenceGradients(device, batch, forward, upstream)),
+                    Outputs(BatchedSinkhornBackward.DivergenceGradients(cpu, batch, forward, upstream)));
+            }
+            case "sinkhorn_dense one-against-many":
+            {
+                // The first problem's source against every problem's target, on the union of the supports.
+                float[] x = batch.X.Span[..(batch.N * batch.Dimension)].ToArray();
+                var cost = new DenseCost(PairwiseDistances.SquaredEuclidean(cpu, x, batch.Y.Span[..(batch.M * batch.Dimension)], batch.Dimension)
+                    .Select(v => (double)v).ToArray(), batch.N, batch.M);
+                float[] a = batch.A.Span[..batch.N].ToArray();
+                return Compare(kernel, name, IterationTolerance, Outputs(BatchedSinkhorn.SolveShared(device, cost, a, batch.B, fixedIterations)),
+                    Outputs(BatchedSinkhorn.SolveShared(cpu, cost, a, batch.B, fixedIterations)));
+            }
+            case "pairwise_squared_distances":
+                return Compare(kernel, name, 1e-6, [PairwiseDistances.SquaredEuclidean(device, batch.X.Span, batch.Y.Span, batch.Dimension)],
+                    [PairwiseDistances.SquaredEuclidean(cpu, batch.X.Span, batch.Y.Span, batch.Dimension)]);
+            default:
+                throw new ArgumentException($"Unknown kernel '{kernel}'; one of: {string.Join(", ", Kernels)}.", nameof(kernel));
+        }
+    }
+
+    private static float[][] Outputs(SinkhornResult<float> r) => [r.F, r.G, r.Value.Select(v => (float)v).ToArray()];
+
+    private static float[][] Outputs(SinkhornDivergenceResult<float> r) =>
+        [.. Outputs(r.Cross), r.FSelfA, r.FSelfB, r.Value.Select(v => (float)v).ToArray()];
+
+    private static float[][] Outputs(CloudGradients g) => [g.A, g.B, g.X, g.Y];
+
+    /// <summary>The worst output's norm-wise error.</summary>
+    private static ConformanceRow Compare(string kernel, string name, double tolerance, float[][] device, float[][] reference)
+    {
+        double worstAbsolute = 0, worstRelative = 0;
+        for (int o = 0; o < reference.Length; o++)
+        {
+            double absolute = 0, scale = 0;
+            for (int i = 0; i < reference[o].Length; i++)
+            {
+                double d = device[o][i], r = reference[o][i];
+                if (double.IsNaN(d) && double.IsNaN(r)) continue;
+                absolute = Math.Max(absolute, double.IsNaN(d - r) ? double.PositiveInfinity : Math.Abs(d - r));
+                if (double.IsFinite(r)) scale = Math.Max(scale, Math.Abs(r));
+            }
+            worstAbsolute = Math.Max(worstAbsolute, absolute);
+            worstRelative = Math.Max(worstRelative, absolute / Math.Max(scale, 1e-30));
+        }
+        return new ConformanceRow(kernel, name, worstAbsolute, worstRelative, tolerance);
+    }
+}

@@ -1,0 +1,9 @@
+namespace OtKernels.Accelerators.Cpu;
+
+/// <summary>The CPU: operations given this accelerator run the SIMD multi-threaded CPU code
+/// of the engine, which is also the reference every device kernel is tested against.</summary>
+public sealed class CpuAccelerator : Accelerator
+{
+    public override AcceleratorKind Kind => AcceleratorKind.Cpu;
+    public override string Name => $"CPU ({Environment.ProcessorCount} threads)";
+}

@@ -1,0 +1,81 @@
+// Device memory owned by a SafeHandle: released exactly once, by Dispose or, if a caller
+// forgets, by the finaliser, so an exception between allocation and use leaks nothing.
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace OtKernels.Accelerators;
+
+/// <summary>A backend's allocation: an OpenCL cl_mem or a CUDA device pointer.</summary>
+public abstract class DeviceMemory : SafeHandle
+{
+    private readonly DeviceAccelerator _owner;
+
+    private protected DeviceMemory(DeviceAccelerator owner, long bytes) : base(IntPtr.Zero, ownsHandle: true)
+    {
+        _owner = owner;
+        Bytes = bytes;
+    }
+
+    public long Bytes { get; }
+    public override bool IsInvalid => handle == IntPtr.Zero;
+    internal IntPtr Pointer => handle;
+
+    internal void SetPointer(IntPtr pointer)
+    {
+        SetHandle(pointer);
+        _owner.CountAllocation(+1);
+    }
+
+    /// <summary>Frees the device memory; false if the API refused.</summary>
+    private protected abstract bool Free();
+
+    protected sealed override bool ReleaseHandle()
+    {
+        _owner.CountAllocation(-1);
+        return Free();
+    }
+}
+
+/// <summary>Count values of T in device memory. Dispose to free the memory now.</summary>
+public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
+{
+    internal DeviceBuffer(DeviceAccelerator owner, DeviceMemory memory, long count)
+    {
+        Owner = owner; Memory = memory; Count = count;
+    }
+
+    internal DeviceAccelerator Owner { get; }
+    internal DeviceMemory Memory { get; }
+    public long Count { get; }
+
+    /// <summary>Copies values into the buffer from element offset on (blocking).</summary>
+    public void Upload(ReadOnlySpan<T> values, long offset = 0)
+    {
+        CheckRange(offset, values.Length);
+        Owner.Write(Memory, MemoryMarshal.AsBytes(values), offset * Unsafe.SizeOf<T>());
+    }
+
+    /// <summary>Copies the buffer from element offset on into destination (blocking; waits
+    /// for the kernels before it).</summary>
+    public void Download(Span<T> destination, long offset = 0)
+    {
+        CheckRange(offset, destination.Length);
+        Owner.Read(Memory, MemoryMarshal.AsBytes(destination), offset * Unsafe.SizeOf<T>());
+    }
+
+    public T[] ToArray()
+    {
+        var values = new T[checked((int)Count)];
+        Download(values);
+        return values;
+    }
+
+    private void CheckRange(long offset, int length)
+    {
+        ObjectDisposedException.ThrowIf(Memory.IsClosed, this);
+        if (offset < 0 || offset + length > Count)
+            throw new ArgumentOutOfRangeException(nameof(offset), $"Elements [{offset}, {offset + length}) are outside a buffer of {Count}.");
+    }
+
+    public void Dispose() => Memory.Dispose();
+}

@@ -1,0 +1,123 @@
+// Batched Sinkhorn on an accelerator: the same problems, options and result types as
+// Sinkhorn.SolveBatch and SinkhornDivergence.SolveBatch, run by the CPU code on a
+// CpuAccelerator and by the kernels of Accelerators/Kernels/sinkhorn.cl (float32, one
+// work-group per problem) on an OpenCL or CUDA device.
+using OtKernels.Accelerators;
+using OtKernels.Geometry;
+
+namespace OtKernels.Entropic;
+
+public static class BatchedSinkhorn
+{
+    /// <summary>Entropic OT between the point clouds of each problem of the batch.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Problems too large for the device's
+    /// local memory, or a dimension above 64 on a device.</exception>
+    public static SinkhornResult<float> SolveClouds(Accelerator accelerator, PointCloudBatch batch, SinkhornOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (accelerator is not DeviceAccelerator device)
+            return Sinkhorn.SolveBatch(batch.Batch, batch.CostOf, batch.A, batch.B, options);
+
+        var result = new SinkhornResult<float>(batch.Batch, batch.N, batch.M, options.Epsilon, batch.CostOf, batch.A.ToArray(), batch.B.ToArray());
+        using DeviceCloudBatch resident = DeviceCloudBatch.Upload(device, batch);
+        using DeviceBuffer<float> f = device.Allocate<float>(result.F.Length), g = device.Allocate<float>(result.G.Length);
+        using DeviceBuffer<float> stats = device.Allocate<float>(batch.Batch * SinkhornKernels.Stats);
+        SinkhornKernels.Clouds(device, batch.Batch, batch.N, batch.M, batch.Dimension, resident.X, resident.Y, resident.A, resident.B,
+            options, f, g, stats, tape: null);
+        Download(f, g, stats, result);
+        return result;
+    }
+
+    /// <summary>Sinkhorn divergences S_eps(a_k, b_k) of the batch; on a device, the three
+    /// problems of each pair run in one launch.</summary>
+    public static SinkhornDivergenceResult<float> DivergenceClouds(Accelerator accelerator, PointCloudBatch batch, SinkhornOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (accelerator is not DeviceAccelerator device)
+            return SinkhornDivergence.SolveBatch(batch.Batch, batch.CostOf, batch.A, batch.B, options);
+
+        int count = batch.Batch;
+        var cross = new SinkhornResult<float>(count, batch.N, batch.M, options.Epsilon, batch.CostOf, batch.A.ToArray(), batch.B.ToArray());
+        var result = new SinkhornDivergenceResult<float>(cross, count);
+        using DeviceCloudBatch resident = DeviceCloudBatch.Upload(device, batch);
+        using DeviceBuffer<float> f = device.Allocate<float>(cross.F.Length), g = device.Allocate<float>(cross.G.Length);
+        using DeviceBuffer<float> fSelfA = device.Allocate<float>(result.FSelfA.Length), fSelfB = device.Allocate<float>(result.FSelfB.Length);
+        using DeviceBuffer<float> stats = device.Allocate<float>(3 * count * SinkhornKernels.Stats);
+        SinkhornKernels.Divergence(device, count, batch.N, batch.M, batch.Dimension, resident.X, resident.Y, resident.A, resident.B,
+            options, f, g, fSelfA, fSelfB, stats);
+        f.Download(cross.F);
+        g.Download(cross.G);
+        fSelfA.Download(result.FSelfA);
+        fSelfB.Download(result.FSelfB);
+        float[] s = stats.ToArray();
+        SinkhornKernels.Unpack(s, count, 3, 0, cross.Value, cross.MarginalError, cross.Iterations, cross.Status);
+        SinkhornKernels.Unpack(s, count, 3, 1, result.SelfValueA, result.SelfMarginalErrorA, default, result.SelfStatusA);
+        SinkhornKernels.Unpack(s, count, 3, 2, result.SelfValueB, result.SelfMarginalErrorB, default, result.SelfStatusB);
+        for (int k = 0; k < count; k++)
+            result.Value[k] = cross.Value[k] - 0.5 * result.SelfValueA[k] - 0.5 * result.SelfValueB[k];
+        return result;
+    }
+
+    /// <summary>Histograms on one support under a shared dense cost (MNIST's 784 pixels, say):
+    /// problem k is a (one source, length n, against every target) or a[k n .. (k+1) n),
+    /// against b[k m .. (k+1) m).</summary>
+    public static SinkhornResult<float> SolveShared(Accelerator accelerator, DenseCost cost, ReadOnlyMemory<float> a, ReadOnlyMemory<float> b,
+        SinkhornOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(cost);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        int n = cost.Rows, m = cost.Cols;
+        if (b.Length == 0 || b.Length % m != 0)
+            throw new ArgumentException($"b has length {b.Length}, not a positive multiple of the cost's {m} columns.", nameof(b));
+        int batch = b.Length / m;
+        bool sharedSource = a.Length == n;
+        if (!sharedSource) ThrowHelper.ThrowIfLengthMismatch(a.Length, batch * n, nameof(a), $"{n} (one source) or {batch} x {n}");
+        float[] sources = sharedSource ? Repeat(a.Span, batch) : a.ToArray();
+        if (accelerator is not DeviceAccelerator device)
+            return Sinkhorn.SolveBatch(batch, _ => cost, sources, b, options);
+
+        // Validate and rescale as the CPU does, then keep one copy of a shared source on the device.
+        float[] targets = new float[b.Length];
+        for (int k = 0; k < batch; k++)
+        {
+            b.Span.Slice(k * m, m).CopyTo(targets.AsSpan(k * m, m));
+            double scale = Sinkhorn.ValidatedScale<float>(sources.AsSpan(k * n, n), targets.AsSpan(k * m, m), k, batch);
+            for (int j = 0; j < m; j++) targets[k * m + j] = (float)(targets[k * m + j] * scale);
+        }
+        var result = new SinkhornResult<float>(batch, n, m, options.Epsilon, _ => cost, sources, targets);
+        var c = new float[n * m];
+        var ct = new float[n * m];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < m; j++)
+                ct[j * n + i] = c[i * m + j] = (float)cost[i, j];
+        using DeviceBuffer<float> dc = device.Upload<float>(c), dct = device.Upload<float>(ct);
+        using DeviceBuffer<float> da = device.Upload<float>(sharedSource ? a.Span : sources), db = device.Upload<float>(targets);
+        using DeviceBuffer<float> f = device.Allocate<float>(batch * n), g = device.Allocate<float>(batch * m);
+        using DeviceBuffer<float> stats = device.Allocate<float>(batch * SinkhornKernels.Stats);
+        SinkhornKernels.Dense(device, batch, n, m, dc, dct, da, sharedSource, db, options, f, g, stats);
+        Download(f, g, stats, result);
+        return result;
+    }
+
+    private static void Download(DeviceBuffer<float> f, DeviceBuffer<float> g, DeviceBuffer<float> stats, SinkhornResult<float> result)
+    {
+        f.Download(result.F);
+        g.Download(result.G);
+        SinkhornKernels.Unpack(stats.ToArray(), result.Batch, 1, 0, result.Value, result.MarginalError, result.Iterations, result.Status);
+    }
+
+    private static float[] Repeat(ReadOnlySpan<float> values, int times)
+    {
+        var repeated = new float[values.Length * times];
+        for (int k = 0; k < times; k++) values.CopyTo(repeated.AsSpan(k * values.Length));
+        return repeated;
+    }
+}

@@ -1,0 +1,67 @@
+// The unit of work of the batched point-cloud kernels: many problems of one shape, laid out
+// contiguously in float32, the precision of the device kernels (DESIGN.md, API shape).
+using System.Numerics.Tensors;
+using OtKernels.Geometry;
+
+namespace OtKernels.Entropic;
+
+/// <summary>Problems k = 0..Batch-1 between x [Batch, N, Dimension] with weights a [Batch, N]
+/// and y [Batch, M, Dimension] with weights b [Batch, M], row-major, under the squared
+/// Euclidean cost. Zero weights pad ragged batches: those points are absent. B holds b as
+/// solved, rescaled to the mass of a (as Sinkhorn.SolveBatch does).</summary>
+public sealed class PointCloudBatch
+{
+    /// <exception cref="ArgumentException">A length that does not match the shape; a
+    /// coordinate that is NaN or infinite; masses that are negative, not finite, all zero, or
+    /// whose sums differ beyond 1e-6 relative. The message names the argument, problem and index.</exception>
+    public PointCloudBatch(int batch, int n, int m, int dimension, ReadOnlyMemory<float> x, ReadOnlyMemory<float> y,
+        ReadOnlyMemory<float> a, ReadOnlyMemory<float> b)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(m, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        ThrowHelper.ThrowIfLengthMismatch(x.Length, checked(batch * n * dimension), nameof(x), $"[{batch}, {n}, {dimension}]");
+        ThrowHelper.ThrowIfLengthMismatch(y.Length, checked(batch * m * dimension), nameof(y), $"[{batch}, {m}, {dimension}]");
+        ThrowHelper.ThrowIfLengthMismatch(a.Length, batch * n, nameof(a), $"[{batch}, {n}]");
+        ThrowHelper.ThrowIfLengthMismatch(b.Length, batch * m, nameof(b), $"[{batch}, {m}]");
+        ThrowIfNotFinite(x.Span, nameof(x));
+        ThrowIfNotFinite(y.Span, nameof(y));
+        Batch = batch; N = n; M = m; Dimension = dimension;
+        X = x; Y = y; A = a;
+        float[] solved = b.ToArray();
+        for (int k = 0; k < batch; k++)
+        {
+            double scale = Sinkhorn.ValidatedScale<float>(a.Span.Slice(k * n, n), solved.AsSpan(k * m, m), k, batch);
+            if (scale != 1) TensorPrimitives.Multiply(solved.AsSpan(k * m, m), (float)scale, solved.AsSpan(k * m, m));
+        }
+        B = solved;
+    }
+
+    public int Batch { get; }
+    public int N { get; }
+    public int M { get; }
+    public int Dimension { get; }
+    public ReadOnlyMemory<float> X { get; }
+    public ReadOnlyMemory<float> Y { get; }
+    public ReadOnlyMemory<float> A { get; }
+    public ReadOnlyMemory<float> B { get; }
+
+    /// <summary>Problem k's cost for the CPU code (coordinates widened to double).</summary>
+    public PointCloudCost CostOf(int k) => new(Widen(X.Span.Slice(k * N * Dimension, N * Dimension)),
+        Widen(Y.Span.Slice(k * M * Dimension, M * Dimension)), Dimension);
+
+    private static double[] Widen(ReadOnlySpan<float> values)
+    {
+        var wide = new double[values.Length];
+        TensorPrimitives.ConvertChecked(values, wide);
+        return wide;
+    }
+
+    private static void ThrowIfNotFinite(ReadOnlySpan<float> values, string name)
+    {
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i]))
+                throw new ArgumentException($"{name}[{i}] is {values[i]}; every coordinate must be finite.", name);
+    }
+}
