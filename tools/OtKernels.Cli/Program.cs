@@ -11,4 +11,5 @@ root.Subcommands.Add(DataCommand.Create());
 root.Subcommands.Add(W2Command.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(GpuCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 return root.Parse(args).Invoke();
