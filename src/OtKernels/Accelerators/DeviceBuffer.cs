@@ -44,6 +44,10 @@ public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
         Owner = owner; Memory = memory; Count = count;
     }
 
+    /// <summary>Copies move at most this many elements at a time, so that a span of more
+    /// than 2 GiB (a million 64-point clouds in R^16) never becomes one byte span.</summary>
+    private static int ChunkElements => (1 << 28) / Unsafe.SizeOf<T>();
+
     internal DeviceAccelerator Owner { get; }
     internal DeviceMemory Memory { get; }
     public long Count { get; }
@@ -52,7 +56,11 @@ public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
     public void Upload(ReadOnlySpan<T> values, long offset = 0)
     {
         CheckRange(offset, values.Length);
-        Owner.Write(Memory, MemoryMarshal.AsBytes(values), offset * Unsafe.SizeOf<T>());
+        for (int start = 0; start < values.Length; start += ChunkElements)
+        {
+            ReadOnlySpan<T> chunk = values.Slice(start, Math.Min(ChunkElements, values.Length - start));
+            Owner.Write(Memory, MemoryMarshal.AsBytes(chunk), (offset + start) * Unsafe.SizeOf<T>());
+        }
     }
 
     /// <summary>Copies the buffer from element offset on into destination (blocking; waits
@@ -60,7 +68,11 @@ public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
     public void Download(Span<T> destination, long offset = 0)
     {
         CheckRange(offset, destination.Length);
-        Owner.Read(Memory, MemoryMarshal.AsBytes(destination), offset * Unsafe.SizeOf<T>());
+        for (int start = 0; start < destination.Length; start += ChunkElements)
+        {
+            Span<T> chunk = destination.Slice(start, Math.Min(ChunkElements, destination.Length - start));
+            Owner.Read(Memory, MemoryMarshal.AsBytes(chunk), (offset + start) * Unsafe.SizeOf<T>());
+        }
     }
 
     public T[] ToArray()
