@@ -5,8 +5,10 @@
 // alternated until the row marginals of P_ij = a_i b_j exp((f_i + g_j - C_ij)/eps) match a
 // (the columns match b exactly after every g update). The cost enters only through the
 // soft-min of a GibbsKernel (a stored exp(-C/eps) for small costs, else GroundCost.SoftMin),
-// so dense matrices, lazy point clouds and separable grids share this loop. Problems of a batch run in parallel, each as if alone. What it is not: an
-// unbalanced or semi-relaxed solver (sum a must equal sum b), or a GPU kernel (issue 5).
+// so dense matrices, lazy point clouds and separable grids share this loop. Problems of a
+// batch run in parallel, each as if alone. This is the reference the device kernels
+// (Accelerators/Kernels/sinkhorn.cl, reached through BatchedSinkhorn) follow step for step.
+// What it is not: an unbalanced or semi-relaxed solver (sum a must equal sum b).
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
