@@ -14,10 +14,7 @@ public static class BatchedSinkhorn
     /// local memory, or a dimension above 64 on a device.</exception>
     public static SinkhornResult<float> SolveClouds(Accelerator accelerator, PointCloudBatch batch, SinkhornOptions options)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        ArgumentNullException.ThrowIfNull(batch);
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        Validate(accelerator, batch, options);
         if (accelerator is not DeviceAccelerator device)
             return Sinkhorn.SolveBatch(batch.Batch, batch.CostOf, batch.A, batch.B, options);
 
@@ -35,10 +32,7 @@ public static class BatchedSinkhorn
     /// problems of each pair run in one launch.</summary>
     public static SinkhornDivergenceResult<float> DivergenceClouds(Accelerator accelerator, PointCloudBatch batch, SinkhornOptions options)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        ArgumentNullException.ThrowIfNull(batch);
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        Validate(accelerator, batch, options);
         if (accelerator is not DeviceAccelerator device)
             return SinkhornDivergence.SolveBatch(batch.Batch, batch.CostOf, batch.A, batch.B, options);
 
@@ -105,6 +99,14 @@ public static class BatchedSinkhorn
         SinkhornKernels.Dense(device, batch, n, m, dc, dct, da, sharedSource, db, options, f, g, stats);
         Download(f, g, stats, result);
         return result;
+    }
+
+    private static void Validate(Accelerator accelerator, PointCloudBatch batch, SinkhornOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
     }
 
     private static void Download(DeviceBuffer<float> f, DeviceBuffer<float> g, DeviceBuffer<float> stats, SinkhornResult<float> result)

@@ -105,6 +105,16 @@ public class DeviceKernelTests
         }
     }
 
+    [Theory]
+    [InlineData("sinkhorn_clouds fixed iterations")]
+    [InlineData("sinkhorn_clouds_backward_unrolled")]
+    public void OpenClKernel_AtTheLargestStatedSize_MatchesTheCpu(string kernel)
+    {
+        // n = m = 256 points in R^64: the size the kernels promise (140 KiB of local memory).
+        ConformanceRow row = Conformance.Check(OpenClDevice.Instance, kernel, new ConformanceCase(1, 256, 256, 64, 2.0, 5));
+        Assert.True(row.Passed, $"{row}");
+    }
+
     [CudaFact]
     public void CudaKernels_MatchTheCpu()
     {

@@ -274,6 +274,25 @@ KERNEL void sinkhorn_dense(GLOBAL const float* cost, GLOBAL const float* costT,
 
 /* ---- Reverse passes ------------------------------------------------------------------ */
 
+/* The position gradient of one point o of either side at convergence: with P_oj the plan
+   between o and the other side's points q_j, dV/dp_o = 2 go (p_o sum_j P_oj - sum_j P_oj q_j)
+   (the same form for x and y, since dC/dx = -dC/dy). h are the log2 scaled potentials plus
+   log-weights of each side, so P_oj = 2^(hOwn_o + hOther_j - C log2e / eps). */
+DEVICE void envelope_position_gradient(int o, LOCAL const float* hOwn, LOCAL const float* hOther, int otherCount,
+    LOCAL const float* P, LOCAL const float* Q, float scale, float go, GLOBAL float* out)
+{
+    float mass = 0.0f, moment[DIM];
+    for (int c = 0; c < DIM; c++) moment[c] = 0.0f;
+    if (hOwn[o] != NEG_INF)
+        for (int j = 0; j < otherCount; j++)
+        {
+            float p = EXP2(hOwn[o] + hOther[j] - squared_distance(P + o * DIM, Q + j * DIM) * scale);
+            mass += p;
+            for (int c = 0; c < DIM; c++) moment[c] += p * Q[j * DIM + c];
+        }
+    for (int c = 0; c < DIM; c++) out[c] = 2.0f * go * (P[o * DIM + c] * mass - moment[c]);
+}
+
 /* At convergence (envelope theorem; Sinkhorn.Backward.cs): for upstream gradients
    gradOut [B] of the values, dV/da = f - mean f, dV/db = g - mean g,
    dV/dx_i = 2 sum_j P_ij (x_i - y_j), dV/dy_j = -2 sum_i P_ij (x_i - y_j),
@@ -311,30 +330,12 @@ KERNEL void sinkhorn_clouds_backward(GLOBAL const float* x, GLOBAL const float* 
     for (int i = LOCAL_ID(); i < n; i += LOCAL_SIZE())
     {
         gradA[k * n + i] = go * (f[k * n + i] - meanF);
-        float mass = 0.0f, moment[DIM];
-        for (int c = 0; c < DIM; c++) moment[c] = 0.0f;
-        if (hA[i] != NEG_INF)
-            for (int j = 0; j < m; j++)
-            {
-                float p = EXP2(hA[i] + hB[j] - squared_distance(X + i * DIM, Y + j * DIM) * scale);
-                mass += p;
-                for (int c = 0; c < DIM; c++) moment[c] += p * Y[j * DIM + c];
-            }
-        for (int c = 0; c < DIM; c++) gradX[(k * n + i) * DIM + c] = 2.0f * go * (X[i * DIM + c] * mass - moment[c]);
+        envelope_position_gradient(i, hA, hB, m, X, Y, scale, go, gradX + (k * n + i) * DIM);
     }
     for (int j = LOCAL_ID(); j < m; j += LOCAL_SIZE())
     {
         gradB[k * m + j] = go * (g[k * m + j] - meanG);
-        float mass = 0.0f, moment[DIM];
-        for (int c = 0; c < DIM; c++) moment[c] = 0.0f;
-        if (hB[j] != NEG_INF)
-            for (int i = 0; i < n; i++)
-            {
-                float p = EXP2(hA[i] + hB[j] - squared_distance(X + i * DIM, Y + j * DIM) * scale);
-                mass += p;
-                for (int c = 0; c < DIM; c++) moment[c] += p * X[i * DIM + c];
-            }
-        for (int c = 0; c < DIM; c++) gradY[(k * m + j) * DIM + c] = -2.0f * go * (moment[c] - Y[j * DIM + c] * mass);
+        envelope_position_gradient(j, hB, hA, n, Y, X, scale, go, gradY + (k * m + j) * DIM);
     }
 }
 
