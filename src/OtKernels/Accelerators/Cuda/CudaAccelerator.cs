@@ -20,7 +20,7 @@ public sealed unsafe class CudaAccelerator : DeviceAccelerator
         _device = device;
         byte* name = stackalloc byte[256];
         Check(cuDeviceGetName(name, 256, device), "cuDeviceGetName");
-        Name = Encoding.UTF8.GetString(name, 256).TrimEnd('\0');
+        Name = System.Runtime.InteropServices.Marshal.PtrToStringUTF8((IntPtr)name) ?? $"CUDA device {ordinal}";
         _major = Attribute(AttributeComputeCapabilityMajor);
         _minor = Attribute(AttributeComputeCapabilityMinor);
         ComputeUnits = Attribute(AttributeMultiprocessorCount);
