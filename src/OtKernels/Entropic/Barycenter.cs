@@ -1,0 +1,124 @@
+// Fixed-support Wasserstein barycenters by iterative Bregman projections (Benamou, Carlier,
+// Cuturi, Nenna, Peyre 2015, section 3.2), in the log domain: the barycenter b of inputs a_k
+// with weights lambda_k minimises sum_k lambda_k OT_eps(a_k, b). Each input k has a plan
+// P_k = diag(u_k) K diag(v_k); the projections alternate
+//     u_k = a_k / (K v_k)                        (rows of P_k match a_k)
+//     b   = prod_k (K^T u_k)^lambda_k            (the geometric mean, eq. 3.6)
+//     v_k = b / (K^T u_k)                        (columns of P_k match b)
+// written with potentials F_k = eps log u_k and log v_k = G_k, so that every product with K
+// is a soft-min of the geometry (GroundCost.SoftMin: a stored kernel for small costs, the
+// separable Gaussian on image grids, a log-sum-exp otherwise) and small eps cannot
+// underflow. The stopping rule is POT's (_barycenter_sinkhorn_log): every CheckEvery
+// iterations, sum_j std_k (v_k K^T u_k)_j, how far the inputs' second marginals disagree.
+using System.Numerics;
+using OtKernels.Geometry;
+
+namespace OtKernels.Entropic;
+
+public static class Barycenter
+{
+    /// <summary>The barycenter on the cost's columns of histograms [K, n] on its rows.</summary>
+    /// <param name="weights">lambda [K], nonnegative, normalised to sum 1; empty for uniform.</param>
+    /// <exception cref="ArgumentException">Bad histograms (NaN, negative, all zero, a length
+    /// that is not K n) or weights; the message names the histogram and index.</exception>
+    public static BarycenterResult Bregman(GroundCost cost, ReadOnlySpan<double> histograms, ReadOnlySpan<double> weights, BarycenterOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(cost);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        int n = cost.Rows, m = cost.Cols;
+        double[] a = Normalised(histograms, n, out int count);
+        double[] lambda = Weights(weights, count);
+        double eps = options.Epsilon;
+
+        var logA = new double[count * n];
+        for (int i = 0; i < logA.Length; i++) logA[i] = a[i] > 0 ? Math.Log(a[i]) : double.NegativeInfinity;
+        var f = new double[count * n];           // F_k = eps log u_k
+        var g = new double[count * m];           // G_k = log v_k
+        var logKu = new double[count * m];       // log (K^T u_k)
+        var logBar = new double[m];
+        int workers = options.MaxDegreeOfParallelism > 0 ? Math.Min(options.MaxDegreeOfParallelism, count) : Math.Min(Environment.ProcessorCount, count);
+        double error = double.NaN;
+        int iteration = 0;
+        var status = SinkhornStatus.MaxIterations;
+        for (; iteration < options.MaxIterations; iteration++)
+        {
+            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
+            {
+                var kernel = new GibbsKernel<double>(cost, eps);
+                var h = new double[Math.Max(n, m)];
+                for (int k = w; k < count; k += workers)
+                {
+                    // u_k: F = eps log a + softmin_j(C - eps G), the soft-min of h = G.
+                    Span<double> fk = f.AsSpan(k * n, n);
+                    kernel.SoftMin(SoftMinAxis.OverColumns, g.AsSpan(k * m, m), fk);
+                    for (int i = 0; i < n; i++) fk[i] += eps * logA[k * n + i];
+                    // log K^T u_k = -softmin_i(C - F) / eps, the soft-min of h = F / eps.
+                    for (int i = 0; i < n; i++) h[i] = fk[i] / eps;
+                    Span<double> lk = logKu.AsSpan(k * m, m);
+                    kernel.SoftMin(SoftMinAxis.OverRows, h.AsSpan(0, n), lk);
+                    for (int j = 0; j < m; j++) lk[j] /= -eps;
+                }
+            });
+            Array.Clear(logBar);
+            for (int k = 0; k < count; k++)
+                for (int j = 0; j < m; j++) logBar[j] += lambda[k] * logKu[k * m + j];
+            if (iteration % options.CheckEvery == 1 % options.CheckEvery)
+            {
+                error = Spread(g, logKu, count, m);
+                if (!double.IsFinite(error)) { status = SinkhornStatus.Diverged; break; }
+                if (error < options.Tolerance) { status = SinkhornStatus.Converged; break; }
+            }
+            for (int k = 0; k < count; k++)
+                for (int j = 0; j < m; j++) g[k * m + j] = logBar[j] - logKu[k * m + j];
+        }
+        var barycenter = new double[m];
+        for (int j = 0; j < m; j++) barycenter[j] = Math.Exp(logBar[j]);
+        return new BarycenterResult(barycenter, Math.Min(iteration + 1, options.MaxIterations), error, status);
+    }
+
+    /// <summary>sum_j std_k exp(G_kj + logKu_kj) (population std, as numpy's).</summary>
+    private static double Spread(double[] g, double[] logKu, int count, int m)
+    {
+        double total = 0;
+        for (int j = 0; j < m; j++)
+        {
+            double sum = 0, squares = 0;
+            for (int k = 0; k < count; k++)
+            {
+                double v = Math.Exp(g[k * m + j] + logKu[k * m + j]);
+                sum += v;
+                squares += v * v;
+            }
+            double mean = sum / count;
+            total += Math.Sqrt(Math.Max(0, squares / count - mean * mean));
+        }
+        return total;
+    }
+
+    /// <summary>Each histogram divided by its sum, after validation.</summary>
+    internal static double[] Normalised(ReadOnlySpan<double> histograms, int n, out int count)
+    {
+        if (histograms.IsEmpty || histograms.Length % n != 0)
+            throw new ArgumentException($"histograms has length {histograms.Length}, not a positive multiple of the {n} source bins.", nameof(histograms));
+        count = histograms.Length / n;
+        var a = new double[histograms.Length];
+        for (int k = 0; k < count; k++)
+        {
+            double sum = ThrowHelper.ValidateMasses(histograms.Slice(k * n, n), $"histograms[{k}]");
+            for (int i = 0; i < n; i++) a[k * n + i] = histograms[k * n + i] / sum;
+        }
+        return a;
+    }
+
+    /// <summary>lambda normalised to sum 1; uniform when empty.</summary>
+    internal static double[] Weights(ReadOnlySpan<double> weights, int count)
+    {
+        if (weights.IsEmpty) return Enumerable.Repeat(1.0 / count, count).ToArray();
+        ThrowHelper.ThrowIfLengthMismatch(weights.Length, count, nameof(weights), "one weight per histogram");
+        double sum = ThrowHelper.ValidateMasses(weights, nameof(weights));
+        var lambda = new double[count];
+        for (int k = 0; k < count; k++) lambda[k] = weights[k] / sum;
+        return lambda;
+    }
+}

@@ -1,0 +1,48 @@
+namespace OtKernels.Entropic;
+
+/// <summary>Options of the entropic barycenters. Defaults are POT's (ot.bregman.barycenter,
+/// convolutional_barycenter2d), so that a comparison runs the same stopping rule.</summary>
+public sealed record BarycenterOptions
+{
+    /// <summary>eps &gt; 0, absolute, in the unit of the cost (pixel^2 on an image grid).</summary>
+    public required double Epsilon { get; init; }
+
+    /// <summary>Iteration limit. Default 1000.</summary>
+    public int MaxIterations { get; init; } = 1000;
+
+    /// <summary>Stop when sum_j std_k (P_k^T 1)_j, the spread of the inputs' plans' second
+    /// marginals around their mean, falls below this (POT's stopThr). Default 1e-4.</summary>
+    public double Tolerance { get; init; } = 1e-4;
+
+    /// <summary>The error is computed every CheckEvery iterations (POT: 10). Default 10.</summary>
+    public int CheckEvery { get; init; } = 10;
+
+    /// <summary>Threads over the inputs; -1 (default) uses every core. Results do not depend on it.</summary>
+    public int MaxDegreeOfParallelism { get; init; } = -1;
+
+    internal void Validate()
+    {
+        if (!(Epsilon > 0 && double.IsFinite(Epsilon)))
+            throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, "Epsilon must be positive and finite.");
+        if (MaxIterations < 1) throw new ArgumentOutOfRangeException(nameof(MaxIterations), MaxIterations, "At least one iteration.");
+        if (!(Tolerance >= 0)) throw new ArgumentOutOfRangeException(nameof(Tolerance), Tolerance, "Tolerance must be nonnegative.");
+        if (CheckEvery < 1) throw new ArgumentOutOfRangeException(nameof(CheckEvery), CheckEvery, "CheckEvery must be at least 1.");
+    }
+}
+
+/// <summary>A barycenter and how its iterations ended.</summary>
+public sealed class BarycenterResult
+{
+    internal BarycenterResult(double[] barycenter, int iterations, double error, SinkhornStatus status)
+    {
+        Barycenter = barycenter; Iterations = iterations; Error = error; Status = status;
+    }
+
+    /// <summary>The barycenter's masses on the target bins (the cost's columns).</summary>
+    public double[] Barycenter { get; }
+    public int Iterations { get; }
+
+    /// <summary>The last checked spread sum_j std_k (P_k^T 1)_j.</summary>
+    public double Error { get; }
+    public SinkhornStatus Status { get; }
+}

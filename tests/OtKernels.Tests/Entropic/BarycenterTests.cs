@@ -1,0 +1,93 @@
+// Properties of the Bregman barycenter: what one input, identical inputs and one-sided
+// weights give; mass; and the W2 barycenter's mean (sum_k lambda_k mean_k, exact for W2
+// barycenters and kept by the entropic one away from the grid's border) on FsCheck cases.
+using FsCheck;
+using FsCheck.Fluent;
+using OtKernels.Entropic;
+using OtKernels.Geometry;
+using Xunit;
+
+namespace OtKernels.Tests.Entropic;
+
+public class BarycenterTests
+{
+    private static readonly BarycenterOptions Options = new() { Epsilon = 0.5, Tolerance = 1e-9, MaxIterations = 5000 };
+
+    /// <summary>A bump on a line of length bins, centred at c with width s.</summary>
+    internal static double[] Bump(int bins, double c, double s) =>
+        Enumerable.Range(0, bins).Select(i => Math.Exp(-(i - c) * (i - c) / (2 * s * s))).ToArray();
+
+    private static double Mean(double[] h) => h.Select((v, i) => v * i).Sum() / h.Sum();
+
+    [Fact]
+    public void OneInput_IsItselfBlurredOnce_AndTheBlurShrinksWithEpsilon()
+    {
+        var grid = new ImageGridCost(1, 40);
+        double[] a = Bump(40, 17, 3);
+        double Distance(double eps)
+        {
+            double[] b = Barycenter.Bregman(grid, a, [], Options with { Epsilon = eps }).Barycenter;
+            double total = a.Sum();
+            return a.Select((v, i) => Math.Abs(v / total - b[i])).Sum();
+        }
+        double coarse = Distance(2), fine = Distance(0.05);
+        Assert.True(fine < coarse / 4, $"L1 from the input: {fine} at eps 0.05, {coarse} at eps 2");
+        Assert.True(fine < 0.02, $"{fine}");
+    }
+
+    [Fact]
+    public void IdenticalInputs_AndWeightsOneZero_GiveTheSingleInputsBarycenter()
+    {
+        var grid = new ImageGridCost(6, 7);
+        var rng = new Random(5);
+        double[] a = Enumerable.Range(0, 42).Select(_ => rng.NextDouble()).ToArray();
+        double[] other = Enumerable.Range(0, 42).Select(_ => rng.NextDouble()).ToArray();
+        double[] alone = Barycenter.Bregman(grid, a, [], Options).Barycenter;
+        double[] twice = Barycenter.Bregman(grid, [.. a, .. a], [0.3, 0.7], Options).Barycenter;
+        double[] oneSided = Barycenter.Bregman(grid, [.. a, .. other], [1, 0], Options).Barycenter;
+        for (int j = 0; j < 42; j++)
+        {
+            Assert.Equal(alone[j], twice[j], 1e-9);
+            Assert.Equal(alone[j], oneSided[j], 1e-9);
+        }
+    }
+
+    [Fact]
+    public void Barycenter_ConservesMass_AndAveragesTheMeans()
+    {
+        var cases = from k in Gen.Choose(2, 4)
+                    from seed in Gen.Choose(0, int.MaxValue)
+                    select (k, seed);
+        Prop.ForAll(cases.ToArbitrary(), t =>
+        {
+            var rng = new Random(t.seed);
+            const int bins = 60;
+            var inputs = new List<double>();
+            var lambda = new double[t.k];
+            double expected = 0, total = 0;
+            for (int k = 0; k < t.k; k++)
+            {
+                double c = 20 + 20 * rng.NextDouble();
+                inputs.AddRange(Bump(bins, c, 1.5 + rng.NextDouble()));
+                lambda[k] = 0.1 + rng.NextDouble();
+                expected += lambda[k] * c;
+                total += lambda[k];
+            }
+            BarycenterResult r = Barycenter.Bregman(new ImageGridCost(1, bins), inputs.ToArray(), lambda, Options with { Epsilon = 2, Tolerance = 1e-8, MaxIterations = 20_000 });
+            Assert.Equal(SinkhornStatus.Converged, r.Status);
+            Assert.Equal(1, r.Barycenter.Sum(), 1e-6);
+            Assert.Equal(expected / total, Mean(r.Barycenter), 0.02);
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(20));
+    }
+
+    [Fact]
+    public void BadInput_NamesTheHistogramAndIndex()
+    {
+        var grid = new ImageGridCost(1, 3);
+        var e = Assert.Throws<ArgumentException>(() => Barycenter.Bregman(grid, [1, 1, 1, 1, -1, 1], [], Options));
+        Assert.Contains("histograms[1][1]", e.Message);
+        Assert.Throws<ArgumentException>(() => Barycenter.Bregman(grid, [1, 1], [], Options));
+        Assert.Throws<ArgumentException>(() => Barycenter.Bregman(grid, [1, 1, 1], [1, 2], Options));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Barycenter.Bregman(grid, [1, 1, 1], [], Options with { Epsilon = 0 }));
+    }
+}
