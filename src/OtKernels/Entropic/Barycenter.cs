@@ -15,7 +15,7 @@ using OtKernels.Geometry;
 
 namespace OtKernels.Entropic;
 
-public static class Barycenter
+public static partial class Barycenter
 {
     /// <summary>The barycenter on the cost's columns of histograms [K, n] on its rows.</summary>
     /// <param name="weights">lambda [K], nonnegative, normalised to sum 1; empty for uniform.</param>
@@ -77,21 +77,29 @@ public static class Barycenter
         return new BarycenterResult(barycenter, Math.Min(iteration + 1, options.MaxIterations), error, status);
     }
 
-    /// <summary>sum_j std_k exp(G_kj + logKu_kj) (population std, as numpy's).</summary>
-    private static double Spread(double[] g, double[] logKu, int count, int m)
+    /// <summary>sum_j std_k exp(G_kj + logKu_kj).</summary>
+    private static double Spread(double[] g, double[] logKu, int count, int m) =>
+        SumOfStandardDeviations(count, m, (k, j) => Math.Exp(g[k * m + j] + logKu[k * m + j]));
+
+    /// <summary>sum over p &lt; n of the population standard deviation over k &lt; count of
+    /// value(k, p), as numpy's std: two passes, mean then squared deviations, since the
+    /// one-pass E[x^2] - E[x]^2 loses half the digits (an error floor of 1e-8 of the values,
+    /// far above the tolerances the stopping rule is used with).</summary>
+    internal static double SumOfStandardDeviations(int count, int n, Func<int, int, double> value)
     {
         double total = 0;
-        for (int j = 0; j < m; j++)
+        for (int p = 0; p < n; p++)
         {
-            double sum = 0, squares = 0;
+            double mean = 0;
+            for (int k = 0; k < count; k++) mean += value(k, p);
+            mean /= count;
+            double squares = 0;
             for (int k = 0; k < count; k++)
             {
-                double v = Math.Exp(g[k * m + j] + logKu[k * m + j]);
-                sum += v;
-                squares += v * v;
+                double d = value(k, p) - mean;
+                squares += d * d;
             }
-            double mean = sum / count;
-            total += Math.Sqrt(Math.Max(0, squares / count - mean * mean));
+            total += Math.Sqrt(squares / count);
         }
         return total;
     }

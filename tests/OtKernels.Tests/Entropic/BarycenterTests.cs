@@ -81,6 +81,33 @@ public class BarycenterTests
     }
 
     [Fact]
+    public void Convolutional_AgreesWithBregman_OnTheSameGridAndEpsilon()
+    {
+        var cases = from k in Gen.Choose(1, 4)
+                    from height in Gen.Choose(3, 12)
+                    from width in Gen.Choose(3, 12)
+                    from eps in Gen.Choose(15, 40)
+                    from seed in Gen.Choose(0, int.MaxValue)
+                    select (k, height, width, eps: eps / 10.0, seed);
+        Prop.ForAll(cases.ToArbitrary(), t =>
+        {
+            var rng = new Random(t.seed);
+            var grid = new ImageGridCost(t.height, t.width);
+            int n = t.height * t.width;
+            // Images with empty pixels, as digits have.
+            double[] images = Enumerable.Range(0, t.k * n).Select(_ => rng.NextDouble() < 0.3 ? 0 : rng.NextDouble()).ToArray();
+            for (int k = 0; k < t.k; k++) images[k * n + rng.Next(n)] += 1;
+            double[] lambda = Enumerable.Range(0, t.k).Select(_ => 0.2 + rng.NextDouble()).ToArray();
+            var options = Options with { Epsilon = t.eps, Tolerance = 1e-10, MaxIterations = 50_000 };
+            BarycenterResult bregman = Barycenter.Bregman(grid, images, lambda, options);
+            BarycenterResult convolutional = Barycenter.Convolutional(grid, images, lambda, options);
+            Assert.True(bregman.Status == SinkhornStatus.Converged && convolutional.Status == SinkhornStatus.Converged,
+                $"{t}: Bregman {bregman.Status} ({bregman.Error:E2}), convolutional {convolutional.Status} ({convolutional.Error:E2})");
+            for (int p = 0; p < n; p++) Assert.Equal(bregman.Barycenter[p], convolutional.Barycenter[p], 1e-7);
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(25));
+    }
+
+    [Fact]
     public void BadInput_NamesTheHistogramAndIndex()
     {
         var grid = new ImageGridCost(1, 3);
