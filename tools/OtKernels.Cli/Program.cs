@@ -12,4 +12,6 @@ root.Subcommands.Add(W2Command.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(GpuCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(BarycenterCommand.Create());
+root.Subcommands.Add(InterpolateCommand.Create());
 return root.Parse(args).Invoke();
