@@ -105,4 +105,17 @@ public sealed class CommandTests : IDisposable
         Assert.Contains("otk data mnist", run.Stderr);
         Assert.False(Directory.Exists(File("run")));
     }
+
+    [Fact]
+    public void BarycenterAndInterpolate_WithoutData_PointToTheFetchCommand_AndWriteNothing()
+    {
+        OtkRun run = OtkProcess.Run(["barycenter", "--class", "3", "--count", "10", "--out", File("b.png"), "--data-dir", File("empty")]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("otk data mnist", run.Stderr);
+        Assert.False(System.IO.File.Exists(File("b.png")));
+        run = OtkProcess.Run(["interpolate", "--from", "0", "--to", "1", "--method", "exact", "--out", File("i.png"), "--data-dir", File("empty")]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("otk data mnist", run.Stderr);
+        Assert.False(System.IO.File.Exists(File("i.png")));
+    }
 }

@@ -11,6 +11,7 @@
 // In the kernel domain K's entries underflow below exp(-745): eps must not be much
 // smaller than spacing^2 (max distance)^2 / 700, e.g. 1.1 px^2 on 28 x 28; Bregman (log
 // domain) has no such limit.
+using System.Numerics.Tensors;
 using OtKernels.Geometry;
 using OtKernels.LinearAlgebra;
 
@@ -31,28 +32,46 @@ public static partial class Barycenter
         double[] a = Normalised(histograms, n, out int count);
         double[] lambda = Weights(weights, count);
         double[] kh = Gaussian(h, grid.Spacing, options.Epsilon), kw = Gaussian(w, grid.Spacing, options.Epsilon);
-        var blur = new SeparableBlur(kh, kw, h, w, count, options.MaxDegreeOfParallelism);
+        var blur = new SeparableBlur(kh, kw, h, w, count);
 
         var bar = Enumerable.Repeat(1.0 / n, n).ToArray();
         var u = Enumerable.Repeat(1.0, count * n).ToArray();
         var v = new double[count * n];
         var ku = new double[count * n];
         var kv = new double[count * n];
-        blur.Apply(u, ku);
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
+        int chunk = Math.Max(1, 4096 / n), chunks = (count + chunk - 1) / chunk;
+        Parallel.For(0, chunks, parallel, c => blur.Apply(u, ku, c * chunk, Math.Min(count, (c + 1) * chunk)));
         double error = double.NaN;
         int iteration = 0;
         var status = SinkhornStatus.MaxIterations;
         for (; iteration < options.MaxIterations; iteration++)
         {
-            for (int k = 0; k < count; k++)
-                for (int p = 0; p < n; p++) v[k * n + p] = bar[p] / ku[k * n + p];
-            blur.Apply(v, kv);
-            for (int i = 0; i < u.Length; i++) u[i] = a[i] / kv[i];
-            blur.Apply(u, ku);
-            Array.Clear(bar);
-            for (int k = 0; k < count; k++)
-                for (int p = 0; p < n; p++) bar[p] += lambda[k] * Math.Log(ku[k * n + p] + GeometricMeanFloor);
-            for (int p = 0; p < n; p++) bar[p] = Math.Exp(bar[p]);
+            // Per image, in parallel: V = b / KU, KV, U = a / KV, KU (the two projections).
+            Parallel.For(0, chunks, parallel, c =>
+            {
+                int first = c * chunk, last = Math.Min(count, first + chunk);
+                for (int k = first; k < last; k++) TensorPrimitives.Divide(bar, ku.AsSpan(k * n, n), v.AsSpan(k * n, n));
+                blur.Apply(v, kv, first, last);
+                TensorPrimitives.Divide(a.AsSpan(first * n, (last - first) * n), kv.AsSpan(first * n, (last - first) * n), u.AsSpan(first * n, (last - first) * n));
+                blur.Apply(u, ku, first, last);
+            });
+            // Per pixel range, in parallel: b = exp(sum_k lambda_k log(KU_k + floor)).
+            int pixelChunk = Math.Max(64, n / Math.Max(1, Environment.ProcessorCount) + 1);
+            Parallel.For(0, (n + pixelChunk - 1) / pixelChunk, parallel, c =>
+            {
+                int first = c * pixelChunk, length = Math.Min(n, first + pixelChunk) - first;
+                Span<double> sum = bar.AsSpan(first, length);
+                Span<double> term = stackalloc double[length];
+                sum.Clear();
+                for (int k = 0; k < count; k++)
+                {
+                    TensorPrimitives.Add(ku.AsSpan(k * n + first, length), GeometricMeanFloor, term);
+                    TensorPrimitives.Log(term, term);
+                    TensorPrimitives.MultiplyAdd(term, lambda[k], sum, sum);
+                }
+                TensorPrimitives.Exp(sum, sum);
+            });
             if (iteration % options.CheckEvery == options.CheckEvery - 1)
             {
                 error = ProductSpread(v, ku, count, n);
@@ -76,24 +95,18 @@ public static partial class Barycenter
     private static double ProductSpread(double[] v, double[] ku, int count, int n) =>
         SumOfStandardDeviations(count, n, (k, p) => v[k * n + p] * ku[k * n + p]);
 
-    /// <summary>K X = K_h X K_w for every image X of a batch [count, h, w], images in parallel.</summary>
-    private sealed class SeparableBlur(double[] kh, double[] kw, int h, int w, int count, int threads)
+    /// <summary>K X = K_h X K_w for images [first, last) of a batch [count, h, w].</summary>
+    private sealed class SeparableBlur(double[] kh, double[] kw, int h, int w, int count)
     {
-        private readonly ParallelOptions _parallel = new() { MaxDegreeOfParallelism = threads };
         private readonly double[] _rows = new double[count * h * w];
 
-        public void Apply(double[] images, double[] result)
+        public void Apply(double[] images, double[] result, int first, int last)
         {
-            int n = h * w, chunk = Math.Max(1, 4096 / n);
-            Parallel.For(0, (count + chunk - 1) / chunk, _parallel, c =>
-            {
-                int first = c * chunk, last = Math.Min(count, first + chunk);
-                // Rows of every image of the chunk at once: [images x h, w] times K_w.
-                SmallMatrix.Multiply<double>(images.AsSpan(first * n, (last - first) * n), kw, _rows.AsSpan(first * n, (last - first) * n),
-                    (last - first) * h, w, w);
-                for (int k = first; k < last; k++)
-                    SmallMatrix.Multiply<double>(kh, _rows.AsSpan(k * n, n), result.AsSpan(k * n, n), h, h, w);
-            });
+            int n = h * w, length = (last - first) * n;
+            // Rows of every image of the range at once: [images x h, w] times K_w.
+            SmallMatrix.Multiply<double>(images.AsSpan(first * n, length), kw, _rows.AsSpan(first * n, length), (last - first) * h, w, w);
+            for (int k = first; k < last; k++)
+                SmallMatrix.Multiply<double>(kh, _rows.AsSpan(k * n, n), result.AsSpan(k * n, n), h, h, w);
         }
     }
 }
