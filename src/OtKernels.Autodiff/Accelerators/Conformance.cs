@@ -59,7 +59,7 @@ public static class Conformance
     [
         "sinkhorn_clouds fixed iterations", "sinkhorn_clouds tolerance + eps-scaling", "sinkhorn_clouds_backward converged",
         "sinkhorn_clouds_backward_unrolled", "sinkhorn_divergence_clouds", "sinkhorn_divergence backward", "sinkhorn_dense one-against-many",
-        "pairwise_squared_distances",
+        "pairwise_squared_distances", "barycenter_step + barycenter_mean",
     ];
 
     /// <summary>The fixed cases of `otk gpu check`: small and square, ragged with odd sizes,
@@ -123,6 +123,19 @@ public static class Conformance
             case "pairwise_squared_distances":
                 return Compare(kernel, name, 1e-6, [PairwiseDistances.SquaredEuclidean(device, batch.X.Span, batch.Y.Span, batch.Dimension)],
                     [PairwiseDistances.SquaredEuclidean(cpu, batch.X.Span, batch.Y.Span, batch.Dimension)]);
+            case "barycenter_step + barycenter_mean":
+            {
+                // The problems' sources as the inputs of one barycenter on the first problem's
+                // target points; 30 iterations on both sides (tolerance 0 never stops early).
+                float[] x = batch.X.Span[..(batch.N * batch.Dimension)].ToArray();
+                var cost = new DenseCost(PairwiseDistances.SquaredEuclidean(cpu, x, batch.Y.Span[..(batch.M * batch.Dimension)], batch.Dimension)
+                    .Select(v => (double)v).ToArray(), batch.N, batch.M);
+                double[] histograms = batch.A.ToArray().Select(v => (double)v).ToArray();
+                var options = new BarycenterOptions { Epsilon = c.Epsilon, MaxIterations = 30, Tolerance = 0 };
+                double[] weights = Enumerable.Range(0, c.Batch).Select(k => 1.0 + k).ToArray();
+                return Compare(kernel, name, IterationTolerance, [Barycenter.Bregman(device, cost, histograms, weights, options).Barycenter.Select(v => (float)v).ToArray()],
+                    [Barycenter.Bregman(cpu, cost, histograms, weights, options).Barycenter.Select(v => (float)v).ToArray()]);
+            }
             default:
                 throw new ArgumentException($"Unknown kernel '{kernel}'; one of: {string.Join(", ", Kernels)}.", nameof(kernel));
         }

@@ -84,6 +84,22 @@ internal static class SinkhornKernels
             KernelArg.Of(gradOut), KernelArg.Of(gradA), KernelArg.Of(gradB), KernelArg.Of(gradX), KernelArg.Of(gradY));
     }
 
+    public static void BarycenterStep(DeviceAccelerator device, int count, int n, int m, DeviceBuffer<float> cost, DeviceBuffer<float> costT,
+        DeviceBuffer<float> a, float epsilon, bool first, DeviceBuffer<float> logBar, DeviceBuffer<float> g, DeviceBuffer<float> f, DeviceBuffer<float> logKu)
+    {
+        device.Launch(device.Kernel(Family, "barycenter_step"), count, GroupSize(device, n, m), 4 * 2 * Math.Max(n, m),
+            KernelArg.Of(cost), KernelArg.Of(costT), KernelArg.Of(a), n, m, epsilon, first ? 1 : 0,
+            KernelArg.Of(logBar), KernelArg.Of(g), KernelArg.Of(f), KernelArg.Of(logKu));
+    }
+
+    public static void BarycenterMean(DeviceAccelerator device, int count, int m, DeviceBuffer<float> logKu, DeviceBuffer<float> g,
+        DeviceBuffer<float> lambda, DeviceBuffer<float> logBar, DeviceBuffer<float>? spread)
+    {
+        int group = Math.Min(256, device.MaxGroupSize);
+        device.Launch(device.Kernel(Family, "barycenter_mean"), (m + group - 1) / group, group, 0,
+            KernelArg.Of(logKu), KernelArg.Of(g), KernelArg.Of(lambda), count, m, KernelArg.Of(logBar), KernelArg.Of(spread));
+    }
+
     public static void PairwiseSquaredDistances(DeviceAccelerator device, DeviceBuffer<float> u, DeviceBuffer<float> v, int p, int q, int d,
         DeviceBuffer<float> distances)
     {

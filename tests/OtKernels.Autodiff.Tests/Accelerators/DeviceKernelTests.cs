@@ -65,6 +65,7 @@ public class DeviceKernelTests
     [InlineData("sinkhorn_divergence backward")]
     [InlineData("sinkhorn_dense one-against-many")]
     [InlineData("pairwise_squared_distances")]
+    [InlineData("barycenter_step + barycenter_mean")]
     public void OpenClKernel_MatchesTheCpu(string kernel)
     {
         Prop.ForAll(Cases(), c =>
@@ -113,6 +114,22 @@ public class DeviceKernelTests
         // n = m = 256 points in R^64: the size the kernels promise (140 KiB of local memory).
         ConformanceRow row = Conformance.Check(OpenClDevice.Instance, kernel, new ConformanceCase(1, 256, 256, 64, 2.0, 5));
         Assert.True(row.Passed, $"{row}");
+    }
+
+    [Fact]
+    public void OpenClBarycenter_StopsByTheSameRule_AsTheCpu()
+    {
+        var grid = new OtKernels.Geometry.ImageGridCost(6, 7);
+        var rng = new Random(11);
+        double[] images = Enumerable.Range(0, 3 * 42).Select(_ => rng.NextDouble() < 0.3 ? 0 : rng.NextDouble()).ToArray();
+        var options = new BarycenterOptions { Epsilon = 1.0, Tolerance = 1e-5, MaxIterations = 5000 };
+        BarycenterResult device = Barycenter.Bregman(OpenClDevice.Instance, grid, images, [], options);
+        BarycenterResult cpu = Barycenter.Bregman(new CpuAccelerator(), grid, images, [], options);
+        Assert.Equal(SinkhornStatus.Converged, cpu.Status);
+        Assert.Equal(SinkhornStatus.Converged, device.Status);
+        Assert.InRange(device.Iterations, cpu.Iterations - 10, cpu.Iterations + 10); // one check apart at most
+        double scale = cpu.Barycenter.Max();
+        for (int p = 0; p < 42; p++) Assert.Equal(cpu.Barycenter[p], device.Barycenter[p], 1e-4 * scale);
     }
 
     [CudaFact]

@@ -5,6 +5,8 @@
 // docs/PERFORMANCE.md: eps = 1e-3 of the largest cost (1.458 px^2), POT's stopping rule.
 using System.CommandLine;
 using System.Diagnostics;
+using OtKernels.Accelerators;
+using OtKernels.Accelerators.Cpu;
 using OtKernels.Entropic;
 using OtKernels.Geometry;
 using OtKernels.IO;
@@ -24,9 +26,10 @@ internal static class BarycenterCommand
         var split = new Option<string>("--split") { Description = "train or test.", DefaultValueFactory = _ => "train" };
         var output = new Option<FileInfo>("--out") { Description = "PNG of the barycenter.", Required = true };
         var npy = new Option<FileInfo?>("--npy") { Description = "Also write the barycenter [28, 28] as float64 .npy." };
+        var accelerator = new Option<string>("--accelerator") { Description = "Where bregman runs: auto (OTK_ACCELERATOR, else CUDA, an OpenCL GPU, the CPU), cpu, opencl or cuda.", DefaultValueFactory = _ => "auto" };
         var dataDir = DataCommand.DataDirOption();
         var command = new Command("barycenter", "Entropic Wasserstein barycenter of MNIST images of one class.")
-            { digit, count, method, epsilon, tolerance, iterations, split, output, npy, dataDir };
+            { digit, count, method, epsilon, tolerance, iterations, split, output, npy, accelerator, dataDir };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             MnistSplit images = MnistStore.Load(MnistStore.DataDirectory(parse.GetValue(dataDir)), parse.GetValue(split)!);
@@ -35,10 +38,11 @@ internal static class BarycenterCommand
             double eps = double.IsNaN(parse.GetValue(epsilon)) ? 1e-3 * grid.MaxCost() : parse.GetValue(epsilon);
             var options = new BarycenterOptions { Epsilon = eps, Tolerance = parse.GetValue(tolerance), MaxIterations = parse.GetValue(iterations) };
             string name = parse.GetValue(method)!.ToLowerInvariant();
+            using Accelerator device = name == "bregman" ? Accelerator.Create(BenchCommand.ParseKind(parse.GetValue(accelerator)!)) : new CpuAccelerator();
             var clock = Stopwatch.StartNew();
-            BarycenterResult r = Solve(name, grid, histograms, [], options);
+            BarycenterResult r = Solve(name, grid, histograms, [], options, device);
             double seconds = clock.Elapsed.TotalSeconds;
-            Console.WriteLine($"{name} barycenter of {used} images of class {parse.GetValue(digit)}, eps = {eps:G4} px^2: {seconds:F3} s, " +
+            Console.WriteLine($"{name} barycenter on {device} of {used} images of class {parse.GetValue(digit)}, eps = {eps:G4} px^2: {seconds:F3} s, " +
                               $"{r.Iterations} iterations ({1e3 * seconds / r.Iterations:F2} ms each), spread {r.Error:E2}, {r.Status}");
             var (pixels, width, height) = ImageGrid.Compose([r.Barycenter.Select(v => (float)v).ToArray()], images.Width, images.Height, 1, scale: 8);
             Png.Write(parse.GetValue(output)!.FullName, pixels, width, height);
@@ -48,9 +52,12 @@ internal static class BarycenterCommand
         return command;
     }
 
-    internal static BarycenterResult Solve(string method, ImageGridCost grid, double[] histograms, double[] weights, BarycenterOptions options) => method switch
+    /// <summary>The barycenter by method; bregman on the accelerator (the convolutional solver
+    /// is CPU code).</summary>
+    internal static BarycenterResult Solve(string method, ImageGridCost grid, double[] histograms, double[] weights, BarycenterOptions options,
+        Accelerator? accelerator = null) => method switch
     {
-        "bregman" => Barycenter.Bregman(grid, histograms, weights, options),
+        "bregman" => accelerator is null ? Barycenter.Bregman(grid, histograms, weights, options) : Barycenter.Bregman(accelerator, grid, histograms, weights, options),
         "convolutional" => Barycenter.Convolutional(grid, histograms, weights, options),
         _ => throw new ArgumentException($"--method {method}: use bregman or convolutional."),
     };

@@ -16,6 +16,7 @@
 #define LOCAL_SCRATCH_DECL extern __shared__ float scratch[];
 #define EXP2(x) exp2f(x)
 #define EXP(x) expf(x)
+#define SQRT(x) sqrtf(x)
 #define LOG(x) logf(x)
 #define OTK_NAN __int_as_float(0x7fffffff)
 #define LOG2(x) log2f(x)
@@ -36,6 +37,7 @@
 #define LOCAL_SCRATCH_DECL
 #define EXP2(x) exp2(x)
 #define EXP(x) exp(x)
+#define SQRT(x) sqrt(x)
 #define LOG(x) log(x)
 #define OTK_NAN NAN
 #define LOG2(x) log2(x)

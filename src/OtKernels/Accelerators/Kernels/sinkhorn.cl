@@ -459,3 +459,70 @@ KERNEL void sinkhorn_clouds_backward_unrolled(GLOBAL const float* x, GLOBAL cons
     for (int i = LOCAL_ID(); i < n; i += LOCAL_SIZE()) gradA[k * n + i] = dA[i] - meanA;
     for (int j = LOCAL_ID(); j < m; j += LOCAL_SIZE()) gradB[k * m + j] = dB[j] - meanB;
 }
+
+/* ---- Barycenters (Barycenter.Bregman, on a shared dense cost) ------------------------- */
+
+/* One Bregman step of input k (work-group k), in the log domain of Barycenter.cs:
+       G_k = logBar - logKu_k          (the v projection of the previous step; 0 at first)
+       F_k = eps log a_k + softmin_j(C - eps G_k)
+       logKu_k = -softmin_i(C - F_k) / eps
+   G [K, m], logKu [K, m] and F [K, n] live in global memory between steps. */
+KERNEL void barycenter_step(GLOBAL const float* cost, GLOBAL const float* costT, GLOBAL const float* a, int n, int m, float eps, int first,
+    GLOBAL const float* logBar, GLOBAL float* g, GLOBAL float* f, GLOBAL float* logKu LOCAL_SCRATCH_PARAM)
+{
+    LOCAL_SCRATCH_DECL
+    long k = GROUP_ID();
+    LOCAL float* h = scratch;                        /* max(n, m) */
+    LOCAL float* out = h + (n > m ? n : m);          /* max(n, m) */
+    GLOBAL float* gk = g + k * m;
+    GLOBAL float* lk = logKu + k * m;
+    GLOBAL float* fk = f + k * n;
+    for (int j = LOCAL_ID(); j < m; j += LOCAL_SIZE())
+    {
+        float gj = first ? 0.0f : logBar[j] - lk[j];
+        gk[j] = gj;
+        h[j] = gj * LOG2E;
+    }
+    BARRIER();
+    soft_min(out, n, h, m, scratch, scratch, costT, n, eps);
+    BARRIER();
+    for (int i = LOCAL_ID(); i < n; i += LOCAL_SIZE())
+    {
+        float ai = a[k * n + i];
+        float fi = ai > 0.0f ? out[i] + eps * LOG(ai) : NEG_INF;
+        fk[i] = fi;
+        h[i] = fi == NEG_INF ? NEG_INF : fi / eps * LOG2E;
+    }
+    BARRIER();
+    soft_min(out, m, h, n, scratch, scratch, cost, m, eps);
+    BARRIER();
+    for (int j = LOCAL_ID(); j < m; j += LOCAL_SIZE()) lk[j] = -out[j] / eps;
+}
+
+/* logBar_j = sum_k lambda_k logKu_kj and, when spread is not null, spread_j = std_k
+   exp(G_kj + logKu_kj) (two passes, as Barycenter.SumOfStandardDeviations); one work-item
+   per pixel j. */
+KERNEL void barycenter_mean(GLOBAL const float* logKu, GLOBAL const float* g, GLOBAL const float* lambda, int count, int m,
+    GLOBAL float* logBar, GLOBAL float* spread LOCAL_SCRATCH_PARAM)
+{
+    LOCAL_SCRATCH_DECL
+    long j = GROUP_ID() * LOCAL_SIZE() + LOCAL_ID();
+    if (j < m)
+    {
+        float sum = 0.0f;
+        for (int k = 0; k < count; k++) sum += lambda[k] * logKu[(long)k * m + j];
+        logBar[j] = sum;
+        if (spread)
+        {
+            float mean = 0.0f, squares = 0.0f;
+            for (int k = 0; k < count; k++) mean += EXP(g[(long)k * m + j] + logKu[(long)k * m + j]);
+            mean /= count;
+            for (int k = 0; k < count; k++)
+            {
+                float d = EXP(g[(long)k * m + j] + logKu[(long)k * m + j]) - mean;
+                squares += d * d;
+            }
+            spread[j] = SQRT(squares / count);
+        }
+    }
+}
