@@ -32,30 +32,48 @@ public static partial class Barycenter
         double[] a = Normalised(histograms, n, out int count);
         double[] lambda = Weights(weights, count);
         double[] kh = Gaussian(h, grid.Spacing, options.Epsilon), kw = Gaussian(w, grid.Spacing, options.Epsilon);
-        var blur = new SeparableBlur(kh, kw, h, w, count);
+        Box[] boxes = new Box[count];
+        for (int k = 0; k < count; k++) boxes[k] = Box.Around(a.AsSpan(k * n, n), h, w);
 
         var bar = Enumerable.Repeat(1.0 / n, n).ToArray();
-        var u = Enumerable.Repeat(1.0, count * n).ToArray();
+        var u = new double[count * n];
         var v = new double[count * n];
         var ku = new double[count * n];
-        var kv = new double[count * n];
+        var kv = new double[count * n];        // K V on each image's box; scratch for the spread
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
         int chunk = Math.Max(1, 4096 / n), chunks = (count + chunk - 1) / chunk;
-        Parallel.For(0, chunks, parallel, c => blur.Apply(u, ku, c * chunk, Math.Min(count, (c + 1) * chunk)));
+        // K U for U = 1 (POT's start): every image's box is the whole grid here.
+        Parallel.For(0, count, parallel, () => new double[n], (k, _, rows) =>
+        {
+            u.AsSpan(k * n, n).Fill(1);
+            Box.Whole(h, w).BlurFromBox(kh, kw, u.AsSpan(k * n, n), ku.AsSpan(k * n, n), rows);
+            u.AsSpan(k * n, n).Clear();
+            return rows;
+        }, _ => { });
         double error = double.NaN;
         int iteration = 0;
         var status = SinkhornStatus.MaxIterations;
         for (; iteration < options.MaxIterations; iteration++)
         {
-            // Per image, in parallel: V = b / KU, KV, U = a / KV, KU (the two projections).
-            Parallel.For(0, chunks, parallel, c =>
+            // Per image, in parallel: V = b / KU, then K V only on the image's box (U = a / K V
+            // is zero elsewhere), U on the box, and K U from the box (the only nonzero part of U).
+            Parallel.For(0, chunks, parallel, () => new double[2 * n], (c, _, scratch) =>
             {
-                int first = c * chunk, last = Math.Min(count, first + chunk);
-                for (int k = first; k < last; k++) TensorPrimitives.Divide(bar, ku.AsSpan(k * n, n), v.AsSpan(k * n, n));
-                blur.Apply(v, kv, first, last);
-                TensorPrimitives.Divide(a.AsSpan(first * n, (last - first) * n), kv.AsSpan(first * n, (last - first) * n), u.AsSpan(first * n, (last - first) * n));
-                blur.Apply(u, ku, first, last);
-            });
+                for (int k = c * chunk; k < Math.Min(count, (c + 1) * chunk); k++)
+                {
+                    Span<double> vk = v.AsSpan(k * n, n), uk = u.AsSpan(k * n, n), kvk = kv.AsSpan(k * n, n);
+                    TensorPrimitives.Divide(bar, ku.AsSpan(k * n, n), vk);
+                    Box box = boxes[k];
+                    box.BlurToBox(kh, kw, vk, kvk, scratch);
+                    for (int r = 0; r < box.Rows; r++)
+                    {
+                        int at = (box.Top + r) * w + box.Left;
+                        TensorPrimitives.Divide(a.AsSpan(k * n + at, box.Cols), kvk.Slice(r * box.Cols, box.Cols), uk.Slice(at, box.Cols));
+                    }
+                    box.BlurFromBox(kh, kw, uk, ku.AsSpan(k * n, n), scratch);
+                }
+                return scratch;
+            }, _ => { });
             // Per pixel range, in parallel: b = exp(sum_k lambda_k log(KU_k + floor)).
             int pixelChunk = Math.Max(64, n / Math.Max(1, Environment.ProcessorCount) + 1);
             Parallel.For(0, (n + pixelChunk - 1) / pixelChunk, parallel, c =>
@@ -74,7 +92,8 @@ public static partial class Barycenter
             });
             if (iteration % options.CheckEvery == options.CheckEvery - 1)
             {
-                error = ProductSpread(v, ku, count, n);
+                TensorPrimitives.Multiply(v, ku, kv); // K V is recomputed before its next use: scratch here
+                error = SumOfStandardDeviations(kv, count, n);
                 if (!double.IsFinite(error)) { status = SinkhornStatus.Diverged; break; }
                 if (error < options.Tolerance) { status = SinkhornStatus.Converged; break; }
             }
@@ -91,22 +110,43 @@ public static partial class Barycenter
         return k;
     }
 
-    /// <summary>sum_p std_k (V_k KU_k)_p.</summary>
-    private static double ProductSpread(double[] v, double[] ku, int count, int n) =>
-        SumOfStandardDeviations(count, n, (k, p) => v[k * n + p] * ku[k * n + p]);
-
-    /// <summary>K X = K_h X K_w for images [first, last) of a batch [count, h, w].</summary>
-    private sealed class SeparableBlur(double[] kh, double[] kw, int h, int w, int count)
+    /// <summary>The bounding box of an image's support: rows [Top, Top + Rows), columns
+    /// [Left, Left + Cols). Outside it the image is exactly zero, so products that read it
+    /// skip those rows and columns (and the sums lose no term), and products that feed only
+    /// U = a / K V there are computed there alone.</summary>
+    private readonly record struct Box(int Top, int Left, int Rows, int Cols, int Height, int Width)
     {
-        private readonly double[] _rows = new double[count * h * w];
+        public static Box Whole(int h, int w) => new(0, 0, h, w, h, w);
 
-        public void Apply(double[] images, double[] result, int first, int last)
+        public static Box Around(ReadOnlySpan<double> image, int h, int w)
         {
-            int n = h * w, length = (last - first) * n;
-            // Rows of every image of the range at once: [images x h, w] times K_w.
-            SmallMatrix.Multiply<double>(images.AsSpan(first * n, length), kw, _rows.AsSpan(first * n, length), (last - first) * h, w, w);
-            for (int k = first; k < last; k++)
-                SmallMatrix.Multiply<double>(kh, _rows.AsSpan(k * n, n), result.AsSpan(k * n, n), h, h, w);
+            int top = h, bottom = -1, left = w, right = -1;
+            for (int r = 0; r < h; r++)
+                for (int c = 0; c < w; c++)
+                    if (image[r * w + c] > 0)
+                    {
+                        top = Math.Min(top, r); bottom = Math.Max(bottom, r);
+                        left = Math.Min(left, c); right = Math.Max(right, c);
+                    }
+            return new Box(top, left, bottom - top + 1, right - left + 1, h, w);
+        }
+
+        /// <summary>(K_h X K_w) restricted to the box, as a dense Rows x Cols block in result;
+        /// scratch holds Rows x Width.</summary>
+        public void BlurToBox(double[] kh, double[] kw, ReadOnlySpan<double> x, Span<double> result, Span<double> scratch)
+        {
+            Span<double> s = scratch[..(Rows * Width)];
+            SmallMatrix.Multiply<double>(kh.AsSpan(Top * Height, Rows * Height), Height, x, Width, s, Rows, Height, Width);
+            SmallMatrix.Multiply<double>(s, Width, kw.AsSpan(Left), Width, result[..(Rows * Cols)], Rows, Width, Cols);
+        }
+
+        /// <summary>K_h X K_w over the whole grid for X zero outside the box; scratch holds
+        /// Rows x Width.</summary>
+        public void BlurFromBox(double[] kh, double[] kw, ReadOnlySpan<double> x, Span<double> result, Span<double> scratch)
+        {
+            Span<double> t = scratch[..(Rows * Width)];
+            SmallMatrix.Multiply<double>(x[(Top * Width + Left)..], Width, kw.AsSpan(Left * Width), Width, t, Rows, Cols, Width);
+            SmallMatrix.Multiply<double>(kh.AsSpan(Top), Height, t, Width, result, Height, Rows, Width);
         }
     }
 }

@@ -10,7 +10,7 @@
 // separable Gaussian on image grids, a log-sum-exp otherwise) and small eps cannot
 // underflow. The stopping rule is POT's (_barycenter_sinkhorn_log): every CheckEvery
 // iterations, sum_j std_k (v_k K^T u_k)_j, how far the inputs' second marginals disagree.
-using System.Numerics;
+using System.Numerics.Tensors;
 using OtKernels.Geometry;
 
 namespace OtKernels.Entropic;
@@ -37,6 +37,7 @@ public static partial class Barycenter
         var g = new double[count * m];           // G_k = log v_k
         var logKu = new double[count * m];       // log (K^T u_k)
         var logBar = new double[m];
+        var scratch = new double[count * m];    // the spread's values
         int workers = options.MaxDegreeOfParallelism > 0 ? Math.Min(options.MaxDegreeOfParallelism, count) : Math.Min(Environment.ProcessorCount, count);
         double error = double.NaN;
         int iteration = 0;
@@ -65,7 +66,7 @@ public static partial class Barycenter
                 for (int j = 0; j < m; j++) logBar[j] += lambda[k] * logKu[k * m + j];
             if (iteration % options.CheckEvery == 1 % options.CheckEvery)
             {
-                error = Spread(g, logKu, count, m);
+                error = Spread(g, logKu, scratch, count);
                 if (!double.IsFinite(error)) { status = SinkhornStatus.Diverged; break; }
                 if (error < options.Tolerance) { status = SinkhornStatus.Converged; break; }
             }
@@ -77,31 +78,33 @@ public static partial class Barycenter
         return new BarycenterResult(barycenter, Math.Min(iteration + 1, options.MaxIterations), error, status);
     }
 
-    /// <summary>sum_j std_k exp(G_kj + logKu_kj).</summary>
-    private static double Spread(double[] g, double[] logKu, int count, int m) =>
-        SumOfStandardDeviations(count, m, (k, j) => Math.Exp(g[k * m + j] + logKu[k * m + j]));
-
-    /// <summary>sum over p &lt; n of the population standard deviation over k &lt; count of
-    /// value(k, p), as numpy's std: two passes, mean then squared deviations, since the
-    /// one-pass E[x^2] - E[x]^2 loses half the digits (an error floor of 1e-8 of the values,
-    /// far above the tolerances the stopping rule is used with).</summary>
-    internal static double SumOfStandardDeviations(int count, int n, Func<int, int, double> value)
+    /// <summary>sum_j std_k exp(G_kj + logKu_kj); scratch holds count x m values.</summary>
+    private static double Spread(double[] g, double[] logKu, double[] scratch, int count)
     {
-        double total = 0;
-        for (int p = 0; p < n; p++)
+        TensorPrimitives.Add(g, logKu, scratch);
+        TensorPrimitives.Exp(scratch, scratch);
+        return SumOfStandardDeviations(scratch, count, logKu.Length / count);
+    }
+
+    /// <summary>sum over p &lt; n of the population standard deviation over k of values[k n + p],
+    /// as numpy's std: two passes, mean then squared deviations, since the one-pass
+    /// E[x^2] - E[x]^2 loses half the digits (an error floor of 1e-8 of the values, far above
+    /// the tolerances the stopping rule is used with). Vectorised across pixels.</summary>
+    internal static double SumOfStandardDeviations(ReadOnlySpan<double> values, int count, int n)
+    {
+        var mean = new double[n];
+        var squares = new double[n];
+        var deviation = new double[n];
+        for (int k = 0; k < count; k++) TensorPrimitives.Add(mean, values.Slice(k * n, n), mean);
+        TensorPrimitives.Divide(mean, count, mean);
+        for (int k = 0; k < count; k++)
         {
-            double mean = 0;
-            for (int k = 0; k < count; k++) mean += value(k, p);
-            mean /= count;
-            double squares = 0;
-            for (int k = 0; k < count; k++)
-            {
-                double d = value(k, p) - mean;
-                squares += d * d;
-            }
-            total += Math.Sqrt(squares / count);
+            TensorPrimitives.Subtract(values.Slice(k * n, n), mean, deviation);
+            TensorPrimitives.MultiplyAdd(deviation, deviation, squares, squares);
         }
-        return total;
+        TensorPrimitives.Divide(squares, count, squares);
+        TensorPrimitives.Sqrt(squares, squares);
+        return TensorPrimitives.Sum<double>(squares);
     }
 
     /// <summary>Each histogram divided by its sum, after validation.</summary>

@@ -94,9 +94,16 @@ public class BarycenterTests
             var rng = new Random(t.seed);
             var grid = new ImageGridCost(t.height, t.width);
             int n = t.height * t.width;
-            // Images with empty pixels, as digits have.
-            double[] images = Enumerable.Range(0, t.k * n).Select(_ => rng.NextDouble() < 0.3 ? 0 : rng.NextDouble()).ToArray();
-            for (int k = 0; k < t.k; k++) images[k * n + rng.Next(n)] += 1;
+            // Images with empty pixels and empty borders, as digits have: each lives in a box.
+            var images = new double[t.k * n];
+            for (int k = 0; k < t.k; k++)
+            {
+                int top = rng.Next(t.height), left = rng.Next(t.width);
+                int bottom = rng.Next(top, t.height), right = rng.Next(left, t.width);
+                for (int r = top; r <= bottom; r++)
+                    for (int c = left; c <= right; c++) images[k * n + r * t.width + c] = rng.NextDouble() < 0.3 ? 0 : rng.NextDouble();
+                images[k * n + rng.Next(top, bottom + 1) * t.width + rng.Next(left, right + 1)] += 1;
+            }
             double[] lambda = Enumerable.Range(0, t.k).Select(_ => 0.2 + rng.NextDouble()).ToArray();
             var options = Options with { Epsilon = t.eps, Tolerance = 1e-10, MaxIterations = 50_000 };
             BarycenterResult bregman = Barycenter.Bregman(grid, images, lambda, options);

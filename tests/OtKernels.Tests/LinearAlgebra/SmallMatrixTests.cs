@@ -39,6 +39,30 @@ public class SmallMatrixTests
     }
 
     [Fact]
+    public void Multiply_OfSubmatrices_EqualsTheTripleLoopOnTheBlocks()
+    {
+        // Blocks of larger matrices (row strides lda >= k, ldb >= n) at random offsets.
+        Prop.ForAll((from m in Gen.Choose(1, 20) from k in Gen.Choose(1, 20) from n in Gen.Choose(1, 20)
+                     from padA in Gen.Choose(0, 7) from padB in Gen.Choose(0, 7) from seed in Gen.Choose(0, int.MaxValue)
+                     select (m, k, n, lda: k + padA, ldb: n + padB, seed)).ToArbitrary(), t =>
+        {
+            var rng = new Random(t.seed);
+            int offsetA = rng.Next(5), offsetB = rng.Next(5);
+            double[] a = Enumerable.Range(0, offsetA + t.m * t.lda).Select(_ => rng.NextDouble() - 0.5).ToArray();
+            double[] b = Enumerable.Range(0, offsetB + t.k * t.ldb).Select(_ => rng.NextDouble() - 0.5).ToArray();
+            var c = new double[t.m * t.n];
+            SmallMatrix.Multiply<double>(a.AsSpan(offsetA), t.lda, b.AsSpan(offsetB), t.ldb, c, t.m, t.k, t.n);
+            for (int i = 0; i < t.m; i++)
+                for (int j = 0; j < t.n; j++)
+                {
+                    double expected = 0;
+                    for (int p = 0; p < t.k; p++) expected += a[offsetA + i * t.lda + p] * b[offsetB + p * t.ldb + j];
+                    Assert.True(Math.Abs(c[i * t.n + j] - expected) <= 1e-13, $"{t} [{i},{j}]");
+                }
+        }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
     public void Multiply_RejectsMismatchedLengths_NamingTheArgument()
     {
         var e = Assert.Throws<ArgumentException>(() => SmallMatrix.Multiply<double>(new double[6], new double[5], new double[4], 2, 3, 2));
