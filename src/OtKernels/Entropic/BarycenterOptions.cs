@@ -20,14 +20,7 @@ public sealed record BarycenterOptions
     /// <summary>Threads over the inputs; -1 (default) uses every core. Results do not depend on it.</summary>
     public int MaxDegreeOfParallelism { get; init; } = -1;
 
-    internal void Validate()
-    {
-        if (!(Epsilon > 0 && double.IsFinite(Epsilon)))
-            throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, "Epsilon must be positive and finite.");
-        if (MaxIterations < 1) throw new ArgumentOutOfRangeException(nameof(MaxIterations), MaxIterations, "At least one iteration.");
-        if (!(Tolerance >= 0)) throw new ArgumentOutOfRangeException(nameof(Tolerance), Tolerance, "Tolerance must be nonnegative.");
-        if (CheckEvery < 1) throw new ArgumentOutOfRangeException(nameof(CheckEvery), CheckEvery, "CheckEvery must be at least 1.");
-    }
+    internal void Validate() => SinkhornOptions.ValidateIterations(Epsilon, MaxIterations, Tolerance, CheckEvery);
 }
 
 /// <summary>A barycenter and how its iterations ended.</summary>

@@ -46,14 +46,20 @@ public sealed record SinkhornOptions
 
     internal void Validate()
     {
-        if (!(Epsilon > 0 && double.IsFinite(Epsilon)))
-            throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, "Epsilon must be positive and finite.");
-        if (MaxIterations < 1) throw new ArgumentOutOfRangeException(nameof(MaxIterations), MaxIterations, "At least one iteration.");
-        if (!(Tolerance >= 0)) throw new ArgumentOutOfRangeException(nameof(Tolerance), Tolerance, "Tolerance must be nonnegative.");
+        ValidateIterations(Epsilon, MaxIterations, Tolerance, CheckEvery);
         if (!(EpsilonScaling >= 0 && EpsilonScaling < 1))
             throw new ArgumentOutOfRangeException(nameof(EpsilonScaling), EpsilonScaling, "EpsilonScaling must be 0 (off) or in (0, 1).");
         if (!(OverRelaxation >= 1 && OverRelaxation < 2))
             throw new ArgumentOutOfRangeException(nameof(OverRelaxation), OverRelaxation, "OverRelaxation must be in [1, 2).");
-        if (CheckEvery < 1) throw new ArgumentOutOfRangeException(nameof(CheckEvery), CheckEvery, "CheckEvery must be at least 1.");
+    }
+
+    /// <summary>The checks every iterative entropic solver's options share (Sinkhorn, barycenters).</summary>
+    internal static void ValidateIterations(double epsilon, int maxIterations, double tolerance, int checkEvery)
+    {
+        if (!(epsilon > 0 && double.IsFinite(epsilon)))
+            throw new ArgumentOutOfRangeException("Epsilon", epsilon, "Epsilon must be positive and finite.");
+        if (maxIterations < 1) throw new ArgumentOutOfRangeException("MaxIterations", maxIterations, "At least one iteration.");
+        if (!(tolerance >= 0)) throw new ArgumentOutOfRangeException("Tolerance", tolerance, "Tolerance must be nonnegative.");
+        if (checkEvery < 1) throw new ArgumentOutOfRangeException("CheckEvery", checkEvery, "CheckEvery must be at least 1.");
     }
 }
