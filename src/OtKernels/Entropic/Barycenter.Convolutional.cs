@@ -80,13 +80,26 @@ public static partial class Barycenter
             {
                 int first = c * pixelChunk, length = Math.Min(n, first + pixelChunk) - first;
                 Span<double> sum = bar.AsSpan(first, length);
-                Span<double> term = stackalloc double[length];
+                Span<double> term = stackalloc double[length], factor = stackalloc double[length];
                 sum.Clear();
-                for (int k = 0; k < count; k++)
+                for (int k = 0; k < count;)
                 {
+                    // One logarithm per group of up to four inputs of equal weight: the log of
+                    // their product. Each factor is at least the floor 1e-30, so the product
+                    // cannot underflow; should it overflow, the group takes one log per input.
+                    int group = 1;
+                    while (group < 4 && k + group < count && lambda[k + group] == lambda[k]) group++;
                     TensorPrimitives.Add(ku.AsSpan(k * n + first, length), GeometricMeanFloor, term);
+                    for (int q = 1; q < group; q++)
+                    {
+                        TensorPrimitives.Add(ku.AsSpan((k + q) * n + first, length), GeometricMeanFloor, factor);
+                        TensorPrimitives.Multiply(term, factor, term);
+                    }
+                    if (group > 1 && !double.IsFinite(TensorPrimitives.Max<double>(term))) group = 1;
+                    if (group == 1) TensorPrimitives.Add(ku.AsSpan(k * n + first, length), GeometricMeanFloor, term);
                     TensorPrimitives.Log(term, term);
                     TensorPrimitives.MultiplyAdd(term, lambda[k], sum, sum);
+                    k += group;
                 }
                 TensorPrimitives.Exp(sum, sum);
             });
