@@ -41,7 +41,10 @@ public static partial class Barycenter
         var ku = new double[count * n];
         var kv = new double[count * n];        // K V on each image's box; scratch for the spread
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
-        int chunk = Math.Max(1, 4096 / n), chunks = (count + chunk - 1) / chunk;
+        // Chunks of eight images: two groups of four for the geometric mean's logarithms.
+        const int chunk = 8;
+        int chunks = (count + chunk - 1) / chunk;
+        var partial = new double[chunks * n];  // each chunk's sum_k lambda_k log(KU_k + floor)
         // K U for U = 1 (POT's start): every image's box is the whole grid here.
         Parallel.For(0, count, parallel, () => new double[n], (k, _, rows) =>
         {
@@ -55,11 +58,13 @@ public static partial class Barycenter
         var status = SinkhornStatus.MaxIterations;
         for (; iteration < options.MaxIterations; iteration++)
         {
-            // Per image, in parallel: V = b / KU, then K V only on the image's box (U = a / K V
-            // is zero elsewhere), U on the box, and K U from the box (the only nonzero part of U).
-            Parallel.For(0, chunks, parallel, () => new double[2 * n], (c, _, scratch) =>
+            // Per chunk of images, in parallel: V = b / KU, then K V only on each image's box
+            // (U = a / K V is zero elsewhere), U on the box, K U from the box (the only nonzero
+            // part of U), and the chunk's share of the geometric mean while K U is in cache.
+            Parallel.For(0, chunks, parallel, () => new double[3 * n], (c, _, scratch) =>
             {
-                for (int k = c * chunk; k < Math.Min(count, (c + 1) * chunk); k++)
+                int first = c * chunk, last = Math.Min(count, first + chunk);
+                for (int k = first; k < last; k++)
                 {
                     Span<double> vk = v.AsSpan(k * n, n), uk = u.AsSpan(k * n, n), kvk = kv.AsSpan(k * n, n);
                     TensorPrimitives.Divide(bar, ku.AsSpan(k * n, n), vk);
@@ -72,37 +77,13 @@ public static partial class Barycenter
                     }
                     box.BlurFromBox(kh, kw, uk, ku.AsSpan(k * n, n), scratch);
                 }
+                AddLogMean(ku, lambda, first, last, n, partial.AsSpan(c * n, n), scratch.AsSpan(n, n), scratch.AsSpan(2 * n, n));
                 return scratch;
             }, _ => { });
-            // Per pixel range, in parallel: b = exp(sum_k lambda_k log(KU_k + floor)).
-            int pixelChunk = Math.Max(64, n / Math.Max(1, Environment.ProcessorCount) + 1);
-            Parallel.For(0, (n + pixelChunk - 1) / pixelChunk, parallel, c =>
-            {
-                int first = c * pixelChunk, length = Math.Min(n, first + pixelChunk) - first;
-                Span<double> sum = bar.AsSpan(first, length);
-                Span<double> term = stackalloc double[length], factor = stackalloc double[length];
-                sum.Clear();
-                for (int k = 0; k < count;)
-                {
-                    // One logarithm per group of up to four inputs of equal weight: the log of
-                    // their product. Each factor is at least the floor 1e-30, so the product
-                    // cannot underflow; should it overflow, the group takes one log per input.
-                    int group = 1;
-                    while (group < 4 && k + group < count && lambda[k + group] == lambda[k]) group++;
-                    TensorPrimitives.Add(ku.AsSpan(k * n + first, length), GeometricMeanFloor, term);
-                    for (int q = 1; q < group; q++)
-                    {
-                        TensorPrimitives.Add(ku.AsSpan((k + q) * n + first, length), GeometricMeanFloor, factor);
-                        TensorPrimitives.Multiply(term, factor, term);
-                    }
-                    if (group > 1 && !double.IsFinite(TensorPrimitives.Max<double>(term))) group = 1;
-                    if (group == 1) TensorPrimitives.Add(ku.AsSpan(k * n + first, length), GeometricMeanFloor, term);
-                    TensorPrimitives.Log(term, term);
-                    TensorPrimitives.MultiplyAdd(term, lambda[k], sum, sum);
-                    k += group;
-                }
-                TensorPrimitives.Exp(sum, sum);
-            });
+            // b = exp(sum over chunks), in chunk order: the result does not depend on the threads.
+            Array.Clear(bar);
+            for (int c = 0; c < chunks; c++) TensorPrimitives.Add(bar, partial.AsSpan(c * n, n), bar);
+            TensorPrimitives.Exp(bar, bar);
             if (iteration % options.CheckEvery == options.CheckEvery - 1)
             {
                 TensorPrimitives.Multiply(v, ku, kv); // K V is recomputed before its next use: scratch here
@@ -112,6 +93,34 @@ public static partial class Barycenter
             }
         }
         return new BarycenterResult(bar, Math.Min(iteration + 1, options.MaxIterations), error, status);
+    }
+
+    /// <summary>sum = sum over k in [first, last) of lambda_k log(KU_k + floor), with one
+    /// logarithm per group of up to four inputs of equal weight: the log of their product.
+    /// Each factor is at least the floor 1e-30, so the product cannot underflow; a group
+    /// whose product overflows takes one log per input.</summary>
+    private static void AddLogMean(double[] ku, double[] lambda, int first, int last, int n, Span<double> sum, Span<double> term, Span<double> factor)
+    {
+        sum.Clear();
+        for (int k = first; k < last;)
+        {
+            int group = 1;
+            while (group < 4 && k + group < last && lambda[k + group] == lambda[k]) group++;
+            TensorPrimitives.Add(ku.AsSpan(k * n, n), GeometricMeanFloor, term);
+            for (int q = 1; q < group; q++)
+            {
+                TensorPrimitives.Add(ku.AsSpan((k + q) * n, n), GeometricMeanFloor, factor);
+                TensorPrimitives.Multiply(term, factor, term);
+            }
+            if (group > 1 && !double.IsFinite(TensorPrimitives.Max<double>(term)))
+            {
+                group = 1;
+                TensorPrimitives.Add(ku.AsSpan(k * n, n), GeometricMeanFloor, term);
+            }
+            TensorPrimitives.Log(term, term);
+            TensorPrimitives.MultiplyAdd(term, lambda[k], sum, sum);
+            k += group;
+        }
     }
 
     /// <summary>The 1D Gibbs factor exp(-(r - s)^2 spacing^2 / eps), size x size.</summary>
