@@ -110,7 +110,12 @@ public class BarycenterTests
             BarycenterResult convolutional = Barycenter.Convolutional(grid, images, lambda, options);
             Assert.True(bregman.Status == SinkhornStatus.Converged && convolutional.Status == SinkhornStatus.Converged,
                 $"{t}: Bregman {bregman.Status} ({bregman.Error:E2}), convolutional {convolutional.Status} ({convolutional.Error:E2})");
-            for (int p = 0; p < n; p++) Assert.Equal(bregman.Barycenter[p], convolutional.Barycenter[p], 1e-7);
+            // Up to POT's floor under the convolutional solver's logarithm, log(KU + 1e-30): where
+            // an input's blur falls below 1e-30 (far from its support at small eps) the floor
+            // raises that pixel's geometric mean; such pixels hold little mass (seen: 1.6e-7
+            // against 4.6e-9), so the comparison is relative to the barycenter's largest value.
+            double largest = bregman.Barycenter.Max();
+            for (int p = 0; p < n; p++) Assert.Equal(bregman.Barycenter[p], convolutional.Barycenter[p], 1e-5 * largest);
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(25));
     }
 
