@@ -1,3 +1,5 @@
+using FsCheck;
+using FsCheck.Fluent;
 // The accelerator interface itself: selection, buffers, compilation and launch errors, and
 // that failures leak no device memory. Runs on the machine's OpenCL device (PoCL in CI).
 using OtKernels.Accelerators;
@@ -119,5 +121,21 @@ public class AcceleratorTests
         {
             Environment.SetEnvironmentVariable(Accelerator.EnvironmentVariable, before);
         }
+    }
+
+    [Fact]
+    public void DivergenceLaunch_ReservesLocalMemoryForItsLargestTerm()
+    {
+        // Each work-group of the divergence kernel solves one of three problems; the local
+        // memory of the launch must hold the largest layout, which for n much smaller than m
+        // is the target's self-term (m points, an m x m solve), not the cross problem.
+        Prop.ForAll((from n in Gen.Choose(1, 256) from m in Gen.Choose(1, 256) from d in Gen.Choose(1, 64) select (n, m, d)).ToArbitrary(), t =>
+        {
+            int group = 32 * ((Math.Max(t.n, t.m) + 31) / 32);
+            int bytes = SinkhornKernels.DivergenceLocalBytes(t.n, t.m, t.d, group);
+            Assert.True(bytes >= SinkhornKernels.ForwardLocalBytes(t.n, t.m, t.d, group));
+            foreach (int count in new[] { t.n, t.m })
+                Assert.True(bytes >= 4 * (count * t.d + 9 * count + group), $"{t}: {bytes} bytes for a {count}-point self-term"); // SolveWork(count, count)
+        }).QuickCheckThrowOnFailure();
     }
 }

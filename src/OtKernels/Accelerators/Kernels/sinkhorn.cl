@@ -118,11 +118,9 @@ DEVICE float weighted_sum(LOCAL const float* logw, LOCAL const float* p, int cou
     return group_sum(s, red);
 }
 
-/* Local floats solve() needs beyond the points: see its layout. */
-#define SOLVE_WORK(n, m, group) (4 * (n) + 4 * (m) + ((n) > (m) ? (n) : (m)) + (group))
-
 /* One problem: a [n], b [m] in global memory; points X [n, DIM], Y [m, DIM] in local
-   memory, or a dense cost (C [n, m] and C^T [m, n]) in global memory. Writes f, g (unless
+   memory, or a dense cost (C [n, m] and C^T [m, n]) in global memory; work holds the
+   floats SinkhornKernels.SolveWork counts (keep the two in step). Writes f, g (unless
    symmetric), stats and, if tape is not null, (f_t, g_t) after every iteration t.
    Plain mode is Sinkhorn.SolveOne: f = softmin(g), g = softmin(f), over-relaxed by omega
    except before a check. Symmetric mode (Y = X, b = a) is Sinkhorn.SolveSymmetric, the
