@@ -61,13 +61,13 @@ internal static class SinkhornKernels
             KernelArg.Of(f), KernelArg.Of(g), KernelArg.Of(fSelfA), KernelArg.Of(fSelfB), KernelArg.Of(stats));
     }
 
-    public static void Dense(DeviceAccelerator device, int batch, int n, int m, DeviceBuffer<float> cost, DeviceBuffer<float> costT,
+    public static void Dense(DeviceAccelerator device, int batch, int n, int m, DeviceDenseCost cost,
         DeviceBuffer<float> a, bool sharedSource, DeviceBuffer<float> b, SinkhornOptions options,
         DeviceBuffer<float> f, DeviceBuffer<float> g, DeviceBuffer<float> stats)
     {
         int group = GroupSize(device, n, m);
         device.Launch(device.Kernel(Family, "sinkhorn_dense"), batch, group, 4 * SolveWork(n, m, group),
-            KernelArg.Of(cost), KernelArg.Of(costT), KernelArg.Of(a), sharedSource ? 0 : n, KernelArg.Of(b), n, m,
+            KernelArg.Of(cost.Cost), KernelArg.Of(cost.Transposed), KernelArg.Of(a), sharedSource ? 0 : n, KernelArg.Of(b), n, m,
             (float)options.Epsilon, (float)options.EpsilonScaling, options.MaxIterations, (float)options.Tolerance, options.CheckEvery,
             options.Mode == SinkhornMode.Unrolled ? 1 : 0, (float)options.OverRelaxation,
             KernelArg.Of(f), KernelArg.Of(g), KernelArg.Of(stats), KernelArg.Of<float>(null));
@@ -93,11 +93,11 @@ internal static class SinkhornKernels
             KernelArg.Of(gradOut), KernelArg.Of(gradA), KernelArg.Of(gradB), KernelArg.Of(gradX), KernelArg.Of(gradY));
     }
 
-    public static void BarycenterStep(DeviceAccelerator device, int count, int n, int m, DeviceBuffer<float> cost, DeviceBuffer<float> costT,
+    public static void BarycenterStep(DeviceAccelerator device, int count, int n, int m, DeviceDenseCost cost,
         DeviceBuffer<float> a, float epsilon, bool first, DeviceBuffer<float> logBar, DeviceBuffer<float> g, DeviceBuffer<float> f, DeviceBuffer<float> logKu)
     {
         device.Launch(device.Kernel(Family, "barycenter_step"), count, GroupSize(device, n, m), 4 * 2 * Math.Max(n, m),
-            KernelArg.Of(cost), KernelArg.Of(costT), KernelArg.Of(a), n, m, epsilon, first ? 1 : 0,
+            KernelArg.Of(cost.Cost), KernelArg.Of(cost.Transposed), KernelArg.Of(a), n, m, epsilon, first ? 1 : 0,
             KernelArg.Of(logBar), KernelArg.Of(g), KernelArg.Of(f), KernelArg.Of(logKu));
     }
 

@@ -22,14 +22,10 @@ public static partial class Barycenter
         int n = cost.Rows, m = cost.Cols;
         float[] a = Array.ConvertAll(Normalised(histograms, n, out int count), v => (float)v);
         float[] lambda = Array.ConvertAll(Weights(weights, count), v => (float)v);
-        var c = new float[n * m];
-        var ct = new float[n * m];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < m; j++)
-                ct[j * n + i] = c[i * m + j] = (float)cost[i, j];
         float eps = (float)options.Epsilon;
 
-        using DeviceBuffer<float> dc = device.Upload<float>(c), dct = device.Upload<float>(ct), da = device.Upload<float>(a), dl = device.Upload<float>(lambda);
+        using DeviceDenseCost shared = DeviceDenseCost.Upload(device, cost);
+        using DeviceBuffer<float> da = device.Upload<float>(a), dl = device.Upload<float>(lambda);
         using DeviceBuffer<float> g = device.Allocate<float>((long)count * m), f = device.Allocate<float>((long)count * n);
         using DeviceBuffer<float> logKu = device.Allocate<float>((long)count * m), logBar = device.Allocate<float>(m), spread = device.Allocate<float>(m);
         var spreads = new float[m];
@@ -38,7 +34,7 @@ public static partial class Barycenter
         var status = SinkhornStatus.MaxIterations;
         for (; iteration < options.MaxIterations; iteration++)
         {
-            SinkhornKernels.BarycenterStep(device, count, n, m, dc, dct, da, eps, iteration == 0, logBar, g, f, logKu);
+            SinkhornKernels.BarycenterStep(device, count, n, m, shared, da, eps, iteration == 0, logBar, g, f, logKu);
             bool check = iteration % options.CheckEvery == 1 % options.CheckEvery;
             SinkhornKernels.BarycenterMean(device, count, m, logKu, g, dl, logBar, check ? spread : null);
             if (!check) continue;

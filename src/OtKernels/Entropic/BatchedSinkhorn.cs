@@ -87,16 +87,11 @@ public static class BatchedSinkhorn
             for (int j = 0; j < m; j++) targets[k * m + j] = (float)(targets[k * m + j] * scale);
         }
         var result = new SinkhornResult<float>(batch, n, m, options.Epsilon, _ => cost, sources, targets);
-        var c = new float[n * m];
-        var ct = new float[n * m];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < m; j++)
-                ct[j * n + i] = c[i * m + j] = (float)cost[i, j];
-        using DeviceBuffer<float> dc = device.Upload<float>(c), dct = device.Upload<float>(ct);
+        using DeviceDenseCost shared = DeviceDenseCost.Upload(device, cost);
         using DeviceBuffer<float> da = device.Upload<float>(sharedSource ? a.Span : sources), db = device.Upload<float>(targets);
         using DeviceBuffer<float> f = device.Allocate<float>(batch * n), g = device.Allocate<float>(batch * m);
         using DeviceBuffer<float> stats = device.Allocate<float>(batch * SinkhornKernels.Stats);
-        SinkhornKernels.Dense(device, batch, n, m, dc, dct, da, sharedSource, db, options, f, g, stats);
+        SinkhornKernels.Dense(device, batch, n, m, shared, da, sharedSource, db, options, f, g, stats);
         Download(f, g, stats, result);
         return result;
     }
