@@ -112,10 +112,8 @@ public static class Conformance
             }
             case "sinkhorn_dense one-against-many":
             {
-                // The first problem's source against every problem's target, on the union of the supports.
-                float[] x = batch.X.Span[..(batch.N * batch.Dimension)].ToArray();
-                var cost = new DenseCost(PairwiseDistances.SquaredEuclidean(cpu, x, batch.Y.Span[..(batch.M * batch.Dimension)], batch.Dimension)
-                    .Select(v => (double)v).ToArray(), batch.N, batch.M);
+                // The first problem's source against every problem's target, on its cost.
+                DenseCost cost = FirstProblemCost(batch);
                 float[] a = batch.A.Span[..batch.N].ToArray();
                 return Compare(kernel, name, IterationTolerance, Outputs(BatchedSinkhorn.SolveShared(device, cost, a, batch.B, fixedIterations)),
                     Outputs(BatchedSinkhorn.SolveShared(cpu, cost, a, batch.B, fixedIterations)));
@@ -127,9 +125,7 @@ public static class Conformance
             {
                 // The problems' sources as the inputs of one barycenter on the first problem's
                 // target points; 30 iterations on both sides (tolerance 0 never stops early).
-                float[] x = batch.X.Span[..(batch.N * batch.Dimension)].ToArray();
-                var cost = new DenseCost(PairwiseDistances.SquaredEuclidean(cpu, x, batch.Y.Span[..(batch.M * batch.Dimension)], batch.Dimension)
-                    .Select(v => (double)v).ToArray(), batch.N, batch.M);
+                DenseCost cost = FirstProblemCost(batch);
                 double[] histograms = batch.A.ToArray().Select(v => (double)v).ToArray();
                 var options = new BarycenterOptions { Epsilon = c.Epsilon, MaxIterations = 30, Tolerance = 0 };
                 double[] weights = Enumerable.Range(0, c.Batch).Select(k => 1.0 + k).ToArray();
@@ -139,6 +135,16 @@ public static class Conformance
             default:
                 throw new ArgumentException($"Unknown kernel '{kernel}'; one of: {string.Join(", ", Kernels)}.", nameof(kernel));
         }
+    }
+
+    /// <summary>Problem 0's cost as a dense matrix, n x m.</summary>
+    private static DenseCost FirstProblemCost(PointCloudBatch batch)
+    {
+        PointCloudCost clouds = batch.CostOf(0);
+        var c = new double[batch.N * batch.M];
+        for (int i = 0; i < batch.N; i++)
+            for (int j = 0; j < batch.M; j++) c[i * batch.M + j] = clouds[i, j];
+        return new DenseCost(c, batch.N, batch.M);
     }
 
     private static float[][] Outputs(SinkhornResult<float> r) => [r.F, r.G, r.Value.Select(v => (float)v).ToArray()];

@@ -34,9 +34,7 @@ public static class BatchedSinkhornBackward
     public static CloudGradients Gradients(Accelerator accelerator, PointCloudBatch batch, SinkhornResult<float> result, ReadOnlySpan<float> gradOut)
     {
         Validate(accelerator, batch, gradOut);
-        ArgumentNullException.ThrowIfNull(result);
-        if (result.Batch != batch.Batch || result.N != batch.N || result.M != batch.M)
-            throw new ArgumentException($"The result is of {result.Batch} problems of {result.N} x {result.M}, the batch of {batch.Batch} of {batch.N} x {batch.M}.", nameof(result));
+        ThrowIfOtherShape(result, batch);
         var gradients = new CloudGradients(batch);
         if (accelerator is DeviceAccelerator device)
         {
@@ -109,6 +107,7 @@ public static class BatchedSinkhornBackward
     {
         Validate(accelerator, batch, gradOut);
         ArgumentNullException.ThrowIfNull(result);
+        ThrowIfOtherShape(result.Cross, batch);
         var gradients = new CloudGradients(batch);
         if (accelerator is DeviceAccelerator device)
         {
@@ -166,6 +165,14 @@ public static class BatchedSinkhornBackward
         ThrowHelper.ThrowIfLengthMismatch(gradOut.Length, batch.Batch, nameof(gradOut), "one upstream gradient per problem");
         for (int k = 0; k < gradOut.Length; k++)
             if (!float.IsFinite(gradOut[k])) throw new ArgumentException($"gradOut[{k}] is {gradOut[k]}; upstream gradients must be finite.", nameof(gradOut));
+    }
+
+    /// <summary>A result of the batch's shape, or an exception naming both shapes.</summary>
+    private static void ThrowIfOtherShape(SinkhornResult<float> result, PointCloudBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (result.Batch != batch.Batch || result.N != batch.N || result.M != batch.M)
+            throw new ArgumentException($"The result is of {result.Batch} problems of {result.N} x {result.M}, the batch of {batch.Batch} of {batch.N} x {batch.M}.", nameof(result));
     }
 
     /// <summary>The CPU path: problem k's gradients of V_k in double by compute(k, ...),

@@ -9,6 +9,7 @@ using OtKernels.Accelerators.Cpu;
 using OtKernels.Accelerators.Cuda;
 using OtKernels.Accelerators.OpenCl;
 using OtKernels.Autodiff.Accelerators;
+using OtKernels.Autodiff.Entropic;
 using OtKernels.Entropic;
 using Xunit;
 
@@ -130,6 +131,20 @@ public class DeviceKernelTests
         Assert.InRange(device.Iterations, cpu.Iterations - 10, cpu.Iterations + 10); // one check apart at most
         double scale = cpu.Barycenter.Max();
         for (int p = 0; p < 42; p++) Assert.Equal(cpu.Barycenter[p], device.Barycenter[p], 1e-4 * scale);
+    }
+
+    [Fact]
+    public void ReversePasses_RefuseAResultOfAnotherBatch()
+    {
+        PointCloudBatch batch = new ConformanceCase(2, 5, 4, 2, 0.5, 1).Generate(), other = new ConformanceCase(2, 5, 6, 2, 0.5, 1).Generate();
+        var options = new SinkhornOptions { Epsilon = 0.5 };
+        foreach (Accelerator accelerator in new Accelerator[] { new CpuAccelerator(), OpenClDevice.Instance })
+        {
+            var e = Assert.Throws<ArgumentException>(() => BatchedSinkhornBackward.Gradients(accelerator, batch, BatchedSinkhorn.SolveClouds(accelerator, other, options), [1, 1]));
+            Assert.Equal("result", e.ParamName);
+            e = Assert.Throws<ArgumentException>(() => BatchedSinkhornBackward.DivergenceGradients(accelerator, batch, BatchedSinkhorn.DivergenceClouds(accelerator, other, options), [1, 1]));
+            Assert.Equal("result", e.ParamName);
+        }
     }
 
     [CudaFact]
