@@ -52,17 +52,30 @@ public abstract class Accelerator : IDisposable
         return (found, missing);
     }
 
+    /// <summary>A kind by name: auto, cpu, opencl or cuda (any case), as OTK_ACCELERATOR and
+    /// the command line spell it.</summary>
+    /// <exception cref="ArgumentException">Any other name.</exception>
+    public static AcceleratorKind ParseKind(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "auto" => AcceleratorKind.Auto,
+        "cpu" => AcceleratorKind.Cpu,
+        "opencl" => AcceleratorKind.OpenCl,
+        "cuda" => AcceleratorKind.Cuda,
+        _ => throw new ArgumentException($"'{name}' is not one of auto, cpu, opencl, cuda.", nameof(name)),
+    };
+
     private static AcceleratorKind KindFromEnvironment()
     {
         string? value = Environment.GetEnvironmentVariable(EnvironmentVariable);
-        return value?.Trim().ToLowerInvariant() switch
+        if (string.IsNullOrWhiteSpace(value)) return AcceleratorKind.Auto;
+        try
         {
-            null or "" or "auto" => AcceleratorKind.Auto,
-            "cpu" => AcceleratorKind.Cpu,
-            "opencl" => AcceleratorKind.OpenCl,
-            "cuda" => AcceleratorKind.Cuda,
-            _ => throw new InvalidOperationException($"{EnvironmentVariable}={value} is not one of cpu, opencl, cuda, auto."),
-        };
+            return ParseKind(value);
+        }
+        catch (ArgumentException)
+        {
+            throw new InvalidOperationException($"{EnvironmentVariable}={value} is not one of cpu, opencl, cuda, auto.");
+        }
     }
 
     public override string ToString() => $"{Kind}: {Name}";

@@ -105,6 +105,16 @@ public class AcceleratorTests
     }
 
     [Fact]
+    public void ParseKind_ReadsEveryName_AndRefusesOthers()
+    {
+        Assert.Equal(AcceleratorKind.OpenCl, Accelerator.ParseKind(" OpenCL "));
+        Assert.Equal(AcceleratorKind.Cuda, Accelerator.ParseKind("cuda"));
+        Assert.Equal(AcceleratorKind.Cpu, Accelerator.ParseKind("CPU"));
+        Assert.Equal(AcceleratorKind.Auto, Accelerator.ParseKind("auto"));
+        Assert.Equal("name", Assert.Throws<ArgumentException>(() => Accelerator.ParseKind("tpu")).ParamName);
+    }
+
+    [Fact]
     public void Environment_UnknownAccelerator_IsRefusedByName()
     {
         string? before = Environment.GetEnvironmentVariable(Accelerator.EnvironmentVariable);

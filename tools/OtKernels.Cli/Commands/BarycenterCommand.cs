@@ -26,7 +26,7 @@ internal static class BarycenterCommand
         var split = new Option<string>("--split") { Description = "train or test.", DefaultValueFactory = _ => "train" };
         var output = new Option<FileInfo>("--out") { Description = "PNG of the barycenter.", Required = true };
         var npy = new Option<FileInfo?>("--npy") { Description = "Also write the barycenter [28, 28] as float64 .npy." };
-        var accelerator = new Option<string>("--accelerator") { Description = "Where bregman runs: auto (OTK_ACCELERATOR, else CUDA, an OpenCL GPU, the CPU), cpu, opencl or cuda.", DefaultValueFactory = _ => "auto" };
+        var accelerator = AcceleratorOption.Create("Where bregman runs");
         var dataDir = DataCommand.DataDirOption();
         var command = new Command("barycenter", "Entropic Wasserstein barycenter of MNIST images of one class.")
             { digit, count, method, epsilon, tolerance, iterations, split, output, npy, accelerator, dataDir };
@@ -34,11 +34,12 @@ internal static class BarycenterCommand
         {
             MnistSplit images = MnistStore.Load(MnistStore.DataDirectory(parse.GetValue(dataDir)), parse.GetValue(split)!);
             var grid = new ImageGridCost(images.Height, images.Width);
-            double[] histograms = Histograms(images, parse.GetValue(digit), parse.GetValue(count), out int used);
+            int used = parse.GetValue(count);
+            double[] histograms = Histograms(images, parse.GetValue(digit), used);
             double eps = double.IsNaN(parse.GetValue(epsilon)) ? 1e-3 * grid.MaxCost() : parse.GetValue(epsilon);
             var options = new BarycenterOptions { Epsilon = eps, Tolerance = parse.GetValue(tolerance), MaxIterations = parse.GetValue(iterations) };
             string name = parse.GetValue(method)!.ToLowerInvariant();
-            using Accelerator device = name == "bregman" ? Accelerator.Create(BenchCommand.ParseKind(parse.GetValue(accelerator)!)) : new CpuAccelerator();
+            using Accelerator device = name == "bregman" ? Accelerator.Create(AcceleratorOption.Parse(parse.GetValue(accelerator)!)) : new CpuAccelerator();
             var clock = Stopwatch.StartNew();
             BarycenterResult r = Solve(name, grid, histograms, [], options, device);
             double seconds = clock.Elapsed.TotalSeconds;
@@ -55,15 +56,15 @@ internal static class BarycenterCommand
     /// <summary>The barycenter by method; bregman on the accelerator (the convolutional solver
     /// is CPU code).</summary>
     internal static BarycenterResult Solve(string method, ImageGridCost grid, double[] histograms, double[] weights, BarycenterOptions options,
-        Accelerator? accelerator = null) => method switch
+        Accelerator accelerator) => method switch
     {
-        "bregman" => accelerator is null ? Barycenter.Bregman(grid, histograms, weights, options) : Barycenter.Bregman(accelerator, grid, histograms, weights, options),
+        "bregman" => Barycenter.Bregman(accelerator, grid, histograms, weights, options),
         "convolutional" => Barycenter.Convolutional(grid, histograms, weights, options),
         _ => throw new ArgumentException($"--method {method}: use bregman or convolutional."),
     };
 
     /// <summary>The first count images labelled digit, as histograms [count, pixels].</summary>
-    private static double[] Histograms(MnistSplit images, int digit, int count, out int used)
+    private static double[] Histograms(MnistSplit images, int digit, int count)
     {
         if (digit is < 0 or > 9) throw new ArgumentException($"--class {digit}: a digit 0..9.");
         if (count < 1) throw new ArgumentException($"--count {count}: at least 1.");
@@ -72,9 +73,8 @@ internal static class BarycenterCommand
         for (int i = 0; i < images.Count && chosen.Count < count; i++)
             if (images.Labels[i] == digit) chosen.Add(i);
         if (chosen.Count < count) throw new ArgumentException($"--count {count}: the split has only {chosen.Count} images of class {digit}.");
-        used = chosen.Count;
-        var histograms = new double[used * pixels];
-        for (int k = 0; k < used; k++) ImageHistogram.FromPixels(images.Image(chosen[k]), histograms.AsSpan(k * pixels, pixels));
+        var histograms = new double[count * pixels];
+        for (int k = 0; k < count; k++) ImageHistogram.FromPixels(images.Image(chosen[k]), histograms.AsSpan(k * pixels, pixels));
         return histograms;
     }
 }

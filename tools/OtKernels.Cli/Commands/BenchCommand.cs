@@ -20,7 +20,7 @@ internal static class BenchCommand
     public static Command Create()
     {
         var kernels = new Command("kernels", "Throughput of each batched kernel (pairs/s, GFLOP/s, exp/s, fraction of peak).");
-        var accelerator = new Option<string>("--accelerator") { Description = "auto, cpu, opencl or cuda.", DefaultValueFactory = _ => "auto" };
+        var accelerator = AcceleratorOption.Create("Where the kernels run");
         var pairs = new Option<int>("--pairs") { Description = "Problems per batch.", DefaultValueFactory = _ => 4096 };
         var points = new Option<int>("--n") { Description = "Points per cloud (n = m).", DefaultValueFactory = _ => 16 };
         var dimension = new Option<int>("--d") { Description = "Point dimension.", DefaultValueFactory = _ => 2 };
@@ -29,21 +29,12 @@ internal static class BenchCommand
         var dense = new Option<int>("--dense-n") { Description = "Support size of the shared-cost kernel (784: MNIST).", DefaultValueFactory = _ => 784 };
         var densePairs = new Option<int>("--dense-pairs") { Description = "Histograms for the shared-cost kernel.", DefaultValueFactory = _ => 64 };
         foreach (Option o in (Option[])[accelerator, pairs, points, dimension, iterations, repeats, dense, densePairs]) kernels.Options.Add(o);
-        kernels.SetAction(parse => CliErrors.Run(() => Run(ParseKind(parse.GetValue(accelerator)!), parse.GetValue(pairs), parse.GetValue(points),
+        kernels.SetAction(parse => CliErrors.Run(() => Run(AcceleratorOption.Parse(parse.GetValue(accelerator)!), parse.GetValue(pairs), parse.GetValue(points),
             parse.GetValue(dimension), parse.GetValue(iterations), parse.GetValue(repeats), parse.GetValue(dense), parse.GetValue(densePairs))));
         var command = new Command("bench", "Benchmarks.");
         command.Subcommands.Add(kernels);
         return command;
     }
-
-    internal static AcceleratorKind ParseKind(string value) => value.ToLowerInvariant() switch
-    {
-        "auto" => AcceleratorKind.Auto,
-        "cpu" => AcceleratorKind.Cpu,
-        "opencl" => AcceleratorKind.OpenCl,
-        "cuda" => AcceleratorKind.Cuda,
-        _ => throw new ArgumentException($"--accelerator {value}: use auto, cpu, opencl or cuda."),
-    };
 
     private static int Run(AcceleratorKind kind, int pairs, int n, int d, int iterations, int repeats, int denseN, int densePairs)
     {

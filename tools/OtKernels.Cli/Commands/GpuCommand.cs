@@ -24,11 +24,10 @@ internal static class GpuCommand
 
     private static int Check(string? kind)
     {
-        AcceleratorKind? wanted = kind?.ToLowerInvariant() switch
+        AcceleratorKind? wanted = kind is null ? null : AcceleratorOption.Parse(kind, "--kind") switch
         {
-            null => null,
-            "opencl" => AcceleratorKind.OpenCl,
-            "cuda" => AcceleratorKind.Cuda,
+            AcceleratorKind.OpenCl => AcceleratorKind.OpenCl,
+            AcceleratorKind.Cuda => AcceleratorKind.Cuda,
             _ => throw new ArgumentException($"--kind {kind}: use opencl or cuda."),
         };
         var (accelerators, unavailable) = Accelerator.All();

@@ -5,6 +5,7 @@
 // prints the time per interpolation.
 using System.CommandLine;
 using System.Diagnostics;
+using OtKernels.Accelerators.Cpu;
 using OtKernels.Entropic;
 using OtKernels.Exact;
 using OtKernels.Geometry;
@@ -41,12 +42,13 @@ internal static class InterpolateCommand
             var grid = new ImageGridCost(images.Height, images.Width);
             double eps = double.IsNaN(parse.GetValue(epsilon)) ? 1e-3 * grid.MaxCost() : parse.GetValue(epsilon);
             string name = parse.GetValue(method)!.ToLowerInvariant();
+            using var cpu = new CpuAccelerator();
             double[][] Interpolate() => name switch
             {
                 "l2" => times.Select(t => a.Zip(b, (x, y) => (1 - t) * x + t * y).ToArray()).ToArray(),
                 "exact" => DisplacementInterpolation.Interpolate(a, b, images.Height, images.Width, times),
                 "bregman" or "convolutional" => times.Select(t => t == 0 ? a : t == 1 ? b :
-                    BarycenterCommand.Solve(name, grid, [.. a, .. b], [1 - t, t], new BarycenterOptions { Epsilon = eps }).Barycenter).ToArray(),
+                    BarycenterCommand.Solve(name, grid, [.. a, .. b], [1 - t, t], new BarycenterOptions { Epsilon = eps }, cpu).Barycenter).ToArray(),
                 _ => throw new ArgumentException($"--method {name}: use l2, exact, bregman or convolutional."),
             };
             // Timed twice: the first call includes compiling the code it runs (otk runs without
