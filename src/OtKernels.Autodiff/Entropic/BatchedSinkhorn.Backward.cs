@@ -70,19 +70,10 @@ public static class BatchedSinkhornBackward
         if (accelerator is DeviceAccelerator device)
         {
             using DeviceCloudBatch resident = DeviceCloudBatch.Upload(device, batch);
-            using DeviceBuffer<float> f = device.Allocate<float>(result.F.Length), g = device.Allocate<float>(result.G.Length);
-            using DeviceBuffer<float> stats = device.Allocate<float>(batch.Batch * SinkhornKernels.Stats);
-            using DeviceBuffer<float> tape = device.Allocate<float>(checked((long)batch.Batch * options.MaxIterations * (n + m)));
-            SinkhornKernels.Clouds(device, batch.Batch, n, m, batch.Dimension, resident.X, resident.Y, resident.A, resident.B, options, f, g, stats, tape);
-            using DeviceBuffer<float> upstream = device.Upload(gradOut);
-            using DeviceBuffer<float> ga = device.Allocate<float>(gradients.A.Length), gb = device.Allocate<float>(gradients.B.Length);
-            using DeviceBuffer<float> gx = device.Allocate<float>(gradients.X.Length), gy = device.Allocate<float>(gradients.Y.Length);
-            SinkhornKernels.BackwardUnrolled(device, batch.Batch, n, m, batch.Dimension, resident.X, resident.Y, resident.A, resident.B,
-                tape, stats, options.MaxIterations, (float)options.Epsilon, upstream, ga, gb, gx, gy);
-            f.Download(result.F);
-            g.Download(result.G);
-            SinkhornKernels.Unpack(stats.ToArray(), batch.Batch, 1, 0, result.Value, result.MarginalError, result.Iterations, result.Status);
-            ga.Download(gradients.A); gb.Download(gradients.B); gx.Download(gradients.X); gy.Download(gradients.Y);
+            using DeviceSinkhornRun run = DeviceSinkhornRun.Clouds(device, batch, resident, options, taped: true);
+            using DeviceCloudGradients reverse = DeviceCloudGradients.Unrolled(device, batch, resident, run, options, gradOut);
+            run.Download(result);
+            reverse.Download(gradients.A, gradients.B, gradients.X, gradients.Y);
             return (result, gradients);
         }
         float[] scales = gradOut.ToArray();
@@ -151,11 +142,8 @@ public static class BatchedSinkhornBackward
         DeviceBuffer<float> a, DeviceBuffer<float> b, DeviceBuffer<float> f, DeviceBuffer<float> g, float eps, ReadOnlySpan<float> gradOut,
         float[] gradA, float[] gradB, float[] gradX, float[] gradY)
     {
-        using DeviceBuffer<float> upstream = device.Upload(gradOut);
-        using DeviceBuffer<float> ga = device.Allocate<float>(gradA.Length), gb = device.Allocate<float>(gradB.Length);
-        using DeviceBuffer<float> gx = device.Allocate<float>(gradX.Length), gy = device.Allocate<float>(gradY.Length);
-        SinkhornKernels.Backward(device, count, n, m, d, x, y, a, b, f, g, eps, upstream, ga, gb, gx, gy);
-        ga.Download(gradA); gb.Download(gradB); gx.Download(gradX); gy.Download(gradY);
+        using DeviceCloudGradients reverse = DeviceCloudGradients.Converged(device, count, n, m, d, x, y, a, b, f, g, eps, gradOut);
+        reverse.Download(gradA, gradB, gradX, gradY);
     }
 
     private static void Validate(Accelerator accelerator, PointCloudBatch batch, ReadOnlySpan<float> gradOut)

@@ -20,11 +20,8 @@ public static class BatchedSinkhorn
 
         var result = new SinkhornResult<float>(batch.Batch, batch.N, batch.M, options.Epsilon, batch.CostOf, batch.A.ToArray(), batch.B.ToArray());
         using DeviceCloudBatch resident = DeviceCloudBatch.Upload(device, batch);
-        using DeviceBuffer<float> f = device.Allocate<float>(result.F.Length), g = device.Allocate<float>(result.G.Length);
-        using DeviceBuffer<float> stats = device.Allocate<float>(batch.Batch * SinkhornKernels.Stats);
-        SinkhornKernels.Clouds(device, batch.Batch, batch.N, batch.M, batch.Dimension, resident.X, resident.Y, resident.A, resident.B,
-            options, f, g, stats, tape: null);
-        Download(f, g, stats, result);
+        using DeviceSinkhornRun run = DeviceSinkhornRun.Clouds(device, batch, resident, options, taped: false);
+        run.Download(result);
         return result;
     }
 
@@ -40,17 +37,11 @@ public static class BatchedSinkhorn
         var cross = new SinkhornResult<float>(count, batch.N, batch.M, options.Epsilon, batch.CostOf, batch.A.ToArray(), batch.B.ToArray());
         var result = new SinkhornDivergenceResult<float>(cross, count);
         using DeviceCloudBatch resident = DeviceCloudBatch.Upload(device, batch);
-        using DeviceBuffer<float> f = device.Allocate<float>(cross.F.Length), g = device.Allocate<float>(cross.G.Length);
-        using DeviceBuffer<float> fSelfA = device.Allocate<float>(result.FSelfA.Length), fSelfB = device.Allocate<float>(result.FSelfB.Length);
-        using DeviceBuffer<float> stats = device.Allocate<float>(3 * count * SinkhornKernels.Stats);
-        SinkhornKernels.Divergence(device, count, batch.N, batch.M, batch.Dimension, resident.X, resident.Y, resident.A, resident.B,
-            options, f, g, fSelfA, fSelfB, stats);
-        f.Download(cross.F);
-        g.Download(cross.G);
-        fSelfA.Download(result.FSelfA);
-        fSelfB.Download(result.FSelfB);
-        float[] s = stats.ToArray();
-        SinkhornKernels.Unpack(s, count, 3, 0, cross.Value, cross.MarginalError, cross.Iterations, cross.Status);
+        using DeviceSinkhornRun run = DeviceSinkhornRun.Divergence(device, batch, resident, options);
+        run.Download(cross);
+        run.FSelfA!.Download(result.FSelfA);
+        run.FSelfB!.Download(result.FSelfB);
+        float[] s = run.Stats.ToArray();
         SinkhornKernels.Unpack(s, count, 3, 1, result.SelfValueA, result.SelfMarginalErrorA, default, result.SelfStatusA);
         SinkhornKernels.Unpack(s, count, 3, 2, result.SelfValueB, result.SelfMarginalErrorB, default, result.SelfStatusB);
         for (int k = 0; k < count; k++)
@@ -89,10 +80,8 @@ public static class BatchedSinkhorn
         var result = new SinkhornResult<float>(batch, n, m, options.Epsilon, _ => cost, sources, targets);
         using DeviceDenseCost shared = DeviceDenseCost.Upload(device, cost);
         using DeviceBuffer<float> da = device.Upload<float>(sharedSource ? a.Span : sources), db = device.Upload<float>(targets);
-        using DeviceBuffer<float> f = device.Allocate<float>(batch * n), g = device.Allocate<float>(batch * m);
-        using DeviceBuffer<float> stats = device.Allocate<float>(batch * SinkhornKernels.Stats);
-        SinkhornKernels.Dense(device, batch, n, m, shared, da, sharedSource, db, options, f, g, stats);
-        Download(f, g, stats, result);
+        using DeviceSinkhornRun run = DeviceSinkhornRun.Dense(device, batch, shared, n, m, da, sharedSource, db, options);
+        run.Download(result);
         return result;
     }
 
@@ -102,13 +91,6 @@ public static class BatchedSinkhorn
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-    }
-
-    private static void Download(DeviceBuffer<float> f, DeviceBuffer<float> g, DeviceBuffer<float> stats, SinkhornResult<float> result)
-    {
-        f.Download(result.F);
-        g.Download(result.G);
-        SinkhornKernels.Unpack(stats.ToArray(), result.Batch, 1, 0, result.Value, result.MarginalError, result.Iterations, result.Status);
     }
 
     private static float[] Repeat(ReadOnlySpan<float> values, int times)

@@ -49,7 +49,7 @@ internal static class BenchCommand
 
         PointCloudBatch batch = new ConformanceCase(pairs, n, n, d, 0.1, 42, PlantZeros: false).Generate();
         var fixedIterations = new SinkhornOptions { Epsilon = 0.1, MaxIterations = iterations, Mode = SinkhornMode.Unrolled, Tolerance = 0 };
-        var upstream = Enumerable.Repeat(1f, pairs).ToArray();
+        float[] upstream = Ones(pairs);
         double nm = (double)n * n, sweep = 3.0 * d + 5;
         var resident = device is null ? null : DeviceCloudBatch.Upload(device, batch);
         try
@@ -67,7 +67,7 @@ internal static class BenchCommand
             SinkhornResult<float> forward = BatchedSinkhorn.SolveClouds(accelerator, batch, fixedIterations);
             Report("sinkhorn_clouds_backward converged", pairs, 2 * nm * (sweep + 3.0 * d), 2 * nm, device, repeats, device is null
                 ? () => BatchedSinkhornBackward.Gradients(accelerator, batch, forward, upstream)
-                : () => DeviceConvergedBackward(device, batch, resident!, forward, upstream));
+                : () => DeviceConvergedBackward(device, batch, resident!, forward));
             // The divergence: the cross problem's two sweeps and one sweep of each self-term per iteration.
             Report("sinkhorn_divergence_clouds", pairs, iterations * 4 * nm * sweep, iterations * 4 * nm, device, repeats, device is null
                 ? () => BatchedSinkhorn.DivergenceClouds(accelerator, batch, fixedIterations with { Mode = SinkhornMode.Converged })
@@ -93,40 +93,27 @@ internal static class BenchCommand
 
     private static void DeviceForward(DeviceAccelerator device, PointCloudBatch batch, DeviceCloudBatch resident, SinkhornOptions options, bool taped)
     {
-        int count = batch.Batch, n = batch.N, m = batch.M;
-        using DeviceBuffer<float> f = device.Allocate<float>(count * n), g = device.Allocate<float>(count * m);
-        using DeviceBuffer<float> stats = device.Allocate<float>(count * SinkhornKernels.Stats);
-        using DeviceBuffer<float>? tape = taped ? device.Allocate<float>((long)count * options.MaxIterations * (n + m)) : null;
-        SinkhornKernels.Clouds(device, count, n, m, batch.Dimension, resident.X, resident.Y, resident.A, resident.B, options, f, g, stats, tape);
-        if (tape is null) { device.Synchronize(); return; }
-        using DeviceBuffer<float> upstream = device.Upload<float>(Enumerable.Repeat(1f, count).ToArray());
-        using DeviceBuffer<float> ga = device.Allocate<float>(count * n), gb = device.Allocate<float>(count * m);
-        using DeviceBuffer<float> gx = device.Allocate<float>(count * n * batch.Dimension), gy = device.Allocate<float>(count * m * batch.Dimension);
-        SinkhornKernels.BackwardUnrolled(device, count, n, m, batch.Dimension, resident.X, resident.Y, resident.A, resident.B, tape, stats,
-            options.MaxIterations, (float)options.Epsilon, upstream, ga, gb, gx, gy);
+        using DeviceSinkhornRun run = DeviceSinkhornRun.Clouds(device, batch, resident, options, taped);
+        using DeviceCloudGradients? reverse = taped ? DeviceCloudGradients.Unrolled(device, batch, resident, run, options, Ones(batch.Batch)) : null;
         device.Synchronize();
     }
 
-    private static void DeviceConvergedBackward(DeviceAccelerator device, PointCloudBatch batch, DeviceCloudBatch resident, SinkhornResult<float> forward, float[] upstream)
+    private static void DeviceConvergedBackward(DeviceAccelerator device, PointCloudBatch batch, DeviceCloudBatch resident, SinkhornResult<float> forward)
     {
-        int count = batch.Batch, n = batch.N, m = batch.M, d = batch.Dimension;
-        using DeviceBuffer<float> f = device.Upload<float>(forward.F), g = device.Upload<float>(forward.G), up = device.Upload<float>(upstream);
-        using DeviceBuffer<float> ga = device.Allocate<float>(count * n), gb = device.Allocate<float>(count * m);
-        using DeviceBuffer<float> gx = device.Allocate<float>(count * n * d), gy = device.Allocate<float>(count * m * d);
-        device.Synchronize();
-        SinkhornKernels.Backward(device, count, n, m, d, resident.X, resident.Y, resident.A, resident.B, f, g, (float)forward.Epsilon, up, ga, gb, gx, gy);
+        using DeviceBuffer<float> f = device.Upload<float>(forward.F), g = device.Upload<float>(forward.G);
+        device.Synchronize(); // the potentials' upload is not the kernel's time
+        using DeviceCloudGradients reverse = DeviceCloudGradients.Converged(device, batch.Batch, batch.N, batch.M, batch.Dimension,
+            resident.X, resident.Y, resident.A, resident.B, f, g, (float)forward.Epsilon, Ones(batch.Batch));
         device.Synchronize();
     }
 
     private static void DeviceDivergence(DeviceAccelerator device, PointCloudBatch batch, DeviceCloudBatch resident, SinkhornOptions options)
     {
-        int count = batch.Batch, n = batch.N, m = batch.M;
-        using DeviceBuffer<float> f = device.Allocate<float>(count * n), g = device.Allocate<float>(count * m);
-        using DeviceBuffer<float> fa = device.Allocate<float>(count * n), fb = device.Allocate<float>(count * m);
-        using DeviceBuffer<float> stats = device.Allocate<float>(3 * count * SinkhornKernels.Stats);
-        SinkhornKernels.Divergence(device, count, n, m, batch.Dimension, resident.X, resident.Y, resident.A, resident.B, options, f, g, fa, fb, stats);
+        using DeviceSinkhornRun run = DeviceSinkhornRun.Divergence(device, batch, resident, options);
         device.Synchronize();
     }
+
+    private static float[] Ones(int count) => Enumerable.Repeat(1f, count).ToArray();
 
     /// <summary>Times run (fastest of repeats after one untimed call) and prints a row; flops
     /// and exps are per pair.</summary>
