@@ -77,64 +77,49 @@ public static class Conformance
         var fixedIterations = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 30, Mode = SinkhornMode.Unrolled, Tolerance = 0 };
         var converged = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 2000, Tolerance = 1e-5, EpsilonScaling = 0.5 };
         float[] upstream = Enumerable.Range(0, c.Batch).Select(k => 1f + 0.5f * k).ToArray();
-        string name = c.ToString();
-        switch (kernel)
+        // Each kernel as (tolerance, the outputs of its operation on an accelerator); run on the
+        // device and on the CPU, then compared.
+        (double tolerance, Func<Accelerator, float[][]> run) = kernel switch
         {
-            case "sinkhorn_clouds fixed iterations":
-                return Compare(kernel, name, IterationTolerance, Outputs(BatchedSinkhorn.SolveClouds(device, batch, fixedIterations)),
-                    Outputs(BatchedSinkhorn.SolveClouds(cpu, batch, fixedIterations)));
-            case "sinkhorn_clouds tolerance + eps-scaling":
-                return Compare(kernel, name, ConvergedTolerance, Outputs(BatchedSinkhorn.SolveClouds(device, batch, converged)),
-                    Outputs(BatchedSinkhorn.SolveClouds(cpu, batch, converged)));
-            case "sinkhorn_clouds_backward converged":
+            "sinkhorn_clouds fixed iterations" => (IterationTolerance, acc => Outputs(BatchedSinkhorn.SolveClouds(acc, batch, fixedIterations))),
+            "sinkhorn_clouds tolerance + eps-scaling" => (ConvergedTolerance, acc => Outputs(BatchedSinkhorn.SolveClouds(acc, batch, converged))),
+            // The reverse passes at convergence get the CPU's potentials on both sides: this
+            // checks the reverse kernel, not the forward.
+            "sinkhorn_clouds_backward converged" => (IterationTolerance, Reverse(BatchedSinkhorn.SolveClouds(cpu, batch, converged),
+                (acc, forward) => Outputs(BatchedSinkhornBackward.Gradients(acc, batch, forward, upstream)))),
+            "sinkhorn_clouds_backward_unrolled" => (IterationTolerance, acc =>
             {
-                // The same potentials (the CPU's) into both reverse passes: this checks the kernel, not the forward.
-                SinkhornResult<float> forward = BatchedSinkhorn.SolveClouds(cpu, batch, converged);
-                return Compare(kernel, name, IterationTolerance, Outputs(BatchedSinkhornBackward.Gradients(device, batch, forward, upstream)),
-                    Outputs(BatchedSinkhornBackward.Gradients(cpu, batch, forward, upstream)));
-            }
-            case "sinkhorn_clouds_backward_unrolled":
-            {
-                var unrolled = fixedIterations with { MaxIterations = 10 };
-                var (dr, dg) = BatchedSinkhornBackward.UnrolledValueAndGradients(device, batch, unrolled, upstream);
-                var (cr, cg) = BatchedSinkhornBackward.UnrolledValueAndGradients(cpu, batch, unrolled, upstream);
-                return Compare(kernel, name, IterationTolerance, [.. Outputs(dg), dr.Value.Select(v => (float)v).ToArray()],
-                    [.. Outputs(cg), cr.Value.Select(v => (float)v).ToArray()]);
-            }
-            case "sinkhorn_divergence_clouds":
-                return Compare(kernel, name, ConvergedTolerance, Outputs(BatchedSinkhorn.DivergenceClouds(device, batch, converged)),
-                    Outputs(BatchedSinkhorn.DivergenceClouds(cpu, batch, converged)));
-            case "sinkhorn_divergence backward":
-            {
-                SinkhornDivergenceResult<float> forward = BatchedSinkhorn.DivergenceClouds(cpu, batch, converged);
-                return Compare(kernel, name, IterationTolerance, Outputs(BatchedSinkhornBackward.DivergenceGradients(device, batch, forward, upstream)),
-                    Outputs(BatchedSinkhornBackward.DivergenceGradients(cpu, batch, forward, upstream)));
-            }
-            case "sinkhorn_dense one-against-many":
-            {
-                // The first problem's source against every problem's target, on its cost.
-                DenseCost cost = FirstProblemCost(batch);
-                float[] a = batch.A.Span[..batch.N].ToArray();
-                return Compare(kernel, name, IterationTolerance, Outputs(BatchedSinkhorn.SolveShared(device, cost, a, batch.B, fixedIterations)),
-                    Outputs(BatchedSinkhorn.SolveShared(cpu, cost, a, batch.B, fixedIterations)));
-            }
-            case "pairwise_squared_distances":
-                return Compare(kernel, name, 1e-6, [PairwiseDistances.SquaredEuclidean(device, batch.X.Span, batch.Y.Span, batch.Dimension)],
-                    [PairwiseDistances.SquaredEuclidean(cpu, batch.X.Span, batch.Y.Span, batch.Dimension)]);
-            case "barycenter_step + barycenter_mean":
-            {
-                // The problems' sources as the inputs of one barycenter on the first problem's
-                // target points; 30 iterations on both sides (tolerance 0 never stops early).
-                DenseCost cost = FirstProblemCost(batch);
-                double[] histograms = batch.A.ToArray().Select(v => (double)v).ToArray();
-                var options = new BarycenterOptions { Epsilon = c.Epsilon, MaxIterations = 30, Tolerance = 0 };
-                double[] weights = Enumerable.Range(0, c.Batch).Select(k => 1.0 + k).ToArray();
-                return Compare(kernel, name, IterationTolerance, [Barycenter.Bregman(device, cost, histograms, weights, options).Barycenter.Select(v => (float)v).ToArray()],
-                    [Barycenter.Bregman(cpu, cost, histograms, weights, options).Barycenter.Select(v => (float)v).ToArray()]);
-            }
-            default:
-                throw new ArgumentException($"Unknown kernel '{kernel}'; one of: {string.Join(", ", Kernels)}.", nameof(kernel));
-        }
+                var (result, gradients) = BatchedSinkhornBackward.UnrolledValueAndGradients(acc, batch, fixedIterations with { MaxIterations = 10 }, upstream);
+                return [.. Outputs(gradients), Floats(result.Value)];
+            }),
+            "sinkhorn_divergence_clouds" => (ConvergedTolerance, acc => Outputs(BatchedSinkhorn.DivergenceClouds(acc, batch, converged))),
+            "sinkhorn_divergence backward" => (IterationTolerance, Reverse(BatchedSinkhorn.DivergenceClouds(cpu, batch, converged),
+                (acc, forward) => Outputs(BatchedSinkhornBackward.DivergenceGradients(acc, batch, forward, upstream)))),
+            // The first problem's source against every problem's target, on its cost.
+            "sinkhorn_dense one-against-many" => (IterationTolerance, acc =>
+                Outputs(BatchedSinkhorn.SolveShared(acc, FirstProblemCost(batch), batch.A[..batch.N], batch.B, fixedIterations))),
+            "pairwise_squared_distances" => (1e-6, acc => [PairwiseDistances.SquaredEuclidean(acc, batch.X.Span, batch.Y.Span, batch.Dimension)]),
+            // The problems' sources as the inputs of one barycenter on the first problem's
+            // target points; 30 iterations on both sides (tolerance 0 never stops early).
+            "barycenter_step + barycenter_mean" => (IterationTolerance, acc =>
+                [Floats(Barycenter.Bregman(acc, FirstProblemCost(batch), Doubles(batch.A.Span), Enumerable.Range(0, c.Batch).Select(k => 1.0 + k).ToArray(),
+                    new BarycenterOptions { Epsilon = c.Epsilon, MaxIterations = 30, Tolerance = 0 }).Barycenter)]),
+            _ => throw new ArgumentException($"Unknown kernel '{kernel}'; one of: {string.Join(", ", Kernels)}.", nameof(kernel)),
+        };
+        return Compare(kernel, c.ToString(), tolerance, run(device), run(cpu));
+    }
+
+    /// <summary>A reverse pass run from one forward result on every accelerator.</summary>
+    private static Func<Accelerator, float[][]> Reverse<TForward>(TForward forward, Func<Accelerator, TForward, float[][]> reverse) =>
+        acc => reverse(acc, forward);
+
+    private static float[] Floats(double[] values) => Array.ConvertAll(values, v => (float)v);
+
+    private static double[] Doubles(ReadOnlySpan<float> values)
+    {
+        var wide = new double[values.Length];
+        for (int i = 0; i < values.Length; i++) wide[i] = values[i];
+        return wide;
     }
 
     /// <summary>Problem 0's cost as a dense matrix, n x m.</summary>
@@ -147,10 +132,9 @@ public static class Conformance
         return new DenseCost(c, batch.N, batch.M);
     }
 
-    private static float[][] Outputs(SinkhornResult<float> r) => [r.F, r.G, r.Value.Select(v => (float)v).ToArray()];
+    private static float[][] Outputs(SinkhornResult<float> r) => [r.F, r.G, Floats(r.Value)];
 
-    private static float[][] Outputs(SinkhornDivergenceResult<float> r) =>
-        [.. Outputs(r.Cross), r.FSelfA, r.FSelfB, r.Value.Select(v => (float)v).ToArray()];
+    private static float[][] Outputs(SinkhornDivergenceResult<float> r) => [.. Outputs(r.Cross), r.FSelfA, r.FSelfB, Floats(r.Value)];
 
     private static float[][] Outputs(CloudGradients g) => [g.A, g.B, g.X, g.Y];
 
