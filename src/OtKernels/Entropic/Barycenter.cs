@@ -39,6 +39,7 @@ public static partial class Barycenter
         var logBar = new double[m];
         var scratch = new double[count * m];    // the spread's values
         int workers = options.MaxDegreeOfParallelism > 0 ? Math.Min(options.MaxDegreeOfParallelism, count) : Math.Min(Environment.ProcessorCount, count);
+        double[][] hs = Enumerable.Range(0, workers).Select(_ => new double[n]).ToArray();
         double error = double.NaN;
         int iteration = 0;
         var status = SinkhornStatus.MaxIterations;
@@ -46,32 +47,32 @@ public static partial class Barycenter
         {
             Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
             {
+                // A stored Gibbs kernel lives in this thread's scratch, so each worker makes its
+                // own per iteration (for grids it holds only the cached 1D factors).
                 var kernel = new GibbsKernel<double>(cost, eps);
-                var h = new double[Math.Max(n, m)];
+                double[] h = hs[w];
                 for (int k = w; k < count; k += workers)
                 {
                     // u_k: F = eps log a + softmin_j(C - eps G), the soft-min of h = G.
                     Span<double> fk = f.AsSpan(k * n, n);
                     kernel.SoftMin(SoftMinAxis.OverColumns, g.AsSpan(k * m, m), fk);
-                    for (int i = 0; i < n; i++) fk[i] += eps * logA[k * n + i];
+                    TensorPrimitives.MultiplyAdd(logA.AsSpan(k * n, n), eps, fk, fk);
                     // log K^T u_k = -softmin_i(C - F) / eps, the soft-min of h = F / eps.
-                    for (int i = 0; i < n; i++) h[i] = fk[i] / eps;
+                    TensorPrimitives.Divide(fk, eps, h);
                     Span<double> lk = logKu.AsSpan(k * m, m);
-                    kernel.SoftMin(SoftMinAxis.OverRows, h.AsSpan(0, n), lk);
-                    for (int j = 0; j < m; j++) lk[j] /= -eps;
+                    kernel.SoftMin(SoftMinAxis.OverRows, h, lk);
+                    TensorPrimitives.Divide(lk, -eps, lk);
                 }
             });
             Array.Clear(logBar);
-            for (int k = 0; k < count; k++)
-                for (int j = 0; j < m; j++) logBar[j] += lambda[k] * logKu[k * m + j];
+            for (int k = 0; k < count; k++) TensorPrimitives.MultiplyAdd(logKu.AsSpan(k * m, m), lambda[k], logBar, logBar);
             if (iteration % options.CheckEvery == 1 % options.CheckEvery)
             {
                 error = Spread(g, logKu, scratch, count);
                 if (!double.IsFinite(error)) { status = SinkhornStatus.Diverged; break; }
                 if (error < options.Tolerance) { status = SinkhornStatus.Converged; break; }
             }
-            for (int k = 0; k < count; k++)
-                for (int j = 0; j < m; j++) g[k * m + j] = logBar[j] - logKu[k * m + j];
+            for (int k = 0; k < count; k++) TensorPrimitives.Subtract(logBar, logKu.AsSpan(k * m, m), g.AsSpan(k * m, m));
         }
         var barycenter = new double[m];
         for (int j = 0; j < m; j++) barycenter[j] = Math.Exp(logBar[j]);
