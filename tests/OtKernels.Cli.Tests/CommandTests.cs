@@ -113,6 +113,9 @@ public sealed class CommandTests : IDisposable
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("otk data mnist", run.Stderr);
         Assert.False(System.IO.File.Exists(File("b.png")));
+        run = OtkProcess.Run(["barycenter", "--class", "3", "--domain", "sideways", "--out", File("b.png"), "--data-dir", File("empty")]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--domain sideways", run.Stderr);
         run = OtkProcess.Run(["interpolate", "--from", "0", "--to", "1", "--method", "exact", "--out", File("i.png"), "--data-dir", File("empty")]);
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("otk data mnist", run.Stderr);

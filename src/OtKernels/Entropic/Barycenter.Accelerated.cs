@@ -2,7 +2,8 @@
 // and on a device the kernels barycenter_step (one work-group per input: its two soft-mins
 // against the shared cost, C and C^T in global memory) and barycenter_mean (per pixel: the
 // weighted geometric mean and, on check iterations, the spread of POT's stopping rule), in
-// float32. Same options, same stopping rule, same result type.
+// float32, in the log domain (options.Domain Kernel is refused). Same options, same
+// stopping rule, same result type.
 using OtKernels.Accelerators;
 using OtKernels.Geometry;
 
@@ -19,6 +20,8 @@ public static partial class Barycenter
         ArgumentNullException.ThrowIfNull(cost);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        if (options.Domain == BarycenterDomain.Kernel)
+            throw new ArgumentException($"The device kernels run in the log domain; options.Domain Kernel is for the CPU on image grids.", nameof(options));
         int n = cost.Rows, m = cost.Cols;
         float[] a = Array.ConvertAll(Normalised(histograms, n, out int count), v => (float)v);
         float[] lambda = Array.ConvertAll(Weights(weights, count), v => (float)v);
@@ -45,6 +48,6 @@ public static partial class Barycenter
             if (error < options.Tolerance) { status = SinkhornStatus.Converged; break; }
         }
         float[] log = logBar.ToArray();
-        return new BarycenterResult(Array.ConvertAll(log, v => Math.Exp(v)), Math.Min(iteration + 1, options.MaxIterations), error, status);
+        return new BarycenterResult(Array.ConvertAll(log, v => Math.Exp(v)), Math.Min(iteration + 1, options.MaxIterations), error, status, BarycenterDomain.Log);
     }
 }

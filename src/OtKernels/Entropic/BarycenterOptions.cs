@@ -20,15 +20,32 @@ public sealed record BarycenterOptions
     /// <summary>Threads over the inputs; -1 (default) uses every core. Results do not depend on it.</summary>
     public int MaxDegreeOfParallelism { get; init; } = -1;
 
+    /// <summary>Where Barycenter.Bregman iterates. Default Auto.</summary>
+    public BarycenterDomain Domain { get; init; } = BarycenterDomain.Auto;
+
     internal void Validate() => SinkhornOptions.ValidateIterations(Epsilon, MaxIterations, Tolerance, CheckEvery);
+}
+
+/// <summary>Where the Bregman iterations run.</summary>
+public enum BarycenterDomain
+{
+    /// <summary>The kernel domain on image grids where eps keeps every entry of the
+    /// separable kernel a normal double (spacing^2 (side - 1)^2 / eps &lt; 700); the log
+    /// domain elsewhere.</summary>
+    Auto,
+    /// <summary>Scalings u = exp(f / eps) and blurs by K (ImageGridCost only): the fast
+    /// form, forced; below Auto's eps it overflows (Diverged) or loses K's underflowed entries.</summary>
+    Kernel,
+    /// <summary>Potentials and soft-mins of the geometry: any eps, any geometry.</summary>
+    Log,
 }
 
 /// <summary>A barycenter and how its iterations ended.</summary>
 public sealed class BarycenterResult
 {
-    internal BarycenterResult(double[] barycenter, int iterations, double error, SinkhornStatus status)
+    internal BarycenterResult(double[] barycenter, int iterations, double error, SinkhornStatus status, BarycenterDomain domain)
     {
-        Barycenter = barycenter; Iterations = iterations; Error = error; Status = status;
+        Barycenter = barycenter; Iterations = iterations; Error = error; Status = status; Domain = domain;
     }
 
     /// <summary>The barycenter's masses on the target bins (the cost's columns).</summary>
@@ -38,4 +55,7 @@ public sealed class BarycenterResult
     /// <summary>The last checked spread sum_j std_k (P_k^T 1)_j.</summary>
     public double Error { get; }
     public SinkhornStatus Status { get; }
+
+    /// <summary>Where the iterations ran: Kernel or Log.</summary>
+    public BarycenterDomain Domain { get; }
 }

@@ -123,12 +123,14 @@ public class DeviceKernelTests
         var grid = new OtKernels.Geometry.ImageGridCost(6, 7);
         var rng = new Random(11);
         double[] images = Enumerable.Range(0, 3 * 42).Select(_ => rng.NextDouble() < 0.3 ? 0 : rng.NextDouble()).ToArray();
-        var options = new BarycenterOptions { Epsilon = 1.0, Tolerance = 1e-5, MaxIterations = 5000 };
+        // The device runs the log-domain iteration; on a grid the CPU would take the kernel form.
+        var options = new BarycenterOptions { Epsilon = 1.0, Tolerance = 1e-5, MaxIterations = 5000, Domain = BarycenterDomain.Log };
         BarycenterResult device = Barycenter.Bregman(OpenClDevice.Instance, grid, images, [], options);
         BarycenterResult cpu = Barycenter.Bregman(new CpuAccelerator(), grid, images, [], options);
         Assert.Equal(SinkhornStatus.Converged, cpu.Status);
         Assert.Equal(SinkhornStatus.Converged, device.Status);
         Assert.InRange(device.Iterations, cpu.Iterations - 10, cpu.Iterations + 10); // one check apart at most
+        Assert.Throws<ArgumentException>(() => Barycenter.Bregman(OpenClDevice.Instance, grid, images, [], options with { Domain = BarycenterDomain.Kernel }));
         double scale = cpu.Barycenter.Max();
         for (int p = 0; p < 42; p++) Assert.Equal(cpu.Barycenter[p], device.Barycenter[p], 1e-4 * scale);
     }

@@ -1,7 +1,7 @@
 // otk barycenter: the entropic Wasserstein barycenter of the first --count MNIST images of
-// one class, by Bregman projections (log domain, any geometry) or convolutions (the grid's
-// separable kernel), written as a PNG (and optionally .npy); prints the time it took, the
-// iterations and the final spread. The defaults are those of the comparison with POT in
+// one class, by Bregman projections (in the kernel domain by the grid's separable blurs,
+// or --domain log) or convolutions (Solomon et al.), written as a PNG (and optionally
+// .npy); prints the time it took, the iterations, the final spread and the domain. The defaults are those of the comparison with POT in
 // docs/PERFORMANCE.md: eps = 1e-3 of the largest cost (1.458 px^2), POT's stopping rule.
 using System.CommandLine;
 using System.Diagnostics;
@@ -26,25 +26,32 @@ internal static class BarycenterCommand
         var split = new Option<string>("--split") { Description = "train or test.", DefaultValueFactory = _ => "train" };
         var output = new Option<FileInfo>("--out") { Description = "PNG of the barycenter.", Required = true };
         var npy = new Option<FileInfo?>("--npy") { Description = "Also write the barycenter [28, 28] as float64 .npy." };
+        var domain = new Option<string>("--domain") { Description = "Where bregman iterates: auto (the kernel domain where eps allows), kernel or log.", DefaultValueFactory = _ => "auto" };
         var accelerator = AcceleratorOption.Create("Where bregman runs");
         var dataDir = DataCommand.DataDirOption();
         var command = new Command("barycenter", "Entropic Wasserstein barycenter of MNIST images of one class.")
-            { digit, count, method, epsilon, tolerance, iterations, split, output, npy, accelerator, dataDir };
+            { digit, count, method, epsilon, tolerance, iterations, split, output, npy, domain, accelerator, dataDir };
         command.SetAction(parse => CliErrors.Run(() =>
         {
+            string named = parse.GetValue(domain)!;
+            BarycenterDomain where = Enum.TryParse(named, ignoreCase: true, out BarycenterDomain d) && Enum.IsDefined(d) && !int.TryParse(named, out _) ? d
+                : throw new ArgumentException($"--domain {named}: use auto, kernel or log.");
             MnistSplit images = MnistStore.Load(MnistStore.DataDirectory(parse.GetValue(dataDir)), parse.GetValue(split)!);
             var grid = new ImageGridCost(images.Height, images.Width);
             int used = parse.GetValue(count);
             double[] histograms = Histograms(images, parse.GetValue(digit), used);
             double eps = double.IsNaN(parse.GetValue(epsilon)) ? 1e-3 * grid.MaxCost() : parse.GetValue(epsilon);
-            var options = new BarycenterOptions { Epsilon = eps, Tolerance = parse.GetValue(tolerance), MaxIterations = parse.GetValue(iterations) };
+            var options = new BarycenterOptions
+            {
+                Epsilon = eps, Tolerance = parse.GetValue(tolerance), MaxIterations = parse.GetValue(iterations), Domain = where,
+            };
             string name = parse.GetValue(method)!.ToLowerInvariant();
             using Accelerator device = name == "bregman" ? Accelerator.Create(AcceleratorOption.Parse(parse.GetValue(accelerator)!)) : new CpuAccelerator();
             var clock = Stopwatch.StartNew();
             BarycenterResult r = Solve(name, grid, histograms, [], options, device);
             double seconds = clock.Elapsed.TotalSeconds;
             Console.WriteLine($"{name} barycenter on {device} of {used} images of class {parse.GetValue(digit)}, eps = {eps:G4} px^2: {seconds:F3} s, " +
-                              $"{r.Iterations} iterations ({1e3 * seconds / r.Iterations:F2} ms each), spread {r.Error:E2}, {r.Status}");
+                              $"{r.Iterations} iterations ({1e3 * seconds / r.Iterations:F2} ms each), {r.Domain.ToString().ToLowerInvariant()} domain, spread {r.Error:E2}, {r.Status}");
             var (pixels, width, height) = ImageGrid.Compose([r.Barycenter.Select(v => (float)v).ToArray()], images.Width, images.Height, 1, scale: 8);
             Png.Write(parse.GetValue(output)!.FullName, pixels, width, height);
             if (parse.GetValue(npy) is { } file) Npy.Write(file.FullName, r.Barycenter, images.Height, images.Width);
