@@ -6,9 +6,10 @@ namespace OtNet.Tests;
 /// (evaluated in double) in each entry of a float array, against a backward pass's gradient.</summary>
 internal static class FiniteDifference
 {
-    public static void Check(float[] values, float[] analytic, Func<double> loss, float step, double absolute, double relative, string label)
+    /// <param name="count">How many leading entries to check; all when negative.</param>
+    public static void Check(float[] values, float[] analytic, Func<double> loss, float step, double absolute, double relative, string label, int count = -1)
     {
-        for (int i = 0; i < values.Length; i++)
+        for (int i = 0; i < (count < 0 ? values.Length : Math.Min(count, values.Length)); i++)
         {
             float keep = values[i];
             values[i] = keep + step;

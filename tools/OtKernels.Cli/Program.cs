@@ -14,4 +14,5 @@ root.Subcommands.Add(GpuCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(BarycenterCommand.Create());
 root.Subcommands.Add(InterpolateCommand.Create());
+root.Subcommands.Add(DweCommand.Create());
 return root.Parse(args).Invoke();

@@ -12,9 +12,13 @@ public static class Checkpoint
 {
     private const string StepsKey = "optimizer.steps";
 
-    public static void Save(string path, Sequential model, Adam optimizer, IReadOnlyDictionary<string, string> metadata)
+    public static void Save(string path, Sequential model, Adam optimizer, IReadOnlyDictionary<string, string> metadata) =>
+        Save(path, SafeTensors.NamedParameters(model), optimizer, metadata);
+
+    /// <summary>Save for any named parameters (several models under prefixes).</summary>
+    public static void Save(string path, IReadOnlyList<(string Name, int[] Shape, float[] Data)> named, Adam optimizer, IReadOnlyDictionary<string, string> metadata)
     {
-        var tensors = SafeTensors.NamedParameters(model);
+        var tensors = named.ToList();
         var parameters = optimizer.Parameters;
         for (int k = 0; k < parameters.Count; k++)
         {
@@ -27,10 +31,14 @@ public static class Checkpoint
     }
 
     /// <summary>Restores model and optimizer from <paramref name="path"/>; returns the metadata.</summary>
-    public static Dictionary<string, string> Restore(string path, Sequential model, Adam optimizer)
+    public static Dictionary<string, string> Restore(string path, Sequential model, Adam optimizer) =>
+        Restore(path, SafeTensors.NamedParameters(model), optimizer);
+
+    /// <summary>Restore into any named parameters.</summary>
+    public static Dictionary<string, string> Restore(string path, IReadOnlyList<(string Name, int[] Shape, float[] Data)> named, Adam optimizer)
     {
         var (tensors, metadata) = SafeTensors.Load(path);
-        foreach (var (name, shape, data) in SafeTensors.NamedParameters(model))
+        foreach (var (name, shape, data) in named)
             SafeTensors.CopyTensor(path, tensors, name, shape, data);
         var parameters = optimizer.Parameters;
         for (int k = 0; k < parameters.Count; k++)

@@ -12,7 +12,7 @@ namespace OtKernels.Cli.Commands;
 
 internal static class W2Command
 {
-    private const int ShardSize = 2000;
+    internal const int ShardSize = 2000;
 
     public static Command Create()
     {
@@ -42,10 +42,25 @@ internal static class W2Command
             }
         }
 
-        var cost = new ImageGridCost(images.Height, images.Width);
-        int pixels = images.Height * images.Width;
         string fingerprint = $"pairs-sha256={Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(pairsFile.FullName)))}\nsplit={split}";
         var job = new ShardedJob(output.FullName, "i,j,w2sq", first.Length, ShardSize, fingerprint);
+        var clock = Stopwatch.StartNew();
+        int notOptimal = RunPairs(job, images, first, second, threads, "w2");
+        double seconds = clock.Elapsed.TotalSeconds;
+        int computed = first.Length - job.ResumedItems;
+        Console.WriteLine($"{computed} pairs in {seconds:F2} s: {computed / Math.Max(seconds, 1e-9):F1} pairs/s on {threads} thread(s)"
+            + (job.ResumedItems > 0 ? $" ({job.ResumedItems} resumed from {job.WorkDirectory})" : "") + $"; wrote {output.FullName}");
+        if (notOptimal > 0) Console.Error.WriteLine($"w2: {notOptimal} pairs stopped at the pivot limit (not proven optimal).");
+        return notOptimal > 0 ? 1 : 0;
+    }
+
+    /// <summary>Runs job over the pairs (first[k], second[k]) of images, exact W2^2 by the
+    /// network simplex on threads workers, with a progress bar on a terminal and a line per
+    /// shard otherwise; returns how many pairs stopped short of optimality.</summary>
+    internal static int RunPairs(ShardedJob job, MnistSplit images, int[] first, int[] second, int threads, string name)
+    {
+        var cost = new ImageGridCost(images.Height, images.Width);
+        int pixels = images.Height * images.Width;
         var options = new EmdOptions { MaxDegreeOfParallelism = threads };
         int notOptimal = 0;
 
@@ -74,14 +89,14 @@ internal static class W2Command
         }
         else
         {
-            job.Run(ComputeShard, done => Console.Error.WriteLine($"w2: {done}/{first.Length} pairs"));
+            job.Run(ComputeShard, done =>
+            {
+                double rate = (done - job.ResumedItems) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+                string left = rate > 0 && done > job.ResumedItems ? $", {rate:F0} pairs/s, {(first.Length - done) / rate:F0} s left" : "";
+                Console.Error.WriteLine($"{name}: {done}/{first.Length} pairs{left}");
+            });
         }
-        double seconds = clock.Elapsed.TotalSeconds;
-        int computed = first.Length - job.ResumedItems;
-        Console.WriteLine($"{computed} pairs in {seconds:F2} s: {computed / Math.Max(seconds, 1e-9):F1} pairs/s on {threads} thread(s)"
-            + (job.ResumedItems > 0 ? $" ({job.ResumedItems} resumed from {job.WorkDirectory})" : "") + $"; wrote {output.FullName}");
-        if (notOptimal > 0) Console.Error.WriteLine($"w2: {notOptimal} pairs stopped at the pivot limit (not proven optimal).");
-        return notOptimal > 0 ? 1 : 0;
+        return notOptimal;
     }
 
     private static (int[] First, int[] Second) ReadPairs(FileInfo file)

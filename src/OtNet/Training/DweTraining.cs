@@ -1,0 +1,246 @@
+// Training of Deep Wasserstein Embedding (Courty, Flamary, Ducoffe 2018, eq. 2 and section
+// 4.1) on pairs (x1, x2, y = W2^2(x1, x2)), a Siamese pass of both images through phi:
+//     L = mean_pairs (|phi(x1) - phi(x2)|^2 - y)^2
+//       + wKL mean_pairs [KL(x1 || psi(phi(x1))) + KL(x2 || psi(phi(x2)))]
+//       + wS  mean_pairs [sum_pixels sqrt psi(phi(x1)) + sum_pixels sqrt psi(phi(x2))]
+// with the authors' wKL = 10, wS = 1e-3, Adam, mini-batches of 100 and early stopping with
+// patience 3 on the validation loss. Both images of a batch's pairs go through the
+// encoder as one batch of 2B; dL/dphi collects the distance term and the decoder's
+// gradient. After every epoch: the validation loss, the best model saved (atomically) when
+// it improved, and a checkpoint (weights, Adam's moments, history, early-stopping state)
+// from which an interrupted run resumes with exactly the state it had.
+using System.Diagnostics;
+using System.Globalization;
+using OtNet.Data;
+using OtNet.Losses;
+using OtNet.Models;
+using OtNet.Optimizers;
+
+namespace OtNet.Training;
+
+public sealed record DweTrainingOptions
+{
+    public int MaxEpochs { get; init; } = 100;
+    public int BatchSize { get; init; } = 100;
+    public double LearningRate { get; init; } = 1e-3;
+    public double KlWeight { get; init; } = 10;
+    public double SparsityWeight { get; init; } = 1e-3;
+
+    /// <summary>Stop after this many epochs without a better validation loss.</summary>
+    public int Patience { get; init; } = 3;
+    public int Seed { get; init; } = 1;
+
+    /// <summary>checkpoint.safetensors, for resuming; null for none.</summary>
+    public string? CheckpointPath { get; init; }
+
+    /// <summary>Where the model of the best validation loss is written; null for nowhere.</summary>
+    public string? BestModelPath { get; init; }
+
+    public void Validate()
+    {
+        if (MaxEpochs < 1) throw new ArgumentOutOfRangeException(nameof(MaxEpochs), MaxEpochs, "MaxEpochs must be at least 1.");
+        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be positive.");
+        if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be positive.");
+        if (!(KlWeight >= 0)) throw new ArgumentOutOfRangeException(nameof(KlWeight), KlWeight, "KlWeight must be nonnegative.");
+        if (!(SparsityWeight >= 0)) throw new ArgumentOutOfRangeException(nameof(SparsityWeight), SparsityWeight, "SparsityWeight must be nonnegative.");
+        if (Patience < 1) throw new ArgumentOutOfRangeException(nameof(Patience), Patience, "Patience must be at least 1.");
+    }
+}
+
+/// <summary>One epoch: mean losses (total, and the distance term alone) on the training and
+/// validation pairs, and its time.</summary>
+public sealed record DweEpoch(int Epoch, double TrainLoss, double TrainDistanceMse, double ValidLoss, double ValidDistanceMse, double Seconds);
+
+public static class DweTraining
+{
+    /// <summary>Trains model on train, stopping early on valid. histograms [images, H W]
+    /// holds every image the pairs index. Returns the history (of all epochs, resumed ones
+    /// included); progress gets a line per 100 batches and per epoch.</summary>
+    public static List<DweEpoch> Train(DeepWassersteinEmbedding model, float[] histograms, W2Pairs train, W2Pairs valid,
+        DweTrainingOptions options, Action<string> progress)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(histograms);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(valid);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (train.Count == 0 || valid.Count == 0) throw new ArgumentException($"Training needs pairs: {train.Count} training and {valid.Count} validation pairs given.");
+        var adam = new Adam(model.Parameters, options.LearningRate);
+        var history = new List<DweEpoch>();
+        double best = double.PositiveInfinity;
+        int firstEpoch = 0, sinceBest = 0;
+        if (options.CheckpointPath is { } path && File.Exists(path))
+        {
+            Dictionary<string, string> metadata = Checkpoint.Restore(path, model.NamedParameters(), adam);
+            firstEpoch = int.Parse(metadata["epoch"], CultureInfo.InvariantCulture);
+            best = double.Parse(metadata["best"], CultureInfo.InvariantCulture);
+            sinceBest = int.Parse(metadata["since_best"], CultureInfo.InvariantCulture);
+            history = ParseHistory(metadata["history"]);
+            progress($"resumed from {path} after epoch {firstEpoch} (best validation loss {best:G5}, {sinceBest} epoch(s) since)");
+        }
+        var batch = new PairBatch(model, options.BatchSize);
+        for (int epoch = firstEpoch; epoch < options.MaxEpochs && sinceBest < options.Patience; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            double lossSum = 0, distanceSum = 0;
+            int seen = 0, batches = train.Count / options.BatchSize, done = 0;
+            // Full batches only, so the tensors are made once; left-over pairs are seen in
+            // other epochs, in another order.
+            foreach (int[] indices in MiniBatches.Shuffled(train.Count, options.BatchSize, options.Seed, epoch, dropLast: true))
+            {
+                (double loss, double distance) = batch.Run(histograms, train, indices, options, learn: true);
+                adam.Step();
+                lossSum += loss * indices.Length;
+                distanceSum += distance * indices.Length;
+                seen += indices.Length;
+                if (++done % 100 == 0)
+                {
+                    double rate = seen / clock.Elapsed.TotalSeconds;
+                    progress($"epoch {epoch + 1}: {done}/{batches} batches, loss {lossSum / seen:G5} (distance MSE {distanceSum / seen:G5}), "
+                             + $"{rate:F0} pairs/s, {(batches * options.BatchSize - seen) / rate:F0} s left in the epoch");
+                }
+            }
+            if (seen == 0) throw new ArgumentException($"{train.Count} training pairs make no full batch of {options.BatchSize}.");
+            (double validLoss, double validDistance) = Evaluate(model, histograms, valid, options);
+            history.Add(new DweEpoch(epoch + 1, lossSum / seen, distanceSum / seen, validLoss, validDistance, clock.Elapsed.TotalSeconds));
+            bool improved = validLoss < best;
+            if (improved)
+            {
+                best = validLoss;
+                sinceBest = 0;
+                if (options.BestModelPath is { } bestPath)
+                    model.Save(bestPath, new Dictionary<string, string> { ["epoch"] = (epoch + 1).ToString(CultureInfo.InvariantCulture), ["valid_loss"] = validLoss.ToString("R", CultureInfo.InvariantCulture) });
+            }
+            else sinceBest++;
+            progress($"epoch {epoch + 1}: train loss {lossSum / seen:G5} (distance MSE {distanceSum / seen:G5}), validation loss {validLoss:G5} "
+                     + $"(distance MSE {validDistance:G5}){(improved ? ", best so far" : $", {sinceBest} epoch(s) without improvement")}, {clock.Elapsed.TotalSeconds:F0} s");
+            if (options.CheckpointPath is { } checkpoint)
+                Checkpoint.Save(checkpoint, model.NamedParameters(), adam, new Dictionary<string, string>
+                {
+                    ["epoch"] = (epoch + 1).ToString(CultureInfo.InvariantCulture),
+                    ["best"] = best.ToString("R", CultureInfo.InvariantCulture),
+                    ["since_best"] = sinceBest.ToString(CultureInfo.InvariantCulture),
+                    ["history"] = FormatHistory(history),
+                });
+        }
+        return history;
+    }
+
+    /// <summary>The loss of eq. 2 and its distance term on the pairs at indices, with the
+    /// gradients added to the parameters' Gradient (for custom loops and the tests).</summary>
+    public static (double Loss, double DistanceMse) LossAndGradients(DeepWassersteinEmbedding model, float[] histograms, W2Pairs pairs, int[] indices,
+        DweTrainingOptions options) => new PairBatch(model, indices.Length).Run(histograms, pairs, indices, options, learn: true);
+
+    /// <summary>The mean loss of eq. 2 and its distance term over pairs (forward only).</summary>
+    public static (double Loss, double DistanceMse) Evaluate(DeepWassersteinEmbedding model, float[] histograms, W2Pairs pairs, DweTrainingOptions options)
+    {
+        var batch = new PairBatch(model, options.BatchSize);
+        double loss = 0, distance = 0;
+        for (int start = 0; start < pairs.Count; start += options.BatchSize)
+        {
+            int length = Math.Min(options.BatchSize, pairs.Count - start);
+            if (length != batch.Size) batch = new PairBatch(model, length);
+            (double l, double d) = batch.Run(histograms, pairs, Enumerable.Range(start, length).ToArray(), options, learn: false);
+            loss += l * length;
+            distance += d * length;
+        }
+        return (loss / pairs.Count, distance / pairs.Count);
+    }
+
+    /// <summary>The embedding's |phi(x1) - phi(x2)|^2 for each pair; every image is embedded once.</summary>
+    public static double[] PredictedDistances(DeepWassersteinEmbedding model, float[] histograms, W2Pairs pairs)
+    {
+        int[] used = pairs.First.Concat(pairs.Second).Distinct().Order().ToArray();
+        var slot = new Dictionary<int, int>(used.Length);
+        var chosen = new float[used.Length * model.Pixels];
+        for (int u = 0; u < used.Length; u++)
+        {
+            slot[used[u]] = u;
+            histograms.AsSpan(used[u] * model.Pixels, model.Pixels).CopyTo(chosen.AsSpan(u * model.Pixels));
+        }
+        float[] z = model.Embed(chosen);
+        int e = model.EmbeddingSize;
+        var result = new double[pairs.Count];
+        for (int k = 0; k < pairs.Count; k++)
+            result[k] = SquaredDistance(z.AsSpan(slot[pairs.First[k]] * e, e), z.AsSpan(slot[pairs.Second[k]] * e, e));
+        return result;
+    }
+
+    internal static double SquaredDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        double sum = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            double d = (double)a[i] - b[i];
+            sum += d * d;
+        }
+        return sum;
+    }
+
+    /// <summary>The tensors of one batch of pairs and its forward (and backward) pass.</summary>
+    private sealed class PairBatch(DeepWassersteinEmbedding model, int size)
+    {
+        private readonly Tensor _input = new(2 * size, 1, model.Height, model.Width), _targets = new(2 * size, model.Pixels);
+        private readonly Tensor _embeddingGradient = new(2 * size, model.EmbeddingSize), _decoderInputGradient = new(2 * size, model.EmbeddingSize);
+        private readonly Tensor _logitGradient = new(2 * size, model.Pixels);
+
+        public int Size => size;
+
+        /// <summary>Loss and distance MSE of the pairs at indices; with learn, adds the
+        /// gradients to the parameters (the caller steps the optimiser).</summary>
+        public (double Loss, double DistanceMse) Run(float[] histograms, W2Pairs pairs, int[] indices, DweTrainingOptions options, bool learn)
+        {
+            int p = model.Pixels, e = model.EmbeddingSize;
+            for (int b = 0; b < size; b++)
+            {
+                int pair = indices[b];
+                for (int side = 0; side < 2; side++)
+                {
+                    int image = side == 0 ? pairs.First[pair] : pairs.Second[pair];
+                    ReadOnlySpan<float> histogram = histograms.AsSpan(image * p, p);
+                    histogram.CopyTo(_targets.Sample(side * size + b));
+                    model.EncoderInput(histogram, _input.Sample(side * size + b));
+                }
+            }
+            Tensor z = model.Encoder.Forward(_input);
+            double distance = 0;
+            for (int b = 0; b < size; b++)
+            {
+                Span<float> z1 = z.Sample(b), z2 = z.Sample(size + b);
+                double r = SquaredDistance(z1, z2) - pairs.Distances[indices[b]];
+                distance += r * r;
+                if (!learn) continue;
+                Span<float> g1 = _embeddingGradient.Sample(b), g2 = _embeddingGradient.Sample(size + b);
+                double scale = 4 * r / size; // d/dz1 of (|z1 - z2|^2 - y)^2 / B
+                for (int i = 0; i < e; i++)
+                {
+                    float g = (float)(scale * ((double)z1[i] - z2[i]));
+                    g1[i] = g;
+                    g2[i] = -g;
+                }
+            }
+            distance /= size;
+            Tensor logits = model.Decoder.Forward(z);
+            // Means over the 2B images; twice them are means over pairs of the two images' terms.
+            (double kl, double sparsity) = ReconstructionLoss.FromLogits(logits, _targets, 2 * options.KlWeight, 2 * options.SparsityWeight,
+                learn ? _logitGradient : null);
+            double loss = distance + 2 * options.KlWeight * kl + 2 * options.SparsityWeight * sparsity;
+            if (!learn) return (loss, distance);
+            model.Decoder.Backward(_logitGradient, _decoderInputGradient);
+            System.Numerics.Tensors.TensorPrimitives.Add(_embeddingGradient.Span, _decoderInputGradient.Span, _embeddingGradient.Span);
+            model.Encoder.Backward(_embeddingGradient);
+            return (loss, distance);
+        }
+    }
+
+    private static string FormatHistory(IEnumerable<DweEpoch> history) =>
+        string.Join(";", history.Select(h => string.Create(CultureInfo.InvariantCulture,
+            $"{h.Epoch},{h.TrainLoss:R},{h.TrainDistanceMse:R},{h.ValidLoss:R},{h.ValidDistanceMse:R},{h.Seconds:R}")));
+
+    private static List<DweEpoch> ParseHistory(string text) => text.Length == 0 ? [] : text.Split(';').Select(line =>
+    {
+        double[] f = line.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        return new DweEpoch((int)f[0], f[1], f[2], f[3], f[4], f[5]);
+    }).ToList();
+}
