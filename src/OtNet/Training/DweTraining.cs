@@ -167,7 +167,8 @@ public static class DweTraining
         return result;
     }
 
-    internal static double SquaredDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    /// <summary>|a - b|^2, summed in double.</summary>
+    public static double SquaredDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         double sum = 0;
         for (int i = 0; i < a.Length; i++)

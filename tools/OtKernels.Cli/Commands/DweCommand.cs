@@ -11,5 +11,8 @@ internal static class DweCommand
     public static Command Create() => new("dwe", "Deep Wasserstein Embedding (Courty et al. 2018) on MNIST.")
     {
         DwePairsCommand.Create(),
+        DweTrainCommand.Create(),
+        DweEvalCommand.Create(),
+        DweBenchCommand.Create(),
     };
 }

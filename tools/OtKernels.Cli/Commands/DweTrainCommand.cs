@@ -1,0 +1,118 @@
+// otk dwe train: trains the Deep Wasserstein Embedding (Courty et al. 2018) on the pairs of
+// `otk dwe pairs` (DIR/train.csv, DIR/valid.csv), with the authors' settings as defaults
+// (lambda_KL 10, lambda_s 1e-3, Adam, batches of 100, early stopping with patience 3 on the
+// validation loss). Writes OUT/model.safetensors (the best validation epoch's model),
+// OUT/checkpoint.safetensors (an interrupted run resumes from it), OUT/history.csv and the
+// loss curves OUT/loss.svg; progress lines give pairs/s and the time left in the epoch.
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using OtKernels.Geometry;
+using OtKernels.IO;
+using OtNet.Data;
+using OtNet.Models;
+using OtNet.Training;
+
+namespace OtKernels.Cli.Commands;
+
+internal static class DweTrainCommand
+{
+    public static Command Create()
+    {
+        var pairs = new Option<DirectoryInfo>("--pairs") { Description = "Directory of `otk dwe pairs` (train.csv, valid.csv, manifest.json).", Required = true };
+        var epochs = new Option<int>("--max-epochs") { Description = "Epoch limit (early stopping usually ends sooner).", DefaultValueFactory = _ => 100 };
+        var batch = new Option<int>("--batch-size") { Description = "Pairs per Adam step (the paper: 32 to 100).", DefaultValueFactory = _ => 100 };
+        var rate = new Option<double>("--learning-rate") { Description = "Adam's learning rate.", DefaultValueFactory = _ => 1e-3 };
+        var kl = new Option<double>("--kl-weight") { Description = "lambda_KL, the reconstruction's weight.", DefaultValueFactory = _ => 10 };
+        var sparsity = new Option<double>("--sparsity-weight") { Description = "lambda_s, the l_1/2 sparsity penalty's weight.", DefaultValueFactory = _ => 1e-3 };
+        var patience = new Option<int>("--patience") { Description = "Epochs without a better validation loss before stopping.", DefaultValueFactory = _ => 3 };
+        var embedding = new Option<int>("--embedding") { Description = "Embedding dimension E.", DefaultValueFactory = _ => 50 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the weights and the batch order.", DefaultValueFactory = _ => 1 };
+        var trainPairs = new Option<int>("--train-pairs") { Description = "Use only the first N training pairs (0: all).", DefaultValueFactory = _ => 0 };
+        var validPairs = new Option<int>("--valid-pairs") { Description = "Use only the first N validation pairs (0: all).", DefaultValueFactory = _ => 0 };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Output directory.", DefaultValueFactory = _ => new DirectoryInfo("runs/dwe") };
+        var dataDir = DataCommand.DataDirOption();
+        var command = new Command("train", "Train the DWE encoder and decoder on exact W2^2 pairs.")
+            { pairs, epochs, batch, rate, kl, sparsity, patience, embedding, seed, trainPairs, validPairs, output, dataDir };
+        command.SetAction(parse => CliErrors.Run(() => Run(
+            new DweTrainingOptions
+            {
+                MaxEpochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(rate),
+                KlWeight = parse.GetValue(kl), SparsityWeight = parse.GetValue(sparsity), Patience = parse.GetValue(patience), Seed = parse.GetValue(seed),
+            },
+            parse.GetValue(pairs)!, parse.GetValue(embedding), parse.GetValue(trainPairs), parse.GetValue(validPairs), parse.GetValue(output)!,
+            MnistStore.DataDirectory(parse.GetValue(dataDir)))));
+        return command;
+    }
+
+    private static int Run(DweTrainingOptions options, DirectoryInfo pairsDirectory, int embedding, int trainLimit, int validLimit, DirectoryInfo output, string dataDirectory)
+    {
+        options.Validate();
+        if (embedding < 1) throw new ArgumentException($"--embedding {embedding}: must be positive.");
+        if (trainLimit < 0 || validLimit < 0) throw new ArgumentException("--train-pairs and --valid-pairs must be 0 (all) or positive.");
+        string split = PairsSplit(pairsDirectory);
+        MnistSplit images = MnistStore.Load(dataDirectory, split);
+        float[] histograms = Histograms(images);
+        W2Pairs train = Limit(W2Pairs.Read(Path.Combine(pairsDirectory.FullName, "train.csv"), images.Count), trainLimit);
+        W2Pairs valid = Limit(W2Pairs.Read(Path.Combine(pairsDirectory.FullName, "valid.csv"), images.Count), validLimit);
+        Directory.CreateDirectory(output.FullName);
+        string modelPath = Path.Combine(output.FullName, "model.safetensors");
+        var model = new DeepWassersteinEmbedding(images.Height, images.Width, embedding, options.Seed);
+        Console.Error.WriteLine($"dwe train: {train.Count} training and {valid.Count} validation pairs of {split} images, E = {embedding}, "
+                                + $"batch {options.BatchSize}, lambda_KL {options.KlWeight}, lambda_s {options.SparsityWeight}, patience {options.Patience}");
+        var clock = Stopwatch.StartNew();
+        List<DweEpoch> history = DweTraining.Train(model, histograms, train, valid, options with
+        {
+            CheckpointPath = Path.Combine(output.FullName, "checkpoint.safetensors"), BestModelPath = modelPath,
+        }, line => Console.Error.WriteLine($"dwe train: {line}"));
+
+        AtomicFile.WriteAllText(Path.Combine(output.FullName, "history.csv"),
+            "epoch,train_loss,train_distance_mse,valid_loss,valid_distance_mse,seconds\n" + string.Concat(history.Select(h => string.Create(CultureInfo.InvariantCulture,
+                $"{h.Epoch},{h.TrainLoss:R},{h.TrainDistanceMse:R},{h.ValidLoss:R},{h.ValidDistanceMse:R},{h.Seconds:R}\n"))));
+        double[] axis = history.Select(h => (double)h.Epoch).ToArray();
+        new SvgPlot("DWE: loss of eq. 2 and its distance term", "epoch", "mean over pairs")
+            .Line("train loss", axis, history.Select(h => h.TrainLoss).ToArray()).Line("validation loss", axis, history.Select(h => h.ValidLoss).ToArray())
+            .Line("train distance MSE", axis, history.Select(h => h.TrainDistanceMse).ToArray())
+            .Line("validation distance MSE", axis, history.Select(h => h.ValidDistanceMse).ToArray())
+            .Save(Path.Combine(output.FullName, "loss.svg"));
+        DweEpoch best = history.MinBy(h => h.ValidLoss)!;
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            epochs = history.Count,
+            best_epoch = best.Epoch,
+            best_valid_loss = best.ValidLoss,
+            best_valid_distance_mse = best.ValidDistanceMse,
+            seconds_this_run = Math.Round(clock.Elapsed.TotalSeconds, 1),
+            seconds_all_epochs = Math.Round(history.Sum(h => h.Seconds), 1),
+            model = modelPath,
+        }));
+        return 0;
+    }
+
+    /// <summary>The MNIST split the pairs index, from their manifest.</summary>
+    internal static string PairsSplit(DirectoryInfo directory)
+    {
+        string manifest = Path.Combine(directory.FullName, "manifest.json");
+        if (!File.Exists(manifest)) throw new ArgumentException($"--pairs {directory.FullName}: no manifest.json; make the pairs with `otk dwe pairs --out DIR`.");
+        using JsonDocument document = JsonDocument.Parse(File.ReadAllText(manifest));
+        return document.RootElement.TryGetProperty("split", out JsonElement split) && split.GetString() is { } name
+            ? name : throw new ArgumentException($"{manifest}: no split.");
+    }
+
+    /// <summary>Every image of the split as a histogram (sum 1), [count, H W].</summary>
+    internal static float[] Histograms(MnistSplit images)
+    {
+        int pixels = images.Height * images.Width;
+        var histograms = new float[images.Count * pixels];
+        var h = new double[pixels];
+        for (int k = 0; k < images.Count; k++)
+        {
+            ImageHistogram.FromPixels(images.Image(k), h);
+            for (int p = 0; p < pixels; p++) histograms[k * pixels + p] = (float)h[p];
+        }
+        return histograms;
+    }
+
+    private static W2Pairs Limit(W2Pairs pairs, int limit) => limit == 0 ? pairs : pairs.Take(limit);
+}
