@@ -8,11 +8,16 @@ namespace OtKernels.Cli.Commands;
 
 internal static class DweCommand
 {
-    public static Command Create() => new("dwe", "Deep Wasserstein Embedding (Courty et al. 2018) on MNIST.")
+    public static Command Create()
     {
-        DwePairsCommand.Create(),
-        DweTrainCommand.Create(),
-        DweEvalCommand.Create(),
-        DweBenchCommand.Create(),
-    };
+        var command = new Command("dwe", "Deep Wasserstein Embedding (Courty et al. 2018) on MNIST.")
+        {
+            DwePairsCommand.Create(),
+            DweTrainCommand.Create(),
+            DweEvalCommand.Create(),
+            DweBenchCommand.Create(),
+        };
+        foreach (Command mining in DweMiningCommands.Create()) command.Subcommands.Add(mining);
+        return command;
+    }
 }

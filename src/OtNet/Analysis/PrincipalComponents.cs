@@ -1,0 +1,72 @@
+// The leading principal components of points [count, d]: their mean, and the top eigenvectors
+// of the covariance with their eigenvalues (variances), by power iteration with deflation
+// on the d x d covariance (in double). In a DWE embedding, where squared Euclidean distance
+// mimics W2^2, these are the principal geodesics of Courty et al. 2018 (Fig. 4) once decoded.
+namespace OtNet.Analysis;
+
+public sealed record PrincipalComponents(double[] Mean, double[][] Directions, double[] Variances)
+{
+    /// <exception cref="ArgumentException">Fewer than two points, or more components than dimensions.</exception>
+    public static PrincipalComponents Of(ReadOnlySpan<float> points, int dimension, int components, int iterations = 500, int seed = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        if (points.Length % dimension != 0) throw new ArgumentException($"points has {points.Length} values, not a multiple of {dimension}.", nameof(points));
+        int count = points.Length / dimension;
+        if (count < 2) throw new ArgumentException($"{count} point(s): principal components need at least two.", nameof(points));
+        if (components < 1 || components > dimension) throw new ArgumentOutOfRangeException(nameof(components), components, $"Between 1 and the dimension {dimension}.");
+        var mean = new double[dimension];
+        for (int k = 0; k < count; k++)
+            for (int i = 0; i < dimension; i++) mean[i] += points[k * dimension + i];
+        for (int i = 0; i < dimension; i++) mean[i] /= count;
+        var covariance = new double[dimension * dimension];
+        var centred = new double[dimension];
+        for (int k = 0; k < count; k++)
+        {
+            for (int i = 0; i < dimension; i++) centred[i] = points[k * dimension + i] - mean[i];
+            for (int i = 0; i < dimension; i++)
+                for (int j = 0; j < dimension; j++) covariance[i * dimension + j] += centred[i] * centred[j];
+        }
+        for (int i = 0; i < covariance.Length; i++) covariance[i] /= count - 1;
+
+        var rng = new Random(seed);
+        var directions = new double[components][];
+        var variances = new double[components];
+        for (int c = 0; c < components; c++)
+        {
+            var v = Enumerable.Range(0, dimension).Select(_ => rng.NextDouble() - 0.5).ToArray();
+            double lambda = 0;
+            for (int it = 0; it < iterations; it++)
+            {
+                double[] w = Multiply(covariance, v, dimension);
+                double norm = Math.Sqrt(w.Sum(x => x * x));
+                if (norm == 0) break;
+                for (int i = 0; i < dimension; i++) w[i] /= norm;
+                double change = w.Zip(v, (a, b) => Math.Abs(a - b)).Max();
+                v = w;
+                lambda = norm;
+                if (change < 1e-12) break;
+            }
+            // The sign is fixed (largest entry positive) so that runs agree.
+            int largest = 0;
+            for (int i = 1; i < dimension; i++) if (Math.Abs(v[i]) > Math.Abs(v[largest])) largest = i;
+            if (v[largest] < 0) for (int i = 0; i < dimension; i++) v[i] = -v[i];
+            directions[c] = v;
+            variances[c] = lambda;
+            for (int i = 0; i < dimension; i++)
+                for (int j = 0; j < dimension; j++) covariance[i * dimension + j] -= lambda * v[i] * v[j];
+        }
+        return new PrincipalComponents(mean, directions, variances);
+    }
+
+    private static double[] Multiply(double[] matrix, double[] v, int d)
+    {
+        var result = new double[d];
+        for (int i = 0; i < d; i++)
+        {
+            double sum = 0;
+            for (int j = 0; j < d; j++) sum += matrix[i * d + j] * v[j];
+            result[i] = sum;
+        }
+        return result;
+    }
+}
