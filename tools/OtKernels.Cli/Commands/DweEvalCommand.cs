@@ -17,15 +17,17 @@ internal static class DweEvalCommand
     public static Command Create()
     {
         var model = new Option<FileInfo>("--model") { Description = "A model of `otk dwe train`.", DefaultValueFactory = _ => new FileInfo("models/dwe-mnist.safetensors") };
-        var pairs = new Option<FileInfo>("--pairs") { Description = "CSV with columns i,j,w2sq.", Required = true };
+        var pairs = new Option<FileInfo>("--pairs") { Description = "CSV with columns i,j,w2sq (default: the first 10,000 test pairs of the committed model's run).",
+            DefaultValueFactory = _ => new FileInfo("models/dwe-mnist-test-pairs.csv") };
         var split = new Option<string>("--split") { Description = "The MNIST split the indices refer to: train or test.", DefaultValueFactory = _ => "train" };
-        var scatter = new Option<FileInfo?>("--scatter") { Description = "SVG of true against predicted W2^2 (default: next to the pairs, *.scatter.svg)." };
+        var scatter = new Option<FileInfo?>("--scatter") { Description = "SVG of true against predicted W2^2 (default: PAIRS-NAME.scatter.svg in the current directory)." };
         var dataDir = DataCommand.DataDirOption();
         var command = new Command("eval", "Embedding distances against exact W2^2 on held-out pairs.") { model, pairs, split, scatter, dataDir };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             FileInfo modelFile = parse.GetValue(model)!, pairsFile = parse.GetValue(pairs)!;
             if (!modelFile.Exists) throw new ArgumentException($"--model {modelFile.FullName}: no such file.");
+            if (!pairsFile.Exists) throw new ArgumentException($"--pairs {pairsFile.FullName}: no such file.");
             var (dwe, _) = DeepWassersteinEmbedding.Load(modelFile.FullName);
             MnistSplit images = MnistStore.Load(MnistStore.DataDirectory(parse.GetValue(dataDir)), parse.GetValue(split)!);
             if (images.Height != dwe.Height || images.Width != dwe.Width)
@@ -33,7 +35,7 @@ internal static class DweEvalCommand
             W2Pairs held = W2Pairs.Read(pairsFile.FullName, images.Count);
             double[] predicted = DweTraining.PredictedDistances(dwe, DweTrainCommand.Histograms(images), held);
             DistanceFit fit = DistanceFit.Of(held.Distances, predicted);
-            string plot = parse.GetValue(scatter)?.FullName ?? Path.ChangeExtension(pairsFile.FullName, ".scatter.svg");
+            string plot = parse.GetValue(scatter)?.FullName ?? Path.GetFullPath(Path.GetFileNameWithoutExtension(pairsFile.Name) + ".scatter.svg");
             double top = Math.Max(held.Distances.Max(), predicted.Max());
             new SvgPlot($"DWE on {held.Count} pairs: MSE {fit.Mse:G3}, correlation {fit.Correlation:F4}", "exact W2^2 (px^2)", "embedding |phi(x1) - phi(x2)|^2")
                 .Scatter("pairs", held.Distances, predicted).Line("y = x", [0, top], [0, top]).Save(plot);

@@ -58,7 +58,9 @@ internal static class DwePairsCommand
 
         (int[] first, int[] second) = Draw(count, images.Count, seed);
         string all = Path.Combine(output.FullName, "all.csv");
-        var job = new ShardedJob(all, "i,j,w2sq", count, W2Command.ShardSize, string.Join("\n", settings.Select(s => $"{s.Key}={s.Value}")));
+        // The distances depend on the draw, not on how it is cut: other --fractions reuse the shards.
+        var job = new ShardedJob(all, "i,j,w2sq", count, W2Command.ShardSize,
+            string.Join("\n", settings.Where(s => s.Key != "sizes").Select(s => $"{s.Key}={s.Value}")));
         var clock = Stopwatch.StartNew();
         int notOptimal = W2Command.RunPairs(job, images, first, second, threads, "dwe pairs");
         double seconds = clock.Elapsed.TotalSeconds;
