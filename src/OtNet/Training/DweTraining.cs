@@ -65,7 +65,8 @@ public static class DweTraining
         ArgumentNullException.ThrowIfNull(valid);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (train.Count == 0 || valid.Count == 0) throw new ArgumentException($"Training needs pairs: {train.Count} training and {valid.Count} validation pairs given.");
+        if (train.Count < options.BatchSize || valid.Count == 0)
+            throw new ArgumentException($"Training needs a full batch of {options.BatchSize} training pairs and a validation pair: {train.Count} and {valid.Count} given.");
         var adam = new Adam(model.Parameters, options.LearningRate);
         var history = new List<DweEpoch>();
         double best = double.PositiveInfinity;
@@ -101,7 +102,6 @@ public static class DweTraining
                              + $"{rate:F0} pairs/s, {(batches * options.BatchSize - seen) / rate:F0} s left in the epoch");
                 }
             }
-            if (seen == 0) throw new ArgumentException($"{train.Count} training pairs make no full batch of {options.BatchSize}.");
             (double validLoss, double validDistance) = Evaluate(model, histograms, valid, options);
             history.Add(new DweEpoch(epoch + 1, lossSum / seen, distanceSum / seen, validLoss, validDistance, clock.Elapsed.TotalSeconds));
             bool improved = validLoss < best;
