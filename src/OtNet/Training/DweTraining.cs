@@ -55,9 +55,10 @@ public static class DweTraining
 {
     /// <summary>Trains model on train, stopping early on valid. histograms [images, H W]
     /// holds every image the pairs index. Returns the history (of all epochs, resumed ones
-    /// included); progress gets a line per 100 batches and per epoch.</summary>
+    /// included); progress gets a line per 100 batches and per epoch, afterEpoch the history
+    /// after each epoch's checkpoint (for files that must survive an interruption).</summary>
     public static List<DweEpoch> Train(DeepWassersteinEmbedding model, float[] histograms, W2Pairs train, W2Pairs valid,
-        DweTrainingOptions options, Action<string> progress)
+        DweTrainingOptions options, Action<string> progress, Action<IReadOnlyList<DweEpoch>>? afterEpoch = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(histograms);
@@ -123,6 +124,7 @@ public static class DweTraining
                     ["since_best"] = sinceBest.ToString(CultureInfo.InvariantCulture),
                     ["history"] = FormatHistory(history),
                 });
+            afterEpoch?.Invoke(history);
         }
         return history;
     }

@@ -99,7 +99,10 @@ public sealed class DweTrainingTests : IDisposable
         DweTraining.Train(resumed, histograms, train, valid, options with { MaxEpochs = 3, CheckpointPath = checkpoint, BestModelPath = best }, _ => { });
         var again = new DeepWassersteinEmbedding(side, side, 8, seed: 99); // other weights: all must come from the checkpoint
         var lines = new List<string>();
-        List<DweEpoch> resumedHistory = DweTraining.Train(again, histograms, train, valid, options with { CheckpointPath = checkpoint, BestModelPath = best }, lines.Add);
+        var seen = new List<int>();
+        List<DweEpoch> resumedHistory = DweTraining.Train(again, histograms, train, valid, options with { CheckpointPath = checkpoint, BestModelPath = best }, lines.Add,
+            h => seen.Add(h.Count));
+        Assert.Equal([4, 5, 6], seen); // after each epoch run here, the whole history so far
         Assert.Contains(lines, l => l.StartsWith("resumed from", StringComparison.Ordinal));
         Assert.Equal(history.Select(h => h.ValidLoss), resumedHistory.Select(h => h.ValidLoss));
         foreach (var (a, b) in straight.Parameters.Zip(again.Parameters)) Assert.Equal(a.Value, b.Value);

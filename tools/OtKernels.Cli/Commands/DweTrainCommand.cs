@@ -3,7 +3,7 @@
 // (lambda_KL 10, lambda_s 1e-3, Adam, batches of 100, early stopping with patience 3 on the
 // validation loss). Writes OUT/model.safetensors (the best validation epoch's model),
 // OUT/checkpoint.safetensors (an interrupted run resumes from it), OUT/history.csv and the
-// loss curves OUT/loss.svg; progress lines give pairs/s and the time left in the epoch.
+// loss curves OUT/loss.svg (both after every epoch); progress lines give pairs/s and the time left in the epoch.
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -62,20 +62,24 @@ internal static class DweTrainCommand
         Console.Error.WriteLine($"dwe train: {train.Count} training and {valid.Count} validation pairs of {split} images, E = {embedding}, "
                                 + $"batch {options.BatchSize}, lambda_KL {options.KlWeight}, lambda_s {options.SparsityWeight}, patience {options.Patience}");
         var clock = Stopwatch.StartNew();
+        // history.csv and loss.svg are rewritten after every epoch, so a killed run keeps them.
+        void WriteHistory(IReadOnlyList<DweEpoch> history)
+        {
+            AtomicFile.WriteAllText(Path.Combine(output.FullName, "history.csv"),
+                "epoch,train_loss,train_distance_mse,valid_loss,valid_distance_mse,seconds\n" + string.Concat(history.Select(h => string.Create(CultureInfo.InvariantCulture,
+                    $"{h.Epoch},{h.TrainLoss:R},{h.TrainDistanceMse:R},{h.ValidLoss:R},{h.ValidDistanceMse:R},{h.Seconds:R}\n"))));
+            double[] axis = history.Select(h => (double)h.Epoch).ToArray();
+            new SvgPlot("DWE: loss of eq. 2 and its distance term", "epoch", "mean over pairs")
+                .Line("train loss", axis, history.Select(h => h.TrainLoss).ToArray()).Line("validation loss", axis, history.Select(h => h.ValidLoss).ToArray())
+                .Line("train distance MSE", axis, history.Select(h => h.TrainDistanceMse).ToArray())
+                .Line("validation distance MSE", axis, history.Select(h => h.ValidDistanceMse).ToArray())
+                .Save(Path.Combine(output.FullName, "loss.svg"));
+        }
         List<DweEpoch> history = DweTraining.Train(model, histograms, train, valid, options with
         {
             CheckpointPath = Path.Combine(output.FullName, "checkpoint.safetensors"), BestModelPath = modelPath,
-        }, line => Console.Error.WriteLine($"dwe train: {line}"));
-
-        AtomicFile.WriteAllText(Path.Combine(output.FullName, "history.csv"),
-            "epoch,train_loss,train_distance_mse,valid_loss,valid_distance_mse,seconds\n" + string.Concat(history.Select(h => string.Create(CultureInfo.InvariantCulture,
-                $"{h.Epoch},{h.TrainLoss:R},{h.TrainDistanceMse:R},{h.ValidLoss:R},{h.ValidDistanceMse:R},{h.Seconds:R}\n"))));
-        double[] axis = history.Select(h => (double)h.Epoch).ToArray();
-        new SvgPlot("DWE: loss of eq. 2 and its distance term", "epoch", "mean over pairs")
-            .Line("train loss", axis, history.Select(h => h.TrainLoss).ToArray()).Line("validation loss", axis, history.Select(h => h.ValidLoss).ToArray())
-            .Line("train distance MSE", axis, history.Select(h => h.TrainDistanceMse).ToArray())
-            .Line("validation distance MSE", axis, history.Select(h => h.ValidDistanceMse).ToArray())
-            .Save(Path.Combine(output.FullName, "loss.svg"));
+        }, line => Console.Error.WriteLine($"dwe train: {line}"), WriteHistory);
+        WriteHistory(history);
         DweEpoch best = history.MinBy(h => h.ValidLoss)!;
         Console.WriteLine(JsonSerializer.Serialize(new
         {
