@@ -66,7 +66,7 @@ public static partial class Barycenter
     private static BarycenterResult OnGrid(ImageGridCost grid, double[] a, double[] lambda, BarycenterOptions options, GridUpdate update)
     {
         int h = grid.Height, w = grid.Width, n = h * w, count = lambda.Length;
-        double[] kh = Gaussian(h, grid.Spacing, options.Epsilon), kw = Gaussian(w, grid.Spacing, options.Epsilon);
+        (double[] kh, double[] kw) = grid.GibbsFactors(options.Epsilon);
         // Each image's support box, and the images cut down to their boxes, end to end: one
         // division per image and a contiguous read.
         Box[] boxes = new Box[count];
@@ -219,15 +219,6 @@ public static partial class Barycenter
             }
             k += group;
         }
-    }
-
-    /// <summary>The 1D Gibbs factor exp(-(r - s)^2 spacing^2 / eps), size x size.</summary>
-    private static double[] Gaussian(int size, double spacing, double eps)
-    {
-        var k = new double[size * size];
-        for (int r = 0; r < size; r++)
-            for (int s = 0; s < size; s++) k[r * size + s] = Math.Exp(-(r - s) * (r - s) * spacing * spacing / eps);
-        return k;
     }
 
     /// <summary>The bounding box of an image's support: rows [Top, Top + Rows), columns

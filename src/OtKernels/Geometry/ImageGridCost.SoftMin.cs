@@ -169,6 +169,15 @@ public sealed partial class ImageGridCost
     private static T TinySum<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
         T.CreateTruncating(typeof(T) == typeof(float) ? 1e-20 : 1e-280);
 
+    /// <summary>The 1D Gibbs factors exp(-(r - s)^2 spacing^2 / eps), height x height and
+    /// width x width, whose Kronecker product is the grid's kernel (cached per eps; the
+    /// convolutional barycenters blur with them).</summary>
+    internal (double[] Rows, double[] Columns) GibbsFactors(double epsilon)
+    {
+        GaussianFactors<double> factors = FactorsFor(epsilon);
+        return (factors.RowKernel, factors.ColumnKernel);
+    }
+
     private GaussianFactors<T> FactorsFor<T>(T epsilon) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (_gaussianFactors is GaussianFactors<T> cached && cached.Epsilon == epsilon) return cached;
