@@ -31,7 +31,7 @@ internal static class SmallMatrix
 
     /// <summary>The widest vectors this hardware accelerates: 512 bits where AVX-512 is there
     /// (twice the FMA work per instruction on cores with full-width units), else 256.</summary>
-    internal static int WidestVectorBits => Vector512.IsHardwareAccelerated ? 512 : 256;
+    internal static int WidestVectorBits => Lanes.WidestVectorBits;
 
     /// <summary>The blocked product with vectors of at most vectorBits (256 or 512) bits; the
     /// public overloads take the widest. Internal so tests can run every width on one machine.</summary>
@@ -107,54 +107,6 @@ internal static class SmallMatrix
     }
 
     private static int Start(int vector, int vectors, int width, int n) => Math.Min(vector, vectors - 1) == vectors - 1 ? n - width : vector * width;
-
-    /// <summary>The vector operations the kernel needs, for one vector width.</summary>
-    private interface ILanes<TVector, T> where TVector : struct
-    {
-        static abstract int Count { get; }
-        static abstract TVector Zero { get; }
-        static abstract TVector Broadcast(T value);
-        static abstract TVector Load(ref T source, int offset);
-        static abstract void Store(TVector value, Span<T> destination);
-        /// <summary>a b + c, fused where the hardware has FMA.</summary>
-        static abstract TVector MultiplyAdd(TVector a, TVector b, TVector c);
-    }
-
-    private readonly struct Lanes256<T> : ILanes<Vector256<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        public static int Count => Vector256<T>.Count;
-        public static Vector256<T> Zero => Vector256<T>.Zero;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Broadcast(T value) => Vector256.Create(value);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Load(ref T source, int offset) => Vector256.LoadUnsafe(ref source, (nuint)offset);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector256<T> value, Span<T> destination) => value.CopyTo(destination);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<T> MultiplyAdd(Vector256<T> a, Vector256<T> b, Vector256<T> c)
-        {
-            if (!Fma.IsSupported) return a * b + c;
-            if (typeof(T) == typeof(double)) return Vector256.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
-            if (typeof(T) == typeof(float)) return Vector256.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
-            return a * b + c;
-        }
-    }
-
-    private readonly struct Lanes512<T> : ILanes<Vector512<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        public static int Count => Vector512<T>.Count;
-        public static Vector512<T> Zero => Vector512<T>.Zero;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Broadcast(T value) => Vector512.Create(value);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Load(ref T source, int offset) => Vector512.LoadUnsafe(ref source, (nuint)offset);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector512<T> value, Span<T> destination) => value.CopyTo(destination);
-
-        // AVX-512 always has FMA.
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<T> MultiplyAdd(Vector512<T> a, Vector512<T> b, Vector512<T> c)
-        {
-            if (typeof(T) == typeof(double)) return Vector512.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
-            if (typeof(T) == typeof(float)) return Vector512.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
-            return a * b + c;
-        }
-    }
 
     private static void MultiplyScalar<T>(ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> s, ReadOnlySpan<T> b, int ldb, Span<T> c, int m, int k, int n)
         where T : unmanaged, IFloatingPointIeee754<T>
