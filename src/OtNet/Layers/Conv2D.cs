@@ -1,10 +1,12 @@
 // 2-D convolution (cross-correlation, as PyTorch's nn.Conv2d), stride 1, 'valid' or 'same'
-// zero padding, by im2col: each image's k x k patches become the columns of a
-// (C_in k k) x (H_out W_out) matrix, and the layer is one product W col with W stored
-// [C_out, C_in, k, k] (PyTorch's layout). Backward: dW += dY col^T, dcol = W^T dY folded
-// back by col2im, db += sums of dY. Images run in parallel; each image's weight gradient
-// goes to its own slot and the slots are summed in image order, so results do not depend on
-// the thread count.
+// zero padding, weights stored [C_out, C_in, k, k] (PyTorch's layout). Each image is
+// zero-padded once and the layer is one ShiftedProduct: im2col's row (c, ky, kx) is the
+// padded image shifted by c plane + ky paddedWidth + kx when the output is kept at the padded
+// row stride (its last k - 1 columns of each row are discarded). Backward: dW is the dot
+// products of dY's rows with the same windows; dX is the 'full' correlation of dY, padded
+// by k - 1 - pad, with the kernel turned by 180 degrees and C_in, C_out swapped. Images run
+// in parallel; each image's weight gradient goes to its own slot and the slots are summed in
+// image order, so results do not depend on the thread count.
 using OtNet.LinearAlgebra;
 
 namespace OtNet.Layers;
@@ -19,9 +21,8 @@ public enum Padding
 
 public sealed class Conv2D : Layer
 {
-    private float[] _imageWeightGradients = [];
-    [ThreadStatic] private static float[]? t_columns;
-    [ThreadStatic] private static float[]? t_columnGradients;
+    private float[] _imageWeightGradients = [], _turnedWeights = [];
+    [ThreadStatic] private static float[]? t_padded, t_rows, t_paddedGradient, t_inputRows;
 
     public Conv2D(int inputChannels, int outputChannels, int kernelSize, Padding padding, Random rng)
     {
@@ -65,18 +66,15 @@ public sealed class Conv2D : Layer
     public override void Forward(Tensor input, Tensor output)
     {
         CheckShapes(input, output);
-        var g = new Geometry(this, input.Shape[2], input.Shape[3], output.Shape[2], output.Shape[3]);
+        var g = new Geometry(InputChannels, KernelSize, Pad, input.Shape[2], input.Shape[3]);
+        int[] offsets = g.Offsets();
         Parallel.For(0, input.Batch, s =>
         {
-            Span<float> columns = Buffer(ref t_columns, g.ColumnRows * g.Pixels);
-            ImageToColumns(input.Sample(s), g, columns);
-            Span<float> y = output.Sample(s);
-            Sgemm.Multiply(Weight.Value, false, columns, false, y, OutputChannels, g.Pixels, g.ColumnRows, maxDegreeOfParallelism: 1);
-            for (int o = 0; o < OutputChannels; o++)
-            {
-                Span<float> map = y.Slice(o * g.Pixels, g.Pixels);
-                System.Numerics.Tensors.TensorPrimitives.Add(map, Bias.Value[o], map);
-            }
+            Span<float> padded = Buffer(ref t_padded, g.PaddedLength);
+            g.Embed(input.Sample(s), padded);
+            Span<float> rows = Buffer(ref t_rows, OutputChannels * g.Columns);
+            ShiftedProduct.Multiply(Weight.Value, offsets, padded, rows, OutputChannels, g.Columns);
+            g.Extract(rows, OutputChannels, output.Sample(s), Bias.Value);
         });
     }
 
@@ -85,83 +83,113 @@ public sealed class Conv2D : Layer
         CheckShapes(input, output);
         CheckShapes(input, outputGradient, nameof(outputGradient));
         inputGradient?.ThrowIfShapeIsNot(input.Shape, nameof(inputGradient));
-        var g = new Geometry(this, input.Shape[2], input.Shape[3], output.Shape[2], output.Shape[3]);
+        var g = new Geometry(InputChannels, KernelSize, Pad, input.Shape[2], input.Shape[3]);
+        // dX's geometry: dY padded by k - 1 - pad, which gives back the input's size.
+        var t = new Geometry(OutputChannels, KernelSize, KernelSize - 1 - Pad, g.OutHeight, g.OutWidth);
+        int[] offsets = g.Offsets(), gradientOffsets = t.Offsets();
+        float[]? turned = inputGradient is null ? null : TurnedWeights();
         int weights = Weight.Value.Length, batch = input.Batch;
         if (_imageWeightGradients.Length < batch * weights) _imageWeightGradients = new float[batch * weights];
         float[] perImage = _imageWeightGradients;
         Parallel.For(0, batch, s =>
         {
-            Span<float> columns = Buffer(ref t_columns, g.ColumnRows * g.Pixels);
-            ImageToColumns(input.Sample(s), g, columns);
-            ReadOnlySpan<float> dy = outputGradient.Sample(s);
-            Sgemm.Multiply(dy, false, columns, true, perImage.AsSpan(s * weights, weights), OutputChannels, g.ColumnRows, g.Pixels, maxDegreeOfParallelism: 1);
+            Span<float> padded = Buffer(ref t_padded, g.PaddedLength);
+            g.Embed(input.Sample(s), padded);
+            // dY at the padded input's row stride, zeros in the discarded columns, so that its
+            // dot products with the forward windows are the weight gradient.
+            Span<float> rows = Buffer(ref t_rows, OutputChannels * g.Columns);
+            g.EmbedRows(outputGradient.Sample(s), OutputChannels, rows);
+            ShiftedProduct.MultiplyTransposed(rows, offsets, padded, perImage.AsSpan(s * weights, weights), OutputChannels, g.Columns);
             if (inputGradient is null) return;
-            Span<float> columnGradients = Buffer(ref t_columnGradients, g.ColumnRows * g.Pixels);
-            Sgemm.Multiply(Weight.Value, true, dy, false, columnGradients, g.ColumnRows, g.Pixels, OutputChannels, maxDegreeOfParallelism: 1);
-            ColumnsToImage(columnGradients, g, inputGradient.Sample(s));
+            Span<float> paddedGradient = Buffer(ref t_paddedGradient, t.PaddedLength);
+            t.Embed(outputGradient.Sample(s), paddedGradient);
+            Span<float> inputRows = Buffer(ref t_inputRows, InputChannels * t.Columns);
+            ShiftedProduct.Multiply(turned, gradientOffsets, paddedGradient, inputRows, InputChannels, t.Columns);
+            t.Extract(inputRows, InputChannels, inputGradient.Sample(s), bias: null);
         });
         for (int s = 0; s < batch; s++)
             System.Numerics.Tensors.TensorPrimitives.Add(Weight.Gradient, perImage.AsSpan(s * weights, weights), Weight.Gradient);
+        int pixels = g.OutHeight * g.OutWidth;
         for (int s = 0; s < batch; s++)
         {
             ReadOnlySpan<float> dy = outputGradient.Sample(s);
-            for (int o = 0; o < OutputChannels; o++) Bias.Gradient[o] += System.Numerics.Tensors.TensorPrimitives.Sum(dy.Slice(o * g.Pixels, g.Pixels));
+            for (int o = 0; o < OutputChannels; o++) Bias.Gradient[o] += System.Numerics.Tensors.TensorPrimitives.Sum(dy.Slice(o * pixels, pixels));
         }
+    }
+
+    /// <summary>The weights as [C_in, C_out, k, k] with each kernel turned by 180 degrees: the
+    /// kernel of dX = full correlation of dY.</summary>
+    private float[] TurnedWeights()
+    {
+        int k = KernelSize, kk = k * k;
+        if (_turnedWeights.Length != Weight.Value.Length) _turnedWeights = new float[Weight.Value.Length];
+        for (int o = 0; o < OutputChannels; o++)
+            for (int c = 0; c < InputChannels; c++)
+                for (int i = 0; i < kk; i++)
+                    _turnedWeights[(c * OutputChannels + o) * kk + kk - 1 - i] = Weight.Value[(o * InputChannels + c) * kk + i];
+        return _turnedWeights;
     }
 
     /// <summary>This thread's buffer, grown when needed (no allocation per batch after warm-up).</summary>
     private static Span<float> Buffer(ref float[]? slot, int length) =>
         (slot is { } b && b.Length >= length ? b : slot = new float[length]).AsSpan(0, length);
 
-    private readonly record struct Geometry(int Channels, int Kernel, int Pad, int Height, int Width, int OutHeight, int OutWidth)
+    /// <summary>A stride-1 correlation of Channels maps of Height x Width, zero-padded by Pad on
+    /// every side, with a Kernel x Kernel kernel: where each padded map lies in the shifted
+    /// product's source and where each output row lies in its result rows.</summary>
+    private readonly record struct Geometry(int Channels, int Kernel, int Pad, int Height, int Width)
     {
-        public Geometry(Conv2D layer, int height, int width, int outHeight, int outWidth)
-            : this(layer.InputChannels, layer.KernelSize, layer.Pad, height, width, outHeight, outWidth) { }
+        public int PaddedWidth => Width + 2 * Pad;
+        public int Plane => (Height + 2 * Pad) * PaddedWidth;
+        public int OutHeight => Height + 2 * Pad - Kernel + 1;
+        public int OutWidth => PaddedWidth - Kernel + 1;
 
-        public int Pixels => OutHeight * OutWidth;
-        public int ColumnRows => Channels * Kernel * Kernel;
-    }
+        /// <summary>Length of a result row: the output rows at stride PaddedWidth, rounded up.</summary>
+        public int Columns => (OutHeight * PaddedWidth + ShiftedProduct.ColumnMultiple - 1) / ShiftedProduct.ColumnMultiple * ShiftedProduct.ColumnMultiple;
 
-    /// <summary>columns[(c, ky, kx), (oy, ox)] = x[c, oy + ky - pad, ox + kx - pad], 0 outside.</summary>
-    private static void ImageToColumns(ReadOnlySpan<float> x, Geometry g, Span<float> columns)
-    {
-        for (int c = 0, row = 0; c < g.Channels; c++)
-            for (int ky = 0; ky < g.Kernel; ky++)
-                for (int kx = 0; kx < g.Kernel; kx++, row++)
+        /// <summary>The padded maps and enough zeros after them for the last window of every row.</summary>
+        public int PaddedLength => (Channels - 1) * Plane + (Kernel - 1) * PaddedWidth + Kernel - 1 + Columns;
+
+        /// <summary>Where im2col's row (c, ky, kx) starts: c Plane + ky PaddedWidth + kx.</summary>
+        public int[] Offsets()
+        {
+            var offsets = new int[Channels * Kernel * Kernel];
+            for (int c = 0, p = 0; c < Channels; c++)
+                for (int ky = 0; ky < Kernel; ky++)
+                    for (int kx = 0; kx < Kernel; kx++) offsets[p++] = c * Plane + ky * PaddedWidth + kx;
+            return offsets;
+        }
+
+        /// <summary>The maps [Channels, Height, Width] zero-padded into padded (cleared first, tail included).</summary>
+        public void Embed(ReadOnlySpan<float> maps, Span<float> padded)
+        {
+            padded.Clear();
+            for (int c = 0; c < Channels; c++)
+                for (int y = 0; y < Height; y++)
+                    maps.Slice((c * Height + y) * Width, Width).CopyTo(padded.Slice(c * Plane + (y + Pad) * PaddedWidth + Pad));
+        }
+
+        /// <summary>Output maps [channels, OutHeight, OutWidth] laid out as result rows (zeros
+        /// in the discarded columns and the tail).</summary>
+        public void EmbedRows(ReadOnlySpan<float> maps, int channels, Span<float> rows)
+        {
+            rows.Clear();
+            for (int c = 0; c < channels; c++)
+                for (int y = 0; y < OutHeight; y++)
+                    maps.Slice((c * OutHeight + y) * OutWidth, OutWidth).CopyTo(rows.Slice(c * Columns + y * PaddedWidth));
+        }
+
+        /// <summary>Result rows back to maps [channels, OutHeight, OutWidth], plus bias[c] when given.</summary>
+        public void Extract(ReadOnlySpan<float> rows, int channels, Span<float> maps, float[]? bias)
+        {
+            for (int c = 0; c < channels; c++)
+                for (int y = 0; y < OutHeight; y++)
                 {
-                    Span<float> dst = columns.Slice(row * g.Pixels, g.Pixels);
-                    for (int oy = 0; oy < g.OutHeight; oy++)
-                    {
-                        int iy = oy + ky - g.Pad;
-                        Span<float> line = dst.Slice(oy * g.OutWidth, g.OutWidth);
-                        if (iy < 0 || iy >= g.Height) { line.Clear(); continue; }
-                        // Output columns ox whose input column ox + kx - pad lies inside the image.
-                        int first = Math.Max(0, g.Pad - kx), last = Math.Min(g.OutWidth, g.Width + g.Pad - kx);
-                        line[..first].Clear();
-                        if (last > first) x.Slice(c * g.Height * g.Width + iy * g.Width + first + kx - g.Pad, last - first).CopyTo(line[first..last]);
-                        line[Math.Max(first, last)..].Clear();
-                    }
+                    Span<float> line = maps.Slice((c * OutHeight + y) * OutWidth, OutWidth);
+                    ReadOnlySpan<float> source = rows.Slice(c * Columns + y * PaddedWidth, OutWidth);
+                    if (bias is null) source.CopyTo(line);
+                    else System.Numerics.Tensors.TensorPrimitives.Add(source, bias[c], line);
                 }
-    }
-
-    /// <summary>The adjoint of ImageToColumns: dx = sum over patches of their column gradients.</summary>
-    private static void ColumnsToImage(ReadOnlySpan<float> columns, Geometry g, Span<float> dx)
-    {
-        dx.Clear();
-        for (int c = 0, row = 0; c < g.Channels; c++)
-            for (int ky = 0; ky < g.Kernel; ky++)
-                for (int kx = 0; kx < g.Kernel; kx++, row++)
-                {
-                    ReadOnlySpan<float> src = columns.Slice(row * g.Pixels, g.Pixels);
-                    for (int oy = 0; oy < g.OutHeight; oy++)
-                    {
-                        int iy = oy + ky - g.Pad;
-                        if (iy < 0 || iy >= g.Height) continue;
-                        int first = Math.Max(0, g.Pad - kx), last = Math.Min(g.OutWidth, g.Width + g.Pad - kx);
-                        if (last <= first) continue;
-                        Span<float> target = dx.Slice(c * g.Height * g.Width + iy * g.Width + first + kx - g.Pad, last - first);
-                        System.Numerics.Tensors.TensorPrimitives.Add(target, src.Slice(oy * g.OutWidth + first, last - first), target);
-                    }
-                }
+        }
     }
 }
