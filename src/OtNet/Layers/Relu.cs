@@ -1,5 +1,7 @@
 // max(0, x) elementwise; the gradient passes where the output is positive (at 0 it is 0, the
 // subgradient PyTorch uses).
+using System.Numerics;
+
 namespace OtNet.Layers;
 
 public sealed class Relu : Layer
@@ -18,6 +20,11 @@ public sealed class Relu : Layer
         CheckShapes(input, outputGradient, nameof(outputGradient));
         inputGradient.ThrowIfShapeIsNot(input.Shape, nameof(inputGradient));
         float[] y = output.Data, dy = outputGradient.Data, dx = inputGradient.Data;
-        for (int i = 0; i < dx.Length; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
+        // A select under a mask, not a branch: the signs of activations are a coin toss, and
+        // the branchy loop cost 3.5 ns a value (more than the convolutions around it).
+        int i = 0, width = Vector<float>.Count;
+        for (; i <= dx.Length - width; i += width)
+            Vector.ConditionalSelect(Vector.GreaterThan(new Vector<float>(y, i), Vector<float>.Zero), new Vector<float>(dy, i), Vector<float>.Zero).CopyTo(dx, i);
+        for (; i < dx.Length; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
     }
 }
