@@ -87,5 +87,9 @@ public sealed class DweCommandTests : IDisposable
         run = OtkProcess.Run(["dwe", "train", "--pairs", File("nowhere"), "--out", File("r")]);
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("manifest.json", run.Stderr);
+        run = OtkProcess.Run(["dwe", "train", "--pairs", File("nowhere"), "--plateau-decay", "0", "--out", File("r")]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("PlateauDecay must be in (0, 1]", run.Stderr);
+        Assert.False(Directory.Exists(File("r")));
     }
 }

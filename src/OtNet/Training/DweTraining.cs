@@ -4,7 +4,7 @@
 //       + wKL mean_pairs [KL(x1 || psi(phi(x1))) + KL(x2 || psi(phi(x2)))]
 //       + wS  mean_pairs [sum_pixels sqrt psi(phi(x1)) + sum_pixels sqrt psi(phi(x2))]
 // with the authors' wKL = 10, wS = 1e-3, Adam, mini-batches of 100 and early stopping with
-// patience 3 on the validation loss. Both images of a batch's pairs go through the
+// patience 3 on the validation loss (optionally, the rate decays on a plateau). Both images of a batch's pairs go through the
 // encoder as one batch of 2B; dL/dphi collects the distance term and the decoder's
 // gradient. After every epoch: the validation loss, the best model saved (atomically) when
 // it improved, and a checkpoint (weights, Adam's moments, history, early-stopping state)
@@ -28,6 +28,11 @@ public sealed record DweTrainingOptions
 
     /// <summary>Stop after this many epochs without a better validation loss.</summary>
     public int Patience { get; init; } = 3;
+
+    /// <summary>The learning rate is multiplied by this after every epoch that does not improve
+    /// the validation loss (Keras' ReduceLROnPlateau with patience 1). 1, the default, keeps it
+    /// constant, as the authors did.</summary>
+    public double PlateauDecay { get; init; } = 1;
     public int Seed { get; init; } = 1;
 
     /// <summary>checkpoint.safetensors, for resuming; null for none.</summary>
@@ -44,12 +49,13 @@ public sealed record DweTrainingOptions
         if (!(KlWeight >= 0)) throw new ArgumentOutOfRangeException(nameof(KlWeight), KlWeight, "KlWeight must be nonnegative.");
         if (!(SparsityWeight >= 0)) throw new ArgumentOutOfRangeException(nameof(SparsityWeight), SparsityWeight, "SparsityWeight must be nonnegative.");
         if (Patience < 1) throw new ArgumentOutOfRangeException(nameof(Patience), Patience, "Patience must be at least 1.");
+        if (!(PlateauDecay > 0 && PlateauDecay <= 1)) throw new ArgumentOutOfRangeException(nameof(PlateauDecay), PlateauDecay, "PlateauDecay must be in (0, 1].");
     }
 }
 
 /// <summary>One epoch: mean losses (total, and the distance term alone) on the training and
-/// validation pairs, and its time.</summary>
-public sealed record DweEpoch(int Epoch, double TrainLoss, double TrainDistanceMse, double ValidLoss, double ValidDistanceMse, double Seconds);
+/// validation pairs, its time and the learning rate it ran at.</summary>
+public sealed record DweEpoch(int Epoch, double TrainLoss, double TrainDistanceMse, double ValidLoss, double ValidDistanceMse, double Seconds, double LearningRate);
 
 public static class DweTraining
 {
@@ -78,8 +84,10 @@ public static class DweTraining
             firstEpoch = int.Parse(metadata["epoch"], CultureInfo.InvariantCulture);
             best = double.Parse(metadata["best"], CultureInfo.InvariantCulture);
             sinceBest = int.Parse(metadata["since_best"], CultureInfo.InvariantCulture);
-            history = ParseHistory(metadata["history"]);
-            progress($"resumed from {path} after epoch {firstEpoch} (best validation loss {best:G5}, {sinceBest} epoch(s) since)");
+            // Checkpoints written before the plateau decay existed ran at the constant rate.
+            if (metadata.TryGetValue("learning_rate", out string? rate)) adam.LearningRate = double.Parse(rate, CultureInfo.InvariantCulture);
+            history = ParseHistory(metadata["history"], options.LearningRate);
+            progress($"resumed from {path} after epoch {firstEpoch} (best validation loss {best:G5}, {sinceBest} epoch(s) since, learning rate {adam.LearningRate:G4})");
         }
         var batch = new PairBatch(model, options.BatchSize);
         for (int epoch = firstEpoch; epoch < options.MaxEpochs && sinceBest < options.Patience; epoch++)
@@ -104,7 +112,7 @@ public static class DweTraining
                 }
             }
             (double validLoss, double validDistance) = Evaluate(model, histograms, valid, options);
-            history.Add(new DweEpoch(epoch + 1, lossSum / seen, distanceSum / seen, validLoss, validDistance, clock.Elapsed.TotalSeconds));
+            history.Add(new DweEpoch(epoch + 1, lossSum / seen, distanceSum / seen, validLoss, validDistance, clock.Elapsed.TotalSeconds, adam.LearningRate));
             bool improved = validLoss < best;
             if (improved)
             {
@@ -113,15 +121,21 @@ public static class DweTraining
                 if (options.BestModelPath is { } bestPath)
                     model.Save(bestPath, new Dictionary<string, string> { ["epoch"] = (epoch + 1).ToString(CultureInfo.InvariantCulture), ["valid_loss"] = validLoss.ToString("R", CultureInfo.InvariantCulture) });
             }
-            else sinceBest++;
+            else
+            {
+                sinceBest++;
+                adam.LearningRate *= options.PlateauDecay;
+            }
             progress($"epoch {epoch + 1}: train loss {lossSum / seen:G5} (distance MSE {distanceSum / seen:G5}), validation loss {validLoss:G5} "
-                     + $"(distance MSE {validDistance:G5}){(improved ? ", best so far" : $", {sinceBest} epoch(s) without improvement")}, {clock.Elapsed.TotalSeconds:F0} s");
+                     + $"(distance MSE {validDistance:G5}){(improved ? ", best so far" : $", {sinceBest} epoch(s) without improvement")}, {clock.Elapsed.TotalSeconds:F0} s"
+                     + (!improved && options.PlateauDecay < 1 ? $"; learning rate now {adam.LearningRate:G4}" : ""));
             if (options.CheckpointPath is { } checkpoint)
                 Checkpoint.Save(checkpoint, model.NamedParameters(), adam, new Dictionary<string, string>
                 {
                     ["epoch"] = (epoch + 1).ToString(CultureInfo.InvariantCulture),
                     ["best"] = best.ToString("R", CultureInfo.InvariantCulture),
                     ["since_best"] = sinceBest.ToString(CultureInfo.InvariantCulture),
+                    ["learning_rate"] = adam.LearningRate.ToString("R", CultureInfo.InvariantCulture),
                     ["history"] = FormatHistory(history),
                 });
             afterEpoch?.Invoke(history);
@@ -239,11 +253,13 @@ public static class DweTraining
 
     private static string FormatHistory(IEnumerable<DweEpoch> history) =>
         string.Join(";", history.Select(h => string.Create(CultureInfo.InvariantCulture,
-            $"{h.Epoch},{h.TrainLoss:R},{h.TrainDistanceMse:R},{h.ValidLoss:R},{h.ValidDistanceMse:R},{h.Seconds:R}")));
+            $"{h.Epoch},{h.TrainLoss:R},{h.TrainDistanceMse:R},{h.ValidLoss:R},{h.ValidDistanceMse:R},{h.Seconds:R},{h.LearningRate:R}")));
 
-    private static List<DweEpoch> ParseHistory(string text) => text.Length == 0 ? [] : text.Split(';').Select(line =>
+    /// <summary>The history of a checkpoint; entries without a learning rate (written before
+    /// the plateau decay existed) ran at the constant one.</summary>
+    private static List<DweEpoch> ParseHistory(string text, double constantRate) => text.Length == 0 ? [] : text.Split(';').Select(line =>
     {
         double[] f = line.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
-        return new DweEpoch((int)f[0], f[1], f[2], f[3], f[4], f[5]);
+        return new DweEpoch((int)f[0], f[1], f[2], f[3], f[4], f[5], f.Length > 6 ? f[6] : constantRate);
     }).ToList();
 }

@@ -115,6 +115,40 @@ public sealed class DweTrainingTests : IDisposable
     }
 
     [Fact]
+    public void PlateauDecay_CutsTheRateAfterEachEpochWithoutImprovement_AndAResumedRunKeepsTheCutRate()
+    {
+        const int side = 6;
+        float[] histograms = Blobs(60, side, seed: 3);
+        W2Pairs train = Pairs(histograms, side, 400, seed: 4), valid = Pairs(histograms, side, 80, seed: 5);
+        // A rate too large for steady progress, so that some epochs do not improve.
+        var options = new DweTrainingOptions { MaxEpochs = 8, BatchSize = 20, LearningRate = 3e-2, Patience = 100, PlateauDecay = 0.5 };
+        var straight = new DeepWassersteinEmbedding(side, side, 8, seed: 6);
+        List<DweEpoch> history = DweTraining.Train(straight, histograms, train, valid, options, _ => { });
+        double best = double.PositiveInfinity, rate = options.LearningRate;
+        var cutAfter = new List<int>();
+        foreach (DweEpoch epoch in history)
+        {
+            Assert.Equal(rate, epoch.LearningRate);
+            if (epoch.ValidLoss < best) best = epoch.ValidLoss;
+            else
+            {
+                rate *= 0.5;
+                cutAfter.Add(epoch.Epoch);
+            }
+        }
+        Assert.True(cutAfter.Count > 0 && cutAfter[0] < 8, $"no epoch before the last failed to improve: {string.Join(", ", history.Select(h => h.ValidLoss))}");
+
+        // Interrupted right after the first cut, then resumed: the checkpoint carries the cut rate.
+        string checkpoint = Path.Combine(_dir, "decay-checkpoint.safetensors");
+        DweTraining.Train(new DeepWassersteinEmbedding(side, side, 8, seed: 6), histograms, train, valid,
+            options with { MaxEpochs = cutAfter[0], CheckpointPath = checkpoint }, _ => { });
+        var again = new DeepWassersteinEmbedding(side, side, 8, seed: 99);
+        List<DweEpoch> resumed = DweTraining.Train(again, histograms, train, valid, options with { CheckpointPath = checkpoint }, _ => { });
+        Assert.Equal(history.Select(h => (h.ValidLoss, h.LearningRate)), resumed.Select(h => (h.ValidLoss, h.LearningRate)));
+        foreach (var (a, b) in straight.Parameters.Zip(again.Parameters)) Assert.Equal(a.Value, b.Value);
+    }
+
+    [Fact]
     public void ModelFile_RoundTrips_AndAnotherFileIsRefused()
     {
         var model = new DeepWassersteinEmbedding(5, 7, 4, seed: 1);

@@ -1,7 +1,7 @@
 // otk dwe train: trains the Deep Wasserstein Embedding (Courty et al. 2018) on the pairs of
 // `otk dwe pairs` (DIR/train.csv, DIR/valid.csv), with the authors' settings as defaults
 // (lambda_KL 10, lambda_s 1e-3, Adam, batches of 100, early stopping with patience 3 on the
-// validation loss). Writes OUT/model.safetensors (the best validation epoch's model),
+// validation loss; --plateau-decay cuts the rate after an epoch that does not improve it). Writes OUT/model.safetensors (the best validation epoch's model),
 // OUT/checkpoint.safetensors (an interrupted run resumes from it), OUT/history.csv and the
 // loss curves OUT/loss.svg (both after every epoch); progress lines give pairs/s and the time left in the epoch.
 using System.CommandLine;
@@ -27,6 +27,11 @@ internal static class DweTrainCommand
         var kl = new Option<double>("--kl-weight") { Description = "lambda_KL, the reconstruction's weight.", DefaultValueFactory = _ => 10 };
         var sparsity = new Option<double>("--sparsity-weight") { Description = "lambda_s, the l_1/2 sparsity penalty's weight.", DefaultValueFactory = _ => 1e-3 };
         var patience = new Option<int>("--patience") { Description = "Epochs without a better validation loss before stopping.", DefaultValueFactory = _ => 3 };
+        var decay = new Option<double>("--plateau-decay")
+        {
+            Description = "Multiply the learning rate by this after each epoch that does not improve the validation loss (1: constant, as the authors).",
+            DefaultValueFactory = _ => 1,
+        };
         var embedding = new Option<int>("--embedding") { Description = "Embedding dimension E.", DefaultValueFactory = _ => 50 };
         var seed = new Option<int>("--seed") { Description = "Seed of the weights and the batch order.", DefaultValueFactory = _ => 1 };
         var trainPairs = new Option<int>("--train-pairs") { Description = "Use only the first N training pairs (0: all).", DefaultValueFactory = _ => 0 };
@@ -34,12 +39,13 @@ internal static class DweTrainCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Output directory.", DefaultValueFactory = _ => new DirectoryInfo("runs/dwe") };
         var dataDir = DataCommand.DataDirOption();
         var command = new Command("train", "Train the DWE encoder and decoder on exact W2^2 pairs.")
-            { pairs, epochs, batch, rate, kl, sparsity, patience, embedding, seed, trainPairs, validPairs, output, dataDir };
+            { pairs, epochs, batch, rate, kl, sparsity, patience, decay, embedding, seed, trainPairs, validPairs, output, dataDir };
         command.SetAction(parse => CliErrors.Run(() => Run(
             new DweTrainingOptions
             {
                 MaxEpochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(rate),
-                KlWeight = parse.GetValue(kl), SparsityWeight = parse.GetValue(sparsity), Patience = parse.GetValue(patience), Seed = parse.GetValue(seed),
+                KlWeight = parse.GetValue(kl), SparsityWeight = parse.GetValue(sparsity), Patience = parse.GetValue(patience),
+                PlateauDecay = parse.GetValue(decay), Seed = parse.GetValue(seed),
             },
             parse.GetValue(pairs)!, parse.GetValue(embedding), parse.GetValue(trainPairs), parse.GetValue(validPairs), parse.GetValue(output)!,
             MnistStore.DataDirectory(parse.GetValue(dataDir)))));
@@ -60,14 +66,15 @@ internal static class DweTrainCommand
         string modelPath = Path.Combine(output.FullName, "model.safetensors");
         var model = new DeepWassersteinEmbedding(images.Height, images.Width, embedding, options.Seed);
         Console.Error.WriteLine($"dwe train: {train.Count} training and {valid.Count} validation pairs of {split} images, E = {embedding}, "
-                                + $"batch {options.BatchSize}, lambda_KL {options.KlWeight}, lambda_s {options.SparsityWeight}, patience {options.Patience}");
+                                + $"batch {options.BatchSize}, lambda_KL {options.KlWeight}, lambda_s {options.SparsityWeight}, patience {options.Patience}, "
+                                + $"learning rate {options.LearningRate}{(options.PlateauDecay < 1 ? $" times {options.PlateauDecay} per epoch without improvement" : "")}");
         var clock = Stopwatch.StartNew();
         // history.csv and loss.svg are rewritten after every epoch, so a killed run keeps them.
         void WriteHistory(IReadOnlyList<DweEpoch> history)
         {
             AtomicFile.WriteAllText(Path.Combine(output.FullName, "history.csv"),
-                "epoch,train_loss,train_distance_mse,valid_loss,valid_distance_mse,seconds\n" + string.Concat(history.Select(h => string.Create(CultureInfo.InvariantCulture,
-                    $"{h.Epoch},{h.TrainLoss:R},{h.TrainDistanceMse:R},{h.ValidLoss:R},{h.ValidDistanceMse:R},{h.Seconds:R}\n"))));
+                "epoch,train_loss,train_distance_mse,valid_loss,valid_distance_mse,seconds,learning_rate\n" + string.Concat(history.Select(h => string.Create(CultureInfo.InvariantCulture,
+                    $"{h.Epoch},{h.TrainLoss:R},{h.TrainDistanceMse:R},{h.ValidLoss:R},{h.ValidDistanceMse:R},{h.Seconds:R},{h.LearningRate:R}\n"))));
             double[] axis = history.Select(h => (double)h.Epoch).ToArray();
             new SvgPlot("DWE: loss of eq. 2 and its distance term", "epoch", "mean over pairs")
                 .Line("train loss", axis, history.Select(h => h.TrainLoss).ToArray()).Line("validation loss", axis, history.Select(h => h.ValidLoss).ToArray())
