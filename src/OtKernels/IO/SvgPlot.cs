@@ -1,5 +1,6 @@
 // A small SVG writer for line and scatter plots (loss curves, true against predicted W2^2):
-// axes with "nice" ticks (1, 2 or 5 times a power of ten, Heckbert 1990), axis labels, a
+// axes with "nice" ticks (1, 2 or 5 times a power of ten, Heckbert 1990), or a logarithmic y
+// axis with ticks at the powers of ten (loss curves that fall by decades), axis labels, a
 // title and a legend. No plotting package is available to the project, and SVG is text, so
 // the output is also easy to test (it parses as XML).
 using System.Globalization;
@@ -12,6 +13,7 @@ public sealed class SvgPlot(string title, string xLabel, string yLabel, int widt
 {
     private static readonly string[] Palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"];
     private readonly List<(string Name, double[] X, double[] Y, bool Line)> _series = [];
+    private bool _logarithmicY;
     private const int Left = 70, Right = 150, Top = 40, Bottom = 50;
 
     /// <summary>Adds a polyline through the points in order.</summary>
@@ -32,16 +34,28 @@ public sealed class SvgPlot(string title, string xLabel, string yLabel, int widt
         return this;
     }
 
+    /// <summary>Puts y on a logarithmic scale; every y must then be positive.</summary>
+    public SvgPlot LogarithmicY()
+    {
+        _logarithmicY = true;
+        return this;
+    }
+
     public void Save(string path) => AtomicFile.WriteAllText(path, ToSvg());
 
     public string ToSvg()
     {
         double[] xs = _series.SelectMany(s => s.X).DefaultIfEmpty(0).ToArray(), ys = _series.SelectMany(s => s.Y).DefaultIfEmpty(0).ToArray();
-        double[] xTicks = NiceTicks(xs.Min(), xs.Max()), yTicks = NiceTicks(ys.Min(), ys.Max());
-        double x0 = xTicks[0], x1 = xTicks[^1], y0 = yTicks[0], y1 = yTicks[^1];
+        if (_logarithmicY)
+            foreach (var (name, _, y, _) in _series)
+                if (Array.FindIndex(y, v => !(v > 0)) is var bad and >= 0)
+                    throw new InvalidOperationException($"Series '{name}': point {bad} has y = {y[bad]}; a logarithmic axis needs positive values.");
+        double[] xTicks = NiceTicks(xs.Min(), xs.Max()), yTicks = _logarithmicY ? DecadeTicks(ys.Min(), ys.Max()) : NiceTicks(ys.Min(), ys.Max());
+        double Scale(double y) => _logarithmicY ? Math.Log10(y) : y;
+        double x0 = xTicks[0], x1 = xTicks[^1], y0 = Scale(yTicks[0]), y1 = Scale(yTicks[^1]);
         int plotWidth = width - Left - Right, plotHeight = height - Top - Bottom;
         double Px(double x) => Left + (x - x0) / (x1 - x0) * plotWidth;
-        double Py(double y) => Top + plotHeight - (y - y0) / (y1 - y0) * plotHeight;
+        double Py(double y) => Top + plotHeight - (Scale(y) - y0) / (y1 - y0) * plotHeight;
 
         var svg = new StringBuilder();
         svg.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">\n");
@@ -85,6 +99,15 @@ public sealed class SvgPlot(string title, string xLabel, string yLabel, int widt
         double first = Math.Floor(min / step) * step, last = Math.Ceiling(max / step) * step;
         int count = (int)Math.Round((last - first) / step) + 1;
         return Enumerable.Range(0, count).Select(i => first + i * step).ToArray();
+    }
+
+    /// <summary>The powers of ten from the one at or below min to the one at or above max (at
+    /// least two).</summary>
+    public static double[] DecadeTicks(double min, double max)
+    {
+        if (!(min > 0 && max >= min)) throw new ArgumentOutOfRangeException(nameof(min), $"Decade ticks need 0 < min <= max, not [{min}, {max}].");
+        int first = (int)Math.Floor(Math.Log10(min)), last = Math.Max(first + 1, (int)Math.Ceiling(Math.Log10(max)));
+        return Enumerable.Range(first, last - first + 1).Select(e => Math.Pow(10, e)).ToArray();
     }
 
     private static string F(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);

@@ -50,6 +50,24 @@ public class SvgPlotTests
     }
 
     [Fact]
+    public void ALogarithmicAxis_PlacesDecadesEvenly_AndRefusesANonPositiveValue()
+    {
+        // 0.3 to 164: decades 0.1 to 1000, evenly spaced; 1, 10 and 100 fall on their ticks.
+        XDocument doc = XDocument.Parse(new SvgPlot("loss", "epoch", "loss").LogarithmicY().Line("train", [1, 2, 3], [164, 10, 0.3]).ToSvg());
+        var ticks = doc.Descendants(Svg + "text").Where(t => (string?)t.Attribute("class") == "ytick").Select(t => (t.Value, Y: D(t, "y") - 4)).ToList();
+        Assert.Equal(new[] { "0.1", "1", "10", "100", "1000" }, ticks.Select(t => t.Value));
+        double gap = ticks[0].Y - ticks[1].Y;
+        Assert.All(ticks.Zip(ticks.Skip(1)), p => Assert.Equal(gap, p.First.Y - p.Second.Y, 0.02));
+        double[] ys = doc.Descendants(Svg + "polyline").Single().Attribute("points")!.Value.Split(' ').Select(p => double.Parse(p.Split(',')[1], CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(ticks[2].Y, ys[1], 0.02);                               // 10 on the tick of 10
+        Assert.Equal(ticks[1].Y - gap * Math.Log10(164), ys[0], 0.02);       // 164 at log10(164) decades above 1
+
+        var e = Assert.Throws<InvalidOperationException>(() => new SvgPlot("t", "x", "y").LogarithmicY().Line("loss", [0, 1], [1, 0]).ToSvg());
+        Assert.Contains("'loss': point 1", e.Message);
+        Assert.Equal(new[] { 1.0, 10.0 }, SvgPlot.DecadeTicks(2, 3));
+    }
+
+    [Fact]
     public void ANonFinitePoint_IsRejected_NamingSeriesAndIndex()
     {
         var e = Assert.Throws<ArgumentException>(() => new SvgPlot("t", "x", "y").Line("loss", [0, 1], [1, double.NaN]));

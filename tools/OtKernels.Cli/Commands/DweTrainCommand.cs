@@ -76,8 +76,10 @@ internal static class DweTrainCommand
                 "epoch,train_loss,train_distance_mse,valid_loss,valid_distance_mse,seconds,learning_rate\n" + string.Concat(history.Select(h => string.Create(CultureInfo.InvariantCulture,
                     $"{h.Epoch},{h.TrainLoss:R},{h.TrainDistanceMse:R},{h.ValidLoss:R},{h.ValidDistanceMse:R},{h.Seconds:R},{h.LearningRate:R}\n"))));
             double[] axis = history.Select(h => (double)h.Epoch).ToArray();
-            new SvgPlot("DWE: loss of eq. 2 and its distance term", "epoch", "mean over pairs")
-                .Line("train loss", axis, history.Select(h => h.TrainLoss).ToArray()).Line("validation loss", axis, history.Select(h => h.ValidLoss).ToArray())
+            var plot = new SvgPlot("DWE: loss of eq. 2 and its distance term", "epoch", "mean over pairs");
+            // Logarithmic: the first epoch's loss is hundreds of times the later ones.
+            if (history.All(h => h.TrainLoss > 0 && h.ValidLoss > 0 && h.TrainDistanceMse > 0 && h.ValidDistanceMse > 0)) plot.LogarithmicY();
+            plot.Line("train loss", axis, history.Select(h => h.TrainLoss).ToArray()).Line("validation loss", axis, history.Select(h => h.ValidLoss).ToArray())
                 .Line("train distance MSE", axis, history.Select(h => h.TrainDistanceMse).ToArray())
                 .Line("validation distance MSE", axis, history.Select(h => h.ValidDistanceMse).ToArray())
                 .Save(Path.Combine(output.FullName, "loss.svg"));
