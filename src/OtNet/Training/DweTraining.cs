@@ -4,9 +4,9 @@
 //       + wKL mean_pairs [KL(x1 || psi(phi(x1))) + KL(x2 || psi(phi(x2)))]
 //       + wS  mean_pairs [sum_pixels sqrt psi(phi(x1)) + sum_pixels sqrt psi(phi(x2))]
 // with the authors' wKL = 10, wS = 1e-3, Adam, mini-batches of 100 and early stopping with
-// patience 3 on the validation loss (optionally, the rate decays on a plateau). Both images of a batch's pairs go through the
-// encoder as one batch of 2B; dL/dphi collects the distance term and the decoder's
-// gradient. After every epoch: the validation loss, the best model saved (atomically) when
+// patience 3 on the validation loss (optionally, the rate decays on a plateau). Both
+// images of a batch's pairs go through the encoder as one batch of 2B; dL/dphi collects the
+// distance term and the decoder's gradient. After every epoch: the validation loss, the best model saved (atomically) when
 // it improved, and a checkpoint (weights, Adam's moments, history, early-stopping state)
 // from which an interrupted run resumes with exactly the state it had.
 using System.Diagnostics;
@@ -33,6 +33,7 @@ public sealed record DweTrainingOptions
     /// the validation loss (Keras' ReduceLROnPlateau with patience 1). 1, the default, keeps it
     /// constant, as the authors did.</summary>
     public double PlateauDecay { get; init; } = 1;
+
     public int Seed { get; init; } = 1;
 
     /// <summary>checkpoint.safetensors, for resuming; null for none.</summary>
