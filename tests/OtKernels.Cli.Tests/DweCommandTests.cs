@@ -47,6 +47,14 @@ public sealed class DweCommandTests : IDisposable
         foreach (string name in (string[])["model.safetensors", "checkpoint.safetensors", "history.csv", "loss.svg"])
             Assert.True(System.IO.File.Exists(File("run/" + name)), name);
         string model = File("run/model.safetensors");
+        // Resumed with nothing left to run: the files are written again from the checkpoint's history.
+        System.IO.File.Delete(File("run/history.csv"));
+        run = OtkProcess.Run(["dwe", "train", "--pairs", File("pairs"), "--max-epochs", "1", "--batch-size", "20", "--train-pairs", "200", "--out", File("run")]);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        string[] history = System.IO.File.ReadAllLines(File("run/history.csv"));
+        Assert.Equal([OtNet.Training.DweEpoch.CsvHeader], history[..1]);
+        Assert.Equal(2, history.Length);
+        Assert.StartsWith("1,", history[1]);
 
         run = OtkProcess.Run(["dwe", "eval", "--model", model, "--pairs", File("pairs/test.csv"), "--scatter", File("scatter.svg")]);
         Assert.True(run.ExitCode == 0, run.Stderr);

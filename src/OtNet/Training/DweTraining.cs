@@ -6,9 +6,10 @@
 // with the authors' wKL = 10, wS = 1e-3, Adam, mini-batches of 100 and early stopping with
 // patience 3 on the validation loss (optionally, the rate decays on a plateau). Both
 // images of a batch's pairs go through the encoder as one batch of 2B; dL/dphi collects the
-// distance term and the decoder's gradient. After every epoch: the validation loss, the best model saved (atomically) when
-// it improved, and a checkpoint (weights, Adam's moments, history, early-stopping state)
-// from which an interrupted run resumes with exactly the state it had.
+// distance term and the decoder's gradient. After every epoch: the validation loss, the best
+// model saved (atomically) when it improved, and a checkpoint (weights, Adam's moments,
+// history, early-stopping state, learning rate) from which an interrupted run resumes with
+// exactly the state it had.
 using System.Diagnostics;
 using System.Globalization;
 using OtNet.Data;
@@ -56,7 +57,15 @@ public sealed record DweTrainingOptions
 
 /// <summary>One epoch: mean losses (total, and the distance term alone) on the training and
 /// validation pairs, its time and the learning rate it ran at.</summary>
-public sealed record DweEpoch(int Epoch, double TrainLoss, double TrainDistanceMse, double ValidLoss, double ValidDistanceMse, double Seconds, double LearningRate);
+public sealed record DweEpoch(int Epoch, double TrainLoss, double TrainDistanceMse, double ValidLoss, double ValidDistanceMse, double Seconds, double LearningRate)
+{
+    public const string CsvHeader = "epoch,train_loss,train_distance_mse,valid_loss,valid_distance_mse,seconds,learning_rate";
+
+    /// <summary>The fields in CsvHeader's order, each round-tripping (invariant culture, "R"):
+    /// a line of history.csv, and an entry of the checkpoint's history.</summary>
+    public string ToCsv() => string.Create(CultureInfo.InvariantCulture,
+        $"{Epoch},{TrainLoss:R},{TrainDistanceMse:R},{ValidLoss:R},{ValidDistanceMse:R},{Seconds:R},{LearningRate:R}");
+}
 
 public static class DweTraining
 {
@@ -252,9 +261,7 @@ public static class DweTraining
         }
     }
 
-    private static string FormatHistory(IEnumerable<DweEpoch> history) =>
-        string.Join(";", history.Select(h => string.Create(CultureInfo.InvariantCulture,
-            $"{h.Epoch},{h.TrainLoss:R},{h.TrainDistanceMse:R},{h.ValidLoss:R},{h.ValidDistanceMse:R},{h.Seconds:R},{h.LearningRate:R}")));
+    private static string FormatHistory(IEnumerable<DweEpoch> history) => string.Join(";", history.Select(h => h.ToCsv()));
 
     /// <summary>The history of a checkpoint; entries without a learning rate (written before
     /// the plateau decay existed) ran at the constant one.</summary>

@@ -1,9 +1,10 @@
 // otk dwe train: trains the Deep Wasserstein Embedding (Courty et al. 2018) on the pairs of
 // `otk dwe pairs` (DIR/train.csv, DIR/valid.csv), with the authors' settings as defaults
 // (lambda_KL 10, lambda_s 1e-3, Adam, batches of 100, early stopping with patience 3 on the
-// validation loss; --plateau-decay cuts the rate after an epoch that does not improve it). Writes OUT/model.safetensors (the best validation epoch's model),
-// OUT/checkpoint.safetensors (an interrupted run resumes from it), OUT/history.csv and the
-// loss curves OUT/loss.svg (both after every epoch); progress lines give pairs/s and the time left in the epoch.
+// validation loss; --plateau-decay cuts the rate after an epoch that does not improve it).
+// Writes OUT/model.safetensors (the best validation epoch's model), OUT/checkpoint.safetensors
+// (an interrupted run resumes from it), OUT/history.csv and the loss curves OUT/loss.svg
+// (both after every epoch); progress lines give pairs/s and the time left in the epoch.
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -70,25 +71,29 @@ internal static class DweTrainCommand
                                 + $"learning rate {options.LearningRate}{(options.PlateauDecay < 1 ? $" times {options.PlateauDecay} per epoch without improvement" : "")}");
         var clock = Stopwatch.StartNew();
         // history.csv and loss.svg are rewritten after every epoch, so a killed run keeps them.
+        bool written = false;
         void WriteHistory(IReadOnlyList<DweEpoch> history)
         {
             AtomicFile.WriteAllText(Path.Combine(output.FullName, "history.csv"),
-                "epoch,train_loss,train_distance_mse,valid_loss,valid_distance_mse,seconds,learning_rate\n" + string.Concat(history.Select(h => string.Create(CultureInfo.InvariantCulture,
-                    $"{h.Epoch},{h.TrainLoss:R},{h.TrainDistanceMse:R},{h.ValidLoss:R},{h.ValidDistanceMse:R},{h.Seconds:R},{h.LearningRate:R}\n"))));
+                DweEpoch.CsvHeader + "\n" + string.Concat(history.Select(h => h.ToCsv() + "\n")));
             double[] axis = history.Select(h => (double)h.Epoch).ToArray();
+            (string Name, double[] Values)[] series =
+            [
+                ("train loss", history.Select(h => h.TrainLoss).ToArray()), ("validation loss", history.Select(h => h.ValidLoss).ToArray()),
+                ("train distance MSE", history.Select(h => h.TrainDistanceMse).ToArray()), ("validation distance MSE", history.Select(h => h.ValidDistanceMse).ToArray()),
+            ];
             var plot = new SvgPlot("DWE: loss of eq. 2 and its distance term", "epoch", "mean over pairs");
             // Logarithmic: the first epoch's loss is hundreds of times the later ones.
-            if (history.All(h => h.TrainLoss > 0 && h.ValidLoss > 0 && h.TrainDistanceMse > 0 && h.ValidDistanceMse > 0)) plot.LogarithmicY();
-            plot.Line("train loss", axis, history.Select(h => h.TrainLoss).ToArray()).Line("validation loss", axis, history.Select(h => h.ValidLoss).ToArray())
-                .Line("train distance MSE", axis, history.Select(h => h.TrainDistanceMse).ToArray())
-                .Line("validation distance MSE", axis, history.Select(h => h.ValidDistanceMse).ToArray())
-                .Save(Path.Combine(output.FullName, "loss.svg"));
+            if (series.All(s => s.Values.All(v => v > 0))) plot.LogarithmicY();
+            foreach (var (name, values) in series) plot.Line(name, axis, values);
+            plot.Save(Path.Combine(output.FullName, "loss.svg"));
+            written = true;
         }
         List<DweEpoch> history = DweTraining.Train(model, histograms, train, valid, options with
         {
             CheckpointPath = Path.Combine(output.FullName, "checkpoint.safetensors"), BestModelPath = modelPath,
         }, line => Console.Error.WriteLine($"dwe train: {line}"), WriteHistory);
-        WriteHistory(history);
+        if (!written) WriteHistory(history); // no epoch ran here (a finished run resumed): the files still reflect its history
         DweEpoch best = history.MinBy(h => h.ValidLoss)!;
         Console.WriteLine(JsonSerializer.Serialize(new
         {
