@@ -21,23 +21,13 @@ internal static class DweThroughput
             for (int i = 0; i < input.Length; i++) input.Data[i] = (float)rng.NextDouble();
             var gradient = new Tensor([batch, .. model.OutputShape]);
             for (int i = 0; i < gradient.Length; i++) gradient.Data[i] = (float)(rng.NextDouble() - 0.5);
-            double best = double.PositiveInfinity, forwardBest = double.PositiveInfinity;
-            for (int run = 0; run < 6; run++)
+            double forwardBest = Fastest(() => model.Forward(input));
+            double best = Fastest(() =>
             {
-                var clock = Stopwatch.StartNew();
-                for (int r = 0; r < 10; r++) model.Forward(input);
-                double forward = clock.Elapsed.TotalSeconds / 10;
-                clock.Restart();
-                for (int r = 0; r < 10; r++)
-                {
-                    model.Forward(input);
-                    model.ZeroGradients();
-                    model.Backward(gradient);
-                }
-                if (run == 0) continue; // warm-up
-                forwardBest = Math.Min(forwardBest, forward);
-                best = Math.Min(best, clock.Elapsed.TotalSeconds / 10);
-            }
+                model.Forward(input);
+                model.ZeroGradients();
+                model.Backward(gradient);
+            });
             Console.WriteLine($"otk DWE {name}, batch {batch}: forward {batch / forwardBest:F0} images/s, forward+backward {batch / best:F0} images/s on {Environment.ProcessorCount} cores");
             PerLayer(model, input, rng);
         }
@@ -63,6 +53,8 @@ internal static class DweThroughput
         }
     }
 
+    /// <summary>Seconds per call of run: the fastest of five timed runs of ten calls, after one
+    /// untimed warm-up run.</summary>
     private static double Fastest(Action run)
     {
         double best = double.PositiveInfinity;
