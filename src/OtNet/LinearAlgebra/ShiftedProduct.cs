@@ -40,6 +40,7 @@ public static class ShiftedProduct
         Check(offsets, source, n);
         CheckLength(a.Length, (long)m * k, nameof(a), "m x k");
         CheckLength(c.Length, (long)m * n, nameof(c), "m x n");
+        int width = Width(vectorBits);
         for (int i = 0; i < m; i += RowBlock)
         {
             ref float ai = ref Unsafe.Add(ref MemoryMarshal.GetReference(a), i * k);
@@ -47,8 +48,8 @@ public static class ShiftedProduct
             ref int o = ref MemoryMarshal.GetReference(offsets);
             ref float s = ref MemoryMarshal.GetReference(source);
             int rows = Math.Min(RowBlock, m - i);
-            if (Width(vectorBits) == 512) Broadcasts<Vector512<float>, Lanes512<float>>(rows, ref ai, ref o, k, ref s, ref ci, n);
-            else if (Width(vectorBits) == 256) Broadcasts<Vector256<float>, Lanes256<float>>(rows, ref ai, ref o, k, ref s, ref ci, n);
+            if (width == 512) Broadcasts<Vector512<float>, Lanes512<float>>(rows, ref ai, ref o, k, ref s, ref ci, n);
+            else if (width == 256) Broadcasts<Vector256<float>, Lanes256<float>>(rows, ref ai, ref o, k, ref s, ref ci, n);
             else
                 for (int r = 0; r < rows; r++)
                     for (int j = 0; j < n; j++)
@@ -68,6 +69,7 @@ public static class ShiftedProduct
         CheckLength(a.Length, (long)m * n, nameof(a), "m x n");
         CheckLength(c.Length, (long)m * k, nameof(c), "m x k");
         if (k == 0) return;
+        int width = Width(vectorBits);
         for (int i = 0; i < m; i += RowBlock)
         {
             ref float ai = ref Unsafe.Add(ref MemoryMarshal.GetReference(a), i * n);
@@ -75,8 +77,8 @@ public static class ShiftedProduct
             ref int o = ref MemoryMarshal.GetReference(offsets);
             ref float s = ref MemoryMarshal.GetReference(source);
             int rows = Math.Min(RowBlock, m - i);
-            if (Width(vectorBits) == 512) Dots<Vector512<float>, Lanes512<float>>(rows, ref ai, n, ref o, k, ref s, ref ci);
-            else if (Width(vectorBits) == 256) Dots<Vector256<float>, Lanes256<float>>(rows, ref ai, n, ref o, k, ref s, ref ci);
+            if (width == 512) Dots<Vector512<float>, Lanes512<float>>(rows, ref ai, n, ref o, k, ref s, ref ci);
+            else if (width == 256) Dots<Vector256<float>, Lanes256<float>>(rows, ref ai, n, ref o, k, ref s, ref ci);
             else
                 for (int r = 0; r < rows; r++)
                     for (int p = 0; p < k; p++)
