@@ -26,7 +26,7 @@ internal static class DweBenchCommand
 
     public static Command Create()
     {
-        var model = new Option<FileInfo>("--model") { Description = "A DWE model (default: the committed one).", DefaultValueFactory = _ => new FileInfo("models/dwe-mnist.safetensors") };
+        var model = new Option<FileInfo>("--model") { Description = "A DWE model (default: the committed one).", DefaultValueFactory = _ => new FileInfo(DweCommand.CommittedModel) };
         var lpPairs = new Option<int>("--lp-pairs") { Description = "Pairs solved exactly.", DefaultValueFactory = _ => 400 };
         var indepPairs = new Option<int>("--indep-pairs") { Description = "Pairs embedded independently.", DefaultValueFactory = _ => 4000 };
         var sets = new Option<int>("--set-size") { Description = "Images in each of the two sets of Pairwise (N: N^2 distances).", DefaultValueFactory = _ => 2000 };

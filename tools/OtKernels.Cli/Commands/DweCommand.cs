@@ -8,6 +8,10 @@ namespace OtKernels.Cli.Commands;
 
 internal static class DweCommand
 {
+    /// <summary>The committed model that eval, bench and the mining commands load by default
+    /// (relative to the current directory: the repository root, as in the README).</summary>
+    public const string CommittedModel = "models/dwe-mnist.safetensors";
+
     public static Command Create()
     {
         var command = new Command("dwe", "Deep Wasserstein Embedding (Courty et al. 2018) on MNIST.")

@@ -22,7 +22,7 @@ internal static class DweMiningCommands
     /// <summary>The options every mining command takes, and what they load.</summary>
     private sealed class Inputs
     {
-        public readonly Option<FileInfo> Model = new("--model") { Description = "A DWE model.", DefaultValueFactory = _ => new FileInfo("models/dwe-mnist.safetensors") };
+        public readonly Option<FileInfo> Model = new("--model") { Description = "A DWE model.", DefaultValueFactory = _ => new FileInfo(DweCommand.CommittedModel) };
         public readonly Option<string> Split = new("--split") { Description = "train or test.", DefaultValueFactory = _ => "test" };
         public readonly Option<FileInfo> Output = new("--out") { Description = "PNG to write.", Required = true };
         public readonly Option<string?> DataDir = DataCommand.DataDirOption();
