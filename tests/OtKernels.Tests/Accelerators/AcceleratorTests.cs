@@ -72,8 +72,13 @@ public class AcceleratorTests
     public void Launch_TooLargeForLocalMemory_IsAClearErrorAndLeaksNothing()
     {
         using OpenClAccelerator device = OpenCl();
-        // Points alone need (n + m) d floats of local memory: choose more than the device has.
-        int n = 1024, d = (int)Math.Min(SinkhornKernels.MaxDimension, device.LocalMemoryBytes / (4 * 2 * n) + 1);
+        // The request is sized from the device's own limit (PoCL reports the host's cache, from
+        // 256 KiB to over 1 MiB), so the condition holds on every host: at the largest
+        // dimension each point costs 2 d + 9 floats, and n points more than the device has.
+        int d = SinkhornKernels.MaxDimension;
+        int n = (int)(device.LocalMemoryBytes / (4 * (2 * d + 9))) + 1;
+        int group = SinkhornKernels.GroupSize(device, n, n);
+        Assert.True(SinkhornKernels.ForwardLocalBytes(n, n, d, group) > device.LocalMemoryBytes);
         var x = new float[n * d];
         var w = Enumerable.Repeat(1f / n, n).ToArray();
         var batch = new PointCloudBatch(1, n, n, d, x, x, w, w);
