@@ -1,5 +1,6 @@
 // otk: every capability of the engine reachable from a shell. Each subcommand lives in
-// Commands/ and returns a process exit code: 0 success, 1 a failed computation, 2 bad input.
+// Commands/ and returns a process exit code: 0 success, 1 a failed computation, 2 bad input
+// or usage (CliErrors.ExitCodes); every error is one line on stderr, never a stack trace.
 using System.CommandLine;
 using OtKernels.Cli.Commands;
 
@@ -15,4 +16,6 @@ root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(BarycenterCommand.Create());
 root.Subcommands.Add(InterpolateCommand.Create());
 root.Subcommands.Add(DweCommand.Create());
-return root.Parse(args).Invoke();
+ParseResult parse = root.Parse(args);
+if (parse.Errors.Count > 0) return CliErrors.Usage(parse);
+return CliErrors.Run(() => parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

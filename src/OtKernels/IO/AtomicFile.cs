@@ -7,13 +7,16 @@ public static class AtomicFile
 {
     /// <summary>Runs <paramref name="write"/> on a temporary file next to <paramref name="path"/>,
     /// flushes it to disk and renames it to <paramref name="path"/>. On any exception the
-    /// temporary file is deleted and the target is left as it was.</summary>
+    /// temporary file is deleted and the target is left as it was. The directory must exist:
+    /// a mistyped path is refused, not created.</summary>
+    /// <exception cref="IOException">The target is a directory, its directory is missing or
+    /// is a file, or it cannot be written; the message names the target, never the
+    /// temporary file.</exception>
     public static void Write(string path, Action<Stream> write)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string full = Path.GetFullPath(path);
+        string full = CheckTarget(path);
         string directory = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(directory);
         string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -24,11 +27,34 @@ public static class AtomicFile
             }
             File.Move(temp, full, overwrite: true);
         }
+        catch (Exception e) when (e is UnauthorizedAccessException || e is IOException && e.Message.Contains(temp, StringComparison.Ordinal))
+        {
+            File.Delete(temp);
+            string why = e is UnauthorizedAccessException ? $"permission denied in {directory}" : e.Message.Replace(temp, full);
+            throw new IOException($"Cannot write {full}: {why}", e);
+        }
         catch
         {
             File.Delete(temp);
             throw;
         }
+    }
+
+    /// <summary>Refuses, naming the target, what would fail later with the temporary file's
+    /// name or succeed wrongly: a directory as the target, a missing directory, a file where
+    /// a directory should be. Commands call it before long work; returns the full path.</summary>
+    public static string CheckTarget(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string full = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(full)!;
+        if (Directory.Exists(full)) throw new IOException($"Cannot write {full}: it is a directory.");
+        if (Directory.Exists(directory)) return full;
+        for (string? up = directory; up is not null; up = Path.GetDirectoryName(up))
+        {
+            if (File.Exists(up)) throw new IOException($"Cannot write {full}: {up} is a file, not a directory.");
+        }
+        throw new DirectoryNotFoundException($"Cannot write {full}: the directory {directory} does not exist.");
     }
 
     public static void WriteAllText(string path, string contents) =>

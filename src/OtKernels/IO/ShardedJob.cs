@@ -1,83 +1,149 @@
-// A long job over items 0..count-1 whose results are CSV lines, run in shards: each shard
-// is written atomically to a work directory once computed, so an interrupted run resumes
-// at the first missing shard, and the final file is assembled (atomically) only when every
-// shard exists. A manifest ties the shards to the job's inputs, so shards of a different
-// job are never mixed in.
+// A long job over items 0..count-1 whose results are CSV lines, run in shards. Each shard is
+// written atomically to a work directory once computed, followed (atomically too) by a
+// receipt holding its row count and SHA-256; an interrupted run resumes with the shards whose
+// receipts they match and recomputes, saying so, any shard that fails the check (a truncated
+// or edited file, a missing receipt). The final file is assembled atomically only when every
+// shard is proven, and each shard is checked again as it is copied. A manifest ties the
+// shards to the job's inputs, so shards of a different job are never mixed in, and an
+// OutputLock on the output keeps two runs from writing it at once.
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
 namespace OtKernels.IO;
 
 public sealed class ShardedJob
 {
     private readonly string _output, _workDirectory, _fingerprint, _header;
-    private readonly int _count, _shardSize;
+    private readonly int _count, _shardSize, _columns;
 
     /// <param name="output">The final CSV file.</param>
-    /// <param name="header">Its header line.</param>
+    /// <param name="header">Its header line; every result line must have as many columns.</param>
     /// <param name="count">Number of items.</param>
     /// <param name="shardSize">Items per shard.</param>
     /// <param name="fingerprint">Identifies the job's inputs (files, options); shards left by
     /// a job with another fingerprint are discarded.</param>
     public ShardedJob(string output, string header, int count, int shardSize, string fingerprint)
     {
+        ArgumentException.ThrowIfNullOrEmpty(output);
+        ArgumentException.ThrowIfNullOrEmpty(header);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfLessThan(shardSize, 1);
         _output = Path.GetFullPath(output);
         _workDirectory = _output + ".shards";
         _header = header;
+        _columns = header.Split(',').Length;
         _count = count;
         _shardSize = shardSize;
         _fingerprint = fingerprint;
     }
 
-    public int ShardCount => (_count + _shardSize - 1) / _shardSize;
+    public int ShardCount => (int)(((long)_count + _shardSize - 1) / _shardSize);
 
     public string WorkDirectory => _workDirectory;
 
-    /// <summary>Items in shards already done (from an earlier, interrupted run).</summary>
+    /// <summary>The lock file that claims the output while the job runs.</summary>
+    public string LockPath => _output + ".lock";
+
+    /// <summary>Items in shards already done and verified (from an earlier, interrupted run).</summary>
     public int ResumedItems { get; private set; }
 
     /// <summary>Runs the job. <paramref name="computeShard"/>(start, length) returns the CSV
     /// lines of items start..start+length-1; <paramref name="progress"/> gets the number of
-    /// items done so far after each shard.</summary>
-    public void Run(Func<int, int, IReadOnlyList<string>> computeShard, Action<int>? progress = null)
+    /// items done so far after each shard; <paramref name="log"/> gets one line for each thing
+    /// a user should know (a shard redone and why, discarded shards, a stale lock taken over).</summary>
+    /// <exception cref="OutputLockedException">Another run is writing the same output.</exception>
+    /// <exception cref="InvalidOperationException">computeShard returned the wrong number of
+    /// lines, or a line with a line break or the wrong number of columns.</exception>
+    public void Run(Func<int, int, IReadOnlyList<string>> computeShard, Action<int>? progress = null, Action<string>? log = null)
     {
-        PrepareWorkDirectory();
+        ArgumentNullException.ThrowIfNull(computeShard);
+        AtomicFile.CheckTarget(_output);
+        using OutputLock claim = OutputLock.Acquire(LockPath, _output);
+        if (claim.StaleOwner is { } stale) log?.Invoke($"took over the lock of a run that ended without releasing it ({stale}).");
+        PrepareWorkDirectory(log);
         int done = 0;
         var pending = new List<int>();
         for (int s = 0; s < ShardCount; s++)
         {
-            if (File.Exists(ShardPath(s))) done += ShardLength(s);
-            else pending.Add(s);
+            if (Verify(s) is not { } problem) done += ShardLength(s);
+            else
+            {
+                if (problem.Length > 0) log?.Invoke($"shard {s} ({ShardPath(s)}) {problem}; computing it again.");
+                pending.Add(s);
+            }
         }
         ResumedItems = done;
         progress?.Invoke(done);
         foreach (int s in pending)
         {
             IReadOnlyList<string> lines = computeShard(s * _shardSize, ShardLength(s));
-            if (lines.Count != ShardLength(s))
-                throw new InvalidOperationException($"Shard {s} produced {lines.Count} lines for {ShardLength(s)} items.");
-            AtomicFile.WriteAllText(ShardPath(s), string.Join('\n', lines) + (lines.Count > 0 ? "\n" : ""));
+            CheckLines(s, lines);
+            string text = string.Concat(lines.Select(l => l + "\n"));
+            byte[] bytes = Encoding.UTF8.GetBytes(text);
+            AtomicFile.Write(ShardPath(s), stream => stream.Write(bytes));
+            AtomicFile.WriteAllText(ReceiptPath(s), Receipt(lines.Count, bytes));
             done += lines.Count;
             progress?.Invoke(done);
         }
         AtomicFile.Write(_output, stream =>
         {
-            using var writer = new StreamWriter(stream, leaveOpen: true);
-            writer.Write(_header + "\n");
-            for (int s = 0; s < ShardCount; s++) writer.Write(File.ReadAllText(ShardPath(s)));
+            stream.Write(Encoding.UTF8.GetBytes(_header + "\n"));
+            for (int s = 0; s < ShardCount; s++)
+            {
+                byte[] bytes = File.ReadAllBytes(ShardPath(s));
+                if (File.ReadAllText(ReceiptPath(s)) != Receipt(ShardLength(s), bytes))
+                    throw new InvalidDataException($"{ShardPath(s)} changed while the output was assembled; run again to redo it.");
+                stream.Write(bytes);
+            }
         });
         Directory.Delete(_workDirectory, recursive: true);
     }
 
-    private int ShardLength(int shard) => Math.Min(_shardSize, _count - shard * _shardSize);
+    private int ShardLength(int shard) => (int)Math.Min(_shardSize, (long)_count - (long)shard * _shardSize);
 
     private string ShardPath(int shard) => Path.Combine(_workDirectory, $"shard-{shard:D6}.csv");
 
-    private void PrepareWorkDirectory()
+    private string ReceiptPath(int shard) => ShardPath(shard) + ".done";
+
+    private static string Receipt(int rows, byte[] bytes) =>
+        $"rows={rows.ToString(CultureInfo.InvariantCulture)}\nsha256={Convert.ToHexStringLower(SHA256.HashData(bytes))}\n";
+
+    /// <summary>Null when the shard is proven complete; "" when it was never finished (no
+    /// file); otherwise what is wrong with it.</summary>
+    private string? Verify(int shard)
+    {
+        string path = ShardPath(shard), receipt = ReceiptPath(shard);
+        if (!File.Exists(path)) return "";
+        if (!File.Exists(receipt)) return "has no receipt (written by an older version, or interrupted before it)";
+        byte[] bytes = File.ReadAllBytes(path);
+        if (File.ReadAllText(receipt) == Receipt(ShardLength(shard), bytes)) return null;
+        int rows = bytes.Count(b => b == (byte)'\n');
+        return $"holds {rows} of {ShardLength(shard)} rows or differs from the SHA-256 in its receipt";
+    }
+
+    private void CheckLines(int shard, IReadOnlyList<string> lines)
+    {
+        if (lines.Count != ShardLength(shard))
+            throw new InvalidOperationException($"Shard {shard} produced {lines.Count} lines for {ShardLength(shard)} items.");
+        for (int k = 0; k < lines.Count; k++)
+        {
+            string line = lines[k];
+            if (line.Contains('\n') || line.Contains('\r') || line.Split(',').Length != _columns)
+                throw new InvalidOperationException($"Shard {shard}, item {shard * _shardSize + k}: '{line}' is not one row of {_columns} columns ({_header}).");
+        }
+    }
+
+    private void PrepareWorkDirectory(Action<string>? log)
     {
         string manifest = Path.Combine(_workDirectory, "manifest");
         string expected = $"{_fingerprint}\ncount={_count}\nshard={_shardSize}\n";
         if (Directory.Exists(_workDirectory) && (!File.Exists(manifest) || File.ReadAllText(manifest) != expected))
+        {
+            int shards = Directory.GetFiles(_workDirectory, "shard-*.csv").Length;
+            if (shards > 0) log?.Invoke($"discarded {shards} shard(s) in {_workDirectory}: left by a job with other inputs or options.");
             Directory.Delete(_workDirectory, recursive: true);
+        }
         Directory.CreateDirectory(_workDirectory);
         if (!File.Exists(manifest)) AtomicFile.WriteAllText(manifest, expected);
     }

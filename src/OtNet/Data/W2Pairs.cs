@@ -23,27 +23,13 @@ public sealed class W2Pairs
     public double[] Distances { get; }
     public int Count => First.Length;
 
-    /// <summary>The pairs of a CSV file, checked against the number of images they index.</summary>
-    /// <exception cref="ArgumentException">No i, j, w2sq columns; an index that is not an
-    /// integer in 0..images-1; a distance that is negative or not finite (the line is named).</exception>
+    /// <summary>The pairs of a CSV file with columns i, j and w2sq, checked against the
+    /// number of images they index (PairsCsv.Read).</summary>
+    /// <exception cref="InvalidDataException">A missing column or a bad row, with the line.</exception>
     public static W2Pairs Read(string path, int images)
     {
-        (string[]? header, double[] data, int rows, int cols) = Csv.Read(path);
-        int Column(string name) => Array.IndexOf(header ?? [], name) is int c and >= 0 ? c
-            : throw new ArgumentException($"{path}: needs a header with columns i, j and w2sq (no '{name}').");
-        int ci = Column("i"), cj = Column("j"), cw = Column("w2sq");
-        var first = new int[rows];
-        var second = new int[rows];
-        var distances = new double[rows];
-        for (int r = 0; r < rows; r++)
-        {
-            double i = data[r * cols + ci], j = data[r * cols + cj], w = data[r * cols + cw];
-            if (i != Math.Floor(i) || j != Math.Floor(j) || i < 0 || j < 0 || i >= images || j >= images)
-                throw new ArgumentException($"{path}: line {r + 2} indexes images {i} and {j}; the split has 0..{images - 1}.");
-            if (!(w >= 0) || double.IsInfinity(w)) throw new ArgumentException($"{path}: line {r + 2} has W2^2 = {w}; it must be finite and nonnegative.");
-            (first[r], second[r], distances[r]) = ((int)i, (int)j, w);
-        }
-        return new W2Pairs(first, second, distances);
+        (int[] first, int[] second, double[]? distances) = PairsCsv.Read(path, images, withDistances: true);
+        return new W2Pairs(first, second, distances!);
     }
 
     /// <summary>The first count pairs.</summary>

@@ -102,40 +102,20 @@ public sealed class FileFormatTests : IDisposable
     }
 
     [Fact]
-    public void ShardedJob_ResumesAfterInterruption_WithoutRecomputingDoneShards()
+    public void AtomicWrite_RefusesBadTargets_NamingTheTarget_AndCreatesNothing()
     {
-        string output = Path.Combine(_dir, "job.csv");
-        var computed = new List<int>();
-        bool interrupt = true;
-        IReadOnlyList<string> Shard(int start, int length)
+        string file = Path.Combine(_dir, "plain.txt");
+        File.WriteAllText(file, "x");
+        string missing = Path.Combine(_dir, "no", "such", "dir", "out.npy");
+        string underFile = Path.Combine(file, "out.npy");
+        foreach ((string target, string why) in new[] { (_dir, "it is a directory"), (missing, "does not exist"), (underFile, "is a file, not a directory") })
         {
-            computed.Add(start);
-            if (start == 4 && interrupt) throw new OperationCanceledException("interrupted");
-            return Enumerable.Range(start, length).Select(k => $"{k},{k * k}").ToArray();
+            var e = Assert.ThrowsAny<IOException>(() => Npy.Write(target, [1.0], 1));
+            Assert.Contains(Path.GetFullPath(target), e.Message);
+            Assert.Contains(why, e.Message);
+            Assert.DoesNotContain(".tmp", e.Message);
         }
-        var job = new ShardedJob(output, "k,square", count: 10, shardSize: 2, fingerprint: "test");
-        Assert.Throws<OperationCanceledException>(() => job.Run(Shard));
-        Assert.False(File.Exists(output));
-
-        computed.Clear();
-        interrupt = false;
-        var resumed = new ShardedJob(output, "k,square", count: 10, shardSize: 2, fingerprint: "test");
-        resumed.Run(Shard);
-        Assert.Equal(4, resumed.ResumedItems);
-        Assert.Equal([4, 6, 8], computed);
-        Assert.Equal(["k,square", .. Enumerable.Range(0, 10).Select(k => $"{k},{k * k}")], File.ReadAllLines(output));
-        Assert.False(Directory.Exists(resumed.WorkDirectory));
-    }
-
-    [Fact]
-    public void ShardedJob_DiscardsShardsOfAnotherJob()
-    {
-        string output = Path.Combine(_dir, "job.csv");
-        var first = new ShardedJob(output, "k", 4, 2, "inputs-A");
-        Assert.Throws<InvalidOperationException>(() => first.Run((s, l) => s == 0 ? ["0", "1"] : throw new InvalidOperationException("stop")));
-        var second = new ShardedJob(output, "k", 4, 2, "inputs-B");
-        second.Run((s, l) => [$"{s}b", $"{s + 1}b"]);
-        Assert.Equal(0, second.ResumedItems);
-        Assert.Equal(["k", "0b", "1b", "2b", "3b"], File.ReadAllLines(output));
+        Assert.False(Directory.Exists(Path.Combine(_dir, "no")));
+        Assert.Equal([file], Directory.GetFiles(_dir));
     }
 }

@@ -117,7 +117,7 @@ public class PngTests
     [Fact]
     public void Write_IsAtomicAndDecodable()
     {
-        string path = Path.Combine(Path.GetTempPath(), $"otk-png-{Guid.NewGuid():N}", "a.png");
+        string path = Path.Combine(Directory.CreateTempSubdirectory("otk-png-").FullName, "a.png");
         Png.Write(path, new byte[] { 0, 128, 255, 64 }, 2, 2);
         Assert.Equal(new byte[] { 0, 128, 255, 64 }, Decode(File.ReadAllBytes(path)).Pixels);
         Assert.Single(Directory.GetFiles(Path.GetDirectoryName(path)!));

@@ -34,11 +34,11 @@ public sealed class DistanceFitTests : IDisposable
         W2Pairs ok = W2Pairs.Read(path, images: 10);
         Assert.Equal([0, 3], ok.First);
         Assert.Equal([2.5, 1], ok.Distances);
-        var e = Assert.Throws<ArgumentException>(() => W2Pairs.Read(path, images: 9));
-        Assert.Contains("line 3", e.Message);
+        var e = Assert.Throws<InvalidDataException>(() => W2Pairs.Read(path, images: 9));
+        Assert.Contains("p.csv:3:", e.Message);
         File.WriteAllText(path, "i,j,w2sq\n0,1,-2\n");
-        Assert.Contains("line 2", Assert.Throws<ArgumentException>(() => W2Pairs.Read(path, 10)).Message);
+        Assert.Contains("p.csv:2:", Assert.Throws<InvalidDataException>(() => W2Pairs.Read(path, 10)).Message);
         File.WriteAllText(path, "i,j\n0,1\n");
-        Assert.Contains("w2sq", Assert.Throws<ArgumentException>(() => W2Pairs.Read(path, 10)).Message);
+        Assert.Contains("w2sq", Assert.Throws<InvalidDataException>(() => W2Pairs.Read(path, 10)).Message);
     }
 }

@@ -1,28 +1,68 @@
-// Turns the failures a user can cause (bad files, bad values) into one line on stderr and
-// exit code 2, and device API failures into their error name and exit code 1, instead of
-// a stack trace; anything else is a bug and keeps its trace.
+// The CLI's error contract: every failure is one line on stderr, "otk: ...", and an exit
+// code; never a stack trace. Bad input or usage (a file, a value, an option, an output path,
+// an output another run holds) exits 2; a device or driver failure exits 1 with the API's
+// error name, as a computation that failed does; an exception no input should cause is a
+// bug, reported in one line with exit code 3 (OTK_TRACE=1 prints its stack for a report).
+using System.CommandLine;
+using OtKernels.Accelerators;
+
 namespace OtKernels.Cli.Commands;
 
 internal static class CliErrors
 {
+    public const int Failed = 1, BadInput = 2, Bug = 3;
+
     public static int Run(Func<int> body)
     {
         try
         {
             return body();
         }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException
-                                       or DirectoryNotFoundException or InvalidOperationException)
+        catch (AcceleratorException e)
+        {
+            return Report(e.Message, Failed);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException
+                                       or InvalidOperationException or FormatException or OverflowException or NotSupportedException)
         {
             string message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "") : e.Message;
-            Console.Error.WriteLine($"otk: {message}");
-            return 2;
+            return Report(message, BadInput);
         }
-        catch (OtKernels.Accelerators.AcceleratorException e)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // A device or driver failure: the API's error name and, for a build, its log.
-            Console.Error.WriteLine($"otk: {e.Message}");
-            return 1;
+            if (Environment.GetEnvironmentVariable("OTK_TRACE") == "1") Console.Error.WriteLine(e);
+            return Report($"internal error ({e.GetType().Name}: {e.Message}); please report it with the command line (OTK_TRACE=1 shows where).", Bug);
         }
+    }
+
+    /// <summary>Parse errors (unknown or missing options, values that do not parse) in one
+    /// line, with the command's help to look at.</summary>
+    public static int Usage(ParseResult parse)
+    {
+        string command = string.Join(' ', Path(parse.CommandResult.Command));
+        string errors = string.Join("; ", parse.Errors.Select(e => Readable(e.Message)));
+        return Report($"{errors} (see '{command} --help').", BadInput);
+    }
+
+    private static int Report(string message, int code)
+    {
+        Console.Error.WriteLine($"otk: {OneLine(message)}");
+        return code;
+    }
+
+    private static string OneLine(string message) =>
+        string.Join(' ', message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    private static string Readable(string message) => message.TrimEnd('.')
+        .Replace("expected type 'System.Int32'", "an integer").Replace("expected type 'System.Int64'", "an integer")
+        .Replace("expected type 'System.Double'", "a number").Replace("expected type 'System.Single'", "a number")
+        .Replace("expected type 'System.Boolean'", "true or false");
+
+    private static IEnumerable<string> Path(Command command)
+    {
+        var names = new Stack<string>();
+        for (Symbol? s = command; s is not null; s = s.Parents.OfType<Command>().FirstOrDefault())
+            names.Push(s is RootCommand ? "otk" : s.Name);
+        return names;
     }
 }

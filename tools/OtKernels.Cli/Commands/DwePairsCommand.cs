@@ -43,7 +43,10 @@ internal static class DwePairsCommand
         MnistSplit images = MnistStore.Load(dataDirectory, split);
         if (images.Count < 2) throw new ArgumentException($"--split {split}: {images.Count} images; pairs need two.");
         string imagesHash = Convert.ToHexStringLower(SHA256.HashData(images.Images));
+        if (File.Exists(output.FullName)) throw new ArgumentException($"--out {output.FullName} is a file; give a directory for train.csv, valid.csv, test.csv and manifest.json.");
         Directory.CreateDirectory(output.FullName);
+        using OutputLock claim = OutputLock.Acquire(Path.Combine(output.FullName, ".lock"), output.FullName);
+        if (claim.StaleOwner is { } stale) Console.Error.WriteLine($"dwe pairs: took over the lock of a run that ended without releasing it ({stale}).");
         string manifestPath = Path.Combine(output.FullName, "manifest.json");
         var settings = new Dictionary<string, string>
         {
@@ -52,8 +55,14 @@ internal static class DwePairsCommand
         };
         if (File.Exists(manifestPath) && SameSettings(manifestPath, settings))
         {
-            Console.WriteLine($"{output.FullName} already holds these pairs (manifest.json); nothing to do.");
-            return 0;
+            if (DamagedParts(output.FullName, manifestPath) is not { Count: > 0 } damaged)
+            {
+                Console.WriteLine($"{output.FullName} already holds these pairs (manifest.json, rows and SHA-256 of every file verified); nothing to do.");
+                return 0;
+            }
+            foreach (string line in damaged) Console.Error.WriteLine($"dwe pairs: {line}");
+            Console.Error.WriteLine("dwe pairs: computing the pairs again.");
+            File.Delete(manifestPath); // the files no longer match it; it is rewritten last
         }
 
         (int[] first, int[] second) = Draw(count, images.Count, seed);
@@ -66,18 +75,22 @@ internal static class DwePairsCommand
         double seconds = clock.Elapsed.TotalSeconds;
         if (notOptimal > 0) throw new InvalidOperationException($"{notOptimal} pairs stopped at the pivot limit (not proven optimal); {all} kept.");
 
-        string[] lines = File.ReadAllLines(all);
+        // Read back through the pairs reader, so that what is cut is proven whole: every row
+        // parsed, the draw's pairs in the draw's order.
+        (int[] readFirst, int[] readSecond, double[]? distances) = PairsCsv.Read(all, images.Count, withDistances: true);
+        if (readFirst.Length != count || !readFirst.AsSpan().SequenceEqual(first) || !readSecond.AsSpan().SequenceEqual(second))
+            throw new InvalidDataException($"{all}: {readFirst.Length} rows that are not the {count} pairs drawn; delete it and run again.");
+        string header = "i,j,w2sq";
         var manifest = new Dictionary<string, object>(settings.ToDictionary(s => s.Key, s => (object)s.Value));
-        int at = 1; // after the header
+        int at = 0;
         for (int p = 0; p < Parts.Length; p++)
         {
             string path = Path.Combine(output.FullName, Parts[p] + ".csv");
-            string text = lines[0] + "\n" + string.Join("", lines.Skip(at).Take(sizes[p]).Select(l => l + "\n"));
-            AtomicFile.WriteAllText(path, text);
-            manifest[Parts[p]] = new Dictionary<string, object>
-            {
-                ["rows"] = sizes[p], ["sha256"] = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text))),
-            };
+            var text = new System.Text.StringBuilder(header + "\n");
+            for (int k = at; k < at + sizes[p]; k++) text.Append($"{first[k]},{second[k]},{Csv.Format(distances![k])}\n");
+            byte[] bytes = System.Text.Encoding.UTF8.GetBytes(text.ToString());
+            AtomicFile.Write(path, stream => stream.Write(bytes));
+            manifest[Parts[p]] = new Dictionary<string, object> { ["rows"] = sizes[p], ["sha256"] = Convert.ToHexStringLower(SHA256.HashData(bytes)) };
             at += sizes[p];
         }
         AtomicFile.WriteAllText(manifestPath, JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }) + "\n");
@@ -122,11 +135,49 @@ internal static class DwePairsCommand
         return values;
     }
 
+    /// <summary>Whether manifest.json was written for these settings.</summary>
+    /// <exception cref="InvalidDataException">It is not the JSON object this command writes.</exception>
     private static bool SameSettings(string manifestPath, Dictionary<string, string> settings)
     {
-        using JsonDocument document = JsonDocument.Parse(File.ReadAllText(manifestPath));
+        using JsonDocument document = ParseManifest(manifestPath);
         return settings.All(s => document.RootElement.TryGetProperty(s.Key, out JsonElement value)
-            && value.ValueKind == JsonValueKind.String && value.GetString() == s.Value)
-            && Parts.All(p => File.Exists(Path.Combine(Path.GetDirectoryName(manifestPath)!, p + ".csv")));
+            && value.ValueKind == JsonValueKind.String && value.GetString() == s.Value);
+    }
+
+    /// <summary>One line for each of train, valid, test that is missing or whose rows or
+    /// SHA-256 differ from what the manifest recorded.</summary>
+    private static List<string> DamagedParts(string directory, string manifestPath)
+    {
+        using JsonDocument document = ParseManifest(manifestPath);
+        var damaged = new List<string>();
+        foreach (string part in Parts)
+        {
+            string path = Path.Combine(directory, part + ".csv");
+            if (!document.RootElement.TryGetProperty(part, out JsonElement entry) || entry.ValueKind != JsonValueKind.Object
+                || !entry.TryGetProperty("rows", out JsonElement rows) || !rows.TryGetInt32(out int expectedRows)
+                || !entry.TryGetProperty("sha256", out JsonElement sha) || sha.ValueKind != JsonValueKind.String)
+                throw new InvalidDataException($"{manifestPath}: no rows and sha256 for {part}; delete it to compute the pairs again.");
+            if (!File.Exists(path)) { damaged.Add($"{path} is missing."); continue; }
+            byte[] bytes = File.ReadAllBytes(path);
+            int actualRows = Math.Max(0, bytes.Count(b => b == (byte)'\n') - 1);
+            if (Convert.ToHexStringLower(SHA256.HashData(bytes)) != sha.GetString())
+                damaged.Add($"{path} is damaged: {actualRows} rows where manifest.json records {expectedRows}, and its SHA-256 differs.");
+        }
+        return damaged;
+    }
+
+    private static JsonDocument ParseManifest(string manifestPath)
+    {
+        try
+        {
+            JsonDocument document = JsonDocument.Parse(File.ReadAllText(manifestPath));
+            if (document.RootElement.ValueKind == JsonValueKind.Object) return document;
+            document.Dispose();
+            throw new JsonException("not a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{manifestPath} is damaged ({e.Message}); delete it to compute the pairs again.");
+        }
     }
 }

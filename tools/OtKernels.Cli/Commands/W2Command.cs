@@ -31,16 +31,9 @@ internal static class W2Command
     private static int Run(FileInfo pairsFile, string split, int threads, FileInfo output, string dataDirectory)
     {
         if (threads < 1) throw new ArgumentException($"--threads {threads}: need at least 1.");
-        (int[] first, int[] second) = ReadPairs(pairsFile);
+        AtomicFile.CheckTarget(output.FullName);
         MnistSplit images = MnistStore.Load(dataDirectory, split);
-        for (int k = 0; k < first.Length; k++)
-        {
-            foreach (int index in (int[])[first[k], second[k]])
-            {
-                if (index < 0 || index >= images.Count)
-                    throw new ArgumentException($"{pairsFile.Name}: pair {k} (line {k + 2}) names image {index}, outside 0..{images.Count - 1} of the {split} split.");
-            }
-        }
+        (int[] first, int[] second, _) = PairsCsv.Read(pairsFile.FullName, images.Count, withDistances: false);
 
         string fingerprint = $"pairs-sha256={Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(pairsFile.FullName)))}\nsplit={split}";
         var job = new ShardedJob(output.FullName, "i,j,w2sq", first.Length, ShardSize, fingerprint);
@@ -78,13 +71,14 @@ internal static class W2Command
             return results.Select((r, k) => $"{first[start + k]},{second[start + k]},{Csv.Format(r.Cost)}").ToArray();
         }
 
+        void Log(string line) => Console.Error.WriteLine($"{name}: {line}");
         var clock = Stopwatch.StartNew();
         if (AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected)
         {
             AnsiConsole.Progress().Start(context =>
             {
                 ProgressTask task = context.AddTask("W2^2 pairs", maxValue: first.Length);
-                job.Run(ComputeShard, done => task.Value = done);
+                job.Run(ComputeShard, done => task.Value = done, Log);
             });
         }
         else
@@ -94,27 +88,8 @@ internal static class W2Command
                 double rate = (done - job.ResumedItems) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
                 string left = rate > 0 && done > job.ResumedItems ? $", {rate:F0} pairs/s, {(first.Length - done) / rate:F0} s left" : "";
                 Console.Error.WriteLine($"{name}: {done}/{first.Length} pairs{left}");
-            });
+            }, Log);
         }
         return notOptimal;
-    }
-
-    private static (int[] First, int[] Second) ReadPairs(FileInfo file)
-    {
-        (string[]? header, double[] data, int rows, int cols) = Csv.Read(file.FullName);
-        int iColumn = Array.IndexOf(header ?? [], "i"), jColumn = Array.IndexOf(header ?? [], "j");
-        if (iColumn < 0 || jColumn < 0)
-            throw new ArgumentException($"--pairs {file.Name}: needs a header with columns i and j.");
-        var first = new int[rows];
-        var second = new int[rows];
-        for (int r = 0; r < rows; r++)
-        {
-            double i = data[r * cols + iColumn], j = data[r * cols + jColumn];
-            if (i != Math.Floor(i) || j != Math.Floor(j))
-                throw new ArgumentException($"--pairs {file.Name}: line {r + 2} has a non-integer index.");
-            first[r] = (int)i;
-            second[r] = (int)j;
-        }
-        return (first, second);
     }
 }
