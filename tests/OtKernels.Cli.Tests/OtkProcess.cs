@@ -7,7 +7,11 @@ internal sealed record OtkRun(int ExitCode, string Stdout, string Stderr);
 
 internal static class OtkProcess
 {
-    public static OtkRun Run(IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    public static OtkRun Run(IEnumerable<string> args, IDictionary<string, string>? environment = null) =>
+        Wait(Start(args, environment));
+
+    /// <summary>Starts otk without waiting, for runs that a test kills or races.</summary>
+    public static Process Start(IEnumerable<string> args, IDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -17,10 +21,17 @@ internal static class OtkProcess
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "otk.dll"));
         foreach (string a in args) start.ArgumentList.Add(a);
         foreach ((string key, string value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(120_000)) { process.Kill(entireProcessTree: true); throw new TimeoutException("otk did not finish in 120 s."); }
-        return new OtkRun(process.ExitCode, stdout.Result, stderr.Result);
+        return Process.Start(start)!;
+    }
+
+    public static OtkRun Wait(Process process)
+    {
+        using (process)
+        {
+            Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+            Task<string> stderr = process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit(120_000)) { process.Kill(entireProcessTree: true); throw new TimeoutException("otk did not finish in 120 s."); }
+            return new OtkRun(process.ExitCode, stdout.Result, stderr.Result);
+        }
     }
 }
