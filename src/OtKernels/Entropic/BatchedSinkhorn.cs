@@ -22,6 +22,7 @@ public static class BatchedSinkhorn
         using DeviceCloudBatch resident = DeviceCloudBatch.Upload(device, batch);
         using DeviceSinkhornRun run = DeviceSinkhornRun.Clouds(device, batch, resident, options, taped: false);
         run.Download(result);
+        result.Certify(options);
         return result;
     }
 
@@ -39,6 +40,7 @@ public static class BatchedSinkhorn
         using DeviceCloudBatch resident = DeviceCloudBatch.Upload(device, batch);
         using DeviceSinkhornRun run = DeviceSinkhornRun.Divergence(device, batch, resident, options);
         run.Download(cross);
+        cross.Certify(options);
         run.FSelfA!.Download(result.FSelfA);
         run.FSelfB!.Download(result.FSelfB);
         float[] s = run.Stats.ToArray();
@@ -82,6 +84,7 @@ public static class BatchedSinkhorn
         using DeviceBuffer<float> da = device.Upload<float>(sharedSource ? a.Span : sources), db = device.Upload<float>(targets);
         using DeviceSinkhornRun run = DeviceSinkhornRun.Dense(device, batch, shared, n, m, da, sharedSource, db, options);
         run.Download(result);
+        result.Certify(options);
         return result;
     }
 

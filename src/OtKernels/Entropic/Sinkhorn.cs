@@ -134,12 +134,13 @@ public static partial class Sinkhorn
         g.Clear();
         double mass = 0;
         foreach (T w in a) mass += double.CreateTruncating(w);
+        double maxCost = cost.MaxCost();
 
         // Epsilon scaling: one iteration per stage, from the largest cost down to the target.
         bool consistent = false; // does g equal softmin(f)?
         if (options.EpsilonScaling > 0)
         {
-            for (double e = cost.MaxCost(); e > options.Epsilon; e *= options.EpsilonScaling)
+            for (double e = maxCost; e > options.Epsilon; e *= options.EpsilonScaling)
             {
                 var stage = new GibbsKernel<T>(cost, T.CreateTruncating(e));
                 UpdateF(stage, g, logB, h, f);
@@ -161,7 +162,8 @@ public static partial class Sinkhorn
             {
                 // Row marginals of the current pair: (P 1)_i = a_i exp((f_i - fNext_i) / eps).
                 error = RowMarginalError(a, f, fNext, eps);
-                if (CheckStatus(error, mass, options, iteration) is { } stopped) { status = stopped; break; }
+                double floor = PrecisionFloor(a, fNext, b, g, maxCost, options.Epsilon);
+                if (CheckStatus(ref error, floor, mass, options, iteration) is { } stopped) { status = stopped; break; }
             }
             if (iteration == options.MaxIterations) break;
             // Over-relaxed steps, except before a check, whose pair must satisfy g = softmin(f).
@@ -180,16 +182,51 @@ public static partial class Sinkhorn
             iteration++;
         }
 
-        return (WeightedSum(a, f) + WeightedSum(b, g), error, iteration, status);
+        double value = WeightedSum(a, f) + WeightedSum(b, g);
+        return (value, error, iteration, Finished(status, value));
     }
 
-    /// <summary>Diverged for a non-finite error; Converged when the error is within tolerance
-    /// (in Unrolled mode only at the last iteration); otherwise null, go on.</summary>
-    internal static SinkhornStatus? CheckStatus(double error, double mass, SinkhornOptions options, int iteration)
+    /// <summary>Diverged for a non-finite error. Otherwise, where the iterations may stop
+    /// (always in Converged mode, at the last iteration in Unrolled mode): Converged when the
+    /// error plus the rounding floor is within tolerance, so that the plan a user rebuilds
+    /// from the potentials keeps the promise; PrecisionLimit when the floor alone exceeds the
+    /// tolerance and the computed error has come down to it (below the floor the computed sum
+    /// says nothing, so the error is raised to the floor); otherwise null, go on.</summary>
+    internal static SinkhornStatus? CheckStatus(ref double error, double floor, double mass, SinkhornOptions options, int iteration)
     {
-        if (!double.IsFinite(error)) return SinkhornStatus.Diverged;
+        if (!double.IsFinite(error) || double.IsNaN(floor)) return SinkhornStatus.Diverged;
         bool mayStop = options.Mode == SinkhornMode.Converged || iteration == options.MaxIterations;
-        return mayStop && error <= options.Tolerance * mass ? SinkhornStatus.Converged : null;
+        if (!mayStop) return null;
+        if (floor > options.Tolerance)
+        {
+            if (error > floor * mass) return null;
+            error = floor * mass;
+            return SinkhornStatus.PrecisionLimit;
+        }
+        return error + floor * mass <= options.Tolerance * mass ? SinkhornStatus.Converged : null;
+    }
+
+    /// <summary>A value that is not finite is never Converged.</summary>
+    internal static SinkhornStatus Finished(SinkhornStatus status, double value) =>
+        status == SinkhornStatus.Converged && !double.IsFinite(value) ? SinkhornStatus.Diverged : status;
+
+    /// <summary>The relative rounding error of a plan entry a_i b_j exp((f_i + g_j - C_ij)/eps)
+    /// rebuilt from these potentials: the exponent's terms each carry an error of a unit
+    /// roundoff u of T times their size, divided by eps; twice that, for the rounding of the
+    /// soft-min that produced them. Only entries of positive weight count (a potential is
+    /// arbitrary where the weight is zero).</summary>
+    internal static double PrecisionFloor<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> f, ReadOnlySpan<T> b, ReadOnlySpan<T> g, double maxCost, double epsilon)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double unitRoundoff = double.CreateTruncating(T.BitIncrement(T.One) - T.One) / 2; // 2^-53 double, 2^-24 float
+        return 2 * unitRoundoff * (MaxAbs(a, f) + MaxAbs(b, g) + maxCost) / epsilon;
+
+        static double MaxAbs(ReadOnlySpan<T> w, ReadOnlySpan<T> p)
+        {
+            double max = 0;
+            for (int i = 0; i < w.Length; i++) if (w[i] > T.Zero) max = Math.Max(max, Math.Abs(double.CreateTruncating(p[i])));
+            return max;
+        }
     }
 
     /// <summary>sum_i w_i p_i over the positive weights (a potential is arbitrary where w_i = 0).</summary>

@@ -3,15 +3,23 @@ using OtKernels.Geometry;
 
 namespace OtKernels.Entropic;
 
-/// <summary>How one problem's iterations ended (OTT's statuses), declared best to worst.</summary>
+/// <summary>How one problem's iterations ended (OTT's statuses). Only Converged certifies
+/// the result: the plan rebuilt from the returned potentials has row marginals within
+/// Tolerance x mass, rounding of the precision included. Declared best to worst.</summary>
 public enum SinkhornStatus
 {
     Converged,
     /// <summary>The iteration limit came first (always the case in Unrolled mode unless the
     /// final check passes).</summary>
     MaxIterations,
-    /// <summary>A potential became NaN or infinite (epsilon too small for the precision).</summary>
+    /// <summary>A potential became NaN or infinite.</summary>
     Diverged,
+    /// <summary>Epsilon is too small against the costs for the precision: the exponents
+    /// (f_i + g_j - C_ij) / eps of the plan carry a rounding error u (|f| + |g| + C_max) / eps
+    /// (u = 2^-53 in double, 2^-24 in float) larger than Tolerance, so no marginal error
+    /// within Tolerance can be certified. Raise Epsilon (or the Tolerance), or solve in
+    /// double. MarginalError then reports that rounding bound, not the unreliable sum.</summary>
+    PrecisionLimit,
 }
 
 /// <summary>Results of a Sinkhorn batch: per problem k, the values below and the dual
@@ -53,6 +61,28 @@ public sealed class SinkhornResult<T> where T : unmanaged, IFloatingPointIeee754
 
     public ReadOnlySpan<T> AOf(int k) => _a.AsSpan(k * N, N);
     public ReadOnlySpan<T> GOf(int k) => G.AsSpan(k * M, M);
+
+    /// <summary>The CPU solver's certification (Sinkhorn.CheckStatus) applied to statuses
+    /// computed elsewhere, by the device kernels: a Converged whose error plus rounding floor
+    /// exceeds the tolerance becomes PrecisionLimit (the floor alone exceeds it) or
+    /// MaxIterations, and a value that is not finite is never Converged.</summary>
+    internal void Certify(SinkhornOptions options)
+    {
+        for (int k = 0; k < Batch; k++)
+        {
+            if (Status[k] != SinkhornStatus.Converged) continue;
+            double mass = 0;
+            foreach (T w in AOf(k)) mass += double.CreateTruncating(w);
+            double floor = Sinkhorn.PrecisionFloor(AOf(k), FOf(k), BOf(k), GOf(k), _costOf(k).MaxCost(), Epsilon);
+            if (floor > options.Tolerance)
+            {
+                Status[k] = SinkhornStatus.PrecisionLimit;
+                MarginalError[k] = Math.Max(MarginalError[k], floor * mass);
+            }
+            else if (MarginalError[k] + floor * mass > options.Tolerance * mass) Status[k] = SinkhornStatus.MaxIterations;
+            Status[k] = Sinkhorn.Finished(Status[k], Value[k]);
+        }
+    }
 
     /// <summary>The plan of problem k, dense row-major n x m (O(n m) cost evaluations).</summary>
     public double[] Plan(int k)

@@ -94,15 +94,18 @@ public class DeviceKernelTests
     [Fact]
     public void OpenClOverRelaxedAndSymmetricPaths_MatchTheCpu()
     {
-        // Over-relaxation (omega = 1.5) exercises the relaxed branch of the forward kernel.
+        // Over-relaxation (omega = 1.5) exercises the relaxed branch of the forward kernel. The
+        // tolerance is one float can certify at this epsilon (1e-6 is below its rounding floor,
+        // and both paths then say PrecisionLimit).
         var c = new ConformanceCase(3, 20, 17, 2, 0.2, 7);
         PointCloudBatch batch = c.Generate();
-        var options = new SinkhornOptions { Epsilon = 0.2, Tolerance = 1e-6, OverRelaxation = 1.5, MaxIterations = 500 };
+        var options = new SinkhornOptions { Epsilon = 0.2, Tolerance = 1e-4, OverRelaxation = 1.5, MaxIterations = 500 };
         SinkhornResult<float> device = BatchedSinkhorn.SolveClouds(OpenClDevice.Instance, batch, options);
         SinkhornResult<float> cpu = BatchedSinkhorn.SolveClouds(new CpuAccelerator(), batch, options);
         for (int k = 0; k < c.Batch; k++)
         {
             Assert.Equal(SinkhornStatus.Converged, device.Status[k]);
+            Assert.Equal(SinkhornStatus.Converged, cpu.Status[k]);
             Assert.Equal(cpu.Value[k], device.Value[k], 1e-5);
         }
     }

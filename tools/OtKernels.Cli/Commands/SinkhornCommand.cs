@@ -72,7 +72,28 @@ internal static class SinkhornCommand
             grad.Write(gradients);
         }
         Print(r.Value[0], r.TransportCost(0), r.MarginalError[0], r.Iterations[0], r.Status[0]);
-        return r.Status[0] == SinkhornStatus.Diverged ? 1 : 0;
+        return Outcome(r.Status[0], r.MarginalError[0], r.Iterations[0], options, cost.MaxCost());
+    }
+
+    /// <summary>The exit code, and on stderr what to change when the result is not certified:
+    /// 0 when Converged (or, in unrolled mode, when the fixed iterations ran), else 1.</summary>
+    private static int Outcome(SinkhornStatus status, double error, int iterations, SinkhornOptions options, double maxCost)
+    {
+        string? advice = status switch
+        {
+            SinkhornStatus.PrecisionLimit =>
+                $"--epsilon {options.Epsilon:G4} is too small against the largest cost {maxCost:G4} for double precision: the plan's rounding "
+                + $"(marginal error bound {error:G3}) exceeds --tolerance {options.Tolerance:G3}. Raise --epsilon to at least about "
+                + $"{6 * Math.ScaleB(1, -53) * maxCost / options.Tolerance:G3}, or raise --tolerance.",
+            SinkhornStatus.Diverged => $"the iterations diverged (a potential or the value is not finite); raise --epsilon or use --epsilon-scaling.",
+            SinkhornStatus.MaxIterations when options.Mode == SinkhornMode.Converged =>
+                $"not converged in {iterations} iterations (marginal error {error:G3} > --tolerance {options.Tolerance:G3} x mass); "
+                + "raise --iterations, use --epsilon-scaling 0.5 or --over-relaxation 1.5, or raise --tolerance.",
+            _ => null,
+        };
+        if (advice is null) return 0;
+        Console.Error.WriteLine($"otk: {advice}");
+        return 1;
     }
 
     private static int RunDivergence(double[] a, double[] b, GroundCost cost, SinkhornOptions options, string? potentials, string? gradients)
@@ -89,10 +110,11 @@ internal static class SinkhornCommand
             if (grad.Clouds is { } clouds) SinkhornDivergenceBackward.PositionGradients(d, 0, clouds, grad.X, grad.Y);
             grad.Write(gradients);
         }
-        // SinkhornStatus is declared best to worst (Converged, MaxIterations, Diverged).
+        // SinkhornStatus is declared best to worst (Converged, MaxIterations, Diverged, PrecisionLimit).
         SinkhornStatus worst = new[] { r.Status[0], d.SelfStatusA[0], d.SelfStatusB[0] }.Max();
-        Print(d.Value[0], r.TransportCost(0), Math.Max(r.MarginalError[0], Math.Max(d.SelfMarginalErrorA[0], d.SelfMarginalErrorB[0])), r.Iterations[0], worst);
-        return worst == SinkhornStatus.Diverged ? 1 : 0;
+        double error = Math.Max(r.MarginalError[0], Math.Max(d.SelfMarginalErrorA[0], d.SelfMarginalErrorB[0]));
+        Print(d.Value[0], r.TransportCost(0), error, r.Iterations[0], worst);
+        return Outcome(worst, error, r.Iterations[0], options, cost.MaxCost());
     }
 
     private static void WritePotentials(string prefix, SinkhornResult<double> r)
