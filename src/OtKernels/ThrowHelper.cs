@@ -36,6 +36,8 @@ internal static class ThrowHelper
         }
         if (!(sum > 0))
             throw new ArgumentException($"{paramName} has zero total mass.", paramName);
+        if (double.IsInfinity(sum))
+            throw new ArgumentException($"{paramName} sums to more than the largest double ({double.MaxValue:G4}); divide the masses by a common factor.", paramName);
         return sum;
     }
 

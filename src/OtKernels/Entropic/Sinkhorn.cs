@@ -71,7 +71,7 @@ public static partial class Sinkhorn
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
-        GroundCost first = costOf(0);
+        GroundCost first = CostOf(costOf, 0);
         int n = first.Rows, m = first.Cols;
         ThrowHelper.ThrowIfLengthMismatch(a.Length, batch * n, nameof(a), $"{batch} problems of {n} source bins");
         ThrowHelper.ThrowIfLengthMismatch(b.Length, batch * m, nameof(b), $"{batch} problems of {m} target bins");
@@ -87,20 +87,19 @@ public static partial class Sinkhorn
         var result = new SinkhornResult<T>(batch, n, m, options.Epsilon, costOf, aa, bb);
         void SolveProblem(int k)
         {
-            GroundCost cost = k == 0 ? first : costOf(k);
+            GroundCost cost = k == 0 ? first : CostOf(costOf, k);
             if (cost.Rows != n || cost.Cols != m)
                 throw new ArgumentException($"Problem {k}: cost is {cost.Rows} x {cost.Cols}, problem 0's is {n} x {m}.", nameof(costOf));
             (result.Value[k], result.MarginalError[k], result.Iterations[k], result.Status[k]) = SolveOne(
                 cost, aa.AsSpan(k * n, n), bb.AsSpan(k * m, m), options, result.F.AsSpan(k * n, n), result.G.AsSpan(k * m, m), tape);
         }
-        // One problem, or one thread, runs on the caller's thread: Parallel.For may hand even a
-        // single item to a pool thread, and the wake-up costs more than a small solve.
-        if (batch == 1 || options.MaxDegreeOfParallelism == 1)
-            for (int k = 0; k < batch; k++) SolveProblem(k);
-        else
-            Parallel.For(0, batch, new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism }, SolveProblem);
+        BatchErrors.For(batch, options.MaxDegreeOfParallelism, SolveProblem);
         return result;
     }
+
+    /// <summary>costOf(k), which must not be null.</summary>
+    internal static GroundCost CostOf(Func<int, GroundCost> costOf, int k) =>
+        costOf(k) ?? throw new ArgumentNullException(nameof(costOf), $"costOf({k}) returned null.");
 
     internal static double ValidatedScale<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, int k, int batch)
         where T : unmanaged, IFloatingPointIeee754<T>

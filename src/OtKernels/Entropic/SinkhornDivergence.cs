@@ -47,15 +47,15 @@ public static class SinkhornDivergence
         SinkhornOptions options) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(costOf);
-        GroundCost first = costOf(0);
+        ArgumentNullException.ThrowIfNull(options);
+        GroundCost first = Sinkhorn.CostOf(costOf, 0);
         if (first.SourceSelfCost() is null || first.TargetSelfCost() is null) throw NoSelfCost(first);
         SinkhornResult<T> cross = Sinkhorn.SolveBatch(batch, costOf, a, b, options);
         var result = new SinkhornDivergenceResult<T>(cross, batch);
         int n = cross.N, m = cross.M;
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
-        Parallel.For(0, batch, parallel, k =>
+        BatchErrors.For(batch, options.MaxDegreeOfParallelism, k =>
         {
-            GroundCost cost = costOf(k);
+            GroundCost cost = Sinkhorn.CostOf(costOf, k);
             GroundCost selfA = cost.SourceSelfCost() ?? throw NoSelfCost(cost);
             GroundCost selfB = cost.TargetSelfCost() ?? throw NoSelfCost(cost);
             // The cross solve validated and rescaled the masses; the self-terms use the same ones.

@@ -51,6 +51,9 @@ public sealed record SinkhornOptions
             throw new ArgumentOutOfRangeException(nameof(EpsilonScaling), EpsilonScaling, "EpsilonScaling must be 0 (off) or in (0, 1).");
         if (!(OverRelaxation >= 1 && OverRelaxation < 2))
             throw new ArgumentOutOfRangeException(nameof(OverRelaxation), OverRelaxation, "OverRelaxation must be in [1, 2).");
+        if (!Enum.IsDefined(Mode))
+            throw new ArgumentOutOfRangeException(nameof(Mode), Mode, "Mode must be Converged or Unrolled.");
+        Exact.EmdOptions.ValidateParallelism(MaxDegreeOfParallelism);
     }
 
     /// <summary>The checks every iterative entropic solver's options share (Sinkhorn, barycenters).</summary>

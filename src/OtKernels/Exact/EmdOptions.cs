@@ -21,4 +21,22 @@ public sealed record EmdOptions
     /// <summary>Threads for <c>SolveBatch</c>; -1 (default) uses every core. Results do not
     /// depend on it.</summary>
     public int MaxDegreeOfParallelism { get; init; } = -1;
+
+    /// <exception cref="ArgumentOutOfRangeException">A negative MaxIterations, a MassTolerance
+    /// that is NaN or negative, or MaxDegreeOfParallelism 0 or below -1.</exception>
+    internal void Validate()
+    {
+        if (MaxIterations < 0)
+            throw new ArgumentOutOfRangeException(nameof(MaxIterations), MaxIterations, "MaxIterations must be nonnegative.");
+        if (!(MassTolerance >= 0))
+            throw new ArgumentOutOfRangeException(nameof(MassTolerance), MassTolerance, "MassTolerance must be a nonnegative number.");
+        ValidateParallelism(MaxDegreeOfParallelism);
+    }
+
+    /// <summary>-1 (every core) or a positive thread count, as Parallel.For takes it.</summary>
+    internal static void ValidateParallelism(int maxDegreeOfParallelism)
+    {
+        if (maxDegreeOfParallelism == 0 || maxDegreeOfParallelism < -1)
+            throw new ArgumentOutOfRangeException("MaxDegreeOfParallelism", maxDegreeOfParallelism, "MaxDegreeOfParallelism must be -1 (every core) or a positive thread count.");
+    }
 }

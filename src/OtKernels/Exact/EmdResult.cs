@@ -7,11 +7,23 @@ public sealed record TransportPlan(int[] Rows, int[] Cols, double[] Mass)
     public int Count => Mass.Length;
 
     /// <summary>The plan as a dense row-major n x m matrix.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">n x m beyond one array; use ToTriplets.</exception>
     public double[] ToDense(int n, int m)
     {
-        var dense = new double[checked(n * m)];
+        if ((long)n * m > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(n), $"A dense {n} x {m} plan exceeds one array ({Array.MaxLength} entries); use ToTriplets.");
+        var dense = new double[n * m];
         for (int k = 0; k < Mass.Length; k++) dense[Rows[k] * m + Cols[k]] += Mass[k];
         return dense;
+    }
+
+    /// <summary>The nonzero entries as rows (i, j, mass), row-major [count, 3]: the sparse
+    /// form of a plan too large to hold densely (SciPy's COO order).</summary>
+    public double[] ToTriplets()
+    {
+        var triplets = new double[3L * Mass.Length];
+        for (int k = 0; k < Mass.Length; k++) (triplets[3 * k], triplets[3 * k + 1], triplets[3 * k + 2]) = (Rows[k], Cols[k], Mass[k]);
+        return triplets;
     }
 }
 

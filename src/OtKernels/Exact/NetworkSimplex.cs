@@ -41,8 +41,7 @@ public static class NetworkSimplex
         options ??= EmdOptions.Default;
         ThrowHelper.ThrowIfLengthMismatch(a.Length, cost.Rows, nameof(a), "the cost's row count");
         ThrowHelper.ThrowIfLengthMismatch(b.Length, cost.Cols, nameof(b), "the cost's column count");
-        if (options.MaxIterations < 0)
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaxIterations, "MaxIterations must be nonnegative.");
+        options.Validate();
         (double scaleA, double scaleB) = MassBalance.Scales(a, b, options);
 
         int[] rows = NonzeroIndices(a);
@@ -66,6 +65,7 @@ public static class NetworkSimplex
         double[] compactCost = t_compactCost is { } buffer && buffer.Length >= arcs ? buffer : (t_compactCost = new double[arcs]);
         Span<double> c = compactCost.AsSpan(0, (int)arcs);
         cost.FillSubmatrix(rows, cols, c);
+        ThrowIfCostsOverflow(c, rows, cols);
 
         NetworkSimplexSolver solver = t_solver ??= new NetworkSimplexSolver();
         bool optimal = solver.Solve(supply, demand, c, Math.Max(0, options.MaxIterations - coarsePivots), preference);
@@ -113,29 +113,13 @@ public static class NetworkSimplex
         ArgumentNullException.ThrowIfNull(problem);
         ArgumentOutOfRangeException.ThrowIfNegative(batch);
         options ??= EmdOptions.Default;
+        options.Validate();
         var results = new EmdResult[batch];
-        var errors = new ArgumentException?[batch];
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
-        Parallel.For(0, batch, parallel, (k, state) =>
+        BatchErrors.For(batch, options.MaxDegreeOfParallelism, k =>
         {
             (ReadOnlyMemory<double> ak, ReadOnlyMemory<double> bk, GroundCost ck) = problem(k);
-            try
-            {
-                results[k] = Solve(ak.Span, bk.Span, ck, options);
-            }
-            catch (ArgumentException e)
-            {
-                errors[k] = e;
-                state.Stop();
-            }
+            results[k] = Solve(ak.Span, bk.Span, ck ?? throw new ArgumentNullException("problem", $"problem({k}) returned no cost."), options);
         });
-        // Work stops at the first error; of the bad problems met, report the lowest-numbered.
-        if (Array.Find(errors, e => e is not null) is { } error)
-        {
-            int k = Array.IndexOf(errors, error);
-            string message = error.ParamName is null ? error.Message : error.Message.Replace($" (Parameter '{error.ParamName}')", "");
-            throw new ArgumentException($"Problem {k} of the batch: {message}", error.ParamName, error);
-        }
         return results;
     }
 
@@ -201,29 +185,53 @@ public static class NetworkSimplex
         var u = new double[n];
         var v = new double[m];
         for (int k = 0; k < cols.Length; k++) v[cols[k]] = vCompact[k];
-
-        // Every row, solved or not, against the solved columns.
-        int[] allRows = Enumerable.Range(0, n).ToArray();
-        var block = new double[(long)n * cols.Length];
-        cost.FillSubmatrix(allRows, cols, block);
-        for (int i = 0; i < n; i++) u[i] = MinReduced(block.AsSpan(i * cols.Length, cols.Length), vCompact);
-
-        // The zero-mass columns against every row.
         int[] zeroCols = Enumerable.Range(0, m).Except(cols).ToArray();
-        if (zeroCols.Length > 0)
+        var min = new double[zeroCols.Length];
+        Array.Fill(min, double.PositiveInfinity);
+
+        // Rows in blocks of at most DualBlockEntries costs, so that problems with many zero
+        // bins (a sparse n x m far beyond memory) complete their duals in bounded memory.
+        int width = Math.Max(1, Math.Max(cols.Length, zeroCols.Length));
+        int blockRows = (int)Math.Clamp(DualBlockEntries / width, 1, n);
+        var block = new double[(long)blockRows * width];
+        for (int start = 0; start < n; start += blockRows)
         {
-            block = new double[(long)zeroCols.Length * n];
-            cost.FillSubmatrix(allRows, zeroCols, block); // row-major: [i, k]
-            var min = new double[zeroCols.Length];
-            Array.Fill(min, double.PositiveInfinity);
-            for (int i = 0; i < n; i++)
+            int[] blockOfRows = Enumerable.Range(start, Math.Min(blockRows, n - start)).ToArray();
+            // Every row, solved or not, against the solved columns.
+            Span<double> solved = block.AsSpan(0, blockOfRows.Length * cols.Length);
+            cost.FillSubmatrix(blockOfRows, cols, solved);
+            for (int r = 0; r < blockOfRows.Length; r++) u[start + r] = MinReduced(solved.Slice(r * cols.Length, cols.Length), vCompact);
+            if (zeroCols.Length == 0) continue;
+            // The zero-mass columns against these rows.
+            Span<double> zero = block.AsSpan(0, blockOfRows.Length * zeroCols.Length);
+            cost.FillSubmatrix(blockOfRows, zeroCols, zero); // row-major: [i, k]
+            for (int r = 0; r < blockOfRows.Length; r++)
             {
-                ReadOnlySpan<double> row = block.AsSpan(i * zeroCols.Length, zeroCols.Length);
-                for (int k = 0; k < row.Length; k++) min[k] = Math.Min(min[k], row[k] - u[i]);
+                ReadOnlySpan<double> row = zero.Slice(r * zeroCols.Length, zeroCols.Length);
+                for (int k = 0; k < row.Length; k++) min[k] = Math.Min(min[k], row[k] - u[start + r]);
             }
-            for (int k = 0; k < zeroCols.Length; k++) v[zeroCols[k]] = min[k];
         }
+        for (int k = 0; k < zeroCols.Length; k++) v[zeroCols[k]] = min[k];
         return (u, v);
+    }
+
+    /// <summary>Costs held at once while the duals of zero bins are completed (8 MB).</summary>
+    private const long DualBlockEntries = 1 << 20;
+
+    /// <summary>Costs must be finite, and small enough that potentials, which are sums of up
+    /// to n + m costs along tree paths, stay finite: squared distances of points beyond about
+    /// 1e154 overflow double, and a cost near double.MaxValue overflows the first path sum.</summary>
+    private static void ThrowIfCostsOverflow(ReadOnlySpan<double> c, int[] rows, int[] cols)
+    {
+        double limit = double.MaxValue / (rows.Length + cols.Length);
+        for (int k = 0; k < c.Length; k++)
+        {
+            if (double.IsFinite(c[k]) && Math.Abs(c[k]) <= limit) continue;
+            int i = rows[k / cols.Length], j = cols[k % cols.Length];
+            throw new ArgumentException(double.IsFinite(c[k])
+                ? $"cost[{i}, {j}] is {c[k]:G4}; with {rows.Length} x {cols.Length} bins, costs must stay below {limit:G4} so that the dual potentials (sums of costs) do not overflow. Scale the costs or points down."
+                : $"cost[{i}, {j}] is {c[k]}; every cost must be finite (squared distances of coordinates beyond about 1e154 overflow double: scale the points down).", "cost");
+        }
     }
 
     private static double MinReduced(ReadOnlySpan<double> costRow, ReadOnlySpan<double> v)

@@ -2,6 +2,9 @@
 namespace OtKernels.Geometry;
 
 /// <summary>A dense row-major n x m cost matrix.</summary>
+/// <remarks>The values are not copied (DESIGN: no hidden copies of caller buffers). They are
+/// checked once, here: editing the caller's array afterwards (a NaN, say) bypasses that check
+/// and the caches built from it, and is the caller's fault; build a new DenseCost instead.</remarks>
 public sealed partial class DenseCost : GroundCost
 {
     private readonly ReadOnlyMemory<double> _values;
@@ -12,7 +15,8 @@ public sealed partial class DenseCost : GroundCost
     /// <exception cref="ArgumentException">A length mismatch or a non-finite entry, named by index.</exception>
     public DenseCost(ReadOnlyMemory<double> values, int rows, int cols) : base(rows, cols)
     {
-        ThrowHelper.ThrowIfLengthMismatch(values.Length, rows * cols, nameof(values), $"a {rows} x {cols} cost");
+        if ((long)rows * cols != values.Length)
+            throw new ArgumentException($"values has length {values.Length} but a {rows} x {cols} cost requires {(long)rows * cols}.", nameof(values));
         ThrowHelper.ThrowIfNotFinite(values.Span, nameof(values));
         _values = values;
     }

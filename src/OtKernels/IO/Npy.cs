@@ -13,31 +13,53 @@ public static partial class Npy
 {
     private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
+    /// <summary>The largest file this reader takes: it reads whole files into one array.</summary>
+    public const long MaxFileBytes = int.MaxValue;
+
     /// <summary>Reads an array as doubles, with its shape.</summary>
-    /// <exception cref="InvalidDataException">Not an .npy file, an unsupported dtype, or
-    /// Fortran order; the message names the file and what to do.</exception>
-    public static (double[] Data, int[] Shape) ReadDoubles(string path)
+    /// <exception cref="InvalidDataException">Not an .npy file, a header cut short or
+    /// malformed, a shape beyond 2^31 - 1 values, an unsupported dtype, Fortran order, a data
+    /// size that does not match the shape, or a file over 2 GiB; the message names the file
+    /// and what to do.</exception>
+    public static (double[] Data, int[] Shape) ReadDoubles(string path) => ReadDoubles(path, out _);
+
+    /// <summary>As <see cref="ReadDoubles(string)"/>, also giving the stored dtype ('&lt;f4', ...).</summary>
+    public static (double[] Data, int[] Shape) ReadDoubles(string path, out string dtype)
     {
+        long length = new FileInfo(path).Length;
+        if (length > MaxFileBytes)
+            throw new InvalidDataException($"{path}: {length:N0} bytes; this reader takes .npy files up to {MaxFileBytes:N0} bytes (2 GiB). Split the array.");
         byte[] bytes = File.ReadAllBytes(path);
         if (bytes.Length < 10 || !bytes.AsSpan(0, 6).SequenceEqual(Magic))
             throw new InvalidDataException($"{path}: not an .npy file (bad magic).");
         int major = bytes[6];
-        int headerLength, offset;
+        long headerLength;
+        int offset;
         if (major == 1) { headerLength = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(8)); offset = 10; }
-        else if (major is 2 or 3) { headerLength = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8)); offset = 12; }
+        else if (major is 2 or 3)
+        {
+            if (bytes.Length < 12) throw new InvalidDataException($"{path}: the .npy header is cut short ({bytes.Length} bytes).");
+            headerLength = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8));
+            offset = 12;
+        }
         else throw new InvalidDataException($"{path}: .npy version {major} is not supported.");
-        string header = Encoding.Latin1.GetString(bytes, offset, headerLength);
-        int dataStart = offset + headerLength;
+        if (offset + headerLength > bytes.Length)
+            throw new InvalidDataException($"{path}: the .npy header claims {headerLength} bytes but the file has {bytes.Length - offset} after the preamble; the file is cut short.");
+        string header = Encoding.Latin1.GetString(bytes, offset, (int)headerLength);
+        long dataStart = offset + headerLength;
 
         string descr = DescrPattern().Match(header) is { Success: true } d ? d.Groups[1].Value
             : throw new InvalidDataException($"{path}: header has no descr: {header.Trim()}");
+        dtype = descr;
         if (FortranPattern().Match(header) is { Success: true } f && f.Groups[1].Value == "True")
             throw new InvalidDataException($"{path}: Fortran-ordered arrays are not supported; save np.ascontiguousarray(x).");
         Match s = ShapePattern().Match(header);
         if (!s.Success) throw new InvalidDataException($"{path}: header has no shape: {header.Trim()}");
-        int[] shape = s.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(int.Parse).ToArray();
-        long count = shape.Aggregate(1L, (x, y) => x * y);
+        int[] shape = ParseShape(path, s.Groups[1].Value);
+        long count = 1; // saturates above Array.MaxLength, so the product cannot overflow
+        foreach (int dim in shape) count = Math.Min(count * dim, 2L * Array.MaxLength);
+        if (count > Array.MaxLength)
+            throw new InvalidDataException($"{path}: shape ({string.Join(", ", shape)}) holds more than the {Array.MaxLength:N0} values this reader takes.");
 
         (int size, Func<ReadOnlySpan<byte>, double> read) = descr switch
         {
@@ -53,6 +75,24 @@ public static partial class Npy
         var data = new double[count];
         for (long k = 0; k < count; k++) data[k] = read(bytes.AsSpan((int)(dataStart + k * size), size));
         return (data, shape);
+    }
+
+    /// <summary>The dimensions of a shape tuple, "(3, 4)" inside the parentheses; Python 2
+    /// writes longs with an L suffix ("5L,").</summary>
+    private static int[] ParseShape(string path, string tuple)
+    {
+        string[] fields = tuple.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var shape = new int[fields.Length];
+        for (int k = 0; k < fields.Length; k++)
+        {
+            string field = fields[k].TrimEnd('L', 'l');
+            if (!long.TryParse(field, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long dim))
+                throw new InvalidDataException($"{path}: shape ({tuple.Trim()}) has '{fields[k]}', not a dimension.");
+            if (dim > int.MaxValue)
+                throw new InvalidDataException($"{path}: shape ({tuple.Trim()}) has a dimension of {dim:N0}, beyond the {int.MaxValue:N0} this reader takes.");
+            shape[k] = (int)dim;
+        }
+        return shape;
     }
 
     /// <summary>Writes float64 data of the given shape (C order), atomically.</summary>

@@ -1,5 +1,7 @@
 // The inputs every OT command shares: two mass vectors and a cost, given either as a dense
-// matrix (--cost) or as two point sets with a ground metric (--x, --y, --metric, --p).
+// matrix (--cost) or as two point sets with a ground metric (--x, --y, --metric, --p), and
+// the one rule for their masses (MassRule): equal sums within the files' precision, or
+// --normalize.
 using System.CommandLine;
 using OtKernels.Geometry;
 using OtKernels.IO;
@@ -15,25 +17,58 @@ internal sealed class ProblemInputs
     private readonly Option<FileInfo?> _y = new("--y") { Description = "Target points, m x d." };
     private readonly Option<string> _metric = new("--metric") { Description = "Ground metric for --x/--y: sqeuclidean, euclidean or minkowski.", DefaultValueFactory = _ => "sqeuclidean" };
     private readonly Option<double> _p = new("--p") { Description = "Minkowski exponent.", DefaultValueFactory = _ => 2 };
+    private readonly Option<bool> _normalize = new("--normalize") { Description = "Divide a and b by their sums (accepts unequal masses)." };
+
+    /// <summary>The relative difference of the mass sums always accepted (as EmdOptions'
+    /// default); files of lower precision widen it to (n + m) times their unit roundoff.</summary>
+    public const double MassTolerance = 1e-9;
 
     public void AddTo(Command command)
     {
-        foreach (Option option in (Option[])[_a, _b, _cost, _x, _y, _metric, _p]) command.Options.Add(option);
+        foreach (Option option in (Option[])[_a, _b, _cost, _x, _y, _metric, _p, _normalize]) command.Options.Add(option);
     }
 
+    /// <summary>The masses, as the solvers get them: validated, then divided by their sums
+    /// with --normalize, else b rescaled to a's mass once the sums agree within the rule.</summary>
     public (double[] A, double[] B, GroundCost Cost) Read(ParseResult parse)
     {
-        double[] a = ReadVector(parse.GetValue(_a)!, "--a");
-        double[] b = ReadVector(parse.GetValue(_b)!, "--b");
+        (double[] a, double precisionA) = ReadVector(parse.GetValue(_a)!, "--a");
+        (double[] b, double precisionB) = ReadVector(parse.GetValue(_b)!, "--b");
+        MassRule(a, b, Math.Max(precisionA, precisionB), parse.GetValue(_normalize));
         return (a, b, ReadCost(parse.GetValue(_cost), parse.GetValue(_x), parse.GetValue(_y), parse.GetValue(_metric)!, parse.GetValue(_p), a.Length, b.Length));
     }
 
-    private static double[] ReadVector(FileInfo file, string option)
+    private static void MassRule(double[] a, double[] b, double precision, bool normalize)
     {
-        (double[] data, int[] shape) = ArrayFile.Read(file.FullName);
+        double sumA = ThrowHelper.ValidateMasses(a, "a"), sumB = ThrowHelper.ValidateMasses(b, "b");
+        if (normalize)
+        {
+            for (int i = 0; i < a.Length; i++) a[i] /= sumA;
+            for (int j = 0; j < b.Length; j++) b[j] /= sumB;
+            return;
+        }
+        double tolerance = Math.Max(MassTolerance, (a.Length + b.Length) * precision);
+        if (Math.Abs(sumA - sumB) > tolerance * Math.Max(sumA, sumB))
+            throw new ArgumentException($"--a sums to {sumA:R} and --b to {sumB:R}; they must agree within a relative {tolerance:G3} "
+                + "(1e-9, or (n + m) x the unit roundoff of float32 files), or pass --normalize.");
+        for (int j = 0; j < b.Length; j++) b[j] *= sumA / sumB;
+    }
+
+    private static (double[] Data, double Precision) ReadVector(FileInfo file, string option)
+    {
+        (double[] data, int[] shape) = ArrayFile.Read(file.FullName, out double precision);
         if (shape.Length != 1 && !(shape.Length == 2 && (shape[0] == 1 || shape[1] == 1)))
             throw new ArgumentException($"{option} {file.Name}: expected a vector, got shape ({string.Join(", ", shape)}).");
-        return data;
+        return (data, precision);
+    }
+
+    /// <summary>Points: (n, d), or (n) for points on the line.</summary>
+    private static (double[] Points, int Count, int Dimension) ReadPoints(FileInfo file, string option)
+    {
+        (double[] data, int[] shape) = ArrayFile.Read(file.FullName);
+        if (shape.Length is not (1 or 2))
+            throw new ArgumentException($"{option} {file.Name}: expected points of shape (n, d) or (n), got shape ({string.Join(", ", shape)}).");
+        return (data, shape[0], shape.Length == 1 ? 1 : shape[1]);
     }
 
     private static GroundCost ReadCost(FileInfo? cost, FileInfo? x, FileInfo? y, string metric, double p, int n, int m)
@@ -47,12 +82,10 @@ internal sealed class ProblemInputs
             return new DenseCost(c, n, m);
         }
         if (x is null || y is null) throw new ArgumentException("Give --cost, or both --x and --y.");
-        (double[] xs, int[] xShape) = ArrayFile.Read(x.FullName);
-        (double[] ys, int[] yShape) = ArrayFile.Read(y.FullName);
-        int d = xShape.Length == 1 ? 1 : xShape[1];
-        int dy = yShape.Length == 1 ? 1 : yShape[1];
-        if (xShape[0] != n) throw new ArgumentException($"--x {x.Name}: {xShape[0]} points but --a has {n} masses.");
-        if (yShape[0] != m) throw new ArgumentException($"--y {y.Name}: {yShape[0]} points but --b has {m} masses.");
+        (double[] xs, int xCount, int d) = ReadPoints(x, "--x");
+        (double[] ys, int yCount, int dy) = ReadPoints(y, "--y");
+        if (xCount != n) throw new ArgumentException($"--x {x.Name}: {xCount} points but --a has {n} masses.");
+        if (yCount != m) throw new ArgumentException($"--y {y.Name}: {yCount} points but --b has {m} masses.");
         if (d != dy) throw new ArgumentException($"--x has dimension {d} but --y has {dy}.");
         GroundMetric groundMetric = metric.ToLowerInvariant() switch
         {
