@@ -88,15 +88,30 @@ public static class DweTraining
         var history = new List<DweEpoch>();
         double best = double.PositiveInfinity;
         int firstEpoch = 0, sinceBest = 0;
+        string settings = Settings(options, train, valid);
         if (options.CheckpointPath is { } path && File.Exists(path))
         {
-            Dictionary<string, string> metadata = Checkpoint.Restore(path, model.NamedParameters(), adam);
-            firstEpoch = int.Parse(metadata["epoch"], CultureInfo.InvariantCulture);
-            best = double.Parse(metadata["best"], CultureInfo.InvariantCulture);
-            sinceBest = int.Parse(metadata["since_best"], CultureInfo.InvariantCulture);
-            // Checkpoints written before the plateau decay existed ran at the constant rate.
-            if (metadata.TryGetValue("learning_rate", out string? rate)) adam.LearningRate = double.Parse(rate, CultureInfo.InvariantCulture);
-            history = ParseHistory(metadata["history"], options.LearningRate);
+            Dictionary<string, string> metadata;
+            try
+            {
+                metadata = Checkpoint.Restore(path, model.NamedParameters(), adam);
+                firstEpoch = int.Parse(metadata["epoch"], CultureInfo.InvariantCulture);
+                best = double.Parse(metadata["best"], CultureInfo.InvariantCulture);
+                sinceBest = int.Parse(metadata["since_best"], CultureInfo.InvariantCulture);
+                // Checkpoints written before the plateau decay existed ran at the constant rate.
+                if (metadata.TryGetValue("learning_rate", out string? rate)) adam.LearningRate = double.Parse(rate, CultureInfo.InvariantCulture);
+                history = ParseHistory(metadata["history"], options.LearningRate);
+            }
+            catch (Exception e) when (e is InvalidDataException or KeyNotFoundException or FormatException or OverflowException or ArgumentException)
+            {
+                throw new InvalidDataException($"{path} is damaged or belongs to another model ({e.Message}); delete it to start over "
+                    + "(the best model saved so far is kept).", e);
+            }
+            // A resumed run must be the run that was interrupted: other settings would give a
+            // different batch order or loss and a history that mixes two runs.
+            if (metadata.TryGetValue("settings", out string? saved) && saved != settings)
+                throw new ArgumentException($"{path} was written by a run with other settings ({Differences(saved, settings)}); "
+                    + "resume with the checkpoint's settings, or delete it (or write elsewhere) to start over.", nameof(options));
             progress($"resumed from {path} after epoch {firstEpoch} (best validation loss {best:G5}, {sinceBest} epoch(s) since, learning rate {adam.LearningRate:G4})");
         }
         var batch = new PairBatch(model, options.BatchSize);
@@ -147,10 +162,29 @@ public static class DweTraining
                     ["since_best"] = sinceBest.ToString(CultureInfo.InvariantCulture),
                     ["learning_rate"] = adam.LearningRate.ToString("R", CultureInfo.InvariantCulture),
                     ["history"] = FormatHistory(history),
+                    ["settings"] = settings,
                 });
             afterEpoch?.Invoke(history);
         }
         return history;
+    }
+
+    /// <summary>What a resumed run must share with the run that wrote the checkpoint, as
+    /// "name=value" lines. The epoch limit, patience and learning rate may change on resume.</summary>
+    private static string Settings(DweTrainingOptions options, W2Pairs train, W2Pairs valid) => string.Join("\n",
+        $"batch size={options.BatchSize}", $"seed={options.Seed}",
+        $"KL weight={options.KlWeight.ToString("R", CultureInfo.InvariantCulture)}",
+        $"sparsity weight={options.SparsityWeight.ToString("R", CultureInfo.InvariantCulture)}",
+        $"plateau decay={options.PlateauDecay.ToString("R", CultureInfo.InvariantCulture)}",
+        $"training pairs={train.Count}", $"validation pairs={valid.Count}");
+
+    /// <summary>"batch size 100, now 50; seed 1, now 2" for the settings that differ.</summary>
+    private static string Differences(string saved, string now)
+    {
+        Dictionary<string, string> Parse(string text) => text.Split('\n').Select(l => l.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
+        Dictionary<string, string> before = Parse(saved), after = Parse(now);
+        return string.Join("; ", after.Where(p => !before.TryGetValue(p.Key, out string? v) || v != p.Value)
+            .Select(p => $"{p.Key} {(before.TryGetValue(p.Key, out string? v) ? v : "unrecorded")}, now {p.Value}"));
     }
 
     /// <summary>The loss of eq. 2 and its distance term on the pairs at indices, with the

@@ -115,6 +115,29 @@ public sealed class DweTrainingTests : IDisposable
     }
 
     [Fact]
+    public void Resume_WithOtherSettings_OrADamagedCheckpoint_IsRefused_SayingWhatToDo()
+    {
+        const int side = 4;
+        float[] histograms = Blobs(20, side, seed: 3);
+        W2Pairs train = Pairs(histograms, side, 40, seed: 4), valid = Pairs(histograms, side, 10, seed: 5);
+        string checkpoint = Path.Combine(_dir, "resume.safetensors");
+        var options = new DweTrainingOptions { MaxEpochs = 1, BatchSize = 10, Patience = 100, CheckpointPath = checkpoint };
+        DweTraining.Train(new DeepWassersteinEmbedding(side, side, 3, seed: 1), histograms, train, valid, options, _ => { });
+
+        var e = Assert.Throws<ArgumentException>(() => DweTraining.Train(new DeepWassersteinEmbedding(side, side, 3, seed: 1), histograms, train, valid,
+            options with { MaxEpochs = 2, BatchSize = 5, Seed = 7 }, _ => { }));
+        Assert.Contains("batch size 10, now 5", e.Message);
+        Assert.Contains("seed 1, now 7", e.Message);
+        Assert.Contains("delete it", e.Message);
+
+        byte[] bytes = File.ReadAllBytes(checkpoint);
+        File.WriteAllBytes(checkpoint, bytes[..(bytes.Length / 2)]);
+        var d = Assert.Throws<InvalidDataException>(() => DweTraining.Train(new DeepWassersteinEmbedding(side, side, 3, seed: 1), histograms, train, valid,
+            options with { MaxEpochs = 2 }, _ => { }));
+        Assert.Contains("delete it to start over", d.Message);
+    }
+
+    [Fact]
     public void PlateauDecay_CutsTheRateAfterEachEpochWithoutImprovement_AndAResumedRunKeepsTheCutRate()
     {
         const int side = 6;

@@ -23,7 +23,8 @@ internal static class CliErrors
             return Report(e.Message, Failed);
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException
-                                       or InvalidOperationException or FormatException or OverflowException or NotSupportedException)
+                                       or InvalidOperationException or FormatException or OverflowException or NotSupportedException
+                                       or System.Text.Json.JsonException)
         {
             string message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "") : e.Message;
             return Report(message, BadInput);

@@ -63,7 +63,10 @@ internal static class DweTrainCommand
         float[] histograms = Histograms(images);
         W2Pairs train = Limit(W2Pairs.Read(Path.Combine(pairsDirectory.FullName, "train.csv"), images.Count), trainLimit);
         W2Pairs valid = Limit(W2Pairs.Read(Path.Combine(pairsDirectory.FullName, "valid.csv"), images.Count), validLimit);
+        if (File.Exists(output.FullName)) throw new ArgumentException($"--out {output.FullName} is a file; give a directory for the model, checkpoint and history.");
         Directory.CreateDirectory(output.FullName);
+        using OutputLock claim = OutputLock.Acquire(Path.Combine(output.FullName, ".lock"), output.FullName);
+        if (claim.StaleOwner is { } stale) Console.Error.WriteLine($"dwe train: took over the lock of a run that ended without releasing it ({stale}).");
         string modelPath = Path.Combine(output.FullName, "model.safetensors");
         var model = new DeepWassersteinEmbedding(images.Height, images.Width, embedding, options.Seed);
         Console.Error.WriteLine($"dwe train: {train.Count} training and {valid.Count} validation pairs of {split} images, E = {embedding}, "
@@ -113,9 +116,17 @@ internal static class DweTrainCommand
     {
         string manifest = Path.Combine(directory.FullName, "manifest.json");
         if (!File.Exists(manifest)) throw new ArgumentException($"--pairs {directory.FullName}: no manifest.json; make the pairs with `otk dwe pairs --out DIR`.");
-        using JsonDocument document = JsonDocument.Parse(File.ReadAllText(manifest));
-        return document.RootElement.TryGetProperty("split", out JsonElement split) && split.GetString() is { } name
-            ? name : throw new ArgumentException($"{manifest}: no split.");
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(File.ReadAllText(manifest));
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("split", out JsonElement split)
+                && split.ValueKind == JsonValueKind.String && split.GetString() is { } name
+                ? name : throw new InvalidDataException($"{manifest}: no split; make the pairs again with `otk dwe pairs --out DIR`.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{manifest} is damaged ({e.Message}); make the pairs again with `otk dwe pairs --out DIR`.");
+        }
     }
 
     /// <summary>Every image of the split as a histogram (sum 1), [count, H W].</summary>
