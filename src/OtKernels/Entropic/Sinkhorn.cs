@@ -185,7 +185,9 @@ public static partial class Sinkhorn
         return (value, error, iteration, Finished(status, value));
     }
 
-    /// <summary>Diverged for a non-finite error. Otherwise, where the iterations may stop
+    /// <summary>Diverged for a non-finite potential or error, except that an error that
+    /// overflowed where the floor exceeds the tolerance is PrecisionLimit (the cause is
+    /// named). Otherwise, where the iterations may stop
     /// (always in Converged mode, at the last iteration in Unrolled mode): Converged when the
     /// error plus the rounding floor is within tolerance, so that the plan a user rebuilds
     /// from the potentials keeps the promise; PrecisionLimit when the floor alone exceeds the
@@ -193,13 +195,24 @@ public static partial class Sinkhorn
     /// says nothing, so the error is raised to the floor); otherwise null, go on.</summary>
     internal static SinkhornStatus? CheckStatus(ref double error, double floor, double mass, SinkhornOptions options, int iteration)
     {
-        if (!double.IsFinite(error) || double.IsNaN(floor)) return SinkhornStatus.Diverged;
+        if (!double.IsFinite(floor)) return SinkhornStatus.Diverged; // a potential is not finite
+        // Tolerance 0 (fixed iterations, nothing to certify) keeps MaxIterations as its status.
+        bool unreachable = floor > options.Tolerance && options.Tolerance > 0;
+        if (unreachable && !double.IsFinite(error))
+        {
+            // exp((f - softmin f) / eps) overflowed: at this eps the precision is the cause.
+            error = double.PositiveInfinity;
+            return SinkhornStatus.PrecisionLimit;
+        }
+        if (!double.IsFinite(error)) return SinkhornStatus.Diverged;
         bool mayStop = options.Mode == SinkhornMode.Converged || iteration == options.MaxIterations;
         if (!mayStop) return null;
-        if (floor > options.Tolerance)
+        if (unreachable)
         {
-            if (error > floor * mass) return null;
-            error = floor * mass;
+            // No number of iterations can certify the tolerance: stop once the error is down
+            // to the floor, and at the limit name the precision as the cause.
+            if (error > floor * mass && iteration < options.MaxIterations) return null;
+            error = Math.Max(error, floor * mass);
             return SinkhornStatus.PrecisionLimit;
         }
         return error + floor * mass <= options.Tolerance * mass ? SinkhornStatus.Converged : null;

@@ -74,7 +74,7 @@ public sealed class SinkhornResult<T> where T : unmanaged, IFloatingPointIeee754
             double mass = 0;
             foreach (T w in AOf(k)) mass += double.CreateTruncating(w);
             double floor = Sinkhorn.PrecisionFloor(AOf(k), FOf(k), BOf(k), GOf(k), _costOf(k).MaxCost(), Epsilon);
-            if (floor > options.Tolerance)
+            if (floor > options.Tolerance && options.Tolerance > 0)
             {
                 Status[k] = SinkhornStatus.PrecisionLimit;
                 MarginalError[k] = Math.Max(MarginalError[k], floor * mass);
