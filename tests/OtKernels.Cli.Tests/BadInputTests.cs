@@ -131,7 +131,8 @@ public sealed class BadInputTests(BadInputFiles files) : IClassFixture<BadInputF
         string[] garbage = ["abc", "", "1e", "--", "0x10", "NaN?", "١٢", "1.5.2"];
         string[] inputFiles = ["nan.csv", "neg.csv", "ragged.csv", "text.csv", "empty.csv", "garbage.npy", "cut.npy", "longshape.npy",
             "zerod.npy", "threed.npy", "bigendian.npy", "fortran.npy", "short.npy", "noshape.npy", "dir", "missing.csv", "plain.txt"];
-        string[] badOutputs = [files["dir"], Path.Combine(files["plain.txt"], "out.npy"), Path.Combine(files.Dir, "no", "such", "out.npy")];
+        // As root nothing is unwritable by permission; /proc takes no new files for anyone.
+        string[] badOutputs = [files["dir"], Path.Combine(files["plain.txt"], "out.npy"), Path.Combine(files.Dir, "no", "such", "out.npy"), "/proc/otk-out.npy"];
         return Gen.OneOf(
             Gen.Elements(FixedCases()),
             from option in Gen.Elements("--max-iterations", "--p")
@@ -171,10 +172,27 @@ public sealed class BadInputTests(BadInputFiles files) : IClassFixture<BadInputF
         Prop.ForAll(Cases().ToArbitrary(), Refused).Check(Config.QuickThrowOnFailure.WithMaxTest(120));
 
     [Fact]
+    public void Messages_NameTheFlag_NotTheLibraryProperty()
+    {
+        foreach ((string[] args, string flag) in new[]
+        {
+            (Replace(Sinkhorn(), "--epsilon", "0"), "--epsilon must be positive"),
+            (Sinkhorn("--epsilon-scaling", "2"), "--epsilon-scaling must be"),
+            (Sinkhorn("--iterations", "0"), "--max-iterations must be at least 1"),
+            (Replace(Emd(), "--b", files["unequal.csv"]), "or pass --normalize"),
+        })
+        {
+            OtkRun run = OtkProcess.Run(args);
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains(flag, run.Stderr);
+        }
+    }
+
+    [Fact]
     public void OutputErrors_NameTheTarget_NotTheTemporaryFile()
     {
         string underFile = Path.Combine(files["plain.txt"], "P.npy"), missing = Path.Combine(files.Dir, "nope", "P.npy");
-        foreach (string target in new[] { files["dir"], underFile, missing })
+        foreach (string target in new[] { files["dir"], underFile, missing, "/proc/otk-P.npy" })
         {
             OtkRun run = OtkProcess.Run(Emd("--plan", target));
             Assert.Equal(2, run.ExitCode);

@@ -61,7 +61,7 @@ public sealed record SinkhornOptions
     {
         if (!(epsilon > 0 && double.IsFinite(epsilon)))
             throw new ArgumentOutOfRangeException("Epsilon", epsilon, "Epsilon must be positive and finite.");
-        if (maxIterations < 1) throw new ArgumentOutOfRangeException("MaxIterations", maxIterations, "At least one iteration.");
+        if (maxIterations < 1) throw new ArgumentOutOfRangeException("MaxIterations", maxIterations, "MaxIterations must be at least 1.");
         if (!(tolerance >= 0)) throw new ArgumentOutOfRangeException("Tolerance", tolerance, "Tolerance must be nonnegative.");
         if (checkEvery < 1) throw new ArgumentOutOfRangeException("CheckEvery", checkEvery, "CheckEvery must be at least 1.");
     }

@@ -49,7 +49,19 @@ public static class AtomicFile
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full)!;
         if (Directory.Exists(full)) throw new IOException($"Cannot write {full}: it is a directory.");
-        if (Directory.Exists(directory)) return full;
+        if (Directory.Exists(directory))
+        {
+            // Probe with the temporary name a write would use: a read-only or full file system
+            // is found before the work, not after it.
+            string probe = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.probe");
+            try { using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { } }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                string reason = e is UnauthorizedAccessException ? "permission denied" : e.Message.Replace(probe, directory).TrimEnd('.');
+                throw new IOException($"Cannot write {full}: {directory} does not accept new files ({reason}).", e);
+            }
+            return full;
+        }
         for (string? up = directory; up is not null; up = Path.GetDirectoryName(up))
         {
             if (File.Exists(up)) throw new IOException($"Cannot write {full}: {up} is a file, not a directory.");

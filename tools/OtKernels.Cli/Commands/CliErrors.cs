@@ -26,7 +26,7 @@ internal static class CliErrors
                                        or InvalidOperationException or FormatException or OverflowException or NotSupportedException
                                        or System.Text.Json.JsonException)
         {
-            string message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "") : e.Message;
+            string message = e is ArgumentException { ParamName: { } name } ? AsFlag(e.Message.Replace($" (Parameter '{name}')", ""), name) : e.Message;
             return Report(message, BadInput);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -34,6 +34,18 @@ internal static class CliErrors
             if (Environment.GetEnvironmentVariable("OTK_TRACE") == "1") Console.Error.WriteLine(e);
             return Report($"internal error ({e.GetType().Name}: {e.Message}); please report it with the command line (OTK_TRACE=1 shows where).", Bug);
         }
+    }
+
+    /// <summary>A library option named in a message (EpsilonScaling) becomes the command's
+    /// flag (--epsilon-scaling): every options property is spelled as its flag, kebab-cased.
+    /// Argument names in lower case (a, costOf) are left as they are.</summary>
+    internal static string AsFlag(string message, string parameter)
+    {
+        if (parameter.Length == 0 || !char.IsUpper(parameter[0]) || !parameter.All(char.IsLetterOrDigit)) return message;
+        string flag = "--" + string.Concat(parameter.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "-" : "") + char.ToLowerInvariant(c) : c.ToString()));
+        return System.Text.RegularExpressions.Regex.IsMatch(message, $@"\b{parameter}\b")
+            ? System.Text.RegularExpressions.Regex.Replace(message, $@"\b{parameter}\b", flag)
+            : $"{flag}: {message}";
     }
 
     /// <summary>Parse errors (unknown or missing options, values that do not parse) in one

@@ -15,7 +15,7 @@ internal static class SinkhornCommand
     {
         var inputs = new ProblemInputs();
         var epsilon = new Option<double>("--epsilon") { Description = "Regularisation eps, absolute (the unit of the cost).", Required = true };
-        var iterations = new Option<int>("--iterations") { Description = "Iteration limit (the exact count in unrolled mode).", DefaultValueFactory = _ => 1000 };
+        var iterations = new Option<int>("--iterations", "--max-iterations") { Description = "Iteration limit (the exact count in unrolled mode).", DefaultValueFactory = _ => 1000 };
         var tolerance = new Option<double>("--tolerance") { Description = "L1 marginal error at which to stop.", DefaultValueFactory = _ => 1e-6 };
         var scaling = new Option<double>("--epsilon-scaling") { Description = "Epsilon-scaling factor in (0, 1); 0 = off.", DefaultValueFactory = _ => 0 };
         var omega = new Option<double>("--over-relaxation") { Description = "Over-relaxation omega in [1, 2) for converged mode; 1 = plain Sinkhorn.", DefaultValueFactory = _ => 1 };
