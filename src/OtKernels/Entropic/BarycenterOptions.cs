@@ -23,7 +23,12 @@ public sealed record BarycenterOptions
     /// <summary>Where Barycenter.Bregman iterates. Default Auto.</summary>
     public BarycenterDomain Domain { get; init; } = BarycenterDomain.Auto;
 
-    internal void Validate() => SinkhornOptions.ValidateIterations(Epsilon, MaxIterations, Tolerance, CheckEvery);
+    internal void Validate()
+    {
+        SinkhornOptions.ValidateIterations(Epsilon, MaxIterations, Tolerance, CheckEvery);
+        Exact.EmdOptions.ValidateParallelism(MaxDegreeOfParallelism);
+        if (!Enum.IsDefined(Domain)) throw new ArgumentOutOfRangeException(nameof(Domain), Domain, "Domain must be Auto, Kernel or Log.");
+    }
 }
 
 /// <summary>Where the Bregman iterations run.</summary>
