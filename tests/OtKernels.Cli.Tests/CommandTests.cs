@@ -99,7 +99,7 @@ public sealed class CommandTests : IDisposable
     {
         OtkRun run = OtkProcess.Run(["train", "mnist-classifier", "--epochs", "0", "--out", File("run"), "--data-dir", File("empty")]);
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("Epochs", run.Stderr);
+        Assert.Contains("--epochs must be at least 1", run.Stderr);
         run = OtkProcess.Run(["train", "mnist-classifier", "--out", File("run"), "--data-dir", File("empty")]);
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("otk data mnist", run.Stderr);

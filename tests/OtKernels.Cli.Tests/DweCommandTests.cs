@@ -97,7 +97,7 @@ public sealed class DweCommandTests : IDisposable
         Assert.Contains("manifest.json", run.Stderr);
         run = OtkProcess.Run(["dwe", "train", "--pairs", File("nowhere"), "--plateau-decay", "0", "--out", File("r")]);
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("PlateauDecay must be in (0, 1]", run.Stderr);
+        Assert.Contains("--plateau-decay must be in (0, 1]", run.Stderr);
         Assert.False(Directory.Exists(File("r")));
     }
 }

@@ -62,6 +62,6 @@ public sealed class SinkhornCommandTests : IDisposable
 
         OtkRun bad = OtkProcess.Run(["sinkhorn", .. Inputs, "--epsilon", "-1"]);
         Assert.Equal(2, bad.ExitCode);
-        Assert.Contains("Epsilon must be positive", bad.Stderr);
+        Assert.Contains("--epsilon must be positive", bad.Stderr);
     }
 }
