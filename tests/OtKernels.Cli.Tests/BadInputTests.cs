@@ -52,7 +52,10 @@ public sealed class BadInputFiles : IDisposable
 
     /// <summary>A version-1 .npy with the given header and payload size; headerLengthLie
     /// replaces the stored header length (a file cut inside its header).</summary>
-    private void Npy(string name, string header, int payloadBytes, int headerLengthLie = -1)
+    private void Npy(string name, string header, int payloadBytes, int headerLengthLie = -1) =>
+        Npy(name, header, new byte[payloadBytes], headerLengthLie);
+
+    public void Npy(string name, string header, byte[] payload, int headerLengthLie = -1)
     {
         string padded = header + new string(' ', (64 - (10 + header.Length + 1) % 64) % 64) + "\n";
         var bytes = new List<byte> { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0 };
@@ -60,7 +63,7 @@ public sealed class BadInputFiles : IDisposable
         BinaryPrimitives.WriteUInt16LittleEndian(length, (ushort)(headerLengthLie >= 0 ? headerLengthLie : padded.Length));
         bytes.AddRange(length);
         bytes.AddRange(Encoding.Latin1.GetBytes(padded));
-        bytes.AddRange(new byte[payloadBytes]);
+        bytes.AddRange(payload);
         System.IO.File.WriteAllBytes(this[name], bytes.ToArray());
     }
 
@@ -206,13 +209,9 @@ public sealed class BadInputTests(BadInputFiles files) : IClassFixture<BadInputF
     public void Float32Masses_AreAccepted_ByEmdAsBySinkhorn()
     {
         // 1/5 in float32 sums to 1.0000000149: within (n + m) x 2^-24 of the float64 target.
-        string a32 = Path.Combine(files.Dir, "a32.npy");
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (5,), }";
-        string padded = header + new string(' ', (64 - (10 + header.Length + 1) % 64) % 64) + "\n";
-        var bytes = new List<byte> { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0, (byte)padded.Length, 0 };
-        bytes.AddRange(Encoding.Latin1.GetBytes(padded));
-        for (int i = 0; i < 5; i++) bytes.AddRange(BitConverter.GetBytes(0.2f));
-        System.IO.File.WriteAllBytes(a32, bytes.ToArray());
+        files.Npy("a32.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (5,), }",
+            Enumerable.Range(0, 5).SelectMany(_ => BitConverter.GetBytes(0.2f)).ToArray());
+        string a32 = files["a32.npy"];
         Assert.Equal(0, OtkProcess.Run(Replace(Emd(), "--a", a32)).ExitCode);
         Assert.Equal(0, OtkProcess.Run(Replace(Sinkhorn(), "--a", a32)).ExitCode);
     }
