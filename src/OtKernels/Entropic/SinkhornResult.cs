@@ -62,10 +62,10 @@ public sealed class SinkhornResult<T> where T : unmanaged, IFloatingPointIeee754
     public ReadOnlySpan<T> AOf(int k) => _a.AsSpan(k * N, N);
     public ReadOnlySpan<T> GOf(int k) => G.AsSpan(k * M, M);
 
-    /// <summary>The CPU solver's certification (Sinkhorn.CheckStatus) applied to statuses
-    /// computed elsewhere, by the device kernels: a Converged whose error plus rounding floor
-    /// exceeds the tolerance becomes PrecisionLimit (the floor alone exceeds it) or
-    /// MaxIterations, and a value that is not finite is never Converged.</summary>
+    /// <summary>The CPU solver's certification applied to statuses computed elsewhere, by the
+    /// device kernels: each Converged is checked again by Sinkhorn.CheckStatus at the final
+    /// iteration with the rounding floor of the returned potentials, so it stays Converged,
+    /// or becomes PrecisionLimit or MaxIterations; a value that is not finite is never Converged.</summary>
     internal void Certify(SinkhornOptions options)
     {
         for (int k = 0; k < Batch; k++)
@@ -74,13 +74,9 @@ public sealed class SinkhornResult<T> where T : unmanaged, IFloatingPointIeee754
             double mass = 0;
             foreach (T w in AOf(k)) mass += double.CreateTruncating(w);
             double floor = Sinkhorn.PrecisionFloor(AOf(k), FOf(k), BOf(k), GOf(k), _costOf(k).MaxCost(), Epsilon);
-            if (floor > options.Tolerance && options.Tolerance > 0)
-            {
-                Status[k] = SinkhornStatus.PrecisionLimit;
-                MarginalError[k] = Math.Max(MarginalError[k], floor * mass);
-            }
-            else if (MarginalError[k] + floor * mass > options.Tolerance * mass) Status[k] = SinkhornStatus.MaxIterations;
-            Status[k] = Sinkhorn.Finished(Status[k], Value[k]);
+            double error = MarginalError[k];
+            SinkhornStatus status = Sinkhorn.CheckStatus(ref error, floor, mass, options, options.MaxIterations) ?? SinkhornStatus.MaxIterations;
+            (Status[k], MarginalError[k]) = (Sinkhorn.Finished(status, Value[k]), error);
         }
     }
 

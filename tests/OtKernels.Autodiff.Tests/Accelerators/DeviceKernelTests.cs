@@ -108,6 +108,10 @@ public class DeviceKernelTests
             Assert.Equal(SinkhornStatus.Converged, cpu.Status[k]);
             Assert.Equal(cpu.Value[k], device.Value[k], 1e-5);
         }
+        // Below float's rounding floor the device's own "converged" is not certified either.
+        SinkhornResult<float> uncertified = BatchedSinkhorn.SolveClouds(OpenClDevice.Instance, batch, options with { Tolerance = 1e-7 });
+        Assert.All(uncertified.Status, s => Assert.Equal(SinkhornStatus.PrecisionLimit, s));
+        Assert.All(uncertified.MarginalError, e => Assert.True(e > 1e-7));
     }
 
     [Theory]
