@@ -8,6 +8,9 @@ using OtKernels.Accelerators;
 
 namespace OtKernels.Cli.Commands;
 
+/// <summary>A computation that ran but did not succeed (exit code 1, not 2: the input was fine).</summary>
+internal sealed class ComputationFailedException(string message) : Exception(message);
+
 internal static class CliErrors
 {
     public const int Failed = 1, BadInput = 2, Bug = 3;
@@ -18,7 +21,7 @@ internal static class CliErrors
         {
             return body();
         }
-        catch (AcceleratorException e)
+        catch (Exception e) when (e is AcceleratorException or ComputationFailedException)
         {
             return Report(e.Message, Failed);
         }

@@ -79,7 +79,7 @@ internal static class DweBenchCommand
         using Process child = Process.Start(start)!;
         string output = child.StandardOutput.ReadToEnd(), errors = child.StandardError.ReadToEnd();
         child.WaitForExit();
-        if (child.ExitCode != 0) throw new InvalidOperationException($"The one-core run failed ({child.ExitCode}): {errors.Trim()}");
+        if (child.ExitCode != 0) throw new ComputationFailedException($"The one-core run failed ({child.ExitCode}): {errors.Trim()}");
         return JsonSerializer.Deserialize<Rates>(output.Trim().Split('\n')[^1], Json)!;
     }
 

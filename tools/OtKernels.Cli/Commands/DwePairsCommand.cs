@@ -73,7 +73,7 @@ internal static class DwePairsCommand
         var clock = Stopwatch.StartNew();
         int notOptimal = W2Command.RunPairs(job, images, first, second, threads, "dwe pairs");
         double seconds = clock.Elapsed.TotalSeconds;
-        if (notOptimal > 0) throw new InvalidOperationException($"{notOptimal} pairs stopped at the pivot limit (not proven optimal); {all} kept.");
+        if (notOptimal > 0) throw new ComputationFailedException($"{notOptimal} pairs stopped at the pivot limit (not proven optimal); {all} kept.");
 
         // Read back through the pairs reader, so that what is cut is proven whole: every row
         // parsed, the draw's pairs in the draw's order.
