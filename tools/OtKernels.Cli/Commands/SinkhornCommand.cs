@@ -47,6 +47,10 @@ internal static class SinkhornCommand
                 Mode = sinkhornMode,
             };
             string? gradientPrefix = parse.GetValue(gradients);
+            // Outputs are checked before the solve, so a mistyped path costs nothing.
+            if (parse.GetValue(potentials) is { } prefix) { AtomicFile.CheckTarget(prefix + "_f.npy"); AtomicFile.CheckTarget(prefix + "_g.npy"); }
+            if (gradientPrefix is not null)
+                foreach (string suffix in (string[])["_da.npy", "_db.npy", "_dx.npy", "_dy.npy"]) AtomicFile.CheckTarget(gradientPrefix + suffix);
             return parse.GetValue(divergence)
                 ? RunDivergence(a, b, cost, options, parse.GetValue(potentials), gradientPrefix)
                 : RunOt(a, b, cost, options, parse.GetValue(potentials), gradientPrefix);
@@ -59,6 +63,8 @@ internal static class SinkhornCommand
         bool unrolled = options.Mode == SinkhornMode.Unrolled && gradients is not null;
         var tape = new SinkhornTape<double>();
         SinkhornResult<double> r = unrolled ? Sinkhorn.Solve<double>(cost, a, b, options, tape) : Sinkhorn.Solve<double>(cost, a, b, options);
+        // The result is printed before the files are written: a failed write loses no solve.
+        Print(r.Value[0], r.TransportCost(0), r.MarginalError[0], r.Iterations[0], r.Status[0]);
         if (potentials is not null) WritePotentials(potentials, r);
         if (gradients is not null)
         {
@@ -71,7 +77,6 @@ internal static class SinkhornCommand
             }
             grad.Write(gradients);
         }
-        Print(r.Value[0], r.TransportCost(0), r.MarginalError[0], r.Iterations[0], r.Status[0]);
         return Outcome(r.Status[0], r.MarginalError[0], r.Iterations[0], options, cost.MaxCost());
     }
 
@@ -102,6 +107,10 @@ internal static class SinkhornCommand
             throw new ArgumentException("--divergence with --gradients needs --mode converged (the unrolled divergence gradient is not implemented).");
         SinkhornDivergenceResult<double> d = SinkhornDivergence.SolveBatch<double>(cost, a, b, options);
         SinkhornResult<double> r = d.Cross;
+        // SinkhornStatus is declared best to worst (Converged, MaxIterations, Diverged, PrecisionLimit).
+        SinkhornStatus worst = new[] { r.Status[0], d.SelfStatusA[0], d.SelfStatusB[0] }.Max();
+        double error = Math.Max(r.MarginalError[0], Math.Max(d.SelfMarginalErrorA[0], d.SelfMarginalErrorB[0]));
+        Print(d.Value[0], r.TransportCost(0), error, r.Iterations[0], worst);
         if (potentials is not null) WritePotentials(potentials, r);
         if (gradients is not null)
         {
@@ -110,10 +119,6 @@ internal static class SinkhornCommand
             if (grad.Clouds is { } clouds) SinkhornDivergenceBackward.PositionGradients(d, 0, clouds, grad.X, grad.Y);
             grad.Write(gradients);
         }
-        // SinkhornStatus is declared best to worst (Converged, MaxIterations, Diverged, PrecisionLimit).
-        SinkhornStatus worst = new[] { r.Status[0], d.SelfStatusA[0], d.SelfStatusB[0] }.Max();
-        double error = Math.Max(r.MarginalError[0], Math.Max(d.SelfMarginalErrorA[0], d.SelfMarginalErrorB[0]));
-        Print(d.Value[0], r.TransportCost(0), error, r.Iterations[0], worst);
         return Outcome(worst, error, r.Iterations[0], options, cost.MaxCost());
     }
 
@@ -143,7 +148,8 @@ internal static class SinkhornCommand
         }
     }
 
-    private static void Print(double value, double transportCost, double marginalError, int iterations, SinkhornStatus status) =>
+    private static void Print(double value, double transportCost, double marginalError, int iterations, SinkhornStatus status)
+    {
         Console.WriteLine(JsonSerializer.Serialize(new
         {
             value,
@@ -153,6 +159,8 @@ internal static class SinkhornCommand
             converged = status == SinkhornStatus.Converged,
             status = status.ToString(),
         }, JsonOptions));
+        Console.Out.Flush();
+    }
 
     // A diverged solve reports NaN; JSON has no number for it, so it is written as "NaN".
     private static readonly JsonSerializerOptions JsonOptions = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
