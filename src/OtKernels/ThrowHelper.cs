@@ -20,24 +20,27 @@ internal static class ThrowHelper
         }
     }
 
-    /// <summary>Masses: finite and nonnegative. Returns their sum.</summary>
-    public static double ValidateMasses(ReadOnlySpan<double> masses, string paramName)
+    /// <summary>Masses: finite and nonnegative, with a positive finite sum. Returns the sum.
+    /// <paramref name="name"/> is how the message names them (histograms[2], one problem of
+    /// a batch) when it differs from the argument.</summary>
+    public static double ValidateMasses(ReadOnlySpan<double> masses, string paramName, string? name = null)
     {
-        ThrowIfEmpty(masses, paramName);
+        name ??= paramName;
+        if (masses.IsEmpty) throw new ArgumentException($"{name} is empty.", paramName);
         double sum = 0;
         for (int i = 0; i < masses.Length; i++)
         {
             double w = masses[i];
             if (!double.IsFinite(w))
-                throw new ArgumentException($"{paramName}[{i}] is {w}; masses must be finite.", paramName);
+                throw new ArgumentException($"{name}[{i}] is {w}; masses must be finite.", paramName);
             if (w < 0)
-                throw new ArgumentException($"{paramName}[{i}] is {w}; masses must be nonnegative.", paramName);
+                throw new ArgumentException($"{name}[{i}] is {w}; masses must be nonnegative.", paramName);
             sum += w;
         }
         if (!(sum > 0))
-            throw new ArgumentException($"{paramName} has zero total mass.", paramName);
+            throw new ArgumentException($"{name} has zero total mass.", paramName);
         if (double.IsInfinity(sum))
-            throw new ArgumentException($"{paramName} sums to more than the largest double ({double.MaxValue:G4}); divide the masses by a common factor.", paramName);
+            throw new ArgumentException($"{name} sums to more than the largest double ({double.MaxValue:G4}); divide the masses by a common factor.", paramName);
         return sum;
     }
 

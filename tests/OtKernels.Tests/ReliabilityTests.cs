@@ -75,6 +75,19 @@ public class ReliabilityTests
         Assert.Throws<ArgumentNullException>("costOf", () => SinkhornDivergence.SolveBatch<double>(4, _ => null!, a, b, options));
         var emd = Assert.Throws<ArgumentNullException>("problem", () => NetworkSimplex.SolveBatch(4, k => (Half, Half, k == 2 ? null! : square)));
         Assert.Contains("Problem 2", emd.Message);
+
+        // Barycenters name the input histogram and the bin, under the argument's own name.
+        var grid = new ImageGridCost(3, 3);
+        double[] histograms = Enumerable.Repeat(1.0 / 9, 27).ToArray();
+        histograms[2 * 9 + 4] = double.NaN;
+        foreach (Action run in new Action[]
+        {
+            () => Barycenter.Bregman(grid, histograms, [1.0, 1, 1], new BarycenterOptions { Epsilon = 1 }),
+            () => Barycenter.Convolutional(grid, histograms, [1.0, 1, 1], new BarycenterOptions { Epsilon = 1 }),
+        })
+            Assert.Contains("histograms[2][4] is NaN", Assert.Throws<ArgumentException>("histograms", run).Message);
+        Assert.Throws<ArgumentOutOfRangeException>("MaxDegreeOfParallelism", () => Barycenter.Bregman(grid, Enumerable.Repeat(1.0 / 9, 27).ToArray(), [1.0, 1, 1],
+            new BarycenterOptions { Epsilon = 1, MaxDegreeOfParallelism = 0 }));
     }
 
     [Fact]

@@ -126,7 +126,7 @@ public static partial class Barycenter
         var a = new double[histograms.Length];
         for (int k = 0; k < count; k++)
         {
-            double sum = ThrowHelper.ValidateMasses(histograms.Slice(k * n, n), $"histograms[{k}]");
+            double sum = ThrowHelper.ValidateMasses(histograms.Slice(k * n, n), nameof(histograms), $"histograms[{k}]");
             for (int i = 0; i < n; i++) a[k * n + i] = histograms[k * n + i] / sum;
         }
         return a;
