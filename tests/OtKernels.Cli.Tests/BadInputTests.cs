@@ -131,7 +131,7 @@ public sealed class BadInputTests(BadInputFiles files) : IClassFixture<BadInputF
 
     private Gen<Case> Cases()
     {
-        string[] garbage = ["abc", "", "1e", "--", "0x10", "NaN?", "١٢", "1.5.2"];
+        string[] garbage = ["abc", "", "1e", "--", "0x10", "NaN?", "١٢", "1.5.2", "1,5"];
         string[] inputFiles = ["nan.csv", "neg.csv", "ragged.csv", "text.csv", "empty.csv", "garbage.npy", "cut.npy", "longshape.npy",
             "zerod.npy", "threed.npy", "bigendian.npy", "fortran.npy", "short.npy", "noshape.npy", "dir", "missing.csv", "plain.txt"];
         // As root nothing is unwritable by permission; /proc takes no new files for anyone.
@@ -183,6 +183,7 @@ public sealed class BadInputTests(BadInputFiles files) : IClassFixture<BadInputF
             (Sinkhorn("--epsilon-scaling", "2"), "--epsilon-scaling must be"),
             (Sinkhorn("--iterations", "0"), "--max-iterations must be at least 1"),
             (Replace(Emd(), "--b", files["unequal.csv"]), "or pass --normalize"),
+            (Replace(Sinkhorn(), "--epsilon", "1,5"), "--epsilon '1,5': write numbers with a decimal point"), // was read as 15
         })
         {
             OtkRun run = OtkProcess.Run(args);

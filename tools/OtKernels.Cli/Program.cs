@@ -2,7 +2,12 @@
 // Commands/ and returns a process exit code: 0 success, 1 a failed computation, 2 bad input
 // or usage (CliErrors.ExitCodes); every error is one line on stderr, never a stack trace.
 using System.CommandLine;
+using System.Globalization;
 using OtKernels.Cli.Commands;
+
+// Numbers in and out are invariant (1.5, never 1,5), whatever the host's locale: output is
+// read by scripts, and a locale must not change what an option's value means.
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 var root = new RootCommand("OtKernels: optimal transport from the command line.");
 root.Subcommands.Add(DemoCommand.Create());
@@ -17,5 +22,5 @@ root.Subcommands.Add(BarycenterCommand.Create());
 root.Subcommands.Add(InterpolateCommand.Create());
 root.Subcommands.Add(DweCommand.Create());
 ParseResult parse = root.Parse(args);
-if (parse.Errors.Count > 0) return CliErrors.Usage(parse);
+if (CliErrors.Usage(parse) is int usage) return usage;
 return CliErrors.Run(() => parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

@@ -28,7 +28,7 @@ public static partial class Npy
     {
         long length = new FileInfo(path).Length;
         if (length > MaxFileBytes)
-            throw new InvalidDataException($"{path}: {length:N0} bytes; this reader takes .npy files up to {MaxFileBytes:N0} bytes (2 GiB). Split the array.");
+            throw new InvalidDataException($"{path}: {Thousands(length)} bytes; this reader takes .npy files up to {Thousands(MaxFileBytes)} bytes (2 GiB). Split the array.");
         byte[] bytes = File.ReadAllBytes(path);
         if (bytes.Length < 10 || !bytes.AsSpan(0, 6).SequenceEqual(Magic))
             throw new InvalidDataException($"{path}: not an .npy file (bad magic).");
@@ -59,7 +59,7 @@ public static partial class Npy
         long count = 1; // saturates above Array.MaxLength, so the product cannot overflow
         foreach (int dim in shape) count = Math.Min(count * dim, 2L * Array.MaxLength);
         if (count > Array.MaxLength)
-            throw new InvalidDataException($"{path}: shape ({string.Join(", ", shape)}) holds more than the {Array.MaxLength:N0} values this reader takes.");
+            throw new InvalidDataException($"{path}: shape ({string.Join(", ", shape)}) holds more than the {Thousands(Array.MaxLength)} values this reader takes.");
 
         (int size, Func<ReadOnlySpan<byte>, double> read) = descr switch
         {
@@ -77,6 +77,8 @@ public static partial class Npy
         return (data, shape);
     }
 
+    private static string Thousands(long value) => value.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>The dimensions of a shape tuple, "(3, 4)" inside the parentheses; Python 2
     /// writes longs with an L suffix ("5L,").</summary>
     private static int[] ParseShape(string path, string tuple)
@@ -89,7 +91,7 @@ public static partial class Npy
             if (!long.TryParse(field, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long dim))
                 throw new InvalidDataException($"{path}: shape ({tuple.Trim()}) has '{fields[k]}', not a dimension.");
             if (dim > int.MaxValue)
-                throw new InvalidDataException($"{path}: shape ({tuple.Trim()}) has a dimension of {dim:N0}, beyond the {int.MaxValue:N0} this reader takes.");
+                throw new InvalidDataException($"{path}: shape ({tuple.Trim()}) has a dimension of {Thousands(dim)}, beyond the {Thousands(int.MaxValue)} this reader takes.");
             shape[k] = (int)dim;
         }
         return shape;

@@ -102,6 +102,19 @@ public sealed class FileFormatTests : IDisposable
     }
 
     [Fact]
+    public void Npy_OverTwoGiB_IsRefused_WithItsSizeAndTheLimit()
+    {
+        // A sparse file: 3 GiB long, no disk used. File.ReadAllBytes failed on it with an
+        // IOException that named neither the limit nor what to do.
+        string path = Path.Combine(_dir, "big.npy");
+        Npy.Write(path, [1.0], 1);
+        using (var stream = new FileStream(path, FileMode.Open)) stream.SetLength(3L << 30);
+        var e = Assert.Throws<InvalidDataException>(() => Npy.ReadDoubles(path));
+        Assert.Contains("3,221,225,472 bytes", e.Message);
+        Assert.Contains("2 GiB", e.Message);
+    }
+
+    [Fact]
     public void AtomicWrite_RefusesBadTargets_NamingTheTarget_AndCreatesNothing()
     {
         string file = Path.Combine(_dir, "plain.txt");

@@ -4,6 +4,7 @@
 // error name, as a computation that failed does; an exception no input should cause is a
 // bug, reported in one line with exit code 3 (OTK_TRACE=1 prints its stack for a report).
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using OtKernels.Accelerators;
 
 namespace OtKernels.Cli.Commands;
@@ -52,12 +53,22 @@ internal static class CliErrors
     }
 
     /// <summary>Parse errors (unknown or missing options, values that do not parse) in one
-    /// line, with the command's help to look at.</summary>
-    public static int Usage(ParseResult parse)
+    /// line, with the command's help to look at; null when there are none. A number with a
+    /// comma is refused too: the invariant parser reads "1,5" as 15, a silent wrong value
+    /// for anyone who writes decimal commas.</summary>
+    public static int? Usage(ParseResult parse)
     {
+        var errors = parse.Errors.Select(e => Readable(e.Message)).ToList();
+        foreach (OptionResult option in parse.CommandResult.Children.OfType<OptionResult>())
+        {
+            Type type = option.Option.ValueType;
+            if (type != typeof(double) && type != typeof(float) && type != typeof(int) && type != typeof(long)) continue;
+            foreach (var token in option.Tokens.Where(t => t.Value.Contains(',')))
+                errors.Add($"{option.Option.Name} '{token.Value}': write numbers with a decimal point and no thousands separator");
+        }
+        if (errors.Count == 0) return null;
         string command = string.Join(' ', Path(parse.CommandResult.Command));
-        string errors = string.Join("; ", parse.Errors.Select(e => Readable(e.Message)));
-        return Report($"{errors} (see '{command} --help').", BadInput);
+        return Report($"{string.Join("; ", errors)} (see '{command} --help').", BadInput);
     }
 
     private static int Report(string message, int code)
