@@ -126,6 +126,10 @@ public sealed class BadInputTests(BadInputFiles files) : IClassFixture<BadInputF
         new("barycenter class 11", ["barycenter", "--class", "11", "--out", Path.Combine(files.Dir, "b.png")]),
         new("interpolate bad method", ["interpolate", "--from", "0", "--to", "1", "--method", "cubic", "--out", Path.Combine(files.Dir, "i.png")]),
         new("gpu check unknown kind", ["gpu", "check", "--kind", "tpu"]),
+        new("data dir is a file", ["data", "mnist", "--data-dir", files["plain.txt"]]),
+        new("data dir under a file", ["data", "mnist", "--data-dir", Path.Combine(files["plain.txt"], "sub")]),
+        new("train out is a file", ["train", "mnist-classifier", "--epochs", "1", "--out", files["plain.txt"]]),
+        new("dwe train out is a file", ["dwe", "train", "--pairs", files.Dir, "--out", files["plain.txt"]]),
         new("bench negative pairs", ["bench", "kernels", "--accelerator", "cpu", "--pairs", "-4"]),
     ];
 

@@ -69,6 +69,22 @@ public static class AtomicFile
         throw new DirectoryNotFoundException($"Cannot write {full}: the directory {directory} does not exist.");
     }
 
+    /// <summary>Creates the directory <paramref name="path"/> (and its parents, as a run
+    /// directory is expected to appear) unless a file stands in the way, which is refused by
+    /// name. Returns the full path.</summary>
+    public static string CreateDirectory(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string full = Path.GetFullPath(path);
+        for (string? up = full; up is not null; up = Path.GetDirectoryName(up))
+        {
+            if (File.Exists(up))
+                throw new IOException(up == full ? $"Cannot use {full} as a directory: it is a file." : $"Cannot create {full}: {up} is a file, not a directory.");
+        }
+        Directory.CreateDirectory(full);
+        return full;
+    }
+
     public static void WriteAllText(string path, string contents) =>
         Write(path, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(contents); });
 }

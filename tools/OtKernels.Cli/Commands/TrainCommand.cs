@@ -35,7 +35,7 @@ internal static class TrainCommand
         options.Validate();
         if (trainCount < 0) throw new ArgumentException($"--train-count {trainCount}: must be 0 (all) or positive.");
         LabelledImages train = Images(MnistStore.Load(dataDirectory, "train"), trainCount), test = Images(MnistStore.Load(dataDirectory, "test"), 0);
-        Directory.CreateDirectory(output.FullName);
+        AtomicFile.CreateDirectory(output.FullName);
         string checkpoint = Path.Combine(output.FullName, "checkpoint.safetensors");
         var model = ClassifierTraining.MnistCnn(options.Seed);
         var clock = Stopwatch.StartNew();
