@@ -20,11 +20,10 @@ public static partial class Sinkhorn
         f.Clear();
         double mass = 0;
         foreach (T w in a) mass += double.CreateTruncating(w);
-        double maxCost = selfCost.MaxCost();
 
         if (options.EpsilonScaling > 0)
         {
-            for (double e = maxCost; e > options.Epsilon; e *= options.EpsilonScaling)
+            for (double e = selfCost.MaxCost(); e > options.Epsilon; e *= options.EpsilonScaling)
             {
                 UpdateG(new GibbsKernel<T>(selfCost, T.CreateTruncating(e)), f, logA, h, fNext);
                 Relax(f, fNext, half, f); // the averaged step: a relaxation with omega = 1/2
@@ -42,7 +41,7 @@ public static partial class Sinkhorn
             {
                 // The plan a_i a_j exp((f_i + f_j - C_ij)/eps) has row sums a_i exp((f_i - fNext_i)/eps).
                 error = RowMarginalError(a, f, fNext, eps);
-                double floor = PrecisionFloor(a, fNext, a, f, maxCost, options.Epsilon);
+                double floor = PrecisionFloor(a, fNext, a, f, options.Epsilon);
                 if (CheckStatus(ref error, floor, mass, options, iteration) is { } stopped) { status = stopped; break; }
             }
             if (iteration == options.MaxIterations) break;

@@ -133,13 +133,12 @@ public static partial class Sinkhorn
         g.Clear();
         double mass = 0;
         foreach (T w in a) mass += double.CreateTruncating(w);
-        double maxCost = cost.MaxCost();
 
         // Epsilon scaling: one iteration per stage, from the largest cost down to the target.
         bool consistent = false; // does g equal softmin(f)?
         if (options.EpsilonScaling > 0)
         {
-            for (double e = maxCost; e > options.Epsilon; e *= options.EpsilonScaling)
+            for (double e = cost.MaxCost(); e > options.Epsilon; e *= options.EpsilonScaling)
             {
                 var stage = new GibbsKernel<T>(cost, T.CreateTruncating(e));
                 UpdateF(stage, g, logB, h, f);
@@ -161,7 +160,7 @@ public static partial class Sinkhorn
             {
                 // Row marginals of the current pair: (P 1)_i = a_i exp((f_i - fNext_i) / eps).
                 error = RowMarginalError(a, f, fNext, eps);
-                double floor = PrecisionFloor(a, fNext, b, g, maxCost, options.Epsilon);
+                double floor = PrecisionFloor(a, fNext, b, g, options.Epsilon);
                 if (CheckStatus(ref error, floor, mass, options, iteration) is { } stopped) { status = stopped; break; }
             }
             if (iteration == options.MaxIterations) break;
@@ -225,13 +224,15 @@ public static partial class Sinkhorn
     /// <summary>The relative rounding error of a plan entry a_i b_j exp((f_i + g_j - C_ij)/eps)
     /// rebuilt from these potentials: the exponent's terms each carry an error of a unit
     /// roundoff u of T times their size, divided by eps; twice that, for the rounding of the
-    /// soft-min that produced them. Only entries of positive weight count (a potential is
-    /// arbitrary where the weight is zero).</summary>
-    internal static double PrecisionFloor<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> f, ReadOnlySpan<T> b, ReadOnlySpan<T> g, double maxCost, double epsilon)
+    /// soft-min that produced them. Where an entry carries mass, C_ij is within a few eps of
+    /// f_i + g_j, so |f| + |g| bounds it too: 4 u (max|f| + max|g|) / eps, with no pass over
+    /// the costs. Only entries of positive weight count (a potential is arbitrary where the
+    /// weight is zero).</summary>
+    internal static double PrecisionFloor<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> f, ReadOnlySpan<T> b, ReadOnlySpan<T> g, double epsilon)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         double unitRoundoff = double.CreateTruncating(T.BitIncrement(T.One) - T.One) / 2; // 2^-53 double, 2^-24 float
-        return 2 * unitRoundoff * (MaxAbs(a, f) + MaxAbs(b, g) + maxCost) / epsilon;
+        return 4 * unitRoundoff * (MaxAbs(a, f) + MaxAbs(b, g)) / epsilon;
 
         static double MaxAbs(ReadOnlySpan<T> w, ReadOnlySpan<T> p)
         {

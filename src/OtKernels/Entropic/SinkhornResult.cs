@@ -15,8 +15,8 @@ public enum SinkhornStatus
     /// <summary>A potential became NaN or infinite.</summary>
     Diverged,
     /// <summary>Epsilon is too small against the costs for the precision: the exponents
-    /// (f_i + g_j - C_ij) / eps of the plan carry a rounding error u (|f| + |g| + C_max) / eps
-    /// (u = 2^-53 in double, 2^-24 in float) larger than Tolerance, so no marginal error
+    /// (f_i + g_j - C_ij) / eps of the plan carry a rounding error of about
+    /// 4 u (max|f| + max|g|) / eps (u = 2^-53 in double, 2^-24 in float) larger than Tolerance, so no marginal error
     /// within Tolerance can be certified. Raise Epsilon (or the Tolerance), or solve in
     /// double. MarginalError then reports that rounding bound, not the unreliable sum.</summary>
     PrecisionLimit,
@@ -73,7 +73,7 @@ public sealed class SinkhornResult<T> where T : unmanaged, IFloatingPointIeee754
             if (Status[k] != SinkhornStatus.Converged) continue;
             double mass = 0;
             foreach (T w in AOf(k)) mass += double.CreateTruncating(w);
-            double floor = Sinkhorn.PrecisionFloor(AOf(k), FOf(k), BOf(k), GOf(k), _costOf(k).MaxCost(), Epsilon);
+            double floor = Sinkhorn.PrecisionFloor(AOf(k), FOf(k), BOf(k), GOf(k), Epsilon);
             double error = MarginalError[k];
             SinkhornStatus status = Sinkhorn.CheckStatus(ref error, floor, mass, options, options.MaxIterations) ?? SinkhornStatus.MaxIterations;
             (Status[k], MarginalError[k]) = (Sinkhorn.Finished(status, Value[k]), error);

@@ -89,7 +89,7 @@ internal static class SinkhornCommand
             SinkhornStatus.PrecisionLimit =>
                 $"--epsilon {options.Epsilon:G4} is too small against the largest cost {maxCost:G4} for double precision: the plan's rounding "
                 + $"(marginal error bound {error:G3}) exceeds --tolerance {options.Tolerance:G3}. Raise --epsilon to at least about "
-                + $"{6 * Math.ScaleB(1, -53) * maxCost / options.Tolerance:G3}, or raise --tolerance.",
+                + $"{4 * Math.ScaleB(1, -53) * maxCost / options.Tolerance:G3}, or raise --tolerance.",
             SinkhornStatus.Diverged => $"the iterations diverged (a potential or the value is not finite); raise --epsilon or use --epsilon-scaling.",
             SinkhornStatus.MaxIterations when options.Mode == SinkhornMode.Converged =>
                 $"not converged in {iterations} iterations (marginal error {error:G3} > --tolerance {options.Tolerance:G3} x mass); "
