@@ -1,6 +1,7 @@
 // A long job over items 0..count-1 whose results are CSV lines, run in shards. Each shard is
 // written atomically to a work directory once computed, followed (atomically too) by a
-// receipt holding its row count and SHA-256; an interrupted run resumes with the shards whose
+// receipt holding its row count, SHA-256 and how many items the computation flagged (W2:
+// pairs that stopped at the pivot limit, so that a resumed run still reports them); an interrupted run resumes with the shards whose
 // receipts they match and recomputes, saying so, any shard that fails the check (a truncated
 // or edited file, a missing receipt). The final file is assembled atomically only when every
 // shard is proven, and each shard is checked again as it is copied. A manifest ties the
@@ -11,6 +12,10 @@ using System.Security.Cryptography;
 using System.Text;
 
 namespace OtKernels.IO;
+
+/// <summary>A shard's result lines, and how many of its items the computation flagged as
+/// not proven (they are in the lines, but the run must not report success).</summary>
+public sealed record ShardOutput(IReadOnlyList<string> Lines, int Flagged = 0);
 
 public sealed class ShardedJob
 {
@@ -58,15 +63,24 @@ public sealed class ShardedJob
     public void Run(Func<int, int, IReadOnlyList<string>> computeShard, Action<int>? progress = null, Action<string>? log = null)
     {
         ArgumentNullException.ThrowIfNull(computeShard);
+        Run((start, length) => new ShardOutput(computeShard(start, length)), progress, log);
+    }
+
+    /// <summary>As the overload above, with items flagged by the computation; returns how
+    /// many were flagged over all shards, resumed ones included.</summary>
+    public int Run(Func<int, int, ShardOutput> computeShard, Action<int>? progress = null, Action<string>? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(computeShard);
         AtomicFile.CheckTarget(_output);
         using OutputLock claim = OutputLock.Acquire(LockPath, _output);
         if (claim.StaleOwner is { } stale) log?.Invoke($"took over the lock of a run that ended without releasing it ({stale}).");
         PrepareWorkDirectory(log);
-        int done = 0;
+        int done = 0, flagged = 0;
         var pending = new List<int>();
         for (int s = 0; s < ShardCount; s++)
         {
-            if (Verify(s) is not { } problem) done += ShardLength(s);
+            (string? problem, int shardFlagged) = Verify(s, File.Exists(ShardPath(s)) ? File.ReadAllBytes(ShardPath(s)) : null);
+            if (problem is null) (done, flagged) = (done + ShardLength(s), flagged + shardFlagged);
             else
             {
                 if (problem.Length > 0) log?.Invoke($"shard {s} ({ShardPath(s)}) {problem}; computing it again.");
@@ -77,13 +91,13 @@ public sealed class ShardedJob
         progress?.Invoke(done);
         foreach (int s in pending)
         {
-            IReadOnlyList<string> lines = computeShard(s * _shardSize, ShardLength(s));
-            CheckLines(s, lines);
-            string text = string.Concat(lines.Select(l => l + "\n"));
-            byte[] bytes = Encoding.UTF8.GetBytes(text);
+            ShardOutput output = computeShard(s * _shardSize, ShardLength(s));
+            CheckLines(s, output.Lines);
+            byte[] bytes = Encoding.UTF8.GetBytes(string.Concat(output.Lines.Select(l => l + "\n")));
             AtomicFile.Write(ShardPath(s), stream => stream.Write(bytes));
-            AtomicFile.WriteAllText(ReceiptPath(s), Receipt(lines.Count, bytes));
-            done += lines.Count;
+            AtomicFile.WriteAllText(ReceiptPath(s), Receipt(output.Lines.Count, bytes, output.Flagged));
+            done += output.Lines.Count;
+            flagged += output.Flagged;
             progress?.Invoke(done);
         }
         AtomicFile.Write(_output, stream =>
@@ -92,12 +106,13 @@ public sealed class ShardedJob
             for (int s = 0; s < ShardCount; s++)
             {
                 byte[] bytes = File.ReadAllBytes(ShardPath(s));
-                if (File.ReadAllText(ReceiptPath(s)) != Receipt(ShardLength(s), bytes))
+                if (Verify(s, bytes).Problem is not null)
                     throw new InvalidDataException($"{ShardPath(s)} changed while the output was assembled; run again to redo it.");
                 stream.Write(bytes);
             }
         });
         Directory.Delete(_workDirectory, recursive: true);
+        return flagged;
     }
 
     private int ShardLength(int shard) => (int)Math.Min(_shardSize, (long)_count - (long)shard * _shardSize);
@@ -106,20 +121,25 @@ public sealed class ShardedJob
 
     private string ReceiptPath(int shard) => ShardPath(shard) + ".done";
 
-    private static string Receipt(int rows, byte[] bytes) =>
-        $"rows={rows.ToString(CultureInfo.InvariantCulture)}\nsha256={Convert.ToHexStringLower(SHA256.HashData(bytes))}\n";
+    private static string Receipt(int rows, byte[] bytes, int flagged) =>
+        $"rows={rows.ToString(CultureInfo.InvariantCulture)}\nsha256={Convert.ToHexStringLower(SHA256.HashData(bytes))}\n"
+        + $"flagged={flagged.ToString(CultureInfo.InvariantCulture)}\n";
 
-    /// <summary>Null when the shard is proven complete; "" when it was never finished (no
-    /// file); otherwise what is wrong with it.</summary>
-    private string? Verify(int shard)
+    /// <summary>Problem null when the shard (its bytes, or null where there is no file) is
+    /// proven complete, with the items its receipt flags; "" when it was never finished;
+    /// otherwise what is wrong with it.</summary>
+    private (string? Problem, int Flagged) Verify(int shard, byte[]? bytes)
     {
-        string path = ShardPath(shard), receipt = ReceiptPath(shard);
-        if (!File.Exists(path)) return "";
-        if (!File.Exists(receipt)) return "has no receipt (written by an older version, or interrupted before it)";
-        byte[] bytes = File.ReadAllBytes(path);
-        if (File.ReadAllText(receipt) == Receipt(ShardLength(shard), bytes)) return null;
+        if (bytes is null) return ("", 0);
+        string receipt = ReceiptPath(shard);
+        if (!File.Exists(receipt)) return ("has no receipt (written by an older version, or interrupted before it)", 0);
+        string text = File.ReadAllText(receipt);
+        int at = text.LastIndexOf("flagged=", StringComparison.Ordinal);
+        if (at >= 0 && int.TryParse(text.AsSpan(at + 8).TrimEnd('\n'), NumberStyles.None, CultureInfo.InvariantCulture, out int flagged)
+            && text == Receipt(ShardLength(shard), bytes, flagged))
+            return (null, flagged);
         int rows = bytes.Count(b => b == (byte)'\n');
-        return $"holds {rows} of {ShardLength(shard)} rows or differs from the SHA-256 in its receipt";
+        return ($"holds {rows} of {ShardLength(shard)} rows or differs from the SHA-256 in its receipt", 0);
     }
 
     private void CheckLines(int shard, IReadOnlyList<string> lines)

@@ -73,6 +73,17 @@ public sealed class ShardedJobTests : IDisposable
     }
 
     [Fact]
+    public void FlaggedItems_OfResumedShards_AreStillCounted()
+    {
+        // Items 3 and 8 are "not proven" (w2: the pivot limit); the run is killed after shard 3.
+        ShardOutput Flagging(int start, int length) =>
+            new(Squares(start, length), Enumerable.Range(start, length).Count(k => k is 3 or 8));
+        Assert.Throws<OperationCanceledException>(() => Job().Run((s, l) => s == 8 ? throw new OperationCanceledException() : Flagging(s, l)));
+        Assert.Equal(2, Job().Run(Flagging)); // item 3 from a resumed shard, item 8 computed now
+        Assert.Equal(Expected, File.ReadAllLines(Output));
+    }
+
+    [Fact]
     public void ShardsOfAnotherJob_AreDiscarded_AndReported()
     {
         var first = new ShardedJob(Output, "k", 4, 2, "inputs-A");

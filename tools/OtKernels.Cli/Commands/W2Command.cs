@@ -55,9 +55,8 @@ internal static class W2Command
         var cost = new ImageGridCost(images.Height, images.Width);
         int pixels = images.Height * images.Width;
         var options = new EmdOptions { MaxDegreeOfParallelism = threads };
-        int notOptimal = 0;
 
-        IReadOnlyList<string> ComputeShard(int start, int length)
+        ShardOutput ComputeShard(int start, int length)
         {
             var a = new double[length * pixels];
             var b = new double[length * pixels];
@@ -67,23 +66,26 @@ internal static class W2Command
                 ImageHistogram.FromPixels(images.Image(second[start + k]), b.AsSpan(k * pixels, pixels));
             }
             EmdResult[] results = NetworkSimplex.SolveBatch(a, b, cost, options);
-            notOptimal += results.Count(r => r.Status != EmdStatus.Optimal);
-            return results.Select((r, k) => $"{first[start + k]},{second[start + k]},{Csv.Format(r.Cost)}").ToArray();
+            // A pair stopped at the pivot limit is flagged in the shard's receipt, so a resumed
+            // run still reports it.
+            return new ShardOutput(results.Select((r, k) => $"{first[start + k]},{second[start + k]},{Csv.Format(r.Cost)}").ToArray(),
+                results.Count(r => r.Status != EmdStatus.Optimal));
         }
 
         void Log(string line) => Console.Error.WriteLine($"{name}: {line}");
         var clock = Stopwatch.StartNew();
+        int notOptimal = 0;
         if (AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected)
         {
             AnsiConsole.Progress().Start(context =>
             {
                 ProgressTask task = context.AddTask("W2^2 pairs", maxValue: first.Length);
-                job.Run(ComputeShard, done => task.Value = done, Log);
+                notOptimal = job.Run(ComputeShard, done => task.Value = done, Log);
             });
         }
         else
         {
-            job.Run(ComputeShard, done =>
+            notOptimal = job.Run(ComputeShard, done =>
             {
                 double rate = (done - job.ResumedItems) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
                 string left = rate > 0 && done > job.ResumedItems ? $", {rate:F0} pairs/s, {(first.Length - done) / rate:F0} s left" : "";
