@@ -222,7 +222,7 @@ public sealed class BadInputTests(BadInputFiles files) : IClassFixture<BadInputF
     }
 
     [Fact]
-    public void Emd_PrintsItsResult_BeforeAFailedWrite()
+    public void Emd_RefusesABadOutputBeforeTheSolve_AndNamesThePlanFormat()
     {
         OtkRun run = OtkProcess.Run(Emd("--duals", Path.Combine(files.Dir, "none", "d")));
         Assert.Equal(2, run.ExitCode); // refused before the solve: nothing computed is lost
