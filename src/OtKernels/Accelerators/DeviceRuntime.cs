@@ -1,0 +1,43 @@
+// The ILGPU runtime that the device kernels written in C# run on (issue 15, first step):
+// one process-wide ILGPU Context with ILGPU.Algorithms (XMath, group reductions) enabled,
+// the accelerators it offers, and the PTX backend that compiles a kernel for a CUDA
+// architecture without a GPU. ILGPU's CPU accelerator runs every kernel in the tests; it is
+// created with groups of up to 256 threads (4 threads x 64 warps), where ILGPU's default
+// allows 16. What it is not yet: the choice of device behind Accelerator.Create, which still
+// runs the OpenCL C / CUDA C kernels of Kernels/ until every kernel is ported.
+using System.Reflection;
+using ILGPU;
+using ILGPU.Backends;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+
+namespace OtKernels.Accelerators;
+
+internal static class DeviceRuntime
+{
+    /// <summary>Threads per group the tests' CPU accelerator allows: 4 per warp x 64 warps.</summary>
+    public const int CpuMaxGroupSize = 256;
+
+    private static readonly Lazy<Context> SharedContext = new(() =>
+        Context.Create(builder => builder.CPU(new CPUDevice(4, CpuMaxGroupSize / 4, 1)).EnableAlgorithms()));
+
+    public static Context Context => SharedContext.Value;
+
+    /// <summary>ILGPU's CPU accelerator: the kernels' reference run in every test (one .NET
+    /// thread per kernel thread, so slow: size batches for it). The caller disposes it.</summary>
+    public static CPUAccelerator CreateCpu() => Context.CreateCPUAccelerator(0);
+
+    /// <summary>The PTX ILGPU generates for an explicitly grouped kernel on a CUDA
+    /// architecture, without a GPU or toolkit. ILGPU writes <c>.target sm_80</c> whatever is
+    /// asked; the driver compiles it for the device it loads on.</summary>
+    public static string Ptx(MethodInfo kernel, CudaArchitecture architecture)
+    {
+        ArgumentNullException.ThrowIfNull(kernel);
+        using var backend = new PTXBackend(Context, new CudaCapabilityContext(architecture), architecture, CudaInstructionSet.ISA_80, null);
+        var compiled = (PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(kernel), KernelSpecialization.Empty);
+        return compiled.PTXAssembly;
+    }
+}
