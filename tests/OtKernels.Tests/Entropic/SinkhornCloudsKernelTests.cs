@@ -1,0 +1,129 @@
+// The ILGPU port of the batched point-cloud Sinkhorn kernel (issue 15): on ILGPU's CPU
+// accelerator against the CPU code (Sinkhorn.SolveBatch in float) on generated batches,
+// fixed iterations and tolerance with epsilon scaling and over-relaxation, zero weights
+// planted; compiled to PTX for SM_80 and SM_90. The CPU accelerator runs one .NET thread per
+// kernel thread, so the batches are small.
+using FsCheck;
+using FsCheck.Fluent;
+using ILGPU.Runtime.Cuda;
+using OtKernels.Accelerators;
+using OtKernels.Entropic;
+using OtKernels.Entropic.Device;
+using Xunit;
+
+namespace OtKernels.Tests.Entropic;
+
+public class SinkhornCloudsKernelTests
+{
+    /// <summary>Float32 over 30 iterations: the CPU and the kernel sum in different orders,
+    /// and each iteration carries the other's rounding forward (the OpenCL kernels' stated
+    /// tolerance, Conformance.IterationTolerance).</summary>
+    private const double IterationTolerance = 1e-4;
+
+    public sealed record Case(int Batch, int N, int M, int D, double Epsilon, int Seed)
+    {
+        public PointCloudBatch Generate()
+        {
+            var rng = new Random(Seed);
+            float[] Points(int count) => Enumerable.Range(0, Batch * count * D).Select(_ => (float)rng.NextDouble()).ToArray();
+            float[] Weights(int count)
+            {
+                var w = new float[Batch * count];
+                for (int k = 0; k < Batch; k++)
+                {
+                    // Every third weight zero (planted padding), the rest normalised in double.
+                    double[] raw = Enumerable.Range(0, count).Select(i => count > 1 && (i + k) % 3 == 1 ? 0 : 0.1 + rng.NextDouble()).ToArray();
+                    double sum = raw.Sum();
+                    for (int i = 0; i < count; i++) w[k * count + i] = (float)(raw[i] / sum);
+                }
+                return w;
+            }
+            return new PointCloudBatch(Batch, N, M, D, Points(N), Points(M), Weights(N), Weights(M));
+        }
+    }
+
+    private static Arbitrary<Case> Cases() =>
+        (from batch in Gen.Choose(1, 3)
+         from n in Gen.Choose(1, 24)
+         from m in Gen.Choose(1, 24)
+         from d in Gen.Choose(1, 3)
+         from eps in Gen.Choose(5, 100)
+         from seed in Gen.Choose(0, int.MaxValue)
+         select new Case(batch, n, m, d, eps / 100.0, seed)).ToArbitrary();
+
+    [Fact]
+    public void FixedIterations_MatchTheCpu()
+    {
+        using ILGPU.Runtime.CPU.CPUAccelerator device = DeviceRuntime.CreateCpu();
+        Prop.ForAll(Cases(), c =>
+        {
+            PointCloudBatch batch = c.Generate();
+            var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 30, Mode = SinkhornMode.Unrolled, Tolerance = 0 };
+            SinkhornResult<float> kernel = SinkhornCloudsKernel.Solve(device, batch, options);
+            SinkhornResult<float> cpu = Sinkhorn.SolveBatch(batch.Batch, batch.CostOf, batch.A, batch.B, options);
+            Close(c, "f", kernel.F, cpu.F, IterationTolerance);
+            Close(c, "g", kernel.G, cpu.G, IterationTolerance);
+            Close(c, "value", kernel.Value.Select(v => (float)v).ToArray(), cpu.Value.Select(v => (float)v).ToArray(), IterationTolerance);
+            Assert.Equal(cpu.Iterations, kernel.Iterations);
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(12));
+    }
+
+    [Fact]
+    public void Tolerance_EpsilonScaling_AndOverRelaxation_MatchTheCpu()
+    {
+        using ILGPU.Runtime.CPU.CPUAccelerator device = DeviceRuntime.CreateCpu();
+        Prop.ForAll(Cases(), c =>
+        {
+            PointCloudBatch batch = c.Generate();
+            // A tolerance float can certify at these eps (1e-6 is below its rounding floor).
+            var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 2000, Tolerance = 1e-4, EpsilonScaling = 0.5, OverRelaxation = 1.5 };
+            SinkhornResult<float> kernel = SinkhornCloudsKernel.Solve(device, batch, options);
+            SinkhornResult<float> cpu = Sinkhorn.SolveBatch(batch.Batch, batch.CostOf, batch.A, batch.B, options);
+            Assert.Equal(cpu.Status, kernel.Status);
+            // Both stop at the first check within the tolerance; float rounding may move an
+            // error that lands on the threshold by one check, never more (without the
+            // over-relaxation the kernel needs hundreds more iterations).
+            for (int k = 0; k < c.Batch; k++)
+                Assert.True(Math.Abs(cpu.Iterations[k] - kernel.Iterations[k]) <= options.CheckEvery,
+                    $"{c}: problem {k} stopped after {kernel.Iterations[k]} iterations on the kernel, {cpu.Iterations[k]} on the CPU");
+            // Values agree to what a marginal error of 1e-4 allows.
+            Close(c, "value", kernel.Value.Select(v => (float)v).ToArray(), cpu.Value.Select(v => (float)v).ToArray(), 1e-3);
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(10));
+    }
+
+    [Fact]
+    public void TooLargeForSharedMemory_IsAClearError()
+    {
+        using var context = ILGPU.Context.Create(b => ILGPU.Runtime.CPU.CPUContextExtensions.CPU(b, new ILGPU.Runtime.CPU.CPUDevice(4, 8, 1)));
+        using ILGPU.Runtime.Accelerator device = ILGPU.Runtime.CPU.CPUContextExtensions.CreateCPUAccelerator(context, 0);
+        long limit = device.MaxSharedMemoryPerGroup;
+        int n = (int)Math.Min(limit / (4 * (2 * 64 + 9)) + 1, 1 << 20);
+        if (limit >= int.MaxValue) return; // ILGPU's CPU accelerator reports no limit: nothing to exceed
+        var batch = new PointCloudBatch(1, n, n, 64, new float[n * 64], new float[n * 64], Enumerable.Repeat(1f / n, n).ToArray(), Enumerable.Repeat(1f / n, n).ToArray());
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => SinkhornCloudsKernel.Solve(device, batch, new SinkhornOptions { Epsilon = 1 }));
+        Assert.Contains("shared memory", e.Message);
+    }
+
+    [Theory]
+    [InlineData(8, 0)]
+    [InlineData(9, 0)]
+    public void Kernel_CompilesToPtx_WithoutSpills(int major, int minor)
+    {
+        string ptx = DeviceRuntime.Ptx(typeof(SinkhornCloudsKernel).GetMethod(nameof(SinkhornCloudsKernel.Clouds))!, new CudaArchitecture(major, minor));
+        Assert.Contains(".visible .entry", ptx);
+        Assert.Contains(".extern .shared", ptx); // the dynamic work area
+        Assert.DoesNotContain(".local", ptx);
+        Assert.Contains("ex2.approx", ptx); // base-2 exponentials on the special-function units
+    }
+
+    private static void Close(Case c, string what, float[] actual, float[] expected, double tolerance)
+    {
+        double scale = Math.Max(1, expected.Where(float.IsFinite).Select(v => Math.Abs((double)v)).DefaultIfEmpty(0).Max());
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (float.IsNaN(expected[i]) && float.IsNaN(actual[i])) continue;
+            if (float.IsInfinity(expected[i])) { Assert.Equal(expected[i], actual[i]); continue; }
+            Assert.True(Math.Abs(actual[i] - expected[i]) <= tolerance * scale, $"{c}: {what}[{i}] = {actual[i]} on the kernel, {expected[i]} on the CPU");
+        }
+    }
+}
