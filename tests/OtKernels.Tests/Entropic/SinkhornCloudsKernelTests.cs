@@ -1,7 +1,7 @@
-// The ILGPU port of the batched point-cloud Sinkhorn kernel (issue 15): on ILGPU's CPU
-// accelerator against the CPU code (Sinkhorn.SolveBatch in float) on generated batches,
-// fixed iterations and tolerance with epsilon scaling and over-relaxation, zero weights
-// planted; compiled to PTX for SM_80 and SM_90. The CPU accelerator runs one .NET thread per
+// The ILGPU port of the batched point-cloud Sinkhorn kernels (issue 15): on ILGPU's CPU
+// accelerator against the CPU code (Sinkhorn.SolveBatch and SinkhornDivergence.SolveBatch
+// in float) on generated batches, fixed iterations and tolerance with epsilon scaling and
+// over-relaxation, zero weights planted; compiled to PTX for SM_80 and SM_90. The CPU accelerator runs one .NET thread per
 // kernel thread, so the batches are small.
 using FsCheck;
 using FsCheck.Fluent;
@@ -72,23 +72,56 @@ public class SinkhornCloudsKernelTests
     public void Tolerance_EpsilonScaling_AndOverRelaxation_MatchTheCpu()
     {
         using ILGPU.Runtime.CPU.CPUAccelerator device = DeviceRuntime.CreateCpu();
+        Prop.ForAll(Cases(), c => ToleranceCase(device, c)).Check(Config.QuickThrowOnFailure.WithMaxTest(10));
+    }
+
+    /// <summary>Problem 0 stopped at 9.89e-5 against a tolerance of 1e-4 in the kernel, whose
+    /// check lacked the rounding floor the CPU adds (the CPU went on to 3.4e-7): the kernel now
+    /// decides with Sinkhorn.CheckStatus's rule.</summary>
+    [Fact]
+    public void Tolerance_Regression_TheKernelChecksWithTheCpusRule()
+    {
+        using ILGPU.Runtime.CPU.CPUAccelerator device = DeviceRuntime.CreateCpu();
+        ToleranceCase(device, new Case(3, 23, 4, 2, 0.1, 1261216043));
+    }
+
+    private static void ToleranceCase(ILGPU.Runtime.Accelerator device, Case c)
+    {
+        PointCloudBatch batch = c.Generate();
+        // A tolerance float can certify at these eps (1e-6 is below its rounding floor).
+        var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 2000, Tolerance = 1e-4, EpsilonScaling = 0.5, OverRelaxation = 1.5 };
+        SinkhornResult<float> kernel = SinkhornCloudsKernel.Solve(device, batch, options);
+        SinkhornResult<float> cpu = Sinkhorn.SolveBatch(batch.Batch, batch.CostOf, batch.A, batch.B, options);
+        Assert.Equal(cpu.Status, kernel.Status);
+        // Both stop at the first check within the tolerance; float rounding may move an
+        // error that lands on the threshold by one check, never more (without the
+        // over-relaxation the kernel needs hundreds more iterations).
+        for (int k = 0; k < c.Batch; k++)
+            Assert.True(Math.Abs(cpu.Iterations[k] - kernel.Iterations[k]) <= options.CheckEvery,
+                $"{c}: problem {k} stopped after {kernel.Iterations[k]} iterations on the kernel, {cpu.Iterations[k]} on the CPU");
+        // Values agree to what a marginal error of 1e-4 allows.
+        Close(c, "value", kernel.Value.Select(v => (float)v).ToArray(), cpu.Value.Select(v => (float)v).ToArray(), 1e-3);
+    }
+
+    [Fact]
+    public void Divergence_ThreeProblemsPerPair_MatchTheCpu()
+    {
+        using ILGPU.Runtime.CPU.CPUAccelerator device = DeviceRuntime.CreateCpu();
         Prop.ForAll(Cases(), c =>
         {
             PointCloudBatch batch = c.Generate();
-            // A tolerance float can certify at these eps (1e-6 is below its rounding floor).
-            var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 2000, Tolerance = 1e-4, EpsilonScaling = 0.5, OverRelaxation = 1.5 };
-            SinkhornResult<float> kernel = SinkhornCloudsKernel.Solve(device, batch, options);
-            SinkhornResult<float> cpu = Sinkhorn.SolveBatch(batch.Batch, batch.CostOf, batch.A, batch.B, options);
-            Assert.Equal(cpu.Status, kernel.Status);
-            // Both stop at the first check within the tolerance; float rounding may move an
-            // error that lands on the threshold by one check, never more (without the
-            // over-relaxation the kernel needs hundreds more iterations).
-            for (int k = 0; k < c.Batch; k++)
-                Assert.True(Math.Abs(cpu.Iterations[k] - kernel.Iterations[k]) <= options.CheckEvery,
-                    $"{c}: problem {k} stopped after {kernel.Iterations[k]} iterations on the kernel, {cpu.Iterations[k]} on the CPU");
-            // Values agree to what a marginal error of 1e-4 allows.
-            Close(c, "value", kernel.Value.Select(v => (float)v).ToArray(), cpu.Value.Select(v => (float)v).ToArray(), 1e-3);
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(10));
+            var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 2000, Tolerance = 1e-4, EpsilonScaling = 0.5 };
+            SinkhornDivergenceResult<float> kernel = SinkhornCloudsKernel.SolveDivergence(device, batch, options);
+            SinkhornDivergenceResult<float> cpu = SinkhornDivergence.SolveBatch(batch.Batch, batch.CostOf, batch.A, batch.B, options);
+            Assert.Equal(cpu.Cross.Status, kernel.Cross.Status);
+            Assert.Equal(cpu.SelfStatusA, kernel.SelfStatusA);
+            Assert.Equal(cpu.SelfStatusB, kernel.SelfStatusB);
+            Close(c, "S", kernel.Value.Select(v => (float)v).ToArray(), cpu.Value.Select(v => (float)v).ToArray(), 1e-3);
+            Close(c, "OT(a, a)", kernel.SelfValueA.Select(v => (float)v).ToArray(), cpu.SelfValueA.Select(v => (float)v).ToArray(), 1e-3);
+            Close(c, "OT(b, b)", kernel.SelfValueB.Select(v => (float)v).ToArray(), cpu.SelfValueB.Select(v => (float)v).ToArray(), 1e-3);
+            Close(c, "self-term potential of a", kernel.FSelfA, cpu.FSelfA, 1e-3);
+            Close(c, "self-term potential of b", kernel.FSelfB, cpu.FSelfB, 1e-3);
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(8));
     }
 
     [Fact]
@@ -107,13 +140,16 @@ public class SinkhornCloudsKernelTests
     [Theory]
     [InlineData(8, 0)]
     [InlineData(9, 0)]
-    public void Kernel_CompilesToPtx_WithoutSpills(int major, int minor)
+    public void Kernels_CompileToPtx_WithoutSpills(int major, int minor)
     {
-        string ptx = DeviceRuntime.Ptx(typeof(SinkhornCloudsKernel).GetMethod(nameof(SinkhornCloudsKernel.Clouds))!, new CudaArchitecture(major, minor));
-        Assert.Contains(".visible .entry", ptx);
-        Assert.Contains(".extern .shared", ptx); // the dynamic work area
-        Assert.DoesNotContain(".local", ptx);
-        Assert.Contains("ex2.approx", ptx); // base-2 exponentials on the special-function units
+        foreach (string name in new[] { nameof(SinkhornCloudsKernel.Clouds), nameof(SinkhornCloudsKernel.Divergence) })
+        {
+            string ptx = DeviceRuntime.Ptx(typeof(SinkhornCloudsKernel).GetMethod(name)!, new CudaArchitecture(major, minor));
+            Assert.Contains(".visible .entry", ptx);
+            Assert.Contains(".extern .shared", ptx); // the dynamic work area
+            Assert.DoesNotContain(".local", ptx);
+            Assert.Contains("ex2.approx", ptx); // base-2 exponentials on the special-function units
+        }
     }
 
     private static void Close(Case c, string what, float[] actual, float[] expected, double tolerance)

@@ -2,8 +2,8 @@
 // source for CUDA, OpenCL 2.0+ and ILGPU's CPU accelerator), the port of sinkhorn_clouds in
 // Kernels/sinkhorn.cl, which it replaces once the device runtime moves to ILGPU. Each
 // device function names its C# twin in Sinkhorn.cs; the loop follows Sinkhorn.SolveOne step
-// for step, in float. Not yet ported: the divergence's symmetric self-terms, the shared
-// dense cost, the tape of the unrolled reverse pass.
+// for step, in float, and the divergence's self-terms follow Sinkhorn.SolveSymmetric. Not
+// yet ported: the shared dense cost and the tape of the unrolled reverse pass.
 // Layout: one group per problem, threads striding over outputs. Points, potentials and
 // log-weights live in dynamic shared memory (WorkFloats counts it); each soft-min streams
 // its inputs with a running maximum in base 2 (out_o = -eps ln2 (M + log2 sum_i
@@ -34,9 +34,17 @@ internal static class SinkhornCloudsKernel
 
     private const float Log2E = 1.4426950408889634f, Ln2 = 0.6931471805599453f;
 
-    /// <summary>Dynamic shared floats per group: points (n + m) d; f, fNew, fNext, logA (n
-    /// each); g, gNew, gNext, logB (m each); h (max(n, m)); the reduction (group).</summary>
-    public static int WorkFloats(int n, int m, int d, int group) => (n + m) * d + 4 * n + 4 * m + Math.Max(n, m) + group;
+    /// <summary>Shared floats of Solve beyond the points: f, fNew, fNext, logA (n each); g,
+    /// gNew, gNext, logB (m each); h (max(n, m)); the reduction (group).</summary>
+    private static int SolveFloats(int n, int m, int group) => 4 * n + 4 * m + Math.Max(n, m) + group;
+
+    /// <summary>Dynamic shared floats per group of Clouds: the points (n + m) d and Solve's.</summary>
+    public static int WorkFloats(int n, int m, int d, int group) => (n + m) * d + SolveFloats(n, m, group);
+
+    /// <summary>Of Divergence: the largest of its three layouts, the cross problem and each
+    /// self-term (one cloud, stored once, solved against itself).</summary>
+    public static int DivergenceWorkFloats(int n, int m, int d, int group) =>
+        Math.Max(WorkFloats(n, m, d, group), Math.Max(n, m) * d + SolveFloats(Math.Max(n, m), Math.Max(n, m), group));
 
     /// <summary>One warp-multiple of threads per problem, enough for max(n, m) outputs.</summary>
     public static int GroupSize(ILGPU.Runtime.Accelerator accelerator, int n, int m) =>
@@ -51,31 +59,74 @@ internal static class SinkhornCloudsKernel
         long k = Grid.IdxX;
         ArrayView<float> work = SharedMemory.GetDynamic<float>();
         ArrayView<float> X = work.SubView(0, n * d), Y = work.SubView(n * d, m * d);
-        int at = (n + m) * d;
-        ArrayView<float> f = work.SubView(at, n), fNew = work.SubView(at + n, n), fNext = work.SubView(at + 2 * n, n), logA = work.SubView(at + 3 * n, n);
-        at += 4 * n;
+        for (int i = Group.IdxX; i < n * d; i += Group.DimX) X[i] = x[k * n * d + i];
+        for (int j = Group.IdxX; j < m * d; j += Group.DimX) Y[j] = y[k * m * d + j];
+        Group.Barrier();
+        Solve(X, Y, d, a.SubView(k * n, n), b.SubView(k * m, m), n, m, false, p,
+            fOut.SubView(k * n, n), gOut.SubView(k * m, m), stats.SubView(k * Stats, Stats), work.SubView((n + m) * d));
+    }
+
+    /// <summary>Sinkhorn divergences S = OT(a, b) - OT(a, a)/2 - OT(b, b)/2: group 3k + t
+    /// solves pair k's term t (0 the cross problem, 1 the source's self-term, 2 the target's),
+    /// so the three run side by side (SinkhornDivergence.SolveBatch's twin). Writes f, g of
+    /// the cross problem, the self-terms' potentials fSelfA [B, n], fSelfB [B, m] and stats
+    /// [B, 3, 4].</summary>
+    public static void Divergence(SpecializedValue<int> dimension, ArrayView<float> x, ArrayView<float> y, ArrayView<float> a, ArrayView<float> b,
+        SinkhornCloudsParameters p, ArrayView<float> fOut, ArrayView<float> gOut, ArrayView<float> fSelfA, ArrayView<float> fSelfB, ArrayView<float> stats)
+    {
+        int d = dimension, n = p.N, m = p.M;
+        long k = Grid.IdxX / 3;
+        int term = Grid.IdxX % 3;
+        // Term 0 solves (x, y, a, b); term 1 the symmetric (x, x, a, a); term 2 (y, y, b, b).
+        int rows = term == 2 ? m : n, cols = term == 0 ? m : rows;
+        ArrayView<float> source = term == 2 ? y.SubView(k * m * d, m * d) : x.SubView(k * n * d, n * d);
+        ArrayView<float> wRows = term == 2 ? b.SubView(k * m, m) : a.SubView(k * n, n);
+        ArrayView<float> work = SharedMemory.GetDynamic<float>();
+        ArrayView<float> X = work.SubView(0, rows * d);
+        ArrayView<float> Y = term == 0 ? work.SubView(rows * d, cols * d) : X;
+        for (int i = Group.IdxX; i < rows * d; i += Group.DimX) X[i] = source[i];
+        if (term == 0)
+            for (int j = Group.IdxX; j < m * d; j += Group.DimX) Y[j] = y[k * m * d + j];
+        Group.Barrier();
+        ArrayView<float> f = term == 0 ? fOut.SubView(k * n, n) : term == 1 ? fSelfA.SubView(k * n, n) : fSelfB.SubView(k * m, m);
+        Solve(X, Y, d, wRows, term == 0 ? b.SubView(k * m, m) : wRows, rows, cols, term != 0, p,
+            f, gOut.SubView(k * m, m), stats.SubView((3 * k + term) * Stats, Stats), work.SubView((rows + (term == 0 ? cols : 0)) * d));
+    }
+
+    /// <summary>One problem: points X [n, d], Y [m, d] in shared memory, weights a [n], b [m].
+    /// Plain mode is Sinkhorn.SolveOne: f = softmin(g), g = softmin(f), over-relaxed except
+    /// before a check. Symmetric mode (Y = X, b = a) is Sinkhorn.SolveSymmetric, the averaged
+    /// f = (f + softmin(f)) / 2 of a self-term, whose value is 2 &lt;a, f&gt; and which writes no g.
+    /// work holds the floats SolveFloats counts.</summary>
+    private static void Solve(ArrayView<float> X, ArrayView<float> Y, int d, ArrayView<float> a, ArrayView<float> b, int n, int m, bool symmetric,
+        SinkhornCloudsParameters p, ArrayView<float> fOut, ArrayView<float> gOut, ArrayView<float> stats, ArrayView<float> work)
+    {
+        ArrayView<float> f = work.SubView(0, n), fNew = work.SubView(n, n), fNext = work.SubView(2 * n, n), logA = work.SubView(3 * n, n);
+        int at = 4 * n;
         ArrayView<float> g = work.SubView(at, m), gNew = work.SubView(at + m, m), gNext = work.SubView(at + 2 * m, m), logB = work.SubView(at + 3 * m, m);
         at += 4 * m;
         ArrayView<float> h = work.SubView(at, XMath.Max(n, m)), red = work.SubView(at + XMath.Max(n, m), Group.DimX);
 
-        for (int i = Group.IdxX; i < n * d; i += Group.DimX) X[i] = x[k * n * d + i];
-        for (int j = Group.IdxX; j < m * d; j += Group.DimX) Y[j] = y[k * m * d + j];
-        float mass = LoadLogWeights(logA, a.SubView(k * n, n), n, red);
-        LoadLogWeights(logB, b.SubView(k * m, m), m, red);
+        float mass = LoadLogWeights(logA, a, n, red);
+        LoadLogWeights(logB, b, m, red);
         for (int i = Group.IdxX; i < n; i += Group.DimX) f[i] = 0;
         for (int j = Group.IdxX; j < m; j += Group.DimX) { g[j] = 0; gNext[j] = 0; }
         Group.Barrier();
+        // The f update's input: g and b, or in symmetric mode f and a over the same points.
+        int inner = symmetric ? n : m, gCount = symmetric ? 0 : m;
+        ArrayView<float> logQ = symmetric ? logA : logB;
+        float stageStep = symmetric ? 0.5f : 1f;
 
         // Epsilon scaling: one iteration per stage, from the largest cost down to the target.
-        bool consistent = false; // does g equal softmin(f)?
-        for (float e = MaxCost(X, Y, n, m, d, red); p.Scaling > 0 && e > p.Epsilon; e *= p.Scaling)
+        bool consistent = symmetric; // does g equal softmin(f)? (always true of a self-term's check)
+        for (float e = MaxCost(X, Y, n, inner, d, red); p.Scaling > 0 && e > p.Epsilon; e *= p.Scaling)
         {
-            Log2Weights(h, g, logB, m, e);
-            SoftMin(fNext, n, h, m, X, Y, d, e);
+            Log2Weights(h, symmetric ? f : g, logQ, inner, e);
+            SoftMin(fNext, n, h, inner, X, Y, d, e);
             Group.Barrier();
-            Advance(f, f, fNext, n, 1);
+            Advance(f, f, fNext, n, stageStep);
             Log2Weights(h, f, logA, n, e);
-            SoftMin(g, m, h, n, Y, X, d, e);
+            SoftMin(g, gCount, h, n, Y, X, d, e);
             Group.Barrier();
             consistent = true;
         }
@@ -85,25 +136,31 @@ internal static class SinkhornCloudsKernel
         bool done = false;
         while (!done)
         {
-            Log2Weights(h, g, logB, m, eps);
-            SoftMin(fNext, n, h, m, X, Y, d, eps);
+            Log2Weights(h, symmetric ? f : g, logQ, inner, eps);
+            SoftMin(fNext, n, h, inner, X, Y, d, eps);
             Group.Barrier();
             float rowError = RowMarginalError(logA, f, fNext, n, eps, red);
+            // A check is a uniform decision (consistent and iteration are the same on every
+            // thread), so the reductions inside it meet every thread at their barriers.
             if (consistent && (iteration == p.MaxIterations || iteration % p.CheckEvery == 0))
             {
+                // Sinkhorn.PrecisionFloor over (a, fNext) and (b, g), or (a, f) for a self-term.
+                float floor = 4 * FloatUnitRoundoff * (MaxAbs(logA, fNext, n, red) + (symmetric ? MaxAbs(logA, f, n, red) : MaxAbs(logB, g, m, red))) / eps;
                 error = rowError;
-                if (!(rowError <= 3.0e38f)) { status = 2; done = true; } // Diverged
-                else if ((p.Unrolled == 0 || iteration == p.MaxIterations) && rowError <= p.Tolerance * mass) { status = 0; done = true; }
+                status = CheckStatus(ref error, floor, mass, p, iteration);
+                done = status != Continue;
+                if (!done) status = 1; // MaxIterations, unless a later check decides
             }
             done = done || iteration == p.MaxIterations;
-            // Over-relaxed steps, except before a check (Sinkhorn.SolveOne).
-            bool relaxed = p.OverRelaxation != 1 && p.Unrolled == 0 && (iteration + 1) % p.CheckEvery != 0 && iteration + 1 != p.MaxIterations;
-            float w = relaxed ? p.OverRelaxation : 1;
+            // Over-relaxed steps, except before a check (Sinkhorn.SolveOne); a self-term's
+            // step is the average (Sinkhorn.SolveSymmetric).
+            bool relaxed = !symmetric && p.OverRelaxation != 1 && p.Unrolled == 0 && (iteration + 1) % p.CheckEvery != 0 && iteration + 1 != p.MaxIterations;
+            float w = symmetric ? 0.5f : relaxed ? p.OverRelaxation : 1;
             Advance(fNew, f, fNext, n, w);
             Log2Weights(h, fNew, logA, n, eps);
-            SoftMin(gNext, m, h, n, Y, X, d, eps);
+            SoftMin(gNext, gCount, h, n, Y, X, d, eps);
             Group.Barrier();
-            Advance(gNew, g, gNext, m, w);
+            Advance(gNew, g, gNext, gCount, w);
             if (!done)
             {
                 (f, fNew) = (fNew, f);
@@ -113,15 +170,16 @@ internal static class SinkhornCloudsKernel
             }
         }
 
-        float value = WeightedSum(logA, f, n, red) + WeightedSum(logB, g, m, red);
-        for (int i = Group.IdxX; i < n; i += Group.DimX) fOut[k * n + i] = f[i];
-        for (int j = Group.IdxX; j < m; j += Group.DimX) gOut[k * m + j] = g[j];
+        float sumA = WeightedSum(logA, f, n, red), sumB = WeightedSum(logB, g, m, red);
+        for (int i = Group.IdxX; i < n; i += Group.DimX) fOut[i] = f[i];
+        if (!symmetric)
+            for (int j = Group.IdxX; j < m; j += Group.DimX) gOut[j] = g[j];
         if (Group.IdxX == 0)
         {
-            stats[k * Stats] = value;
-            stats[k * Stats + 1] = error;
-            stats[k * Stats + 2] = iteration;
-            stats[k * Stats + 3] = status;
+            stats[0] = symmetric ? 2 * sumA : sumA + sumB;
+            stats[1] = error;
+            stats[2] = iteration;
+            stats[3] = status;
         }
     }
 
@@ -131,30 +189,119 @@ internal static class SinkhornCloudsKernel
     /// group than the accelerator has.</exception>
     public static SinkhornResult<float> Solve(ILGPU.Runtime.Accelerator accelerator, PointCloudBatch batch, SinkhornOptions options)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        ArgumentNullException.ThrowIfNull(batch);
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        int n = batch.N, m = batch.M, d = batch.Dimension, group = GroupSize(accelerator, n, m);
-        int work = WorkFloats(n, m, d, group);
-        if ((long)work * sizeof(float) > accelerator.MaxSharedMemoryPerGroup)
-            throw new ArgumentOutOfRangeException(nameof(batch), $"Problems of {n} x {m} points in R^{d} need {work * sizeof(float)} bytes of shared memory "
-                + $"per group; {accelerator.Name} has {accelerator.MaxSharedMemoryPerGroup}. Use smaller problems (fewer points or dimensions).");
+        int group = Validate(accelerator, batch, options, WorkFloats);
+        int n = batch.N, m = batch.M;
         var result = new SinkhornResult<float>(batch.Batch, n, m, options.Epsilon, batch.CostOf, batch.A.ToArray(), batch.B.ToArray());
-        using MemoryBuffer1D<float, Stride1D.Dense> x = accelerator.Allocate1D(batch.X.ToArray()), y = accelerator.Allocate1D(batch.Y.ToArray());
-        using MemoryBuffer1D<float, Stride1D.Dense> a = accelerator.Allocate1D(batch.A.ToArray()), b = accelerator.Allocate1D(batch.B.ToArray());
+        using var inputs = new ResidentBatch(accelerator, batch);
         using MemoryBuffer1D<float, Stride1D.Dense> f = accelerator.Allocate1D<float>(result.F.Length), g = accelerator.Allocate1D<float>(result.G.Length);
         using MemoryBuffer1D<float, Stride1D.Dense> stats = accelerator.Allocate1D<float>((long)batch.Batch * Stats);
         var kernel = accelerator.LoadStreamKernel<SpecializedValue<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             SinkhornCloudsParameters, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Clouds);
-        kernel(new KernelConfig(batch.Batch, group, SharedMemoryConfig.RequestDynamic<float>(work)), SpecializedValue.New(d),
-            x.View, y.View, a.View, b.View, new SinkhornCloudsParameters(n, m, options), f.View, g.View, stats.View);
+        kernel(new KernelConfig(batch.Batch, group, SharedMemoryConfig.RequestDynamic<float>(WorkFloats(n, m, batch.Dimension, group))),
+            SpecializedValue.New(batch.Dimension), inputs.X.View, inputs.Y.View, inputs.A.View, inputs.B.View, new SinkhornCloudsParameters(n, m, options),
+            f.View, g.View, stats.View);
         accelerator.Synchronize();
         f.CopyToCPU(result.F);
         g.CopyToCPU(result.G);
         OtKernels.Accelerators.SinkhornKernels.Unpack(stats.GetAsArray1D(), batch.Batch, 1, 0, result.Value, result.MarginalError, result.Iterations, result.Status);
         result.Certify(options);
         return result;
+    }
+
+    /// <summary>The divergences of the batch, the three problems of each pair in one launch
+    /// (SinkhornDivergence.SolveBatch's shape).</summary>
+    public static SinkhornDivergenceResult<float> SolveDivergence(ILGPU.Runtime.Accelerator accelerator, PointCloudBatch batch, SinkhornOptions options)
+    {
+        int group = Validate(accelerator, batch, options, DivergenceWorkFloats);
+        int count = batch.Batch, n = batch.N, m = batch.M;
+        var cross = new SinkhornResult<float>(count, n, m, options.Epsilon, batch.CostOf, batch.A.ToArray(), batch.B.ToArray());
+        var result = new SinkhornDivergenceResult<float>(cross, count);
+        using var inputs = new ResidentBatch(accelerator, batch);
+        using MemoryBuffer1D<float, Stride1D.Dense> f = accelerator.Allocate1D<float>(cross.F.Length), g = accelerator.Allocate1D<float>(cross.G.Length);
+        using MemoryBuffer1D<float, Stride1D.Dense> fSelfA = accelerator.Allocate1D<float>(result.FSelfA.Length), fSelfB = accelerator.Allocate1D<float>(result.FSelfB.Length);
+        using MemoryBuffer1D<float, Stride1D.Dense> stats = accelerator.Allocate1D<float>(3L * count * Stats);
+        var kernel = accelerator.LoadStreamKernel<SpecializedValue<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            SinkhornCloudsParameters, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Divergence);
+        kernel(new KernelConfig(checked(3 * count), group, SharedMemoryConfig.RequestDynamic<float>(DivergenceWorkFloats(n, m, batch.Dimension, group))),
+            SpecializedValue.New(batch.Dimension), inputs.X.View, inputs.Y.View, inputs.A.View, inputs.B.View, new SinkhornCloudsParameters(n, m, options),
+            f.View, g.View, fSelfA.View, fSelfB.View, stats.View);
+        accelerator.Synchronize();
+        f.CopyToCPU(cross.F);
+        g.CopyToCPU(cross.G);
+        fSelfA.CopyToCPU(result.FSelfA);
+        fSelfB.CopyToCPU(result.FSelfB);
+        float[] s = stats.GetAsArray1D();
+        OtKernels.Accelerators.SinkhornKernels.Unpack(s, count, 3, 0, cross.Value, cross.MarginalError, cross.Iterations, cross.Status);
+        OtKernels.Accelerators.SinkhornKernels.Unpack(s, count, 3, 1, result.SelfValueA, result.SelfMarginalErrorA, default, result.SelfStatusA);
+        OtKernels.Accelerators.SinkhornKernels.Unpack(s, count, 3, 2, result.SelfValueB, result.SelfMarginalErrorB, default, result.SelfStatusB);
+        cross.Certify(options);
+        for (int k = 0; k < count; k++)
+            result.Value[k] = cross.Value[k] - 0.5 * result.SelfValueA[k] - 0.5 * result.SelfValueB[k];
+        return result;
+    }
+
+    /// <summary>Checks the arguments and the shared memory the launch needs; returns the group size.</summary>
+    private static int Validate(ILGPU.Runtime.Accelerator accelerator, PointCloudBatch batch, SinkhornOptions options, Func<int, int, int, int, int> workFloats)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        int n = batch.N, m = batch.M, d = batch.Dimension, group = GroupSize(accelerator, n, m);
+        long bytes = (long)workFloats(n, m, d, group) * sizeof(float);
+        if (bytes > accelerator.MaxSharedMemoryPerGroup)
+            throw new ArgumentOutOfRangeException(nameof(batch), $"Problems of {n} x {m} points in R^{d} need {bytes} bytes of shared memory "
+                + $"per group; {accelerator.Name} has {accelerator.MaxSharedMemoryPerGroup}. Use smaller problems (fewer points or dimensions).");
+        return group;
+    }
+
+    /// <summary>A batch's points and weights on the device, freed together.</summary>
+    private sealed class ResidentBatch(ILGPU.Runtime.Accelerator accelerator, PointCloudBatch batch) : IDisposable
+    {
+        public MemoryBuffer1D<float, Stride1D.Dense> X { get; } = accelerator.Allocate1D(batch.X.ToArray());
+        public MemoryBuffer1D<float, Stride1D.Dense> Y { get; } = accelerator.Allocate1D(batch.Y.ToArray());
+        public MemoryBuffer1D<float, Stride1D.Dense> A { get; } = accelerator.Allocate1D(batch.A.ToArray());
+        public MemoryBuffer1D<float, Stride1D.Dense> B { get; } = accelerator.Allocate1D(batch.B.ToArray());
+
+        public void Dispose()
+        {
+            X.Dispose();
+            Y.Dispose();
+            A.Dispose();
+            B.Dispose();
+        }
+    }
+
+    private const float FloatUnitRoundoff = 5.9604645e-8f; // 2^-24
+    private const float Continue = -1;
+
+    /// <summary>Sinkhorn.CheckStatus's twin in float: the status (0 Converged, 1
+    /// MaxIterations, 2 Diverged, 3 PrecisionLimit) or Continue, with the error raised to the
+    /// rounding floor where the floor decides.</summary>
+    private static float CheckStatus(ref float error, float floor, float mass, SinkhornCloudsParameters p, int iteration)
+    {
+        if (!(floor <= 3.0e38f)) return 2; // a potential is not finite
+        bool unreachable = floor > p.Tolerance && p.Tolerance > 0;
+        if (unreachable && !(error <= 3.0e38f)) { error = float.PositiveInfinity; return 3; }
+        if (!(error <= 3.0e38f)) return 2;
+        bool mayStop = p.Unrolled == 0 || iteration == p.MaxIterations;
+        if (!mayStop) return Continue;
+        if (unreachable)
+        {
+            if (error > floor * mass && iteration < p.MaxIterations) return Continue;
+            error = XMath.Max(error, floor * mass);
+            return 3;
+        }
+        return error + floor * mass <= p.Tolerance * mass ? 0 : Continue;
+    }
+
+    /// <summary>max |p_i| over the entries of positive weight (log w finite), on every thread.</summary>
+    private static float MaxAbs(ArrayView<float> logW, ArrayView<float> potential, int count, ArrayView<float> red)
+    {
+        float max = 0;
+        for (int i = Group.IdxX; i < count; i += Group.DimX)
+            if (logW[i] != float.NegativeInfinity) max = XMath.Max(max, XMath.Abs(potential[i]));
+        return GroupMax(max, red);
     }
 
     /// <summary>|p_o - q_i|^2 over d coordinates (PointCloudCost's squared Euclidean).</summary>
