@@ -69,6 +69,32 @@ public class SinkhornCloudsKernelTests
     }
 
     [Fact]
+    public void Tape_HoldsTheCpusIterates()
+    {
+        using ILGPU.Runtime.CPU.CPUAccelerator device = DeviceRuntime.CreateCpu();
+        Prop.ForAll(Cases(), c =>
+        {
+            PointCloudBatch batch = c.Generate();
+            var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 12, Mode = SinkhornMode.Unrolled, Tolerance = 0 };
+            (SinkhornResult<float> result, float[] tape) = SinkhornCloudsKernel.SolveTaped(device, batch, options);
+            int n = c.N, m = c.M;
+            for (int k = 0; k < c.Batch; k++)
+            {
+                var cpuTape = new SinkhornTape<float>();
+                Sinkhorn.Solve(batch.CostOf(k), batch.A.Span.Slice(k * n, n), batch.B.Span.Slice(k * m, m), options, cpuTape);
+                Assert.Equal(options.MaxIterations, cpuTape.Count);
+                for (int t = 0; t < cpuTape.Count; t++)
+                {
+                    long at = ((long)k * options.MaxIterations + t) * (n + m);
+                    Close(c, $"f_{t} of problem {k}", tape.AsSpan((int)at, n).ToArray(), cpuTape.F(t).ToArray(), IterationTolerance);
+                    Close(c, $"g_{t} of problem {k}", tape.AsSpan((int)at + n, m).ToArray(), cpuTape.G(t).ToArray(), IterationTolerance);
+                }
+            }
+            Assert.Throws<ArgumentException>("options", () => SinkhornCloudsKernel.SolveTaped(device, batch, options with { EpsilonScaling = 0.5 }));
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(6));
+    }
+
+    [Fact]
     public void Tolerance_EpsilonScaling_AndOverRelaxation_MatchTheCpu()
     {
         using ILGPU.Runtime.CPU.CPUAccelerator device = DeviceRuntime.CreateCpu();

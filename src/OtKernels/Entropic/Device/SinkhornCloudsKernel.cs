@@ -2,8 +2,8 @@
 // source for CUDA, OpenCL 2.0+ and ILGPU's CPU accelerator), the port of sinkhorn_clouds in
 // Kernels/sinkhorn.cl, which it replaces once the device runtime moves to ILGPU. Each
 // device function names its C# twin in Sinkhorn.cs; the loop follows Sinkhorn.SolveOne step
-// for step, in float, and the divergence's self-terms follow Sinkhorn.SolveSymmetric. Not
-// yet ported: the shared dense cost and the tape of the unrolled reverse pass.
+// for step, in float (with the tape of an unrolled run), and the divergence's self-terms
+// follow Sinkhorn.SolveSymmetric. Not yet ported: the shared dense cost.
 // Layout: one group per problem, threads striding over outputs. Points, potentials and
 // log-weights live in dynamic shared memory (WorkFloats counts it); each soft-min streams
 // its inputs with a running maximum in base 2 (out_o = -eps ln2 (M + log2 sum_i
@@ -51,9 +51,11 @@ internal static class SinkhornCloudsKernel
         Math.Min(accelerator.MaxNumThreadsPerGroup, Math.Max(32, (Math.Max(n, m) + 31) / 32 * 32));
 
     /// <summary>Problem Grid.IdxX of x [B, n, d], y [B, m, d], a [B, n], b [B, m] (b at a's
-    /// mass): writes f [B, n], g [B, m] and stats [B, 4] (Sinkhorn.SolveOne's twin).</summary>
+    /// mass): writes f [B, n], g [B, m], stats [B, 4] and, unless tape is empty, the iterates
+    /// (f_t, g_t) after every iteration t into tape [B, MaxIterations, n + m] for the unrolled
+    /// reverse pass (Sinkhorn.SolveOne with a SinkhornTape).</summary>
     public static void Clouds(SpecializedValue<int> dimension, ArrayView<float> x, ArrayView<float> y, ArrayView<float> a, ArrayView<float> b,
-        SinkhornCloudsParameters p, ArrayView<float> fOut, ArrayView<float> gOut, ArrayView<float> stats)
+        SinkhornCloudsParameters p, ArrayView<float> fOut, ArrayView<float> gOut, ArrayView<float> stats, ArrayView<float> tape)
     {
         int d = dimension, n = p.N, m = p.M;
         long k = Grid.IdxX;
@@ -62,8 +64,10 @@ internal static class SinkhornCloudsKernel
         for (int i = Group.IdxX; i < n * d; i += Group.DimX) X[i] = x[k * n * d + i];
         for (int j = Group.IdxX; j < m * d; j += Group.DimX) Y[j] = y[k * m * d + j];
         Group.Barrier();
+        long taped = (long)p.MaxIterations * (n + m);
         Solve(X, Y, d, a.SubView(k * n, n), b.SubView(k * m, m), n, m, false, p,
-            fOut.SubView(k * n, n), gOut.SubView(k * m, m), stats.SubView(k * Stats, Stats), work.SubView((n + m) * d));
+            fOut.SubView(k * n, n), gOut.SubView(k * m, m), stats.SubView(k * Stats, Stats), tape.Length > 0 ? tape.SubView(k * taped, taped) : tape,
+            work.SubView((n + m) * d));
     }
 
     /// <summary>Sinkhorn divergences S = OT(a, b) - OT(a, a)/2 - OT(b, b)/2: group 3k + t
@@ -90,16 +94,17 @@ internal static class SinkhornCloudsKernel
         Group.Barrier();
         ArrayView<float> f = term == 0 ? fOut.SubView(k * n, n) : term == 1 ? fSelfA.SubView(k * n, n) : fSelfB.SubView(k * m, m);
         Solve(X, Y, d, wRows, term == 0 ? b.SubView(k * m, m) : wRows, rows, cols, term != 0, p,
-            f, gOut.SubView(k * m, m), stats.SubView((3 * k + term) * Stats, Stats), work.SubView((rows + (term == 0 ? cols : 0)) * d));
+            f, gOut.SubView(k * m, m), stats.SubView((3 * k + term) * Stats, Stats), ArrayView<float>.Empty, work.SubView((rows + (term == 0 ? cols : 0)) * d));
     }
 
     /// <summary>One problem: points X [n, d], Y [m, d] in shared memory, weights a [n], b [m].
     /// Plain mode is Sinkhorn.SolveOne: f = softmin(g), g = softmin(f), over-relaxed except
     /// before a check. Symmetric mode (Y = X, b = a) is Sinkhorn.SolveSymmetric, the averaged
     /// f = (f + softmin(f)) / 2 of a self-term, whose value is 2 &lt;a, f&gt; and which writes no g.
-    /// work holds the floats SolveFloats counts.</summary>
+    /// A non-empty tape [MaxIterations, n + m] receives (f, g) after every iteration. work
+    /// holds the floats SolveFloats counts.</summary>
     private static void Solve(ArrayView<float> X, ArrayView<float> Y, int d, ArrayView<float> a, ArrayView<float> b, int n, int m, bool symmetric,
-        SinkhornCloudsParameters p, ArrayView<float> fOut, ArrayView<float> gOut, ArrayView<float> stats, ArrayView<float> work)
+        SinkhornCloudsParameters p, ArrayView<float> fOut, ArrayView<float> gOut, ArrayView<float> stats, ArrayView<float> tape, ArrayView<float> work)
     {
         ArrayView<float> f = work.SubView(0, n), fNew = work.SubView(n, n), fNext = work.SubView(2 * n, n), logA = work.SubView(3 * n, n);
         int at = 4 * n;
@@ -165,6 +170,11 @@ internal static class SinkhornCloudsKernel
             {
                 (f, fNew) = (fNew, f);
                 (g, gNew) = (gNew, g);
+                if (tape.Length > 0)
+                {
+                    for (int i = Group.IdxX; i < n; i += Group.DimX) tape[(long)iteration * (n + m) + i] = f[i];
+                    for (int j = Group.IdxX; j < m; j += Group.DimX) tape[(long)iteration * (n + m) + n + j] = g[j];
+                }
                 consistent = !relaxed;
                 iteration++;
             }
@@ -187,7 +197,22 @@ internal static class SinkhornCloudsKernel
     /// path's shape and statuses certified by the CPU's rule (SinkhornResult.Certify).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The problems need more shared memory per
     /// group than the accelerator has.</exception>
-    public static SinkhornResult<float> Solve(ILGPU.Runtime.Accelerator accelerator, PointCloudBatch batch, SinkhornOptions options)
+    public static SinkhornResult<float> Solve(ILGPU.Runtime.Accelerator accelerator, PointCloudBatch batch, SinkhornOptions options) =>
+        Solve(accelerator, batch, options, tape: null);
+
+    /// <summary>As Solve, also returning the tape [B, MaxIterations, n + m] of the iterates
+    /// (f_t, g_t) of an Unrolled run without epsilon scaling, as SinkhornTape records them.</summary>
+    public static (SinkhornResult<float> Result, float[] Tape) SolveTaped(ILGPU.Runtime.Accelerator accelerator, PointCloudBatch batch, SinkhornOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Mode != SinkhornMode.Unrolled || options.EpsilonScaling != 0)
+            throw new ArgumentException("A tape records an Unrolled run without epsilon scaling (Mode = Unrolled, EpsilonScaling = 0).", nameof(options));
+        ArgumentNullException.ThrowIfNull(batch);
+        var tape = new float[checked((long)batch.Batch * options.MaxIterations * (batch.N + batch.M))];
+        return (Solve(accelerator, batch, options, tape), tape);
+    }
+
+    private static SinkhornResult<float> Solve(ILGPU.Runtime.Accelerator accelerator, PointCloudBatch batch, SinkhornOptions options, float[]? tape)
     {
         int group = Validate(accelerator, batch, options, WorkFloats);
         int n = batch.N, m = batch.M;
@@ -195,14 +220,16 @@ internal static class SinkhornCloudsKernel
         using var inputs = new ResidentBatch(accelerator, batch);
         using MemoryBuffer1D<float, Stride1D.Dense> f = accelerator.Allocate1D<float>(result.F.Length), g = accelerator.Allocate1D<float>(result.G.Length);
         using MemoryBuffer1D<float, Stride1D.Dense> stats = accelerator.Allocate1D<float>((long)batch.Batch * Stats);
+        using MemoryBuffer1D<float, Stride1D.Dense>? taped = tape is null ? null : accelerator.Allocate1D<float>(tape.Length);
         var kernel = accelerator.LoadStreamKernel<SpecializedValue<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            SinkhornCloudsParameters, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Clouds);
+            SinkhornCloudsParameters, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Clouds);
         kernel(new KernelConfig(batch.Batch, group, SharedMemoryConfig.RequestDynamic<float>(WorkFloats(n, m, batch.Dimension, group))),
             SpecializedValue.New(batch.Dimension), inputs.X.View, inputs.Y.View, inputs.A.View, inputs.B.View, new SinkhornCloudsParameters(n, m, options),
-            f.View, g.View, stats.View);
+            f.View, g.View, stats.View, taped?.View ?? ArrayView<float>.Empty);
         accelerator.Synchronize();
         f.CopyToCPU(result.F);
         g.CopyToCPU(result.G);
+        taped?.CopyToCPU(tape);
         OtKernels.Accelerators.SinkhornKernels.Unpack(stats.GetAsArray1D(), batch.Batch, 1, 0, result.Value, result.MarginalError, result.Iterations, result.Status);
         result.Certify(options);
         return result;
