@@ -62,3 +62,54 @@ public class SinkhornCloudsBackwardKernelTests
         Assert.DoesNotContain(".local", ptx);
     }
 }
+
+public class SinkhornCloudsUnrolledKernelTests
+{
+    [Fact]
+    public void UnrolledGradients_MatchTheCpu_WhereFloatCanCompareThem()
+    {
+        using ILGPU.Runtime.CPU.CPUAccelerator device = DeviceRuntime.CreateCpu();
+        using var cpu = new CpuAccelerator();
+        Arbitrary<ConformanceCase> cases =
+            (from batch in Gen.Choose(1, 3)
+             from n in Gen.Choose(1, 20)
+             from m in Gen.Choose(1, 20)
+             from d in Gen.Choose(1, 3)
+             from eps in Gen.Choose(5, 100)
+             from seed in Gen.Choose(0, int.MaxValue)
+             from zeros in Gen.Elements(true, false)
+             select new ConformanceCase(batch, n, m, d, eps / 100.0, seed, zeros)).ToArbitrary().Generator
+            .Where(UnrolledConditioning.WellConditioned).ToArbitrary();
+        Prop.ForAll(cases, c =>
+        {
+            PointCloudBatch batch = c.Generate();
+            var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 10, Mode = SinkhornMode.Unrolled, Tolerance = 0 };
+            float[] upstream = Enumerable.Range(0, c.Batch).Select(k => 1f + 0.5f * k).ToArray();
+            (SinkhornResult<float> result, CloudGradients kernel) = SinkhornCloudsUnrolledKernel.ValueAndGradients(device, batch, options, upstream);
+            (SinkhornResult<float> cpuResult, CloudGradients reference) = BatchedSinkhornBackward.UnrolledValueAndGradients(cpu, batch, options, upstream);
+            Assert.Equal(cpuResult.Iterations, result.Iterations);
+            // Norm-wise against each output's scale, with the floor the conformance suite uses
+            // for outputs near zero (10% of the largest reference value of the case).
+            double overall = new[] { reference.A, reference.B, reference.X, reference.Y }.SelectMany(v => v).Select(v => Math.Abs((double)v)).DefaultIfEmpty(0).Max();
+            foreach ((string name, float[] actual, float[] expected) in new[] { ("a", kernel.A, reference.A), ("b", kernel.B, reference.B),
+                         ("x", kernel.X, reference.X), ("y", kernel.Y, reference.Y) })
+            {
+                double scale = Math.Max(0.1 * overall, expected.Select(v => Math.Abs((double)v)).DefaultIfEmpty(0).Max());
+                for (int i = 0; i < expected.Length; i++)
+                    Assert.True(Math.Abs(actual[i] - expected[i]) <= Conformance.IterationTolerance * Math.Max(scale, 1e-30),
+                        $"{c}: d/d{name}[{i}] = {actual[i]} on the kernel, {expected[i]} on the CPU");
+            }
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(10));
+    }
+
+    [Theory]
+    [InlineData(8, 0)]
+    [InlineData(9, 0)]
+    public void Kernel_CompilesToPtx_WithoutSpills(int major, int minor)
+    {
+        string ptx = DeviceRuntime.Ptx(typeof(SinkhornCloudsUnrolledKernel).GetMethod(nameof(SinkhornCloudsUnrolledKernel.Gradients))!,
+            new CudaArchitecture(major, minor));
+        Assert.Contains(".visible .entry", ptx);
+        Assert.DoesNotContain(".local", ptx);
+    }
+}

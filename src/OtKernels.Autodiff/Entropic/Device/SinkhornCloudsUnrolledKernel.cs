@@ -1,0 +1,202 @@
+// The exact reverse pass of L unrolled Sinkhorn iterations between point clouds, as an ILGPU
+// kernel in C# (issue 15), the port of sinkhorn_clouds_backward_unrolled; the CPU twin is
+// SinkhornBackward.UnrolledGradients (Sinkhorn.Backward.Unrolled.cs has the derivation). It
+// sweeps the taped iterates t = L-1 .. 0 of tape [B, L, n + m] that SinkhornCloudsKernel
+// records. With E_ij = exp((f_i + g_j - C_ij)/eps) of step t and E'_ij the same with
+// g_{t-1}: the g update gives f-bar_i -= a_i sum_j E_ij g-bar_j and a-bar_i -= eps of that
+// sum; the f update gives g-bar_{t-1, j} = -b_j sum_i E'_ij f-bar_i and b-bar_j -= eps of that
+// sum; positions collect both terms' dC/dx = 2 (x_i - y_j).
+// Layout: one group per problem; points, weights, the step's iterates and the adjoints in
+// shared memory; a thread per row, then per column. Each position term is added to the
+// thread's own row of the output as it is found (global memory, no other thread touches it)
+// rather than kept in a per-thread array of the dimension, which would spill to local memory.
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Runtime;
+using OtKernels.Entropic;
+using OtKernels.Entropic.Device;
+
+namespace OtKernels.Autodiff.Entropic.Device;
+
+internal static class SinkhornCloudsUnrolledKernel
+{
+    private const float Log2E = 1.4426950408889634f;
+
+    /// <summary>Shared floats per group: points (n + m) d; A, F, fBar, dA (n each); B, G, GB,
+    /// gBar, gBarPrev, dB (m each); the reduction (group).</summary>
+    public static int WorkFloats(int n, int m, int d, int group) => (n + m) * d + 4 * n + 6 * m + group;
+
+    /// <summary>Problem Grid.IdxX: the gradient of gradOut[k] V_k through the steps recorded
+    /// in stats[k, 2] (the forward's iteration count), each a row of tape [B, L, n + m].</summary>
+    public static void Gradients(SpecializedValue<int> dimension, ArrayView<float> x, ArrayView<float> y, ArrayView<float> a, ArrayView<float> b,
+        ArrayView<float> tape, ArrayView<float> stats, int maxIterations, SinkhornBackwardParameters p, ArrayView<float> gradOut,
+        ArrayView<float> gradA, ArrayView<float> gradB, ArrayView<float> gradX, ArrayView<float> gradY)
+    {
+        int d = dimension, n = p.N, m = p.M;
+        float eps = p.Epsilon;
+        long k = Grid.IdxX;
+        int steps = (int)stats[k * SinkhornCloudsKernel.Stats + 2];
+        float go = gradOut[k], scale = Log2E / eps;
+        long stride = n + m;
+        ArrayView<float> taped = tape.SubView(k * maxIterations * stride, maxIterations * stride);
+        ArrayView<float> work = SharedMemory.GetDynamic<float>();
+        ArrayView<float> X = work.SubView(0, n * d), Y = work.SubView(n * d, m * d);
+        int at = (n + m) * d;
+        ArrayView<float> A = work.SubView(at, n), F = work.SubView(at + n, n), fBar = work.SubView(at + 2 * n, n), dA = work.SubView(at + 3 * n, n);
+        at += 4 * n;
+        ArrayView<float> B = work.SubView(at, m), G = work.SubView(at + m, m), GB = work.SubView(at + 2 * m, m);
+        ArrayView<float> gBar = work.SubView(at + 3 * m, m), gBarPrev = work.SubView(at + 4 * m, m), dB = work.SubView(at + 5 * m, m);
+        ArrayView<float> red = work.SubView(at + 6 * m, Group.DimX);
+
+        for (int i = Group.IdxX; i < n * d; i += Group.DimX) { X[i] = x[k * n * d + i]; gradX[k * n * d + i] = 0; }
+        for (int j = Group.IdxX; j < m * d; j += Group.DimX) { Y[j] = y[k * m * d + j]; gradY[k * m * d + j] = 0; }
+        long last = (long)(steps - 1) * stride;
+        for (int i = Group.IdxX; i < n; i += Group.DimX)
+        {
+            A[i] = a[k * n + i];
+            fBar[i] = go * A[i];
+            dA[i] = go * taped[last + i];
+        }
+        for (int j = Group.IdxX; j < m; j += Group.DimX)
+        {
+            B[j] = b[k * m + j];
+            gBar[j] = go * B[j];
+            dB[j] = go * taped[last + n + j];
+        }
+        for (int t = steps - 1; t >= 0; t--)
+        {
+            long now = t * stride;
+            for (int i = Group.IdxX; i < n; i += Group.DimX) F[i] = taped[now + i];
+            for (int j = Group.IdxX; j < m; j += Group.DimX)
+            {
+                G[j] = taped[now + n + j];
+                GB[j] = t > 0 ? taped[now - stride + n + j] : 0;
+            }
+            Group.Barrier();
+            // Rows: the g update's adjoint, then the f update's position term.
+            for (int i = Group.IdxX; i < n; i += Group.DimX)
+            {
+                ArrayView<float> gx = gradX.SubView((k * n + i) * d, d);
+                float s = 0;
+                for (int j = 0; j < m; j++)
+                {
+                    float w = XMath.Exp2((F[i] + G[j] - SquaredDistance(X, i, Y, j, d)) * scale) * gBar[j];
+                    s += w;
+                    if (A[i] > 0)
+                        for (int c = 0; c < d; c++) gx[c] += 2 * A[i] * w * (X[i * d + c] - Y[j * d + c]);
+                }
+                float fb = fBar[i] - A[i] * s;
+                fBar[i] = fb;
+                dA[i] -= eps * s;
+                if (fb != 0)
+                    for (int j = 0; j < m; j++)
+                        if (B[j] > 0)
+                        {
+                            float w = B[j] * XMath.Exp2((F[i] + GB[j] - SquaredDistance(X, i, Y, j, d)) * scale);
+                            for (int c = 0; c < d; c++) gx[c] += 2 * fb * w * (X[i * d + c] - Y[j * d + c]);
+                        }
+            }
+            Group.Barrier();
+            // Columns: the f update's adjoint, and both position terms for y.
+            for (int j = Group.IdxX; j < m; j += Group.DimX)
+            {
+                ArrayView<float> gy = gradY.SubView((k * m + j) * d, d);
+                float s = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    float c2 = SquaredDistance(X, i, Y, j, d);
+                    if (A[i] > 0)
+                    {
+                        float w = A[i] * XMath.Exp2((F[i] + G[j] - c2) * scale);
+                        for (int c = 0; c < d; c++) gy[c] -= 2 * gBar[j] * w * (X[i * d + c] - Y[j * d + c]);
+                    }
+                    if (fBar[i] != 0)
+                    {
+                        float w = XMath.Exp2((F[i] + GB[j] - c2) * scale) * fBar[i];
+                        s += w;
+                        if (B[j] > 0)
+                            for (int c = 0; c < d; c++) gy[c] -= 2 * B[j] * w * (X[i * d + c] - Y[j * d + c]);
+                    }
+                }
+                gBarPrev[j] = -B[j] * s;
+                dB[j] -= eps * s;
+            }
+            Group.Barrier();
+            for (int j = Group.IdxX; j < m; j += Group.DimX) gBar[j] = gBarPrev[j];
+            for (int i = Group.IdxX; i < n; i += Group.DimX) fBar[i] = 0;
+            Group.Barrier();
+        }
+        float meanA = 0, meanB = 0;
+        for (int i = Group.IdxX; i < n; i += Group.DimX) meanA += dA[i];
+        for (int j = Group.IdxX; j < m; j += Group.DimX) meanB += dB[j];
+        meanA = GroupSum(meanA, red) / n;
+        meanB = GroupSum(meanB, red) / m;
+        for (int i = Group.IdxX; i < n; i += Group.DimX) gradA[k * n + i] = dA[i] - meanA;
+        for (int j = Group.IdxX; j < m; j += Group.DimX) gradB[k * m + j] = dB[j] - meanB;
+    }
+
+    private static float SquaredDistance(ArrayView<float> P, int o, ArrayView<float> Q, int i, int d)
+    {
+        float c = 0;
+        for (int t = 0; t < d; t++)
+        {
+            float diff = P[o * d + t] - Q[i * d + t];
+            c += diff * diff;
+        }
+        return c;
+    }
+
+    private static float GroupSum(float v, ArrayView<float> red)
+    {
+        int lid = Group.IdxX, size = Group.DimX;
+        red[lid] = v;
+        Group.Barrier();
+        for (int s = 1; s < size; s <<= 1)
+        {
+            if ((lid & (2 * s - 1)) == 0 && lid + s < size) red[lid] += red[lid + s];
+            Group.Barrier();
+        }
+        float total = red[0];
+        Group.Barrier();
+        return total;
+    }
+
+    /// <summary>Runs the forward with its tape, then the reverse, on the accelerator:
+    /// BatchedSinkhornBackward.UnrolledValueAndGradients' shape.</summary>
+    public static (SinkhornResult<float> Result, CloudGradients Gradients) ValueAndGradients(ILGPU.Runtime.Accelerator accelerator,
+        PointCloudBatch batch, SinkhornOptions options, ReadOnlySpan<float> gradOut)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(batch);
+        if (gradOut.Length != batch.Batch) throw new ArgumentException($"gradOut has {gradOut.Length} entries for {batch.Batch} problems.", nameof(gradOut));
+        (SinkhornResult<float> result, float[] tape) = SinkhornCloudsKernel.SolveTaped(accelerator, batch, options);
+        int n = batch.N, m = batch.M, d = batch.Dimension;
+        int group = SinkhornCloudsKernel.GroupSize(accelerator, n, m), work = WorkFloats(n, m, d, group);
+        if ((long)work * sizeof(float) > accelerator.MaxSharedMemoryPerGroup)
+            throw new ArgumentOutOfRangeException(nameof(batch), $"Problems of {n} x {m} points in R^{d} need {work * sizeof(float)} bytes of shared memory "
+                + $"per group for the reverse pass; {accelerator.Name} has {accelerator.MaxSharedMemoryPerGroup}.");
+        var stats = new float[batch.Batch * SinkhornCloudsKernel.Stats];
+        for (int k = 0; k < batch.Batch; k++) stats[k * SinkhornCloudsKernel.Stats + 2] = result.Iterations[k];
+        var gradients = new CloudGradients(batch);
+        // The tape comes back to the host and goes down again: device-resident runs come with
+        // the runtime switch (issue 15).
+        using MemoryBuffer1D<float, Stride1D.Dense> x = accelerator.Allocate1D(batch.X.ToArray()), y = accelerator.Allocate1D(batch.Y.ToArray());
+        using MemoryBuffer1D<float, Stride1D.Dense> a = accelerator.Allocate1D(batch.A.ToArray()), b = accelerator.Allocate1D(batch.B.ToArray());
+        using MemoryBuffer1D<float, Stride1D.Dense> taped = accelerator.Allocate1D(tape), counts = accelerator.Allocate1D(stats);
+        using MemoryBuffer1D<float, Stride1D.Dense> up = accelerator.Allocate1D(gradOut.ToArray());
+        using MemoryBuffer1D<float, Stride1D.Dense> ga = accelerator.Allocate1D<float>(gradients.A.Length), gb = accelerator.Allocate1D<float>(gradients.B.Length);
+        using MemoryBuffer1D<float, Stride1D.Dense> gx = accelerator.Allocate1D<float>(gradients.X.Length), gy = accelerator.Allocate1D<float>(gradients.Y.Length);
+        var kernel = accelerator.LoadStreamKernel<SpecializedValue<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, int, SinkhornBackwardParameters, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>>(Gradients);
+        kernel(new KernelConfig(batch.Batch, group, SharedMemoryConfig.RequestDynamic<float>(work)), SpecializedValue.New(d),
+            x.View, y.View, a.View, b.View, taped.View, counts.View, options.MaxIterations, new SinkhornBackwardParameters(n, m, (float)options.Epsilon),
+            up.View, ga.View, gb.View, gx.View, gy.View);
+        accelerator.Synchronize();
+        ga.CopyToCPU(gradients.A);
+        gb.CopyToCPU(gradients.B);
+        gx.CopyToCPU(gradients.X);
+        gy.CopyToCPU(gradients.Y);
+        return (result, gradients);
+    }
+}
