@@ -62,23 +62,10 @@ public static class BatchedSinkhorn
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         int n = cost.Rows, m = cost.Cols;
-        if (b.Length == 0 || b.Length % m != 0)
-            throw new ArgumentException($"b has length {b.Length}, not a positive multiple of the cost's {m} columns.", nameof(b));
-        int batch = b.Length / m;
-        bool sharedSource = a.Length == n;
-        if (!sharedSource) ThrowHelper.ThrowIfLengthMismatch(a.Length, batch * n, nameof(a), $"{n} (one source) or {batch} x {n}");
-        float[] sources = sharedSource ? Repeat(a.Span, batch) : a.ToArray();
+        (int batch, bool sharedSource, float[] sources) = SharedShape(cost, a, b);
         if (accelerator is not DeviceAccelerator device)
             return Sinkhorn.SolveBatch(batch, _ => cost, sources, b, options);
-
-        // Validate and rescale as the CPU does, then keep one copy of a shared source on the device.
-        float[] targets = new float[b.Length];
-        for (int k = 0; k < batch; k++)
-        {
-            b.Span.Slice(k * m, m).CopyTo(targets.AsSpan(k * m, m));
-            double scale = Sinkhorn.ValidatedScale<float>(sources.AsSpan(k * n, n), targets.AsSpan(k * m, m), k, batch);
-            for (int j = 0; j < m; j++) targets[k * m + j] = (float)(targets[k * m + j] * scale);
-        }
+        float[] targets = ScaledTargets(cost, sources, b, batch);
         var result = new SinkhornResult<float>(batch, n, m, options.Epsilon, _ => cost, sources, targets);
         using DeviceDenseCost shared = DeviceDenseCost.Upload(device, cost);
         using DeviceBuffer<float> da = device.Upload<float>(sharedSource ? a.Span : sources), db = device.Upload<float>(targets);
@@ -86,6 +73,34 @@ public static class BatchedSinkhorn
         run.Download(result);
         result.Certify(options);
         return result;
+    }
+
+    /// <summary>The batch of a shared-cost call, whether a is one source, and the sources as
+    /// [batch, n] (the CPU path's input).</summary>
+    internal static (int Batch, bool SharedSource, float[] Sources) SharedShape(DenseCost cost, ReadOnlyMemory<float> a, ReadOnlyMemory<float> b)
+    {
+        int n = cost.Rows, m = cost.Cols;
+        if (b.Length == 0 || b.Length % m != 0)
+            throw new ArgumentException($"b has length {b.Length}, not a positive multiple of the cost's {m} columns.", nameof(b));
+        int batch = b.Length / m;
+        bool sharedSource = a.Length == n;
+        if (!sharedSource) ThrowHelper.ThrowIfLengthMismatch(a.Length, batch * n, nameof(a), $"{n} (one source) or {batch} x {n}");
+        return (batch, sharedSource, sharedSource ? Repeat(a.Span, batch) : a.ToArray());
+    }
+
+    /// <summary>The targets validated against their sources and rescaled to their mass, as
+    /// Sinkhorn.SolveBatch does before it solves (a device solves what the CPU would).</summary>
+    internal static float[] ScaledTargets(DenseCost cost, float[] sources, ReadOnlyMemory<float> b, int batch)
+    {
+        int n = cost.Rows, m = cost.Cols;
+        float[] targets = new float[b.Length];
+        for (int k = 0; k < batch; k++)
+        {
+            b.Span.Slice(k * m, m).CopyTo(targets.AsSpan(k * m, m));
+            double scale = Sinkhorn.ValidatedScale<float>(sources.AsSpan(k * n, n), targets.AsSpan(k * m, m), k, batch);
+            for (int j = 0; j < m; j++) targets[k * m + j] = (float)(targets[k * m + j] * scale);
+        }
+        return targets;
     }
 
     private static void Validate(Accelerator accelerator, PointCloudBatch batch, SinkhornOptions options)

@@ -1,7 +1,7 @@
 // The exact reverse pass of L unrolled Sinkhorn iterations between point clouds, as an ILGPU
 // kernel in C# (issue 15), the port of sinkhorn_clouds_backward_unrolled; the CPU twin is
 // SinkhornBackward.UnrolledGradients (Sinkhorn.Backward.Unrolled.cs has the derivation). It
-// sweeps the taped iterates t = L-1 .. 0 of tape [B, L, n + m] that SinkhornCloudsKernel
+// sweeps the taped iterates t = L-1 .. 0 of tape [B, L, n + m] that SinkhornKernel
 // records. With E_ij = exp((f_i + g_j - C_ij)/eps) of step t and E'_ij the same with
 // g_{t-1}: the g update gives f-bar_i -= a_i sum_j E_ij g-bar_j and a-bar_i -= eps of that
 // sum; the f update gives g-bar_{t-1, j} = -b_j sum_i E'_ij f-bar_i and b-bar_j -= eps of that
@@ -35,7 +35,7 @@ internal static class SinkhornCloudsUnrolledKernel
         int d = dimension, n = p.N, m = p.M;
         float eps = p.Epsilon;
         long k = Grid.IdxX;
-        int steps = (int)stats[k * SinkhornCloudsKernel.Stats + 2];
+        int steps = (int)stats[k * SinkhornKernel.Stats + 2];
         float go = gradOut[k], scale = Log2E / eps;
         long stride = n + m;
         ArrayView<float> taped = tape.SubView(k * maxIterations * stride, maxIterations * stride);
@@ -169,14 +169,14 @@ internal static class SinkhornCloudsUnrolledKernel
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(batch);
         if (gradOut.Length != batch.Batch) throw new ArgumentException($"gradOut has {gradOut.Length} entries for {batch.Batch} problems.", nameof(gradOut));
-        (SinkhornResult<float> result, float[] tape) = SinkhornCloudsKernel.SolveTaped(accelerator, batch, options);
+        (SinkhornResult<float> result, float[] tape) = SinkhornKernel.SolveTaped(accelerator, batch, options);
         int n = batch.N, m = batch.M, d = batch.Dimension;
-        int group = SinkhornCloudsKernel.GroupSize(accelerator, n, m), work = WorkFloats(n, m, d, group);
+        int group = SinkhornKernel.GroupSize(accelerator, n, m), work = WorkFloats(n, m, d, group);
         if ((long)work * sizeof(float) > accelerator.MaxSharedMemoryPerGroup)
             throw new ArgumentOutOfRangeException(nameof(batch), $"Problems of {n} x {m} points in R^{d} need {work * sizeof(float)} bytes of shared memory "
                 + $"per group for the reverse pass; {accelerator.Name} has {accelerator.MaxSharedMemoryPerGroup}.");
-        var stats = new float[batch.Batch * SinkhornCloudsKernel.Stats];
-        for (int k = 0; k < batch.Batch; k++) stats[k * SinkhornCloudsKernel.Stats + 2] = result.Iterations[k];
+        var stats = new float[batch.Batch * SinkhornKernel.Stats];
+        for (int k = 0; k < batch.Batch; k++) stats[k * SinkhornKernel.Stats + 2] = result.Iterations[k];
         var gradients = new CloudGradients(batch);
         // The tape comes back to the host and goes down again: device-resident runs come with
         // the runtime switch (issue 15).

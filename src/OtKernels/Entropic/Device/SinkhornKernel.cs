@@ -3,7 +3,8 @@
 // Kernels/sinkhorn.cl, which it replaces once the device runtime moves to ILGPU. Each
 // device function names its C# twin in Sinkhorn.cs; the loop follows Sinkhorn.SolveOne step
 // for step, in float (with the tape of an unrolled run), and the divergence's self-terms
-// follow Sinkhorn.SolveSymmetric. Not yet ported: the shared dense cost.
+// follow Sinkhorn.SolveSymmetric. The cost is a type parameter (IDeviceCost): points in
+// shared memory, or a shared dense matrix read coalesced (sinkhorn_dense's twin).
 // Layout: one group per problem, threads striding over outputs. Points, potentials and
 // log-weights live in dynamic shared memory (WorkFloats counts it); each soft-min streams
 // its inputs with a running maximum in base 2 (out_o = -eps ln2 (M + log2 sum_i
@@ -15,11 +16,12 @@
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
+using OtKernels.Geometry;
 
 namespace OtKernels.Entropic.Device;
 
 /// <summary>The launch parameters of one batch (SinkhornOptions in float, and the shapes).</summary>
-internal readonly struct SinkhornCloudsParameters(int n, int m, SinkhornOptions options)
+internal readonly struct SinkhornParameters(int n, int m, SinkhornOptions options)
 {
     public readonly int N = n, M = m, MaxIterations = options.MaxIterations, CheckEvery = options.CheckEvery;
     public readonly int Unrolled = options.Mode == SinkhornMode.Unrolled ? 1 : 0;
@@ -27,7 +29,48 @@ internal readonly struct SinkhornCloudsParameters(int n, int m, SinkhornOptions 
     public readonly float Tolerance = (float)options.Tolerance, OverRelaxation = (float)options.OverRelaxation;
 }
 
-internal static class SinkhornCloudsKernel
+/// <summary>The cost as the kernels read it, C(i, j) between source i and target j: by the
+/// thread that owns row i (the f update) or column j (the g update), so that a dense cost can
+/// be read where neighbouring threads read neighbouring addresses (GroundCost's twin).</summary>
+internal interface IDeviceCost
+{
+    float ForRow(int i, int j);
+    float ForColumn(int i, int j);
+}
+
+/// <summary>|x_i - y_j|^2 from points in shared memory (PointCloudCost's squared Euclidean).</summary>
+internal readonly struct CloudCostView(ArrayView<float> x, ArrayView<float> y, int dimension) : IDeviceCost
+{
+    private readonly ArrayView<float> _x = x, _y = y;
+    private readonly int _d = dimension;
+
+    public float ForRow(int i, int j) => ForColumn(i, j);
+
+    public float ForColumn(int i, int j)
+    {
+        float c = 0;
+        for (int t = 0; t < _d; t++)
+        {
+            float diff = _x[i * _d + t] - _y[j * _d + t];
+            c += diff * diff;
+        }
+        return c;
+    }
+}
+
+/// <summary>A dense n x m cost in global memory with its transpose (DenseCost's twin): the
+/// row owner reads C^T[j, i], the column owner C[i, j], both coalesced across a warp.</summary>
+internal readonly struct DenseCostView(ArrayView<float> cost, ArrayView<float> costT, int n, int m) : IDeviceCost
+{
+    private readonly ArrayView<float> _cost = cost, _costT = costT;
+    private readonly int _n = n, _m = m;
+
+    public float ForRow(int i, int j) => _costT[(long)j * _n + i];
+
+    public float ForColumn(int i, int j) => _cost[(long)i * _m + j];
+}
+
+internal static class SinkhornKernel
 {
     /// <summary>Per problem: value, marginal error, iterations, status (SinkhornStatus as a float).</summary>
     public const int Stats = 4;
@@ -55,7 +98,7 @@ internal static class SinkhornCloudsKernel
     /// (f_t, g_t) after every iteration t into tape [B, MaxIterations, n + m] for the unrolled
     /// reverse pass (Sinkhorn.SolveOne with a SinkhornTape).</summary>
     public static void Clouds(SpecializedValue<int> dimension, ArrayView<float> x, ArrayView<float> y, ArrayView<float> a, ArrayView<float> b,
-        SinkhornCloudsParameters p, ArrayView<float> fOut, ArrayView<float> gOut, ArrayView<float> stats, ArrayView<float> tape)
+        SinkhornParameters p, ArrayView<float> fOut, ArrayView<float> gOut, ArrayView<float> stats, ArrayView<float> tape)
     {
         int d = dimension, n = p.N, m = p.M;
         long k = Grid.IdxX;
@@ -65,7 +108,7 @@ internal static class SinkhornCloudsKernel
         for (int j = Group.IdxX; j < m * d; j += Group.DimX) Y[j] = y[k * m * d + j];
         Group.Barrier();
         long taped = (long)p.MaxIterations * (n + m);
-        Solve(X, Y, d, a.SubView(k * n, n), b.SubView(k * m, m), n, m, false, p,
+        Solve(new CloudCostView(X, Y, d), a.SubView(k * n, n), b.SubView(k * m, m), n, m, false, p,
             fOut.SubView(k * n, n), gOut.SubView(k * m, m), stats.SubView(k * Stats, Stats), tape.Length > 0 ? tape.SubView(k * taped, taped) : tape,
             work.SubView((n + m) * d));
     }
@@ -76,7 +119,7 @@ internal static class SinkhornCloudsKernel
     /// the cross problem, the self-terms' potentials fSelfA [B, n], fSelfB [B, m] and stats
     /// [B, 3, 4].</summary>
     public static void Divergence(SpecializedValue<int> dimension, ArrayView<float> x, ArrayView<float> y, ArrayView<float> a, ArrayView<float> b,
-        SinkhornCloudsParameters p, ArrayView<float> fOut, ArrayView<float> gOut, ArrayView<float> fSelfA, ArrayView<float> fSelfB, ArrayView<float> stats)
+        SinkhornParameters p, ArrayView<float> fOut, ArrayView<float> gOut, ArrayView<float> fSelfA, ArrayView<float> fSelfB, ArrayView<float> stats)
     {
         int d = dimension, n = p.N, m = p.M;
         long k = Grid.IdxX / 3;
@@ -93,18 +136,31 @@ internal static class SinkhornCloudsKernel
             for (int j = Group.IdxX; j < m * d; j += Group.DimX) Y[j] = y[k * m * d + j];
         Group.Barrier();
         ArrayView<float> f = term == 0 ? fOut.SubView(k * n, n) : term == 1 ? fSelfA.SubView(k * n, n) : fSelfB.SubView(k * m, m);
-        Solve(X, Y, d, wRows, term == 0 ? b.SubView(k * m, m) : wRows, rows, cols, term != 0, p,
+        Solve(new CloudCostView(X, Y, d), wRows, term == 0 ? b.SubView(k * m, m) : wRows, rows, cols, term != 0, p,
             f, gOut.SubView(k * m, m), stats.SubView((3 * k + term) * Stats, Stats), ArrayView<float>.Empty, work.SubView((rows + (term == 0 ? cols : 0)) * d));
     }
 
-    /// <summary>One problem: points X [n, d], Y [m, d] in shared memory, weights a [n], b [m].
+    /// <summary>Histograms on one support under a shared dense cost C [n, m] with C^T [m, n]:
+    /// problem Grid.IdxX is a from offset k aStride (aStride 0: one source against every
+    /// target) against b [k] (BatchedSinkhorn.SolveShared's twin).</summary>
+    public static void Dense(ArrayView<float> cost, ArrayView<float> costT, ArrayView<float> a, int aStride, ArrayView<float> b,
+        SinkhornParameters p, ArrayView<float> fOut, ArrayView<float> gOut, ArrayView<float> stats)
+    {
+        int n = p.N, m = p.M;
+        long k = Grid.IdxX;
+        Solve(new DenseCostView(cost, costT, n, m), a.SubView(k * aStride, n), b.SubView(k * m, m), n, m, false, p,
+            fOut.SubView(k * n, n), gOut.SubView(k * m, m), stats.SubView(k * Stats, Stats), ArrayView<float>.Empty, SharedMemory.GetDynamic<float>());
+    }
+
+    /// <summary>One problem: the cost (points in shared memory, or a dense matrix), weights a [n], b [m].
     /// Plain mode is Sinkhorn.SolveOne: f = softmin(g), g = softmin(f), over-relaxed except
     /// before a check. Symmetric mode (Y = X, b = a) is Sinkhorn.SolveSymmetric, the averaged
     /// f = (f + softmin(f)) / 2 of a self-term, whose value is 2 &lt;a, f&gt; and which writes no g.
     /// A non-empty tape [MaxIterations, n + m] receives (f, g) after every iteration. work
     /// holds the floats SolveFloats counts.</summary>
-    private static void Solve(ArrayView<float> X, ArrayView<float> Y, int d, ArrayView<float> a, ArrayView<float> b, int n, int m, bool symmetric,
-        SinkhornCloudsParameters p, ArrayView<float> fOut, ArrayView<float> gOut, ArrayView<float> stats, ArrayView<float> tape, ArrayView<float> work)
+    private static void Solve<TCost>(TCost cost, ArrayView<float> a, ArrayView<float> b, int n, int m, bool symmetric,
+        SinkhornParameters p, ArrayView<float> fOut, ArrayView<float> gOut, ArrayView<float> stats, ArrayView<float> tape, ArrayView<float> work)
+        where TCost : struct, IDeviceCost
     {
         ArrayView<float> f = work.SubView(0, n), fNew = work.SubView(n, n), fNext = work.SubView(2 * n, n), logA = work.SubView(3 * n, n);
         int at = 4 * n;
@@ -124,14 +180,14 @@ internal static class SinkhornCloudsKernel
 
         // Epsilon scaling: one iteration per stage, from the largest cost down to the target.
         bool consistent = symmetric; // does g equal softmin(f)? (always true of a self-term's check)
-        for (float e = MaxCost(X, Y, n, inner, d, red); p.Scaling > 0 && e > p.Epsilon; e *= p.Scaling)
+        for (float e = MaxCost(cost, n, inner, red); p.Scaling > 0 && e > p.Epsilon; e *= p.Scaling)
         {
             Log2Weights(h, symmetric ? f : g, logQ, inner, e);
-            SoftMin(fNext, n, h, inner, X, Y, d, e);
+            SoftMin(fNext, n, h, inner, cost, true, e);
             Group.Barrier();
             Advance(f, f, fNext, n, stageStep);
             Log2Weights(h, f, logA, n, e);
-            SoftMin(g, gCount, h, n, Y, X, d, e);
+            SoftMin(g, gCount, h, n, cost, false, e);
             Group.Barrier();
             consistent = true;
         }
@@ -142,7 +198,7 @@ internal static class SinkhornCloudsKernel
         while (!done)
         {
             Log2Weights(h, symmetric ? f : g, logQ, inner, eps);
-            SoftMin(fNext, n, h, inner, X, Y, d, eps);
+            SoftMin(fNext, n, h, inner, cost, true, eps);
             Group.Barrier();
             float rowError = RowMarginalError(logA, f, fNext, n, eps, red);
             // A check is a uniform decision (consistent and iteration are the same on every
@@ -163,7 +219,7 @@ internal static class SinkhornCloudsKernel
             float w = symmetric ? 0.5f : relaxed ? p.OverRelaxation : 1;
             Advance(fNew, f, fNext, n, w);
             Log2Weights(h, fNew, logA, n, eps);
-            SoftMin(gNext, gCount, h, n, Y, X, d, eps);
+            SoftMin(gNext, gCount, h, n, cost, false, eps);
             Group.Barrier();
             Advance(gNew, g, gNext, gCount, w);
             if (!done)
@@ -222,9 +278,9 @@ internal static class SinkhornCloudsKernel
         using MemoryBuffer1D<float, Stride1D.Dense> stats = accelerator.Allocate1D<float>((long)batch.Batch * Stats);
         using MemoryBuffer1D<float, Stride1D.Dense>? taped = tape is null ? null : accelerator.Allocate1D<float>(tape.Length);
         var kernel = accelerator.LoadStreamKernel<SpecializedValue<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            SinkhornCloudsParameters, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Clouds);
+            SinkhornParameters, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Clouds);
         kernel(new KernelConfig(batch.Batch, group, SharedMemoryConfig.RequestDynamic<float>(WorkFloats(n, m, batch.Dimension, group))),
-            SpecializedValue.New(batch.Dimension), inputs.X.View, inputs.Y.View, inputs.A.View, inputs.B.View, new SinkhornCloudsParameters(n, m, options),
+            SpecializedValue.New(batch.Dimension), inputs.X.View, inputs.Y.View, inputs.A.View, inputs.B.View, new SinkhornParameters(n, m, options),
             f.View, g.View, stats.View, taped?.View ?? ArrayView<float>.Empty);
         accelerator.Synchronize();
         f.CopyToCPU(result.F);
@@ -248,9 +304,9 @@ internal static class SinkhornCloudsKernel
         using MemoryBuffer1D<float, Stride1D.Dense> fSelfA = accelerator.Allocate1D<float>(result.FSelfA.Length), fSelfB = accelerator.Allocate1D<float>(result.FSelfB.Length);
         using MemoryBuffer1D<float, Stride1D.Dense> stats = accelerator.Allocate1D<float>(3L * count * Stats);
         var kernel = accelerator.LoadStreamKernel<SpecializedValue<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            SinkhornCloudsParameters, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Divergence);
+            SinkhornParameters, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Divergence);
         kernel(new KernelConfig(checked(3 * count), group, SharedMemoryConfig.RequestDynamic<float>(DivergenceWorkFloats(n, m, batch.Dimension, group))),
-            SpecializedValue.New(batch.Dimension), inputs.X.View, inputs.Y.View, inputs.A.View, inputs.B.View, new SinkhornCloudsParameters(n, m, options),
+            SpecializedValue.New(batch.Dimension), inputs.X.View, inputs.Y.View, inputs.A.View, inputs.B.View, new SinkhornParameters(n, m, options),
             f.View, g.View, fSelfA.View, fSelfB.View, stats.View);
         accelerator.Synchronize();
         f.CopyToCPU(cross.F);
@@ -264,6 +320,43 @@ internal static class SinkhornCloudsKernel
         cross.Certify(options);
         for (int k = 0; k < count; k++)
             result.Value[k] = cross.Value[k] - 0.5 * result.SelfValueA[k] - 0.5 * result.SelfValueB[k];
+        return result;
+    }
+
+    /// <summary>BatchedSinkhorn.SolveShared on an ILGPU accelerator: a is one source [n] or
+    /// [B, n], b is [B, m]; one copy of a shared source and of the cost on the device.</summary>
+    public static SinkhornResult<float> SolveShared(ILGPU.Runtime.Accelerator accelerator, DenseCost cost, ReadOnlyMemory<float> a, ReadOnlyMemory<float> b,
+        SinkhornOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(cost);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        int n = cost.Rows, m = cost.Cols;
+        (int count, bool sharedSource, float[] sources) = BatchedSinkhorn.SharedShape(cost, a, b);
+        float[] targets = BatchedSinkhorn.ScaledTargets(cost, sources, b, count);
+        int group = GroupSize(accelerator, n, m), work = SolveFloats(n, m, group);
+        if ((long)work * sizeof(float) > accelerator.MaxSharedMemoryPerGroup)
+            throw new ArgumentOutOfRangeException(nameof(cost), $"A {n} x {m} cost needs {work * sizeof(float)} bytes of shared memory per group; "
+                + $"{accelerator.Name} has {accelerator.MaxSharedMemoryPerGroup}.");
+        var result = new SinkhornResult<float>(count, n, m, options.Epsilon, _ => cost, sources, targets);
+        var c = new float[n * m];
+        var cT = new float[n * m];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < m; j++) c[i * m + j] = cT[j * n + i] = (float)cost.Values[i * m + j];
+        using MemoryBuffer1D<float, Stride1D.Dense> dc = accelerator.Allocate1D(c), dcT = accelerator.Allocate1D(cT);
+        using MemoryBuffer1D<float, Stride1D.Dense> da = accelerator.Allocate1D(sharedSource ? a.ToArray() : sources), db = accelerator.Allocate1D(targets);
+        using MemoryBuffer1D<float, Stride1D.Dense> f = accelerator.Allocate1D<float>(result.F.Length), g = accelerator.Allocate1D<float>(result.G.Length);
+        using MemoryBuffer1D<float, Stride1D.Dense> stats = accelerator.Allocate1D<float>((long)count * Stats);
+        var kernel = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>,
+            SinkhornParameters, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Dense);
+        kernel(new KernelConfig(count, group, SharedMemoryConfig.RequestDynamic<float>(work)), dc.View, dcT.View, da.View, sharedSource ? 0 : n, db.View,
+            new SinkhornParameters(n, m, options), f.View, g.View, stats.View);
+        accelerator.Synchronize();
+        f.CopyToCPU(result.F);
+        g.CopyToCPU(result.G);
+        OtKernels.Accelerators.SinkhornKernels.Unpack(stats.GetAsArray1D(), count, 1, 0, result.Value, result.MarginalError, result.Iterations, result.Status);
+        result.Certify(options);
         return result;
     }
 
@@ -305,7 +398,7 @@ internal static class SinkhornCloudsKernel
     /// <summary>Sinkhorn.CheckStatus's twin in float: the status (0 Converged, 1
     /// MaxIterations, 2 Diverged, 3 PrecisionLimit) or Continue, with the error raised to the
     /// rounding floor where the floor decides.</summary>
-    private static float CheckStatus(ref float error, float floor, float mass, SinkhornCloudsParameters p, int iteration)
+    private static float CheckStatus(ref float error, float floor, float mass, SinkhornParameters p, int iteration)
     {
         if (!(floor <= 3.0e38f)) return 2; // a potential is not finite
         bool unreachable = floor > p.Tolerance && p.Tolerance > 0;
@@ -331,22 +424,11 @@ internal static class SinkhornCloudsKernel
         return GroupMax(max, red);
     }
 
-    /// <summary>|p_o - q_i|^2 over d coordinates (PointCloudCost's squared Euclidean).</summary>
-    private static float SquaredDistance(ArrayView<float> P, int o, ArrayView<float> Q, int i, int d)
-    {
-        float c = 0;
-        for (int t = 0; t < d; t++)
-        {
-            float diff = P[o * d + t] - Q[i * d + t];
-            c += diff * diff;
-        }
-        return c;
-    }
-
-    /// <summary>out_o = softmin over i of (C_oi - p_i) weighted by w, from h = (p / eps +
-    /// log w) log2e; -inf entries (zero weights) are skipped (GroundCost.SoftMin's twin).</summary>
-    private static void SoftMin(ArrayView<float> output, int outCount, ArrayView<float> h, int inCount,
-        ArrayView<float> P, ArrayView<float> Q, int d, float eps)
+    /// <summary>out_o = softmin over i of (C - p_i) weighted by w, from h = (p / eps + log w)
+    /// log2e, with C = C(o, i) for a row owner (byRow, the f update) and C(i, o) for a column
+    /// owner; -inf entries (zero weights) are skipped (GroundCost.SoftMin's twin).</summary>
+    private static void SoftMin<TCost>(ArrayView<float> output, int outCount, ArrayView<float> h, int inCount, TCost cost, bool byRow, float eps)
+        where TCost : struct, IDeviceCost
     {
         float scale = Log2E / eps;
         for (int o = Group.IdxX; o < outCount; o += Group.DimX)
@@ -356,7 +438,7 @@ internal static class SinkhornCloudsKernel
             {
                 float hi = h[i];
                 if (hi == float.NegativeInfinity) continue;
-                float v = hi - SquaredDistance(P, o, Q, i, d) * scale;
+                float v = hi - (byRow ? cost.ForRow(o, i) : cost.ForColumn(i, o)) * scale;
                 if (v > max) { sum = sum * XMath.Exp2(max - v) + 1; max = v; }
                 else sum += XMath.Exp2(v - max);
             }
@@ -397,11 +479,11 @@ internal static class SinkhornCloudsKernel
     }
 
     /// <summary>max |C| over all pairs, where epsilon scaling starts (GroundCost.MaxCost).</summary>
-    private static float MaxCost(ArrayView<float> X, ArrayView<float> Y, int n, int m, int d, ArrayView<float> red)
+    private static float MaxCost<TCost>(TCost cost, int n, int m, ArrayView<float> red) where TCost : struct, IDeviceCost
     {
         float max = 0;
         for (int j = Group.IdxX; j < m; j += Group.DimX)
-            for (int i = 0; i < n; i++) max = XMath.Max(max, SquaredDistance(Y, j, X, i, d));
+            for (int i = 0; i < n; i++) max = XMath.Max(max, XMath.Abs(cost.ForColumn(i, j)));
         return GroupMax(max, red);
     }
 

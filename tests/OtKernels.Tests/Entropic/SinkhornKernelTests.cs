@@ -13,7 +13,7 @@ using Xunit;
 
 namespace OtKernels.Tests.Entropic;
 
-public class SinkhornCloudsKernelTests
+public class SinkhornKernelTests
 {
     /// <summary>Float32 over 30 iterations: the CPU and the kernel sum in different orders,
     /// and each iteration carries the other's rounding forward (the OpenCL kernels' stated
@@ -59,7 +59,7 @@ public class SinkhornCloudsKernelTests
         {
             PointCloudBatch batch = c.Generate();
             var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 30, Mode = SinkhornMode.Unrolled, Tolerance = 0 };
-            SinkhornResult<float> kernel = SinkhornCloudsKernel.Solve(device, batch, options);
+            SinkhornResult<float> kernel = SinkhornKernel.Solve(device, batch, options);
             SinkhornResult<float> cpu = Sinkhorn.SolveBatch(batch.Batch, batch.CostOf, batch.A, batch.B, options);
             Close(c, "f", kernel.F, cpu.F, IterationTolerance);
             Close(c, "g", kernel.G, cpu.G, IterationTolerance);
@@ -76,7 +76,7 @@ public class SinkhornCloudsKernelTests
         {
             PointCloudBatch batch = c.Generate();
             var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 12, Mode = SinkhornMode.Unrolled, Tolerance = 0 };
-            (SinkhornResult<float> result, float[] tape) = SinkhornCloudsKernel.SolveTaped(device, batch, options);
+            (SinkhornResult<float> result, float[] tape) = SinkhornKernel.SolveTaped(device, batch, options);
             int n = c.N, m = c.M;
             for (int k = 0; k < c.Batch; k++)
             {
@@ -90,7 +90,7 @@ public class SinkhornCloudsKernelTests
                     Close(c, $"g_{t} of problem {k}", tape.AsSpan((int)at + n, m).ToArray(), cpuTape.G(t).ToArray(), IterationTolerance);
                 }
             }
-            Assert.Throws<ArgumentException>("options", () => SinkhornCloudsKernel.SolveTaped(device, batch, options with { EpsilonScaling = 0.5 }));
+            Assert.Throws<ArgumentException>("options", () => SinkhornKernel.SolveTaped(device, batch, options with { EpsilonScaling = 0.5 }));
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(6));
     }
 
@@ -116,7 +116,7 @@ public class SinkhornCloudsKernelTests
         PointCloudBatch batch = c.Generate();
         // A tolerance float can certify at these eps (1e-6 is below its rounding floor).
         var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 2000, Tolerance = 1e-4, EpsilonScaling = 0.5, OverRelaxation = 1.5 };
-        SinkhornResult<float> kernel = SinkhornCloudsKernel.Solve(device, batch, options);
+        SinkhornResult<float> kernel = SinkhornKernel.Solve(device, batch, options);
         SinkhornResult<float> cpu = Sinkhorn.SolveBatch(batch.Batch, batch.CostOf, batch.A, batch.B, options);
         Assert.Equal(cpu.Status, kernel.Status);
         // Both stop at the first check within the tolerance; float rounding may move an
@@ -137,7 +137,7 @@ public class SinkhornCloudsKernelTests
         {
             PointCloudBatch batch = c.Generate();
             var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 2000, Tolerance = 1e-4, EpsilonScaling = 0.5 };
-            SinkhornDivergenceResult<float> kernel = SinkhornCloudsKernel.SolveDivergence(device, batch, options);
+            SinkhornDivergenceResult<float> kernel = SinkhornKernel.SolveDivergence(device, batch, options);
             SinkhornDivergenceResult<float> cpu = SinkhornDivergence.SolveBatch(batch.Batch, batch.CostOf, batch.A, batch.B, options);
             Assert.Equal(cpu.Cross.Status, kernel.Cross.Status);
             Assert.Equal(cpu.SelfStatusA, kernel.SelfStatusA);
@@ -151,6 +151,40 @@ public class SinkhornCloudsKernelTests
     }
 
     [Fact]
+    public void SharedDenseCost_OneAgainstManyAndPerProblem_MatchesTheCpu()
+    {
+        using ILGPU.Runtime.CPU.CPUAccelerator device = DeviceRuntime.CreateCpu();
+        using var cpu = new OtKernels.Accelerators.Cpu.CpuAccelerator();
+        Prop.ForAll(Cases(), c =>
+        {
+            PointCloudBatch batch = c.Generate();
+            var rng = new Random(c.Seed);
+            var cost = new OtKernels.Geometry.DenseCost(Enumerable.Range(0, c.N * c.M).Select(_ => 2 * rng.NextDouble()).ToArray(), c.N, c.M);
+            foreach (bool oneSource in new[] { true, false })
+            {
+                ReadOnlyMemory<float> a = oneSource ? batch.A[..c.N] : batch.A;
+                foreach (SinkhornOptions options in new[]
+                {
+                    new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 30, Mode = SinkhornMode.Unrolled, Tolerance = 0 },
+                    new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 2000, Tolerance = 1e-4, EpsilonScaling = 0.5 },
+                })
+                {
+                    SinkhornResult<float> kernel = SinkhornKernel.SolveShared(device, cost, a, batch.B, options);
+                    SinkhornResult<float> reference = BatchedSinkhorn.SolveShared(cpu, cost, a, batch.B, options);
+                    Assert.Equal(reference.Status, kernel.Status);
+                    double tolerance = options.Mode == SinkhornMode.Unrolled ? IterationTolerance : 1e-3;
+                    Close(c, "value", kernel.Value.Select(v => (float)v).ToArray(), reference.Value.Select(v => (float)v).ToArray(), tolerance);
+                    if (options.Mode == SinkhornMode.Unrolled)
+                    {
+                        Close(c, "f", kernel.F, reference.F, tolerance);
+                        Close(c, "g", kernel.G, reference.G, tolerance);
+                    }
+                }
+            }
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(8));
+    }
+
+    [Fact]
     public void TooLargeForSharedMemory_IsAClearError()
     {
         using var context = ILGPU.Context.Create(b => ILGPU.Runtime.CPU.CPUContextExtensions.CPU(b, new ILGPU.Runtime.CPU.CPUDevice(4, 8, 1)));
@@ -159,7 +193,7 @@ public class SinkhornCloudsKernelTests
         int n = (int)Math.Min(limit / (4 * (2 * 64 + 9)) + 1, 1 << 20);
         if (limit >= int.MaxValue) return; // ILGPU's CPU accelerator reports no limit: nothing to exceed
         var batch = new PointCloudBatch(1, n, n, 64, new float[n * 64], new float[n * 64], Enumerable.Repeat(1f / n, n).ToArray(), Enumerable.Repeat(1f / n, n).ToArray());
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => SinkhornCloudsKernel.Solve(device, batch, new SinkhornOptions { Epsilon = 1 }));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => SinkhornKernel.Solve(device, batch, new SinkhornOptions { Epsilon = 1 }));
         Assert.Contains("shared memory", e.Message);
     }
 
@@ -168,9 +202,9 @@ public class SinkhornCloudsKernelTests
     [InlineData(9, 0)]
     public void Kernels_CompileToPtx_WithoutSpills(int major, int minor)
     {
-        foreach (string name in new[] { nameof(SinkhornCloudsKernel.Clouds), nameof(SinkhornCloudsKernel.Divergence) })
+        foreach (string name in new[] { nameof(SinkhornKernel.Clouds), nameof(SinkhornKernel.Divergence), nameof(SinkhornKernel.Dense) })
         {
-            string ptx = DeviceRuntime.Ptx(typeof(SinkhornCloudsKernel).GetMethod(name)!, new CudaArchitecture(major, minor));
+            string ptx = DeviceRuntime.Ptx(typeof(SinkhornKernel).GetMethod(name)!, new CudaArchitecture(major, minor));
             Assert.Contains(".visible .entry", ptx);
             Assert.Contains(".extern .shared", ptx); // the dynamic work area
             Assert.DoesNotContain(".local", ptx);
