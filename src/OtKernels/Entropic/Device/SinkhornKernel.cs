@@ -340,10 +340,7 @@ internal static class SinkhornKernel
             throw new ArgumentOutOfRangeException(nameof(cost), $"A {n} x {m} cost needs {work * sizeof(float)} bytes of shared memory per group; "
                 + $"{accelerator.Name} has {accelerator.MaxSharedMemoryPerGroup}.");
         var result = new SinkhornResult<float>(count, n, m, options.Epsilon, _ => cost, sources, targets);
-        var c = new float[n * m];
-        var cT = new float[n * m];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < m; j++) c[i * m + j] = cT[j * n + i] = (float)cost.Values[i * m + j];
+        (float[] c, float[] cT) = DenseCopies(cost);
         using MemoryBuffer1D<float, Stride1D.Dense> dc = accelerator.Allocate1D(c), dcT = accelerator.Allocate1D(cT);
         using MemoryBuffer1D<float, Stride1D.Dense> da = accelerator.Allocate1D(sharedSource ? a.ToArray() : sources), db = accelerator.Allocate1D(targets);
         using MemoryBuffer1D<float, Stride1D.Dense> f = accelerator.Allocate1D<float>(result.F.Length), g = accelerator.Allocate1D<float>(result.G.Length);
@@ -358,6 +355,17 @@ internal static class SinkhornKernel
         OtKernels.Accelerators.SinkhornKernels.Unpack(stats.GetAsArray1D(), count, 1, 0, result.Value, result.MarginalError, result.Iterations, result.Status);
         result.Certify(options);
         return result;
+    }
+
+    /// <summary>C [n, m] and C^T [m, n] of any ground cost in float, as DenseCostView reads them.</summary>
+    internal static (float[] Cost, float[] Transposed) DenseCopies(GroundCost cost)
+    {
+        int n = cost.Rows, m = cost.Cols;
+        var c = new float[checked(n * m)];
+        var cT = new float[n * m];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < m; j++) c[i * m + j] = cT[j * n + i] = (float)cost[i, j];
+        return (c, cT);
     }
 
     /// <summary>Checks the arguments and the shared memory the launch needs; returns the group size.</summary>
@@ -427,7 +435,7 @@ internal static class SinkhornKernel
     /// <summary>out_o = softmin over i of (C - p_i) weighted by w, from h = (p / eps + log w)
     /// log2e, with C = C(o, i) for a row owner (byRow, the f update) and C(i, o) for a column
     /// owner; -inf entries (zero weights) are skipped (GroundCost.SoftMin's twin).</summary>
-    private static void SoftMin<TCost>(ArrayView<float> output, int outCount, ArrayView<float> h, int inCount, TCost cost, bool byRow, float eps)
+    internal static void SoftMin<TCost>(ArrayView<float> output, int outCount, ArrayView<float> h, int inCount, TCost cost, bool byRow, float eps)
         where TCost : struct, IDeviceCost
     {
         float scale = Log2E / eps;
