@@ -46,7 +46,30 @@ public class ConvergedGradientTests
         public PointCloudCost Cost(double[]? x = null, double[]? y = null) => new(x ?? X, y ?? Y, Dimension, Metric);
 
         public override string ToString() => $"Case.Create({N}, {M}, {Dimension}, {Seed}, GroundMetric.{Metric})";
+
+        /// <summary>The smallest distance between two distinct points of the problem (x to y,
+        /// and within x and within y, which the divergence's self-terms pair up).</summary>
+        public double MinPairDistance()
+        {
+            double Distance(double[] p, int i, double[] q, int j) =>
+                Math.Sqrt(Enumerable.Range(0, Dimension).Sum(c => (p[i * Dimension + c] - q[j * Dimension + c]) * (p[i * Dimension + c] - q[j * Dimension + c])));
+            double min = double.PositiveInfinity;
+            for (int i = 0; i < N; i++)
+            {
+                for (int j = 0; j < M; j++) min = Math.Min(min, Distance(X, i, Y, j));
+                for (int j = i + 1; j < N; j++) min = Math.Min(min, Distance(X, i, X, j));
+            }
+            for (int i = 0; i < M; i++)
+                for (int j = i + 1; j < M; j++) min = Math.Min(min, Distance(Y, i, Y, j));
+            return min;
+        }
     }
+
+    /// <summary>The Euclidean cost |x - y| has a kink where two points meet; a central
+    /// difference whose step crosses it measures neither side's slope (seen: seed 13875048,
+    /// two points 1D closer than the step, dS/dy -0.0730 against -0.0850). Generated cases keep
+    /// every pair of points this far apart, a hundred steps (directions have entries below 1).</summary>
+    private const double KinkMargin = 100 * Step;
 
     private static Arbitrary<Case> Cases() =>
         (from n in Gen.Choose(1, 12)
@@ -54,7 +77,12 @@ public class ConvergedGradientTests
          from d in Gen.Choose(1, 3)
          from seed in Gen.Choose(0, int.MaxValue)
          from metric in Gen.Elements(GroundMetric.SqEuclidean, GroundMetric.Euclidean)
-         select Case.Create(n, m, d, seed, metric)).ToArbitrary();
+         select Case.Create(n, m, d, seed, metric))
+        .Where(c => c.Metric != GroundMetric.Euclidean || c.MinPairDistance() >= KinkMargin).ToArbitrary();
+
+    [Fact]
+    public void KinkMargin_ExcludesTheCaseTheFreshSeedAuditFound() =>
+        Assert.True(Case.Create(10, 12, 1, 13875048, GroundMetric.Euclidean).MinPairDistance() < KinkMargin);
 
     private static double[] SumZeroDirection(Random rng, double[] w)
     {
