@@ -30,14 +30,18 @@ internal static class DeviceRuntime
     /// thread per kernel thread, so slow: size batches for it). The caller disposes it.</summary>
     public static CPUAccelerator CreateCpu() => Context.CreateCPUAccelerator(0);
 
-    /// <summary>The PTX ILGPU generates for an explicitly grouped kernel on a CUDA
-    /// architecture, without a GPU or toolkit. ILGPU writes <c>.target sm_80</c> whatever is
-    /// asked; the driver compiles it for the device it loads on.</summary>
+    /// <summary>The PTX ILGPU generates for a kernel on a CUDA architecture, without a GPU or
+    /// toolkit: implicitly grouped when its first parameter is an Index1D, explicitly grouped
+    /// otherwise. ILGPU writes <c>.target sm_80</c> whatever is asked; the driver compiles it
+    /// for the device it loads on.</summary>
     public static string Ptx(MethodInfo kernel, CudaArchitecture architecture)
     {
         ArgumentNullException.ThrowIfNull(kernel);
+        bool implicitlyGrouped = kernel.GetParameters() is [{ ParameterType: var first }, ..] && first == typeof(Index1D);
+        EntryPointDescription entry = implicitlyGrouped
+            ? EntryPointDescription.FromImplicitlyGroupedKernel(kernel)
+            : EntryPointDescription.FromExplicitlyGroupedKernel(kernel);
         using var backend = new PTXBackend(Context, new CudaCapabilityContext(architecture), architecture, CudaInstructionSet.ISA_80, null);
-        var compiled = (PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(kernel), KernelSpecialization.Empty);
-        return compiled.PTXAssembly;
+        return ((PTXCompiledKernel)backend.Compile(entry, KernelSpecialization.Empty)).PTXAssembly;
     }
 }

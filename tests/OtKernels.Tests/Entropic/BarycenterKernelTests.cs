@@ -60,8 +60,11 @@ public class BarycenterKernelTests
     [InlineData(9, 0)]
     public void Kernels_CompileToPtx_WithoutSpills(int major, int minor)
     {
-        string step = DeviceRuntime.Ptx(typeof(BarycenterKernel).GetMethod(nameof(BarycenterKernel.Step))!, new CudaArchitecture(major, minor));
-        Assert.Contains(".visible .entry", step);
-        Assert.DoesNotContain(".local", step);
+        foreach (string name in new[] { nameof(BarycenterKernel.Step), nameof(BarycenterKernel.Mean) })
+        {
+            string ptx = DeviceRuntime.Ptx(typeof(BarycenterKernel).GetMethod(name)!, new CudaArchitecture(major, minor));
+            Assert.Contains(".visible .entry", ptx);
+            Assert.DoesNotContain(".local", ptx);
+        }
     }
 }
