@@ -14,6 +14,20 @@ using Xunit;
 
 namespace OtKernels.Autodiff.Tests.Entropic;
 
+/// <summary>Small batches for ILGPU's CPU accelerator, which runs a thread per kernel thread.</summary>
+internal static class KernelCases
+{
+    public static Gen<ConformanceCase> Generator(int maxPoints) =>
+        from batch in Gen.Choose(1, 3)
+        from n in Gen.Choose(1, maxPoints)
+        from m in Gen.Choose(1, maxPoints)
+        from d in Gen.Choose(1, 3)
+        from eps in Gen.Choose(5, 100)
+        from seed in Gen.Choose(0, int.MaxValue)
+        from zeros in Gen.Elements(true, false)
+        select new ConformanceCase(batch, n, m, d, eps / 100.0, seed, zeros);
+}
+
 public class SinkhornCloudsBackwardKernelTests
 {
     [Fact]
@@ -21,16 +35,7 @@ public class SinkhornCloudsBackwardKernelTests
     {
         using ILGPU.Runtime.CPU.CPUAccelerator device = DeviceRuntime.CreateCpu();
         using var cpu = new CpuAccelerator();
-        Arbitrary<ConformanceCase> cases =
-            (from batch in Gen.Choose(1, 3)
-             from n in Gen.Choose(1, 24)
-             from m in Gen.Choose(1, 24)
-             from d in Gen.Choose(1, 3)
-             from eps in Gen.Choose(5, 100)
-             from seed in Gen.Choose(0, int.MaxValue)
-             from zeros in Gen.Elements(true, false)
-             select new ConformanceCase(batch, n, m, d, eps / 100.0, seed, zeros)).ToArbitrary();
-        Prop.ForAll(cases, c =>
+        Prop.ForAll(KernelCases.Generator(24).ToArbitrary(), c =>
         {
             PointCloudBatch batch = c.Generate();
             var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 2000, Tolerance = 1e-4, EpsilonScaling = 0.5 };
@@ -70,17 +75,7 @@ public class SinkhornCloudsUnrolledKernelTests
     {
         using ILGPU.Runtime.CPU.CPUAccelerator device = DeviceRuntime.CreateCpu();
         using var cpu = new CpuAccelerator();
-        Arbitrary<ConformanceCase> cases =
-            (from batch in Gen.Choose(1, 3)
-             from n in Gen.Choose(1, 20)
-             from m in Gen.Choose(1, 20)
-             from d in Gen.Choose(1, 3)
-             from eps in Gen.Choose(5, 100)
-             from seed in Gen.Choose(0, int.MaxValue)
-             from zeros in Gen.Elements(true, false)
-             select new ConformanceCase(batch, n, m, d, eps / 100.0, seed, zeros)).ToArbitrary().Generator
-            .Where(UnrolledConditioning.WellConditioned).ToArbitrary();
-        Prop.ForAll(cases, c =>
+        Prop.ForAll(KernelCases.Generator(20).Where(UnrolledConditioning.WellConditioned).ToArbitrary(), c =>
         {
             PointCloudBatch batch = c.Generate();
             var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 10, Mode = SinkhornMode.Unrolled, Tolerance = 0 };

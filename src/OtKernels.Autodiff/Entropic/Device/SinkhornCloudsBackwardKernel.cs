@@ -14,6 +14,7 @@ using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
 using OtKernels.Entropic;
+using OtKernels.Entropic.Device;
 
 namespace OtKernels.Autodiff.Entropic.Device;
 
@@ -58,8 +59,8 @@ internal static class SinkhornCloudsBackwardKernel
             hB[j] = bj > 0 ? (gj / eps + XMath.Log(bj)) * Log2E : float.NegativeInfinity;
             meanG += gj;
         }
-        meanF = GroupSum(meanF, red) / n; // the sums' barriers also publish X, Y, hA, hB
-        meanG = GroupSum(meanG, red) / m;
+        meanF = GroupReduce.Sum(meanF, red) / n; // the sums' barriers also publish X, Y, hA, hB
+        meanG = GroupReduce.Sum(meanG, red) / m;
         for (int i = Group.IdxX; i < n; i += Group.DimX)
         {
             gradA[k * n + i] = go * (f[k * n + i] - meanF);
@@ -96,21 +97,6 @@ internal static class SinkhornCloudsBackwardKernel
             }
         }
         for (int c = 0; c < d; c++) output[c] = 2 * go * (P[o * d + c] * mass - output[c]);
-    }
-
-    private static float GroupSum(float v, ArrayView<float> red)
-    {
-        int lid = Group.IdxX, size = Group.DimX;
-        red[lid] = v;
-        Group.Barrier();
-        for (int s = 1; s < size; s <<= 1)
-        {
-            if ((lid & (2 * s - 1)) == 0 && lid + s < size) red[lid] += red[lid + s];
-            Group.Barrier();
-        }
-        float total = red[0];
-        Group.Barrier();
-        return total;
     }
 
     /// <summary>Runs the kernel for a forward result of the batch and waits.</summary>

@@ -47,6 +47,7 @@ internal static class SinkhornCloudsUnrolledKernel
         ArrayView<float> B = work.SubView(at, m), G = work.SubView(at + m, m), GB = work.SubView(at + 2 * m, m);
         ArrayView<float> gBar = work.SubView(at + 3 * m, m), gBarPrev = work.SubView(at + 4 * m, m), dB = work.SubView(at + 5 * m, m);
         ArrayView<float> red = work.SubView(at + 6 * m, Group.DimX);
+        var cost = new CloudCostView(X, Y, d);
 
         for (int i = Group.IdxX; i < n * d; i += Group.DimX) { X[i] = x[k * n * d + i]; gradX[k * n * d + i] = 0; }
         for (int j = Group.IdxX; j < m * d; j += Group.DimX) { Y[j] = y[k * m * d + j]; gradY[k * m * d + j] = 0; }
@@ -80,7 +81,7 @@ internal static class SinkhornCloudsUnrolledKernel
                 float s = 0;
                 for (int j = 0; j < m; j++)
                 {
-                    float w = XMath.Exp2((F[i] + G[j] - SquaredDistance(X, i, Y, j, d)) * scale) * gBar[j];
+                    float w = XMath.Exp2((F[i] + G[j] - cost.ForColumn(i, j)) * scale) * gBar[j];
                     s += w;
                     if (A[i] > 0)
                         for (int c = 0; c < d; c++) gx[c] += 2 * A[i] * w * (X[i * d + c] - Y[j * d + c]);
@@ -92,7 +93,7 @@ internal static class SinkhornCloudsUnrolledKernel
                     for (int j = 0; j < m; j++)
                         if (B[j] > 0)
                         {
-                            float w = B[j] * XMath.Exp2((F[i] + GB[j] - SquaredDistance(X, i, Y, j, d)) * scale);
+                            float w = B[j] * XMath.Exp2((F[i] + GB[j] - cost.ForColumn(i, j)) * scale);
                             for (int c = 0; c < d; c++) gx[c] += 2 * fb * w * (X[i * d + c] - Y[j * d + c]);
                         }
             }
@@ -104,7 +105,7 @@ internal static class SinkhornCloudsUnrolledKernel
                 float s = 0;
                 for (int i = 0; i < n; i++)
                 {
-                    float c2 = SquaredDistance(X, i, Y, j, d);
+                    float c2 = cost.ForColumn(i, j);
                     if (A[i] > 0)
                     {
                         float w = A[i] * XMath.Exp2((F[i] + G[j] - c2) * scale);
@@ -129,36 +130,10 @@ internal static class SinkhornCloudsUnrolledKernel
         float meanA = 0, meanB = 0;
         for (int i = Group.IdxX; i < n; i += Group.DimX) meanA += dA[i];
         for (int j = Group.IdxX; j < m; j += Group.DimX) meanB += dB[j];
-        meanA = GroupSum(meanA, red) / n;
-        meanB = GroupSum(meanB, red) / m;
+        meanA = GroupReduce.Sum(meanA, red) / n;
+        meanB = GroupReduce.Sum(meanB, red) / m;
         for (int i = Group.IdxX; i < n; i += Group.DimX) gradA[k * n + i] = dA[i] - meanA;
         for (int j = Group.IdxX; j < m; j += Group.DimX) gradB[k * m + j] = dB[j] - meanB;
-    }
-
-    private static float SquaredDistance(ArrayView<float> P, int o, ArrayView<float> Q, int i, int d)
-    {
-        float c = 0;
-        for (int t = 0; t < d; t++)
-        {
-            float diff = P[o * d + t] - Q[i * d + t];
-            c += diff * diff;
-        }
-        return c;
-    }
-
-    private static float GroupSum(float v, ArrayView<float> red)
-    {
-        int lid = Group.IdxX, size = Group.DimX;
-        red[lid] = v;
-        Group.Barrier();
-        for (int s = 1; s < size; s <<= 1)
-        {
-            if ((lid & (2 * s - 1)) == 0 && lid + s < size) red[lid] += red[lid + s];
-            Group.Barrier();
-        }
-        float total = red[0];
-        Group.Barrier();
-        return total;
     }
 
     /// <summary>Runs the forward with its tape, then the reverse, on the accelerator:

@@ -429,7 +429,7 @@ internal static class SinkhornKernel
         float max = 0;
         for (int i = Group.IdxX; i < count; i += Group.DimX)
             if (logW[i] != float.NegativeInfinity) max = XMath.Max(max, XMath.Abs(potential[i]));
-        return GroupMax(max, red);
+        return GroupReduce.Max(max, red);
     }
 
     /// <summary>out_o = softmin over i of (C - p_i) weighted by w, from h = (p / eps + log w)
@@ -483,7 +483,7 @@ internal static class SinkhornKernel
             logW[i] = wi > 0 ? XMath.Log(wi) : float.NegativeInfinity;
             mass += wi;
         }
-        return GroupSum(mass, red);
+        return GroupReduce.Sum(mass, red);
     }
 
     /// <summary>max |C| over all pairs, where epsilon scaling starts (GroundCost.MaxCost).</summary>
@@ -492,7 +492,7 @@ internal static class SinkhornKernel
         float max = 0;
         for (int j = Group.IdxX; j < m; j += Group.DimX)
             for (int i = 0; i < n; i++) max = XMath.Max(max, XMath.Abs(cost.ForColumn(i, j)));
-        return GroupMax(max, red);
+        return GroupReduce.Max(max, red);
     }
 
     /// <summary>sum_i a_i |1 - exp((f_i - fNext_i) / eps)| over a_i > 0 (Sinkhorn.RowMarginalError).</summary>
@@ -501,7 +501,7 @@ internal static class SinkhornKernel
         float error = 0;
         for (int i = Group.IdxX; i < n; i += Group.DimX)
             if (logA[i] != float.NegativeInfinity) error += XMath.Exp(logA[i]) * XMath.Abs(1 - XMath.Exp2((f[i] - fNext[i]) / eps * Log2E));
-        return GroupSum(error, red);
+        return GroupReduce.Sum(error, red);
     }
 
     /// <summary>sum_i w_i p_i over w_i > 0 (Sinkhorn.WeightedSum).</summary>
@@ -510,38 +510,7 @@ internal static class SinkhornKernel
         float sum = 0;
         for (int i = Group.IdxX; i < count; i += Group.DimX)
             if (logW[i] != float.NegativeInfinity) sum += XMath.Exp(logW[i]) * potential[i];
-        return GroupSum(sum, red);
+        return GroupReduce.Sum(sum, red);
     }
 
-    /// <summary>The sum of v over the group, on every thread: a tree over any group size,
-    /// log2(size) barriers; red holds one float per thread.</summary>
-    private static float GroupSum(float v, ArrayView<float> red)
-    {
-        int lid = Group.IdxX, size = Group.DimX;
-        red[lid] = v;
-        Group.Barrier();
-        for (int s = 1; s < size; s <<= 1)
-        {
-            if ((lid & (2 * s - 1)) == 0 && lid + s < size) red[lid] += red[lid + s];
-            Group.Barrier();
-        }
-        float total = red[0];
-        Group.Barrier();
-        return total;
-    }
-
-    private static float GroupMax(float v, ArrayView<float> red)
-    {
-        int lid = Group.IdxX, size = Group.DimX;
-        red[lid] = v;
-        Group.Barrier();
-        for (int s = 1; s < size; s <<= 1)
-        {
-            if ((lid & (2 * s - 1)) == 0 && lid + s < size) red[lid] = XMath.Max(red[lid], red[lid + s]);
-            Group.Barrier();
-        }
-        float total = red[0];
-        Group.Barrier();
-        return total;
-    }
 }
