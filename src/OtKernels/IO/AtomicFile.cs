@@ -14,8 +14,9 @@ public static class AtomicFile
     /// temporary file.</exception>
     public static void Write(string path, Action<Stream> write)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        string full = CheckTarget(path);
+        // The structure is checked here; whether the directory takes files shows when the
+        // temporary file is created (probing first would create every file twice).
+        string full = Resolve(path);
         string directory = Path.GetDirectoryName(full)!;
         string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
@@ -42,31 +43,20 @@ public static class AtomicFile
 
     /// <summary>Refuses, naming the target, what would fail later with the temporary file's
     /// name or succeed wrongly: a directory as the target, a missing directory, a file where
-    /// a directory should be. Commands call it before long work; returns the full path.</summary>
+    /// a directory should be, a directory that takes no new files (probed with a throw-away
+    /// file). Commands call it before long work; returns the full path.</summary>
     public static string CheckTarget(string path)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        string full = Path.GetFullPath(path);
+        string full = Resolve(path);
         string directory = Path.GetDirectoryName(full)!;
-        if (Directory.Exists(full)) throw new IOException($"Cannot write {full}: it is a directory.");
-        if (Directory.Exists(directory))
+        string probe = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.probe");
+        try { using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { } }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // Probe with the temporary name a write would use: a read-only or full file system
-            // is found before the work, not after it.
-            string probe = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.probe");
-            try { using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { } }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                string reason = e is UnauthorizedAccessException ? "permission denied" : e.Message.Replace(probe, directory).TrimEnd('.');
-                throw new IOException($"Cannot write {full}: {directory} does not accept new files ({reason}).", e);
-            }
-            return full;
+            string reason = e is UnauthorizedAccessException ? "permission denied" : e.Message.Replace(probe, directory).TrimEnd('.');
+            throw new IOException($"Cannot write {full}: {directory} does not accept new files ({reason}).", e);
         }
-        for (string? up = directory; up is not null; up = Path.GetDirectoryName(up))
-        {
-            if (File.Exists(up)) throw new IOException($"Cannot write {full}: {up} is a file, not a directory.");
-        }
-        throw new DirectoryNotFoundException($"Cannot write {full}: the directory {directory} does not exist.");
+        return full;
     }
 
     /// <summary>Creates the directory <paramref name="path"/> (and its parents, as a run
@@ -76,13 +66,31 @@ public static class AtomicFile
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
-        for (string? up = full; up is not null; up = Path.GetDirectoryName(up))
-        {
-            if (File.Exists(up))
-                throw new IOException(up == full ? $"Cannot use {full} as a directory: it is a file." : $"Cannot create {full}: {up} is a file, not a directory.");
-        }
+        if (File.Exists(full)) throw new IOException($"Cannot use {full} as a directory: it is a file.");
+        ThrowIfFileInTheWay(full, Path.GetDirectoryName(full));
         Directory.CreateDirectory(full);
         return full;
+    }
+
+    /// <summary>The full path of a file target whose directory exists and which is not itself a directory.</summary>
+    private static string Resolve(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string full = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(full)!;
+        if (Directory.Exists(full)) throw new IOException($"Cannot write {full}: it is a directory.");
+        if (Directory.Exists(directory)) return full;
+        ThrowIfFileInTheWay(full, directory);
+        throw new DirectoryNotFoundException($"Cannot write {full}: the directory {directory} does not exist.");
+    }
+
+    /// <summary>Refuses a file at <paramref name="directory"/> or any of its ancestors, naming the target.</summary>
+    private static void ThrowIfFileInTheWay(string target, string? directory)
+    {
+        for (string? up = directory; up is not null; up = Path.GetDirectoryName(up))
+        {
+            if (File.Exists(up)) throw new IOException($"Cannot write {target}: {up} is a file, not a directory.");
+        }
     }
 
     public static void WriteAllText(string path, string contents) =>
