@@ -21,24 +21,20 @@ public sealed class OutputLock : IDisposable
 
     private readonly FileStream _stream;
 
-    private OutputLock(string path, FileStream stream, string? staleOwner)
+    private OutputLock(string path, FileStream stream)
     {
         Path = path;
         _stream = stream;
-        StaleOwner = staleOwner;
     }
 
     /// <summary>The lock file.</summary>
     public string Path { get; }
 
-    /// <summary>The owner recorded in a lock file left by a run that died (then taken over),
-    /// or null.</summary>
-    public string? StaleOwner { get; }
-
-    /// <summary>Claims <paramref name="lockPath"/> for <paramref name="what"/> (named in the
-    /// refusal). Creates its directory if needed.</summary>
+    /// <summary>Claims <paramref name="lockPath"/> (in an existing directory) for
+    /// <paramref name="what"/>, named in the refusal; <paramref name="log"/> hears of a lock
+    /// taken over from a run that died.</summary>
     /// <exception cref="OutputLockedException">Another live run holds it; the message names it.</exception>
-    public static OutputLock Acquire(string lockPath, string what)
+    public static OutputLock Acquire(string lockPath, string what, Action<string>? log = null)
     {
         string path = System.IO.Path.GetFullPath(lockPath);
         lock (HeldHere)
@@ -74,7 +70,8 @@ public sealed class OutputLock : IDisposable
                 stream.SetLength(0);
                 stream.Write(record);
                 stream.Flush(flushToDisk: true);
-                return new OutputLock(path, stream, owner.Length > 0 ? owner : null);
+                if (owner.Length > 0) log?.Invoke($"took over the lock of a run that ended without releasing it ({owner}).");
+                return new OutputLock(path, stream);
             }
         }
         catch
@@ -82,6 +79,14 @@ public sealed class OutputLock : IDisposable
             lock (HeldHere) HeldHere.Remove(path);
             throw;
         }
+    }
+
+    /// <summary>Creates the output directory (AtomicFile.CreateDirectory) and claims it with
+    /// DIR/.lock, for commands whose output is a directory of files.</summary>
+    public static OutputLock ForDirectory(string directory, Action<string>? log = null)
+    {
+        string full = AtomicFile.CreateDirectory(directory);
+        return Acquire(System.IO.Path.Combine(full, ".lock"), full, log);
     }
 
     /// <summary>Deletes the lock file, then releases the OS lock.</summary>

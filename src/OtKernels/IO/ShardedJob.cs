@@ -72,8 +72,7 @@ public sealed class ShardedJob
     {
         ArgumentNullException.ThrowIfNull(computeShard);
         AtomicFile.CheckTarget(_output);
-        using OutputLock claim = OutputLock.Acquire(LockPath, _output);
-        if (claim.StaleOwner is { } stale) log?.Invoke($"took over the lock of a run that ended without releasing it ({stale}).");
+        using OutputLock claim = OutputLock.Acquire(LockPath, _output, log);
         PrepareWorkDirectory(log);
         int done = 0, flagged = 0;
         var pending = new List<int>();

@@ -43,9 +43,7 @@ internal static class DwePairsCommand
         MnistSplit images = MnistStore.Load(dataDirectory, split);
         if (images.Count < 2) throw new ArgumentException($"--split {split}: {images.Count} images; pairs need two.");
         string imagesHash = Convert.ToHexStringLower(SHA256.HashData(images.Images));
-        AtomicFile.CreateDirectory(output.FullName);
-        using OutputLock claim = OutputLock.Acquire(Path.Combine(output.FullName, ".lock"), output.FullName);
-        if (claim.StaleOwner is { } stale) Console.Error.WriteLine($"dwe pairs: took over the lock of a run that ended without releasing it ({stale}).");
+        using OutputLock claim = OutputLock.ForDirectory(output.FullName, line => Console.Error.WriteLine($"dwe pairs: {line}"));
         string manifestPath = Path.Combine(output.FullName, "manifest.json");
         var settings = new Dictionary<string, string>
         {

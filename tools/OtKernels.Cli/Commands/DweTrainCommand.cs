@@ -63,9 +63,7 @@ internal static class DweTrainCommand
         float[] histograms = Histograms(images);
         W2Pairs train = Limit(W2Pairs.Read(Path.Combine(pairsDirectory.FullName, "train.csv"), images.Count), trainLimit);
         W2Pairs valid = Limit(W2Pairs.Read(Path.Combine(pairsDirectory.FullName, "valid.csv"), images.Count), validLimit);
-        AtomicFile.CreateDirectory(output.FullName);
-        using OutputLock claim = OutputLock.Acquire(Path.Combine(output.FullName, ".lock"), output.FullName);
-        if (claim.StaleOwner is { } stale) Console.Error.WriteLine($"dwe train: took over the lock of a run that ended without releasing it ({stale}).");
+        using OutputLock claim = OutputLock.ForDirectory(output.FullName, line => Console.Error.WriteLine($"dwe train: {line}"));
         string modelPath = Path.Combine(output.FullName, "model.safetensors");
         var model = new DeepWassersteinEmbedding(images.Height, images.Width, embedding, options.Seed);
         Console.Error.WriteLine($"dwe train: {train.Count} training and {valid.Count} validation pairs of {split} images, E = {embedding}, "
