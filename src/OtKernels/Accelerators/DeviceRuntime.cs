@@ -30,6 +30,22 @@ internal static class DeviceRuntime
     /// thread per kernel thread, so slow: size batches for it). The caller disposes it.</summary>
     public static CPUAccelerator CreateCpu() => Context.CreateCPUAccelerator(0);
 
+    /// <summary>Refuses a launch whose groups need more shared memory than the accelerator
+    /// has, naming what needs it (one message for every kernel family).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Over the limit.</exception>
+    public static void RequireSharedMemory(ILGPU.Runtime.Accelerator accelerator, long floats, string paramName, string what) =>
+        RequireSharedMemory(floats, accelerator.MaxSharedMemoryPerGroup, accelerator.Name, paramName, what);
+
+    /// <summary>The check itself, against a device's limit in bytes (testable without one:
+    /// ILGPU's CPU accelerator reports no limit).</summary>
+    public static void RequireSharedMemory(long floats, long limitBytes, string device, string paramName, string what)
+    {
+        long bytes = floats * sizeof(float);
+        if (bytes > limitBytes)
+            throw new ArgumentOutOfRangeException(paramName, $"{what} need {bytes} bytes of shared memory per group; {device} has "
+                + $"{limitBytes}. Use smaller problems (fewer points or dimensions).");
+    }
+
     /// <summary>The PTX ILGPU generates for a kernel on a CUDA architecture, without a GPU or
     /// toolkit: implicitly grouped when its first parameter is an Index1D, explicitly grouped
     /// otherwise. ILGPU writes <c>.target sm_80</c> whatever is asked; the driver compiles it

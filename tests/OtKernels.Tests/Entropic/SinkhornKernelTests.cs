@@ -185,16 +185,16 @@ public class SinkhornKernelTests
     }
 
     [Fact]
-    public void TooLargeForSharedMemory_IsAClearError()
+    public void SharedMemoryRefusal_IsSizedByTheKernelsLayout()
     {
-        using var context = ILGPU.Context.Create(b => ILGPU.Runtime.CPU.CPUContextExtensions.CPU(b, new ILGPU.Runtime.CPU.CPUDevice(4, 8, 1)));
-        using ILGPU.Runtime.Accelerator device = ILGPU.Runtime.CPU.CPUContextExtensions.CreateCPUAccelerator(context, 0);
-        long limit = device.MaxSharedMemoryPerGroup;
-        int n = (int)Math.Min(limit / (4 * (2 * 64 + 9)) + 1, 1 << 20);
-        if (limit >= int.MaxValue) return; // ILGPU's CPU accelerator reports no limit: nothing to exceed
-        var batch = new PointCloudBatch(1, n, n, 64, new float[n * 64], new float[n * 64], Enumerable.Repeat(1f / n, n).ToArray(), Enumerable.Repeat(1f / n, n).ToArray());
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => SinkhornKernel.Solve(device, batch, new SinkhornOptions { Epsilon = 1 }));
+        // 48 KiB, an H100's default per block: 64 points in R^16 fit, 512 points in R^64 do not.
+        const long limit = 48 * 1024;
+        DeviceRuntime.RequireSharedMemory(SinkhornKernel.WorkFloats(64, 64, 16, 64), limit, "H100", "batch", "64-point problems");
+        int n = 512, d = 64;
+        var e = Assert.Throws<ArgumentOutOfRangeException>("batch", () =>
+            DeviceRuntime.RequireSharedMemory(SinkhornKernel.DivergenceWorkFloats(n, n, d, 256), limit, "H100", "batch", $"Problems of {n} x {n} points in R^{d}"));
         Assert.Contains("shared memory", e.Message);
+        Assert.Contains($"{4L * SinkhornKernel.DivergenceWorkFloats(n, n, d, 256)} bytes", e.Message);
     }
 
     [Theory]

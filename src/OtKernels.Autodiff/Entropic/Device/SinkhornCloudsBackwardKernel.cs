@@ -109,14 +109,10 @@ internal static class SinkhornCloudsBackwardKernel
             throw new ArgumentException($"The forward result is {forward.Batch} x {forward.N} x {forward.M}, the batch {batch.Batch} x {batch.N} x {batch.M}.", nameof(forward));
         if (gradOut.Length != batch.Batch) throw new ArgumentException($"gradOut has {gradOut.Length} entries for {batch.Batch} problems.", nameof(gradOut));
         int n = batch.N, m = batch.M, d = batch.Dimension;
-        int group = Math.Min(accelerator.MaxNumThreadsPerGroup, Math.Max(32, (Math.Max(n, m) + 31) / 32 * 32));
-        int work = WorkFloats(n, m, d, group);
-        if ((long)work * sizeof(float) > accelerator.MaxSharedMemoryPerGroup)
-            throw new ArgumentOutOfRangeException(nameof(batch), $"Problems of {n} x {m} points in R^{d} need {work * sizeof(float)} bytes of shared memory "
-                + $"per group; {accelerator.Name} has {accelerator.MaxSharedMemoryPerGroup}.");
+        int group = SinkhornKernel.GroupSize(accelerator, n, m), work = WorkFloats(n, m, d, group);
+        OtKernels.Accelerators.DeviceRuntime.RequireSharedMemory(accelerator, work, nameof(batch), $"Reverse passes of {n} x {m} points in R^{d}");
         var gradients = new CloudGradients(batch);
-        using MemoryBuffer1D<float, Stride1D.Dense> x = accelerator.Allocate1D(batch.X.ToArray()), y = accelerator.Allocate1D(batch.Y.ToArray());
-        using MemoryBuffer1D<float, Stride1D.Dense> a = accelerator.Allocate1D(batch.A.ToArray()), b = accelerator.Allocate1D(batch.B.ToArray());
+        using var inputs = new SinkhornKernel.ResidentBatch(accelerator, batch);
         using MemoryBuffer1D<float, Stride1D.Dense> f = accelerator.Allocate1D(forward.F), g = accelerator.Allocate1D(forward.G);
         using MemoryBuffer1D<float, Stride1D.Dense> up = accelerator.Allocate1D(gradOut.ToArray());
         using MemoryBuffer1D<float, Stride1D.Dense> ga = accelerator.Allocate1D<float>(gradients.A.Length), gb = accelerator.Allocate1D<float>(gradients.B.Length);
@@ -125,7 +121,7 @@ internal static class SinkhornCloudsBackwardKernel
             ArrayView<float>, ArrayView<float>, SinkhornBackwardParameters, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>>(Gradients);
         kernel(new KernelConfig(batch.Batch, group, SharedMemoryConfig.RequestDynamic<float>(work)), SpecializedValue.New(d),
-            x.View, y.View, a.View, b.View, f.View, g.View, new SinkhornBackwardParameters(n, m, (float)forward.Epsilon), up.View,
+            inputs.X.View, inputs.Y.View, inputs.A.View, inputs.B.View, f.View, g.View, new SinkhornBackwardParameters(n, m, (float)forward.Epsilon), up.View,
             ga.View, gb.View, gx.View, gy.View);
         accelerator.Synchronize();
         ga.CopyToCPU(gradients.A);

@@ -147,16 +147,13 @@ internal static class SinkhornCloudsUnrolledKernel
         (SinkhornResult<float> result, float[] tape) = SinkhornKernel.SolveTaped(accelerator, batch, options);
         int n = batch.N, m = batch.M, d = batch.Dimension;
         int group = SinkhornKernel.GroupSize(accelerator, n, m), work = WorkFloats(n, m, d, group);
-        if ((long)work * sizeof(float) > accelerator.MaxSharedMemoryPerGroup)
-            throw new ArgumentOutOfRangeException(nameof(batch), $"Problems of {n} x {m} points in R^{d} need {work * sizeof(float)} bytes of shared memory "
-                + $"per group for the reverse pass; {accelerator.Name} has {accelerator.MaxSharedMemoryPerGroup}.");
+        OtKernels.Accelerators.DeviceRuntime.RequireSharedMemory(accelerator, work, nameof(batch), $"Unrolled reverse passes of {n} x {m} points in R^{d}");
         var stats = new float[batch.Batch * SinkhornKernel.Stats];
         for (int k = 0; k < batch.Batch; k++) stats[k * SinkhornKernel.Stats + 2] = result.Iterations[k];
         var gradients = new CloudGradients(batch);
         // The tape comes back to the host and goes down again: device-resident runs come with
         // the runtime switch (issue 15).
-        using MemoryBuffer1D<float, Stride1D.Dense> x = accelerator.Allocate1D(batch.X.ToArray()), y = accelerator.Allocate1D(batch.Y.ToArray());
-        using MemoryBuffer1D<float, Stride1D.Dense> a = accelerator.Allocate1D(batch.A.ToArray()), b = accelerator.Allocate1D(batch.B.ToArray());
+        using var inputs = new SinkhornKernel.ResidentBatch(accelerator, batch);
         using MemoryBuffer1D<float, Stride1D.Dense> taped = accelerator.Allocate1D(tape), counts = accelerator.Allocate1D(stats);
         using MemoryBuffer1D<float, Stride1D.Dense> up = accelerator.Allocate1D(gradOut.ToArray());
         using MemoryBuffer1D<float, Stride1D.Dense> ga = accelerator.Allocate1D<float>(gradients.A.Length), gb = accelerator.Allocate1D<float>(gradients.B.Length);
@@ -165,7 +162,7 @@ internal static class SinkhornCloudsUnrolledKernel
             ArrayView<float>, ArrayView<float>, int, SinkhornBackwardParameters, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>>(Gradients);
         kernel(new KernelConfig(batch.Batch, group, SharedMemoryConfig.RequestDynamic<float>(work)), SpecializedValue.New(d),
-            x.View, y.View, a.View, b.View, taped.View, counts.View, options.MaxIterations, new SinkhornBackwardParameters(n, m, (float)options.Epsilon),
+            inputs.X.View, inputs.Y.View, inputs.A.View, inputs.B.View, taped.View, counts.View, options.MaxIterations, new SinkhornBackwardParameters(n, m, (float)options.Epsilon),
             up.View, ga.View, gb.View, gx.View, gy.View);
         accelerator.Synchronize();
         ga.CopyToCPU(gradients.A);

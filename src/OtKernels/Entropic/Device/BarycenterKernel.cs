@@ -94,9 +94,7 @@ internal static class BarycenterKernel
         float[] a = Array.ConvertAll(Barycenter.Normalised(histograms, n, out int count), v => (float)v);
         float[] lambda = Array.ConvertAll(Barycenter.Weights(weights, count), v => (float)v);
         int group = SinkhornKernel.GroupSize(accelerator, n, m), work = 2 * Math.Max(n, m);
-        if ((long)work * sizeof(float) > accelerator.MaxSharedMemoryPerGroup)
-            throw new ArgumentOutOfRangeException(nameof(cost), $"A {n} x {m} cost needs {work * sizeof(float)} bytes of shared memory per group; "
-                + $"{accelerator.Name} has {accelerator.MaxSharedMemoryPerGroup}.");
+        OtKernels.Accelerators.DeviceRuntime.RequireSharedMemory(accelerator, work, nameof(cost), $"Barycenter steps on a {n} x {m} cost");
         (float[] c, float[] cT) = SinkhornKernel.DenseCopies(cost);
         using MemoryBuffer1D<float, Stride1D.Dense> dc = accelerator.Allocate1D(c), dcT = accelerator.Allocate1D(cT);
         using MemoryBuffer1D<float, Stride1D.Dense> da = accelerator.Allocate1D(a), dl = accelerator.Allocate1D(lambda);

@@ -16,6 +16,7 @@
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
+using OtKernels.Accelerators;
 using OtKernels.Geometry;
 
 namespace OtKernels.Entropic.Device;
@@ -336,9 +337,7 @@ internal static class SinkhornKernel
         (int count, bool sharedSource, float[] sources) = BatchedSinkhorn.SharedShape(cost, a, b);
         float[] targets = BatchedSinkhorn.ScaledTargets(cost, sources, b, count);
         int group = GroupSize(accelerator, n, m), work = SolveFloats(n, m, group);
-        if ((long)work * sizeof(float) > accelerator.MaxSharedMemoryPerGroup)
-            throw new ArgumentOutOfRangeException(nameof(cost), $"A {n} x {m} cost needs {work * sizeof(float)} bytes of shared memory per group; "
-                + $"{accelerator.Name} has {accelerator.MaxSharedMemoryPerGroup}.");
+        DeviceRuntime.RequireSharedMemory(accelerator, work, nameof(cost), $"Problems on a {n} x {m} cost");
         var result = new SinkhornResult<float>(count, n, m, options.Epsilon, _ => cost, sources, targets);
         (float[] c, float[] cT) = DenseCopies(cost);
         using MemoryBuffer1D<float, Stride1D.Dense> dc = accelerator.Allocate1D(c), dcT = accelerator.Allocate1D(cT);
@@ -376,27 +375,38 @@ internal static class SinkhornKernel
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         int n = batch.N, m = batch.M, d = batch.Dimension, group = GroupSize(accelerator, n, m);
-        long bytes = (long)workFloats(n, m, d, group) * sizeof(float);
-        if (bytes > accelerator.MaxSharedMemoryPerGroup)
-            throw new ArgumentOutOfRangeException(nameof(batch), $"Problems of {n} x {m} points in R^{d} need {bytes} bytes of shared memory "
-                + $"per group; {accelerator.Name} has {accelerator.MaxSharedMemoryPerGroup}. Use smaller problems (fewer points or dimensions).");
+        DeviceRuntime.RequireSharedMemory(accelerator, workFloats(n, m, d, group), nameof(batch), $"Problems of {n} x {m} points in R^{d}");
         return group;
     }
 
-    /// <summary>A batch's points and weights on the device, freed together.</summary>
-    private sealed class ResidentBatch(ILGPU.Runtime.Accelerator accelerator, PointCloudBatch batch) : IDisposable
+    /// <summary>A batch's points and weights on the device, freed together (also when one of
+    /// the allocations fails).</summary>
+    internal sealed class ResidentBatch : IDisposable
     {
-        public MemoryBuffer1D<float, Stride1D.Dense> X { get; } = accelerator.Allocate1D(batch.X.ToArray());
-        public MemoryBuffer1D<float, Stride1D.Dense> Y { get; } = accelerator.Allocate1D(batch.Y.ToArray());
-        public MemoryBuffer1D<float, Stride1D.Dense> A { get; } = accelerator.Allocate1D(batch.A.ToArray());
-        public MemoryBuffer1D<float, Stride1D.Dense> B { get; } = accelerator.Allocate1D(batch.B.ToArray());
+        private readonly MemoryBuffer1D<float, Stride1D.Dense>?[] _buffers = new MemoryBuffer1D<float, Stride1D.Dense>?[4];
+
+        public ResidentBatch(ILGPU.Runtime.Accelerator accelerator, PointCloudBatch batch)
+        {
+            ReadOnlyMemory<float>[] inputs = [batch.X, batch.Y, batch.A, batch.B];
+            try
+            {
+                for (int k = 0; k < inputs.Length; k++) _buffers[k] = accelerator.Allocate1D(inputs[k].ToArray());
+            }
+            catch
+            {
+                Dispose();
+                throw;
+            }
+        }
+
+        public MemoryBuffer1D<float, Stride1D.Dense> X => _buffers[0]!;
+        public MemoryBuffer1D<float, Stride1D.Dense> Y => _buffers[1]!;
+        public MemoryBuffer1D<float, Stride1D.Dense> A => _buffers[2]!;
+        public MemoryBuffer1D<float, Stride1D.Dense> B => _buffers[3]!;
 
         public void Dispose()
         {
-            X.Dispose();
-            Y.Dispose();
-            A.Dispose();
-            B.Dispose();
+            foreach (MemoryBuffer1D<float, Stride1D.Dense>? buffer in _buffers) buffer?.Dispose();
         }
     }
 
