@@ -64,4 +64,24 @@ public sealed class SinkhornCommandTests : IDisposable
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("--epsilon must be positive", bad.Stderr);
     }
+
+    [Fact]
+    public void UncertifiedResults_ExitOne_SayingWhatToRaise()
+    {
+        // eps = 1e-20 reported Converged with a marginal error of 0 before issue 14.
+        OtkRun tiny = OtkProcess.Run(["sinkhorn", .. Inputs, "--epsilon", "1e-20"]);
+        Assert.Equal(1, tiny.ExitCode);
+        using (JsonDocument json = JsonDocument.Parse(tiny.Stdout))
+        {
+            Assert.Equal("PrecisionLimit", json.RootElement.GetProperty("status").GetString());
+            Assert.False(json.RootElement.GetProperty("converged").GetBoolean());
+        }
+        Assert.Matches("^otk: --epsilon 1E-20 is too small .* Raise --epsilon to at least about ", tiny.Stderr.Trim());
+
+        OtkRun short_ = OtkProcess.Run(["sinkhorn", .. Inputs, "--epsilon", "0.01", "--iterations", "2"]);
+        Assert.Equal(1, short_.ExitCode);
+        Assert.Contains("\"status\":\"MaxIterations\"", short_.Stdout);
+        Assert.Contains("raise --iterations", short_.Stderr);
+        Assert.Single(short_.Stderr.Trim().Split('\n'));
+    }
 }

@@ -102,6 +102,22 @@ public sealed class FileFormatTests : IDisposable
     }
 
     [Fact]
+    public void PairsCsv_NamesTheFilesOwnLine_PastBlankLines()
+    {
+        string path = Path.Combine(_dir, "pairs.csv");
+        File.WriteAllText(path, "i,j,w2sq\n\n0,1,2.5\n\n3,9,1\n");
+        (int[] first, int[] second, double[]? w2) = PairsCsv.Read(path, images: 10, withDistances: true);
+        Assert.Equal([0, 3], first);
+        Assert.Equal([1, 9], second);
+        Assert.Equal([2.5, 1], w2!);
+        Assert.Contains("pairs.csv:5:", Assert.Throws<InvalidDataException>(() => PairsCsv.Read(path, images: 9, withDistances: true)).Message);
+        File.WriteAllText(path, "i,j,w2sq\n0,1,2.5\n\n3,9,14,0,1,2\n"); // a cut row fused with the next
+        Assert.Contains("pairs.csv:4: 6 fields, expected 3", Assert.Throws<InvalidDataException>(() => PairsCsv.Read(path, 10, withDistances: true)).Message);
+        File.WriteAllText(path, "i,j\n1.5,2\n");
+        Assert.Contains("i = 1.5 is not an image index", Assert.Throws<InvalidDataException>(() => PairsCsv.Read(path, 10, withDistances: false)).Message);
+    }
+
+    [Fact]
     public void Npy_OverTwoGiB_IsRefused_WithItsSizeAndTheLimit()
     {
         // A sparse file: 3 GiB long, no disk used. File.ReadAllBytes failed on it with an
