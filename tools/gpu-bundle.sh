@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds a folder (default .gpu/) that runs otk on a bare Linux GPU host: the published otk
 # and the .NET runtime of this machine (xz, about 26 MB), with a launcher. The host needs
-# only the NVIDIA driver (libcuda.so.1) and the CUDA toolkit's NVRTC (libnvrtc.so.*), or an
-# OpenCL driver; no .NET. Copy the folder over and run, for example:
+# only the NVIDIA driver (libcuda.so.1: ILGPU hands its own PTX to the driver, so no CUDA
+# toolkit) or an OpenCL 2.0+ driver; no .NET. Copy the folder over and run, for example:
 #   bash .gpu/otk.sh gpu check
 #   bash .gpu/otk.sh bench kernels --accelerator cuda --pairs 1000000 --n 64 --d 16
 set -euo pipefail

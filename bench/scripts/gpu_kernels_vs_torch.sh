@@ -1,27 +1,38 @@
 #!/usr/bin/env bash
-# On a GPU host, from the repository root with the bundle of tools/gpu-bundle.sh in .gpu/:
-# the conformance check, then otk's batched point-cloud Sinkhorn kernels beside the same
-# iteration in PyTorch (bench/scripts/torch_sinkhorn_clouds.py), in one run, printing the
-# ratio of pairs/s for the forward and the forward + unrolled reverse pass.
+# The whole GPU check in one run, on a GPU host, from the repository root with the bundle of
+# tools/gpu-bundle.sh in .gpu/: `otk gpu check --kind cuda` (every ILGPU kernel against the
+# CPU code), then `otk bench kernels` (data resident on the device) beside the same
+# iteration in PyTorch (bench/scripts/torch_sinkhorn_clouds.py) for n = 16, 64 and d = 2, 16,
+# printing the ratio of pairs/s for the forward and the forward + unrolled reverse pass.
+# Everything goes to one results file (default $OUT/gpu-results.txt, else gpu-results.txt).
+# Sized to finish in under 5 minutes on an H100/H200 at the defaults.
 # Usage: bash bench/scripts/gpu_kernels_vs_torch.sh [PAIRS] [ITERATIONS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 pairs=${1:-1000000}
 iterations=${2:-50}
+results=${RESULTS:-${OUT:-.}/gpu-results.txt}
 otk() { bash .gpu/otk.sh "$@"; }
-otk gpu check --kind cuda
-for n in 16 64; do
-  for d in 2 16; do
-    out=$(otk bench kernels --accelerator cuda --pairs "$pairs" --n "$n" --d "$d" --iterations "$iterations" --dense-pairs 4096)
-    echo "$out"
-    ref=$(python3 bench/scripts/torch_sinkhorn_clouds.py --pairs "$pairs" --n "$n" --d "$d" --iterations "$iterations")
-    echo "$ref"
-    ours_f=$(awk '/^sinkhorn_clouds \(forward\)/ { gsub(",", "", $4); print $4 }' <<<"$out")
-    ours_fb=$(awk '/^sinkhorn_clouds forward \+ unrolled/ { gsub(",", "", $6); print $6 }' <<<"$out")
-    torch_f=$(awk '/^torch forward pairs/ { print $4 }' <<<"$ref")
-    torch_fb=$(awk '/^torch forward\+backward pairs/ { print $4 }' <<<"$ref")
-    awk -v n="$n" -v d="$d" -v of="$ours_f" -v tf="$torch_f" -v ofb="$ours_fb" -v tfb="$torch_fb" 'BEGIN {
-      printf "ratio n=%d d=%d: forward %.1fx torch (%d vs %d pairs/s); forward+backward %.1fx torch (%d vs %d pairs/s)\n",
-             n, d, of / tf, of, tf, ofb / tfb, ofb, tfb }'
+# The pairs/s column of a bench row, counted from the row's end (names have spaces).
+rate() { awk -v row="$1" 'index($0, row) == 1 { v = $(NF - 4); gsub(",", "", v); print v }'; }
+{
+  echo "# gpu_kernels_vs_torch.sh $pairs pairs, $iterations iterations, $(date -u +%FT%TZ)"
+  nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader || true
+  otk gpu check --kind cuda
+  for n in 16 64; do
+    for d in 2 16; do
+      out=$(otk bench kernels --accelerator cuda --pairs "$pairs" --n "$n" --d "$d" --iterations "$iterations" --dense-pairs 4096)
+      echo "$out"
+      ref=$(python3 bench/scripts/torch_sinkhorn_clouds.py --pairs "$pairs" --n "$n" --d "$d" --iterations "$iterations")
+      echo "$ref"
+      ours_f=$(rate "Sinkhorn clouds (forward)" <<<"$out")
+      ours_fb=$(rate "forward + unrolled reverse" <<<"$out")
+      torch_f=$(awk '/^torch forward pairs/ { print $4 }' <<<"$ref")
+      torch_fb=$(awk '/^torch forward\+backward pairs/ { print $4 }' <<<"$ref")
+      awk -v n="$n" -v d="$d" -v of="$ours_f" -v tf="$torch_f" -v ofb="$ours_fb" -v tfb="$torch_fb" 'BEGIN {
+        printf "ratio n=%d d=%d: forward %.1fx torch (%d vs %d pairs/s); forward+backward %.1fx torch (%d vs %d pairs/s)\n",
+               n, d, of / tf, of, tf, ofb / tfb, ofb, tfb }'
+    done
   done
-done
+} 2>&1 | tee "$results"
+echo "results: $results"

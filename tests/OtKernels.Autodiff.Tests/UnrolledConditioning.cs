@@ -1,6 +1,6 @@
 // When the unrolled reverse pass can be compared between two float implementations: its
 // sensitivity to a zero weight is exponential in the cost gap over eps (see MaxAmplification).
-using OtKernels.Autodiff.Accelerators;
+using OtKernels.Conformance;
 using OtKernels.Entropic;
 
 namespace OtKernels.Autodiff.Tests;

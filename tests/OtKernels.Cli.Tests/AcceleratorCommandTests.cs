@@ -1,34 +1,49 @@
-// otk gpu check and otk bench kernels, run as a user would: on this machine's OpenCL device
-// (PoCL in CI) and the CPU.
+// otk gpu check and otk bench kernels, run as a user would: on ILGPU's CPU accelerator (the
+// device kernels themselves, on every host) and on the CPU code.
 using Xunit;
 
 namespace OtKernels.Cli.Tests;
 
 public class AcceleratorCommandTests
 {
+    private static readonly string[] BenchRows =
+        ["Sinkhorn clouds (forward)", "forward + unrolled reverse", "converged reverse", "Sinkhorn divergence", "Sinkhorn dense", "pairwise distances"];
+
     [Fact]
-    public void GpuCheck_OnOpenCl_PrintsEveryKernelAndPasses()
+    public void GpuCheck_OnIlgpusCpuAccelerator_PrintsEveryKernelAndPasses()
     {
-        OtkRun run = OtkProcess.Run(["gpu", "check", "--kind", "opencl"]);
+        OtkRun run = OtkProcess.Run(["gpu", "check", "--kind", "ilgpu-cpu"]);
         Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
-        Assert.Contains("device: OpenCl:", run.Stdout);
-        foreach (string kernel in new[] { "sinkhorn_clouds fixed iterations", "sinkhorn_clouds_backward_unrolled", "sinkhorn_divergence_clouds",
-                     "sinkhorn_dense one-against-many", "pairwise_squared_distances" })
-            Assert.Contains(kernel, run.Stdout);
+        Assert.Contains("device: IlgpuCpu:", run.Stdout);
+        Assert.Contains("device: Cpu:", run.Stdout);
+        foreach (string kernel in new[] { "Sinkhorn clouds, fixed iterations", "Sinkhorn clouds reverse, unrolled", "Sinkhorn divergence reverse",
+                     "Sinkhorn dense cost, one against many", "Pairwise squared distances", "Barycenter step + mean" })
+            Assert.Equal(3, run.Stdout.Split('\n').Count(l => l.StartsWith(kernel + " ")));
         Assert.DoesNotContain("FAIL", run.Stdout);
+        Assert.DoesNotContain("leak", run.Stdout);
         Assert.Contains("conformance: all passed", run.Stdout);
+
+        OtkRun bad = OtkProcess.Run(["gpu", "check", "--kind", "cpu"]);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--kind cpu", bad.Stderr);
+    }
+
+    [Theory]
+    [InlineData("cpu")]
+    [InlineData("ilgpu-cpu")] // the device path: resident batches, launches without transfers
+    public void BenchKernels_PrintsARowPerKernel(string accelerator)
+    {
+        OtkRun run = OtkProcess.Run(["bench", "kernels", "--accelerator", accelerator, "--pairs", "16", "--n", "8", "--iterations", "5",
+            "--dense-n", "16", "--dense-pairs", "2", "--repeats", "1"]);
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        string[] rows = run.Stdout.Split('\n').Where(l => BenchRows.Any(l.StartsWith)).ToArray();
+        Assert.Equal(6, rows.Length);
+        Assert.All(rows, r => Assert.True(double.Parse(r.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^5].Replace(",", "")) > 0, r));
     }
 
     [Fact]
-    public void BenchKernels_PrintsARowPerKernel_AndRefusesUnknownAccelerators()
+    public void BenchKernels_RefusesUnknownAccelerators()
     {
-        OtkRun run = OtkProcess.Run(["bench", "kernels", "--accelerator", "cpu", "--pairs", "16", "--n", "8", "--dense-n", "16",
-            "--dense-pairs", "2", "--repeats", "1"]);
-        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
-        string[] rows = run.Stdout.Split('\n').Where(l => l.StartsWith("sinkhorn") || l.StartsWith("pairwise")).ToArray();
-        Assert.Equal(6, rows.Length);
-        Assert.All(rows, r => Assert.True(double.Parse(r.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^5].Replace(",", "")) > 0, r));
-
         OtkRun bad = OtkProcess.Run(["bench", "kernels", "--accelerator", "tpu"]);
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("--accelerator tpu", bad.Stderr);

@@ -11,7 +11,7 @@ using OtKernels.Geometry;
 
 namespace OtKernels.Autodiff.Entropic;
 
-public static class SinkhornDivergenceBackward
+public static partial class SinkhornDivergenceBackward
 {
     /// <summary>dS/da and dS/db of problem k, projected onto sum-zero vectors.</summary>
     public static void WeightGradients<T>(SinkhornDivergenceResult<T> result, int k, Span<double> gradientA, Span<double> gradientB)

@@ -1,19 +1,20 @@
 namespace OtKernels.Accelerators;
 
-/// <summary>A device API call failed. <see cref="ErrorName"/> is the API's own name for the
-/// error (CL_OUT_OF_RESOURCES, CUDA_ERROR_OUT_OF_MEMORY, NVRTC_ERROR_COMPILATION, ...).</summary>
+/// <summary>A device failed an operation: ILGPU's or the driver's error (out of memory, a
+/// launch failure, a kernel the backend cannot compile), with the device and the operation
+/// named. The original exception is the inner one.</summary>
 public sealed class AcceleratorException : Exception
 {
-    public AcceleratorException(string call, string errorName, int code, string? detail = null)
-        : base($"{call} failed: {errorName} ({code}){(detail is null ? "" : $"\n{detail}")}")
+    public AcceleratorException(string device, string operation, Exception inner)
+        : base($"{operation} failed on {device}: {inner.Message}", inner)
     {
-        Call = call;
-        ErrorName = errorName;
-        Code = code;
+        Device = device;
+        Operation = operation;
     }
 
-    /// <summary>The API function that failed, e.g. clBuildProgram.</summary>
-    public string Call { get; }
-    public string ErrorName { get; }
-    public int Code { get; }
+    /// <summary>The device's name, as its driver reports it.</summary>
+    public string Device { get; }
+
+    /// <summary>What was running: the operation and its kernel, e.g. "Sinkhorn.SolveBatch (SinkhornKernel.Clouds)".</summary>
+    public string Operation { get; }
 }

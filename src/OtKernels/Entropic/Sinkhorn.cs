@@ -7,7 +7,7 @@
 // soft-min of a GibbsKernel (a stored exp(-C/eps) for small costs, else GroundCost.SoftMin),
 // so dense matrices, lazy point clouds and separable grids share this loop. Problems of a
 // batch run in parallel, each as if alone. This is the reference the device kernels
-// (Accelerators/Kernels/sinkhorn.cl, reached through BatchedSinkhorn) follow step for step.
+// (Device/SinkhornKernel.cs, reached through Sinkhorn.Accelerated.cs) follow step for step.
 // What it is not: an unbalanced or semi-relaxed solver (sum a must equal sum b).
 using System.Numerics;
 using System.Numerics.Tensors;

@@ -4,6 +4,8 @@
 // (eps -> infinity). The cross term is Sinkhorn.SolveBatch; the self-terms use the
 // symmetric update on C(x, x) and C(y, y), which the geometry supplies.
 using System.Numerics;
+using OtKernels.Accelerators;
+using OtKernels.Entropic.Device;
 using OtKernels.Geometry;
 
 namespace OtKernels.Entropic;
@@ -72,6 +74,29 @@ public static class SinkhornDivergence
     public static SinkhornDivergenceResult<T> SolveBatch<T>(GroundCost cost, ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, SinkhornOptions options)
         where T : unmanaged, IFloatingPointIeee754<T>
         => SolveBatch(Sinkhorn.BatchCount(cost, a.Length), _ => cost, a, b, options);
+
+    /// <summary>S_eps between the point clouds of each problem of the batch, on the CPU.</summary>
+    public static SinkhornDivergenceResult<float> SolveBatch(PointCloudBatch batch, SinkhornOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return SolveBatch(batch.Batch, batch.CostOf, batch.A, batch.B, options);
+    }
+
+    /// <summary>S_eps between the point clouds of each problem of the batch; on a device the
+    /// three problems of each pair (the cross term and both self-terms) run in one launch.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">On a device, problems too large for its
+    /// shared memory per group.</exception>
+    /// <exception cref="AcceleratorException">The device failed (out of memory, launch failure).</exception>
+    public static SinkhornDivergenceResult<float> SolveBatch(Accelerator accelerator, PointCloudBatch batch, SinkhornOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return accelerator.Run("SinkhornDivergence.SolveBatch (SinkhornKernel.Divergence)",
+            () => SolveBatch(batch, options),
+            device => SinkhornKernel.SolveDivergence(device, batch, options));
+    }
 
     private static ArgumentException NoSelfCost(GroundCost cost) =>
         new($"A {cost.GetType().Name} cannot supply the self-costs C(x, x) and C(y, y) the divergence needs; use PointCloudCost or ImageGridCost.", "costOf");

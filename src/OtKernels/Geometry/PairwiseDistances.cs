@@ -1,6 +1,7 @@
 // All squared Euclidean distances between two sets of vectors: the nearest-neighbour
 // queries of an embedding (DWE's "Pairwise" throughput, kNN retrieval).
 using OtKernels.Accelerators;
+using OtKernels.Geometry.Device;
 
 namespace OtKernels.Geometry;
 
@@ -16,15 +17,19 @@ public static class PairwiseDistances
         int p = u.Length / dimension, q = v.Length / dimension;
         var distances = new float[checked(p * q)];
         if (distances.Length == 0) return distances;
-        if (accelerator is DeviceAccelerator device)
-        {
-            using DeviceBuffer<float> du = device.Upload(u), dv = device.Upload(v), dd = device.Allocate<float>(distances.Length);
-            SinkhornKernels.PairwiseSquaredDistances(device, du, dv, p, q, dimension, dd);
-            dd.Download(distances);
-            return distances;
-        }
-        // Rows in parallel; each entry a SIMD sum of squared differences (exact zeros for equal rows).
         float[] uu = u.ToArray(), vv = v.ToArray();
+        return accelerator.Run("PairwiseDistances.SquaredEuclidean (PairwiseDistancesKernel.SquaredEuclidean)",
+            () => OnCpu(uu, vv, p, q, dimension, distances),
+            device =>
+            {
+                PairwiseDistancesKernel.Compute(device, uu, vv, p, q, dimension, distances);
+                return distances;
+            });
+    }
+
+    private static float[] OnCpu(float[] uu, float[] vv, int p, int q, int dimension, float[] distances)
+    {
+        // Rows in parallel; each entry a SIMD sum of squared differences (exact zeros for equal rows).
         Parallel.For(0, p, () => new float[dimension], (i, _, diff) =>
         {
             ReadOnlySpan<float> ui = uu.AsSpan(i * dimension, dimension);

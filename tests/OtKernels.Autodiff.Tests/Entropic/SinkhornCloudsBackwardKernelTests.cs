@@ -6,8 +6,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using ILGPU.Runtime.Cuda;
 using OtKernels.Accelerators;
-using OtKernels.Accelerators.Cpu;
-using OtKernels.Autodiff.Accelerators;
+using OtKernels.Conformance;
 using OtKernels.Autodiff.Entropic;
 using OtKernels.Autodiff.Entropic.Device;
 using OtKernels.Entropic;
@@ -33,7 +32,7 @@ internal static class KernelCases
 
     /// <summary>Each gradient against its own scale, floored at 10% of the case's largest
     /// reference value for outputs near zero, as the conformance suite measures (float sums
-    /// in another order: Conformance.IterationTolerance).</summary>
+    /// in another order: KernelConformance.IterationTolerance).</summary>
     public static void AssertClose(ConformanceCase c, CloudGradients kernel, CloudGradients reference)
     {
         double overall = new[] { reference.A, reference.B, reference.X, reference.Y }.SelectMany(v => v).Select(v => Math.Abs((double)v)).DefaultIfEmpty(0).Max();
@@ -42,7 +41,7 @@ internal static class KernelCases
         {
             double scale = Math.Max(Math.Max(0.1 * overall, 1e-30), expected.Select(v => Math.Abs((double)v)).DefaultIfEmpty(0).Max());
             for (int i = 0; i < expected.Length; i++)
-                Assert.True(Math.Abs(actual[i] - expected[i]) <= Conformance.IterationTolerance * scale,
+                Assert.True(Math.Abs(actual[i] - expected[i]) <= KernelConformance.IterationTolerance * scale,
                     $"{c}: d/d{name}[{i}] = {actual[i]} on the kernel, {expected[i]} on the CPU");
         }
     }
@@ -63,16 +62,16 @@ public class SinkhornCloudsBackwardKernelTests
     [Fact]
     public void EnvelopeGradients_MatchTheCpu()
     {
-        using ILGPU.Runtime.CPU.CPUAccelerator device = DeviceRuntime.CreateCpu();
+        using DeviceAccelerator device = DeviceRuntime.CreateCpu();
         using var cpu = new CpuAccelerator();
         Prop.ForAll(KernelCases.Generator(24).ToArbitrary(), c =>
         {
             PointCloudBatch batch = c.Generate();
             var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 2000, Tolerance = 1e-4, EpsilonScaling = 0.5 };
-            SinkhornResult<float> forward = BatchedSinkhorn.SolveClouds(cpu, batch, options);
+            SinkhornResult<float> forward = Sinkhorn.SolveBatch(cpu, batch, options);
             float[] upstream = KernelCases.Upstream(c);
-            KernelCases.AssertClose(c, SinkhornCloudsBackwardKernel.Run(device, batch, forward, upstream),
-                BatchedSinkhornBackward.Gradients(cpu, batch, forward, upstream));
+            KernelCases.AssertClose(c, SinkhornBackward.Gradients(device, batch, forward, upstream),
+                SinkhornBackward.Gradients(cpu, batch, forward, upstream));
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(10));
     }
 
@@ -86,15 +85,15 @@ public class SinkhornCloudsUnrolledKernelTests
     [Fact]
     public void UnrolledGradients_MatchTheCpu_WhereFloatCanCompareThem()
     {
-        using ILGPU.Runtime.CPU.CPUAccelerator device = DeviceRuntime.CreateCpu();
+        using DeviceAccelerator device = DeviceRuntime.CreateCpu();
         using var cpu = new CpuAccelerator();
         Prop.ForAll(KernelCases.Generator(20).Where(UnrolledConditioning.WellConditioned).ToArbitrary(), c =>
         {
             PointCloudBatch batch = c.Generate();
             var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 10, Mode = SinkhornMode.Unrolled, Tolerance = 0 };
             float[] upstream = KernelCases.Upstream(c);
-            (SinkhornResult<float> result, CloudGradients kernel) = SinkhornCloudsUnrolledKernel.ValueAndGradients(device, batch, options, upstream);
-            (SinkhornResult<float> cpuResult, CloudGradients reference) = BatchedSinkhornBackward.UnrolledValueAndGradients(cpu, batch, options, upstream);
+            (SinkhornResult<float> result, CloudGradients kernel) = SinkhornBackward.UnrolledValueAndGradients(device, batch, options, upstream);
+            (SinkhornResult<float> cpuResult, CloudGradients reference) = SinkhornBackward.UnrolledValueAndGradients(cpu, batch, options, upstream);
             Assert.Equal(cpuResult.Iterations, result.Iterations);
             KernelCases.AssertClose(c, kernel, reference);
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(10));

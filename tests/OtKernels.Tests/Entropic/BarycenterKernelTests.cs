@@ -17,26 +17,26 @@ public class BarycenterKernelTests
     [Fact]
     public void StopsByTheSameRule_AsTheCpu()
     {
-        using ILGPU.Runtime.CPU.CPUAccelerator device = DeviceRuntime.CreateCpu();
+        using DeviceAccelerator device = DeviceRuntime.CreateCpu();
         var grid = new ImageGridCost(6, 7);
         var rng = new Random(11);
         double[] images = Enumerable.Range(0, 3 * 42).Select(_ => rng.NextDouble() < 0.3 ? 0 : rng.NextDouble()).ToArray();
         // The kernels run the log-domain iteration; on a grid the CPU would take the kernel form.
         var options = new BarycenterOptions { Epsilon = 1.0, Tolerance = 1e-5, MaxIterations = 5000, Domain = BarycenterDomain.Log };
-        BarycenterResult kernel = BarycenterKernel.Bregman(device, grid, images, [], options);
+        BarycenterResult kernel = Barycenter.Bregman(device, grid, images, [], options);
         BarycenterResult cpu = Barycenter.Bregman(grid, images, [], options);
         Assert.Equal(SinkhornStatus.Converged, cpu.Status);
         Assert.Equal(SinkhornStatus.Converged, kernel.Status);
         Assert.InRange(kernel.Iterations, cpu.Iterations - 10, cpu.Iterations + 10); // one check apart at most
         double scale = cpu.Barycenter.Max();
         for (int p = 0; p < 42; p++) Assert.Equal(cpu.Barycenter[p], kernel.Barycenter[p], 1e-4 * scale);
-        Assert.Throws<ArgumentException>("options", () => BarycenterKernel.Bregman(device, grid, images, [], options with { Domain = BarycenterDomain.Kernel }));
+        Assert.Throws<ArgumentException>("options", () => Barycenter.Bregman(device, grid, images, [], options with { Domain = BarycenterDomain.Kernel }));
     }
 
     [Fact]
     public void FixedIterations_OnGeneratedDenseCosts_MatchTheCpu()
     {
-        using ILGPU.Runtime.CPU.CPUAccelerator device = DeviceRuntime.CreateCpu();
+        using DeviceAccelerator device = DeviceRuntime.CreateCpu();
         Prop.ForAll((from n in Gen.Choose(1, 20) from m in Gen.Choose(1, 20) from count in Gen.Choose(1, 4) from eps in Gen.Choose(10, 100)
                      from seed in Gen.Choose(0, int.MaxValue) select (n, m, count, eps: eps / 100.0, seed)).ToArbitrary(), t =>
         {
@@ -47,7 +47,7 @@ public class BarycenterKernelTests
             double[] weights = Enumerable.Range(0, t.count).Select(k => 1.0 + k).ToArray();
             // Tolerance 0 never stops early: 30 steps on both sides.
             var options = new BarycenterOptions { Epsilon = t.eps, MaxIterations = 30, Tolerance = 0, Domain = BarycenterDomain.Log };
-            BarycenterResult kernel = BarycenterKernel.Bregman(device, cost, histograms, weights, options);
+            BarycenterResult kernel = Barycenter.Bregman(device, cost, histograms, weights, options);
             BarycenterResult cpu = Barycenter.Bregman(cost, histograms, weights, options);
             double scale = Math.Max(1e-12, cpu.Barycenter.Max());
             for (int j = 0; j < t.m; j++)

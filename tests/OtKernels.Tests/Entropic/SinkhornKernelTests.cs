@@ -17,7 +17,7 @@ public class SinkhornKernelTests
 {
     /// <summary>Float32 over 30 iterations: the CPU and the kernel sum in different orders,
     /// and each iteration carries the other's rounding forward (the OpenCL kernels' stated
-    /// tolerance, Conformance.IterationTolerance).</summary>
+    /// tolerance, KernelConformance.IterationTolerance).</summary>
     private const double IterationTolerance = 1e-4;
 
     public sealed record Case(int Batch, int N, int M, int D, double Epsilon, int Seed)
@@ -54,12 +54,12 @@ public class SinkhornKernelTests
     [Fact]
     public void FixedIterations_MatchTheCpu()
     {
-        using ILGPU.Runtime.CPU.CPUAccelerator device = DeviceRuntime.CreateCpu();
+        using DeviceAccelerator device = DeviceRuntime.CreateCpu();
         Prop.ForAll(Cases(), c =>
         {
             PointCloudBatch batch = c.Generate();
             var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 30, Mode = SinkhornMode.Unrolled, Tolerance = 0 };
-            SinkhornResult<float> kernel = SinkhornKernel.Solve(device, batch, options);
+            SinkhornResult<float> kernel = Sinkhorn.SolveBatch(device, batch, options);
             SinkhornResult<float> cpu = Sinkhorn.SolveBatch(batch.Batch, batch.CostOf, batch.A, batch.B, options);
             Close(c, "f", kernel.F, cpu.F, IterationTolerance);
             Close(c, "g", kernel.G, cpu.G, IterationTolerance);
@@ -71,7 +71,7 @@ public class SinkhornKernelTests
     [Fact]
     public void Tape_HoldsTheCpusIterates()
     {
-        using ILGPU.Runtime.CPU.CPUAccelerator device = DeviceRuntime.CreateCpu();
+        using DeviceAccelerator device = DeviceRuntime.CreateCpu();
         Prop.ForAll(Cases(), c =>
         {
             PointCloudBatch batch = c.Generate();
@@ -97,7 +97,7 @@ public class SinkhornKernelTests
     [Fact]
     public void Tolerance_EpsilonScaling_AndOverRelaxation_MatchTheCpu()
     {
-        using ILGPU.Runtime.CPU.CPUAccelerator device = DeviceRuntime.CreateCpu();
+        using DeviceAccelerator device = DeviceRuntime.CreateCpu();
         Prop.ForAll(Cases(), c => ToleranceCase(device, c)).Check(Config.QuickThrowOnFailure.WithMaxTest(10));
     }
 
@@ -107,16 +107,16 @@ public class SinkhornKernelTests
     [Fact]
     public void Tolerance_Regression_TheKernelChecksWithTheCpusRule()
     {
-        using ILGPU.Runtime.CPU.CPUAccelerator device = DeviceRuntime.CreateCpu();
+        using DeviceAccelerator device = DeviceRuntime.CreateCpu();
         ToleranceCase(device, new Case(3, 23, 4, 2, 0.1, 1261216043));
     }
 
-    private static void ToleranceCase(ILGPU.Runtime.Accelerator device, Case c)
+    private static void ToleranceCase(DeviceAccelerator device, Case c)
     {
         PointCloudBatch batch = c.Generate();
         // A tolerance float can certify at these eps (1e-6 is below its rounding floor).
         var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 2000, Tolerance = 1e-4, EpsilonScaling = 0.5, OverRelaxation = 1.5 };
-        SinkhornResult<float> kernel = SinkhornKernel.Solve(device, batch, options);
+        SinkhornResult<float> kernel = Sinkhorn.SolveBatch(device, batch, options);
         SinkhornResult<float> cpu = Sinkhorn.SolveBatch(batch.Batch, batch.CostOf, batch.A, batch.B, options);
         Assert.Equal(cpu.Status, kernel.Status);
         // Both stop at the first check within the tolerance; float rounding may move an
@@ -132,12 +132,12 @@ public class SinkhornKernelTests
     [Fact]
     public void Divergence_ThreeProblemsPerPair_MatchTheCpu()
     {
-        using ILGPU.Runtime.CPU.CPUAccelerator device = DeviceRuntime.CreateCpu();
+        using DeviceAccelerator device = DeviceRuntime.CreateCpu();
         Prop.ForAll(Cases(), c =>
         {
             PointCloudBatch batch = c.Generate();
             var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 2000, Tolerance = 1e-4, EpsilonScaling = 0.5 };
-            SinkhornDivergenceResult<float> kernel = SinkhornKernel.SolveDivergence(device, batch, options);
+            SinkhornDivergenceResult<float> kernel = SinkhornDivergence.SolveBatch(device, batch, options);
             SinkhornDivergenceResult<float> cpu = SinkhornDivergence.SolveBatch(batch.Batch, batch.CostOf, batch.A, batch.B, options);
             Assert.Equal(cpu.Cross.Status, kernel.Cross.Status);
             Assert.Equal(cpu.SelfStatusA, kernel.SelfStatusA);
@@ -153,8 +153,8 @@ public class SinkhornKernelTests
     [Fact]
     public void SharedDenseCost_OneAgainstManyAndPerProblem_MatchesTheCpu()
     {
-        using ILGPU.Runtime.CPU.CPUAccelerator device = DeviceRuntime.CreateCpu();
-        using var cpu = new OtKernels.Accelerators.Cpu.CpuAccelerator();
+        using DeviceAccelerator device = DeviceRuntime.CreateCpu();
+        using var cpu = new CpuAccelerator();
         Prop.ForAll(Cases(), c =>
         {
             PointCloudBatch batch = c.Generate();
@@ -169,8 +169,8 @@ public class SinkhornKernelTests
                     new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 2000, Tolerance = 1e-4, EpsilonScaling = 0.5 },
                 })
                 {
-                    SinkhornResult<float> kernel = SinkhornKernel.SolveShared(device, cost, a, batch.B, options);
-                    SinkhornResult<float> reference = BatchedSinkhorn.SolveShared(cpu, cost, a, batch.B, options);
+                    SinkhornResult<float> kernel = Sinkhorn.SolveBatch(device, cost, a, batch.B, options);
+                    SinkhornResult<float> reference = Sinkhorn.SolveBatch(cpu, cost, a, batch.B, options);
                     Assert.Equal(reference.Status, kernel.Status);
                     double tolerance = options.Mode == SinkhornMode.Unrolled ? IterationTolerance : 1e-3;
                     Close(c, "value", kernel.Value.Select(v => (float)v).ToArray(), reference.Value.Select(v => (float)v).ToArray(), tolerance);

@@ -1,7 +1,7 @@
 // The CPU pairwise distances (the reference of the device kernel) against the definition.
 using FsCheck;
 using FsCheck.Fluent;
-using OtKernels.Accelerators.Cpu;
+using OtKernels.Accelerators;
 using OtKernels.Geometry;
 using Xunit;
 

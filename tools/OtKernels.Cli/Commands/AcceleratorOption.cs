@@ -8,7 +8,7 @@ namespace OtKernels.Cli.Commands;
 internal static class AcceleratorOption
 {
     public static Option<string> Create(string description) =>
-        new("--accelerator") { Description = $"{description}: auto (OTK_ACCELERATOR, else CUDA, an OpenCL GPU, the CPU), cpu, opencl or cuda.", DefaultValueFactory = _ => "auto" };
+        new("--accelerator") { Description = $"{description}: auto (OTK_ACCELERATOR, else CUDA, an OpenCL 2.0+ device, the CPU), cpu, cuda, opencl or ilgpu-cpu.", DefaultValueFactory = _ => "auto" };
 
     public static AcceleratorKind Parse(string value, string option = "--accelerator")
     {
@@ -18,7 +18,7 @@ internal static class AcceleratorOption
         }
         catch (ArgumentException)
         {
-            throw new ArgumentException($"{option} {value}: use auto, cpu, opencl or cuda.");
+            throw new ArgumentException($"{option} {value}: use {Accelerator.KindNames}.");
         }
     }
 }

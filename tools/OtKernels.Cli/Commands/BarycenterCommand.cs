@@ -6,7 +6,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using OtKernels.Accelerators;
-using OtKernels.Accelerators.Cpu;
 using OtKernels.Entropic;
 using OtKernels.Geometry;
 using OtKernels.IO;

@@ -1,16 +1,19 @@
 // otk bench kernels: the throughput of each batched kernel on one accelerator, with the
-// data already resident (device buffers on a GPU; arrays on the CPU), fastest of
-// --repeats timed runs after one untimed run (which compiles). Work is counted from the
+// data already resident (device buffers on a device, output buffers allocated in the timed
+// call; arrays on the CPU), fastest of --repeats timed runs after one untimed run (which
+// compiles). Work is counted from the
 // algorithm, not the code: a Sinkhorn iteration is two soft-min sweeps of n m entries,
 // each one exp and 3d + 5 FLOP (the cost |x - y|^2 is 3d: subtract, multiply-add), so the
 // rates compare across implementations; the fraction of peak uses the device's own peak
-// (CudaAccelerator: SMs x clock x lanes) and is n/a where the peak is unknown.
+// (DeviceAccelerator on CUDA: SMs x clock x lanes) and is n/a where the peak is unknown.
 using System.CommandLine;
 using System.Diagnostics;
 using OtKernels.Accelerators;
-using OtKernels.Autodiff.Accelerators;
 using OtKernels.Autodiff.Entropic;
+using OtKernels.Autodiff.Entropic.Device;
+using OtKernels.Conformance;
 using OtKernels.Entropic;
+using OtKernels.Entropic.Device;
 using OtKernels.Geometry;
 
 namespace OtKernels.Cli.Commands;
@@ -43,75 +46,62 @@ internal static class BenchCommand
         using Accelerator accelerator = Accelerator.Create(kind);
         var device = accelerator as DeviceAccelerator;
         Console.WriteLine($"accelerator: {accelerator}" + (device is null ? "" :
-            $"; {device.ComputeUnits} compute units at {device.ClockMHz:F0} MHz; peak {Rate(device.PeakFlopsPerSecond, 1e9)} GFLOP/s, {Rate(device.PeakExpPerSecond, 1e9)} Gexp/s"));
+            $"; {device.ComputeUnits} compute units{(device.ClockMHz is double mhz ? $" at {mhz:F0} MHz" : "")}; "
+            + $"peak {Rate(device.PeakFlopsPerSecond, 1e9)} GFLOP/s, {Rate(device.PeakExpPerSecond, 1e9)} Gexp/s"));
         Console.WriteLine($"batch: {pairs} pairs of {n} x {n} points in R^{d}, {iterations} iterations; shared cost: {densePairs} histograms on {denseN} bins");
-        Console.WriteLine($"{"kernel",-34} {"seconds",9} {"pairs/s",12} {"GFLOP/s",9} {"Gexp/s",8} {"exp % peak",10} {"FLOP % peak",11}");
+        Console.WriteLine($"{"kernel",-44} {"seconds",9} {"pairs/s",12} {"GFLOP/s",9} {"Gexp/s",8} {"exp % peak",10} {"FLOP % peak",11}");
 
         PointCloudBatch batch = new ConformanceCase(pairs, n, n, d, 0.1, 42, PlantZeros: false).Generate();
         var fixedIterations = new SinkhornOptions { Epsilon = 0.1, MaxIterations = iterations, Mode = SinkhornMode.Unrolled, Tolerance = 0 };
         float[] upstream = Ones(pairs);
         double nm = (double)n * n, sweep = 3.0 * d + 5;
-        var resident = device is null ? null : DeviceCloudBatch.Upload(device, batch);
-        try
+        using DeviceBuffers? resident = device?.Buffers();
+        SinkhornKernel.ResidentBatch inputs = resident is null ? default : SinkhornKernel.ResidentBatch.Upload(resident, batch);
+        // On a device each timed call launches on the resident batch and waits for the kernel.
+        Action OnDevice(Action<DeviceAccelerator, DeviceBuffers> launch) => () =>
         {
-            // Forward: L iterations of two sweeps.
-            Report("sinkhorn_clouds (forward)", pairs, iterations * 2 * nm * sweep, iterations * 2 * nm, device, repeats, device is null
-                ? () => BatchedSinkhorn.SolveClouds(accelerator, batch, fixedIterations)
-                : () => DeviceForward(device, batch, resident!, fixedIterations, taped: false));
-            // Forward with the tape, then the unrolled reverse: four sweeps per step, each with the
-            // position accumulation (3d more FLOP per entry).
-            Report("sinkhorn_clouds forward + unrolled", pairs, iterations * nm * (2 * sweep + 4 * (sweep + 3.0 * d)), iterations * 6 * nm, device, repeats,
-                device is null
-                    ? () => BatchedSinkhornBackward.UnrolledValueAndGradients(accelerator, batch, fixedIterations, upstream)
-                    : () => DeviceForward(device, batch, resident!, fixedIterations, taped: true));
-            SinkhornResult<float> forward = BatchedSinkhorn.SolveClouds(accelerator, batch, fixedIterations);
-            Report("sinkhorn_clouds_backward converged", pairs, 2 * nm * (sweep + 3.0 * d), 2 * nm, device, repeats, device is null
-                ? () => BatchedSinkhornBackward.Gradients(accelerator, batch, forward, upstream)
-                : () => DeviceConvergedBackward(device, batch, resident!, forward));
-            // The divergence: the cross problem's two sweeps and one sweep of each self-term per iteration.
-            Report("sinkhorn_divergence_clouds", pairs, iterations * 4 * nm * sweep, iterations * 4 * nm, device, repeats, device is null
-                ? () => BatchedSinkhorn.DivergenceClouds(accelerator, batch, fixedIterations with { Mode = SinkhornMode.Converged })
-                : () => DeviceDivergence(device, batch, resident!, fixedIterations with { Mode = SinkhornMode.Converged }));
-            var histograms = new ConformanceCase(densePairs, denseN, denseN, 2, 0.1, 43, PlantZeros: false).Generate();
-            float[] support = histograms.X.Span[..(2 * denseN)].ToArray();
-            var shared = new DenseCost(PairwiseDistances.SquaredEuclidean(accelerator, support, support, 2).Select(v => (double)v).ToArray(), denseN, denseN);
-            float[] source = histograms.A.Span[..denseN].ToArray();
-            Report($"sinkhorn_dense ({denseN} bins)", densePairs, iterations * 2.0 * denseN * denseN * 5, iterations * 2.0 * denseN * denseN, device, repeats,
-                () => BatchedSinkhorn.SolveShared(accelerator, shared, source, histograms.B, fixedIterations));
-            int vectors = Math.Max(1, (int)Math.Sqrt(pairs) * 16);
-            float[] u = batch.X.Span[..Math.Min(batch.X.Length, vectors * d)].ToArray();
-            int p = u.Length / d;
-            Report($"pairwise_squared_distances ({p}^2)", (double)p * p, (double)p * p * 3 * d / ((double)p * p), 0, device, repeats,
-                () => PairwiseDistances.SquaredEuclidean(accelerator, u, u, d));
-        }
-        finally
-        {
-            resident?.Dispose();
-        }
+            using DeviceBuffers outputs = device!.Buffers();
+            launch(device, outputs);
+            device.Synchronize();
+        };
+        // Forward: L iterations of two sweeps.
+        Report("Sinkhorn clouds (forward)", pairs, iterations * 2 * nm * sweep, iterations * 2 * nm, device, repeats, device is null
+            ? () => Sinkhorn.SolveBatch(accelerator, batch, fixedIterations)
+            : OnDevice((dev, buffers) => SinkhornKernel.LaunchClouds(dev, buffers, inputs, batch, fixedIterations, taped: false)));
+        // Forward with the tape, then the unrolled reverse: four sweeps per step, each with the
+        // position accumulation (3d more FLOP per entry).
+        float[] ones = Ones(pairs);
+        Report("forward + unrolled reverse", pairs, iterations * nm * (2 * sweep + 4 * (sweep + 3.0 * d)), iterations * 6 * nm, device, repeats,
+            device is null
+                ? () => SinkhornBackward.UnrolledValueAndGradients(accelerator, batch, fixedIterations, upstream)
+                : OnDevice((dev, buffers) => SinkhornCloudsUnrolledKernel.Launch(dev, buffers, inputs, batch, fixedIterations, buffers.Upload(ones, "gradOut").View)));
+        SinkhornResult<float> forward = Sinkhorn.SolveBatch(accelerator, batch, fixedIterations);
+        ResidentPotentials? potentials = resident is null ? null : new(resident.Upload(forward.F, "f").View, resident.Upload(forward.G, "g").View, resident.Upload(ones, "gradOut").View);
+        Report("converged reverse", pairs, 2 * nm * (sweep + 3.0 * d), 2 * nm, device, repeats, device is null
+            ? () => SinkhornBackward.Gradients(accelerator, batch, forward, upstream)
+            : OnDevice((dev, buffers) => SinkhornCloudsBackwardKernel.Launch(dev, buffers, SinkhornCloudsBackwardKernel.Validate(dev, n, n, d), batch, n, n,
+                new(inputs.X, inputs.Y, inputs.A, inputs.B, potentials!.F, potentials.G), (float)forward.Epsilon, potentials.GradOut)));
+        // The divergence: the cross problem's two sweeps and one sweep of each self-term per iteration.
+        var divergence = fixedIterations with { Mode = SinkhornMode.Converged };
+        Report("Sinkhorn divergence", pairs, iterations * 4 * nm * sweep, iterations * 4 * nm, device, repeats, device is null
+            ? () => SinkhornDivergence.SolveBatch(accelerator, batch, divergence)
+            : OnDevice((dev, buffers) => SinkhornKernel.LaunchDivergence(dev, buffers, inputs, batch, divergence)));
+        var histograms = new ConformanceCase(densePairs, denseN, denseN, 2, 0.1, 43, PlantZeros: false).Generate();
+        float[] support = histograms.X.Span[..(2 * denseN)].ToArray();
+        var shared = new DenseCost(PairwiseDistances.SquaredEuclidean(accelerator, support, support, 2).Select(v => (double)v).ToArray(), denseN, denseN);
+        float[] source = histograms.A.Span[..denseN].ToArray();
+        Report($"Sinkhorn dense ({denseN} bins, with transfers)", densePairs, iterations * 2.0 * denseN * denseN * 5, iterations * 2.0 * denseN * denseN, device, repeats,
+            () => Sinkhorn.SolveBatch(accelerator, shared, source, histograms.B, fixedIterations));
+        int vectors = Math.Max(1, (int)Math.Sqrt(pairs) * 16);
+        float[] u = batch.X.Span[..Math.Min(batch.X.Length, vectors * d)].ToArray();
+        int p = u.Length / d;
+        Report($"pairwise distances ({p}^2, with transfers)", (double)p * p, (double)p * p * 3 * d / ((double)p * p), 0, device, repeats,
+            () => PairwiseDistances.SquaredEuclidean(accelerator, u, u, d));
         return 0;
     }
 
-    private static void DeviceForward(DeviceAccelerator device, PointCloudBatch batch, DeviceCloudBatch resident, SinkhornOptions options, bool taped)
-    {
-        using DeviceSinkhornRun run = DeviceSinkhornRun.Clouds(device, batch, resident, options, taped);
-        using DeviceCloudGradients? reverse = taped ? DeviceCloudGradients.Unrolled(device, batch, resident, run, options, Ones(batch.Batch)) : null;
-        device.Synchronize();
-    }
-
-    private static void DeviceConvergedBackward(DeviceAccelerator device, PointCloudBatch batch, DeviceCloudBatch resident, SinkhornResult<float> forward)
-    {
-        using DeviceBuffer<float> f = device.Upload<float>(forward.F), g = device.Upload<float>(forward.G);
-        device.Synchronize(); // the potentials' upload is not the kernel's time
-        using DeviceCloudGradients reverse = DeviceCloudGradients.Converged(device, batch.Batch, batch.N, batch.M, batch.Dimension,
-            resident.X, resident.Y, resident.A, resident.B, f, g, (float)forward.Epsilon, Ones(batch.Batch));
-        device.Synchronize();
-    }
-
-    private static void DeviceDivergence(DeviceAccelerator device, PointCloudBatch batch, DeviceCloudBatch resident, SinkhornOptions options)
-    {
-        using DeviceSinkhornRun run = DeviceSinkhornRun.Divergence(device, batch, resident, options);
-        device.Synchronize();
-    }
+    /// <summary>A forward's potentials and the upstream gradients, uploaded once.</summary>
+    private sealed record ResidentPotentials(ILGPU.ArrayView<float> F, ILGPU.ArrayView<float> G, ILGPU.ArrayView<float> GradOut);
 
     private static float[] Ones(int count) => Enumerable.Repeat(1f, count).ToArray();
 
@@ -130,7 +120,7 @@ internal static class BenchCommand
         double flopRate = pairs * flops / best, expRate = pairs * exps / best;
         string expPeak = device?.PeakExpPerSecond is { } pe && exps > 0 ? $"{100 * expRate / pe:F1}" : "n/a";
         string flopPeak = device?.PeakFlopsPerSecond is { } pf ? $"{100 * flopRate / pf:F1}" : "n/a";
-        Console.WriteLine($"{kernel,-34} {best,9:F4} {pairs / best,12:N0} {flopRate / 1e9,9:F2} {expRate / 1e9,8:F3} {expPeak,10} {flopPeak,11}");
+        Console.WriteLine($"{kernel,-44} {best,9:F4} {pairs / best,12:N0} {flopRate / 1e9,9:F2} {expRate / 1e9,8:F3} {expPeak,10} {flopPeak,11}");
     }
 
     private static string Rate(double? value, double unit) => value is { } v ? $"{v / unit:F0}" : "n/a";

@@ -135,7 +135,7 @@ internal static class DweBenchCommand
         int n = Math.Min(setup.SetSize, images.Count / 2);
         float[] setA = histograms[..(n * pixels)], setB = histograms[(n * pixels)..(2 * n * pixels)];
         void Pairwise(Accelerator where) => PairwiseDistances.SquaredEuclidean(where, dwe.Embed(setA), dwe.Embed(setB), e);
-        using var cpu = new OtKernels.Accelerators.Cpu.CpuAccelerator();
+        using var cpu = new CpuAccelerator();
         Pairwise(cpu); // compile
         double pairwise = Rate((long)n * n, () => Pairwise(cpu));
         double pairwiseGpu = double.NaN;

@@ -5,7 +5,7 @@
 // prints the time per interpolation.
 using System.CommandLine;
 using System.Diagnostics;
-using OtKernels.Accelerators.Cpu;
+using OtKernels.Accelerators;
 using OtKernels.Entropic;
 using OtKernels.Exact;
 using OtKernels.Geometry;

@@ -1,5 +1,6 @@
 // The reverse pass at convergence of the batched point-cloud Sinkhorn, as an ILGPU kernel in
-// C# (issue 15), the port of sinkhorn_clouds_backward in Kernels/sinkhorn.cl; the CPU twin is
+// C#, run by SinkhornBackward.Gradients and SinkhornDivergenceBackward.Gradients on a
+// DeviceAccelerator; the CPU twin is
 // SinkhornBackward.WeightGradients and PositionGradients (envelope theorem; see
 // Sinkhorn.Backward.cs for the equations and the second-order caveat). For upstream
 // gradients gradOut [B] of the values:
@@ -13,6 +14,7 @@
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
+using OtKernels.Accelerators;
 using OtKernels.Entropic;
 using OtKernels.Entropic.Device;
 
@@ -99,35 +101,103 @@ internal static class SinkhornCloudsBackwardKernel
         for (int c = 0; c < d; c++) output[c] = 2 * go * (P[o * d + c] * mass - output[c]);
     }
 
-    /// <summary>Runs the kernel for a forward result of the batch and waits.</summary>
-    public static CloudGradients Run(ILGPU.Runtime.Accelerator accelerator, PointCloudBatch batch, SinkhornResult<float> forward, ReadOnlySpan<float> gradOut)
+    /// <summary>The gradients of sum_k gradOut_k OT_eps(a_k, b_k) at the potentials of a
+    /// forward result of the batch.</summary>
+    public static CloudGradients Run(DeviceAccelerator device, PointCloudBatch batch, SinkhornResult<float> forward, float[] gradOut)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        ArgumentNullException.ThrowIfNull(batch);
-        ArgumentNullException.ThrowIfNull(forward);
-        if (forward.Batch != batch.Batch || forward.N != batch.N || forward.M != batch.M)
-            throw new ArgumentException($"The forward result is {forward.Batch} x {forward.N} x {forward.M}, the batch {batch.Batch} x {batch.N} x {batch.M}.", nameof(forward));
-        if (gradOut.Length != batch.Batch) throw new ArgumentException($"gradOut has {gradOut.Length} entries for {batch.Batch} problems.", nameof(gradOut));
-        int n = batch.N, m = batch.M, d = batch.Dimension;
-        int group = SinkhornKernel.GroupSize(accelerator, n, m), work = WorkFloats(n, m, d, group);
-        OtKernels.Accelerators.DeviceRuntime.RequireSharedMemory(accelerator, work, nameof(batch), $"Reverse passes of {n} x {m} points in R^{d}");
+        int group = Validate(device, batch.N, batch.M, batch.Dimension);
+        using DeviceBuffers buffers = device.Buffers();
+        SinkhornKernel.ResidentBatch inputs = SinkhornKernel.ResidentBatch.Upload(buffers, batch);
+        var f = buffers.Upload(forward.F, "f").View;
+        var g = buffers.Upload(forward.G, "g").View;
+        var up = buffers.Upload(gradOut, "gradOut").View;
+        Outputs cross = Launch(device, buffers, group, batch, batch.N, batch.M, new(inputs.X, inputs.Y, inputs.A, inputs.B, f, g), (float)forward.Epsilon, up);
         var gradients = new CloudGradients(batch);
-        using var inputs = new SinkhornKernel.ResidentBatch(accelerator, batch);
-        using MemoryBuffer1D<float, Stride1D.Dense> f = accelerator.Allocate1D(forward.F), g = accelerator.Allocate1D(forward.G);
-        using MemoryBuffer1D<float, Stride1D.Dense> up = accelerator.Allocate1D(gradOut.ToArray());
-        using MemoryBuffer1D<float, Stride1D.Dense> ga = accelerator.Allocate1D<float>(gradients.A.Length), gb = accelerator.Allocate1D<float>(gradients.B.Length);
-        using MemoryBuffer1D<float, Stride1D.Dense> gx = accelerator.Allocate1D<float>(gradients.X.Length), gy = accelerator.Allocate1D<float>(gradients.Y.Length);
-        var kernel = accelerator.LoadStreamKernel<SpecializedValue<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        cross.Download(gradients.A, gradients.B, gradients.X, gradients.Y);
+        return gradients;
+    }
+
+    /// <summary>The gradients of sum_k gradOut_k S_eps(a_k, b_k) at the potentials of a
+    /// divergence result: S = OT(a, b) - OT(a, a)/2 - OT(b, b)/2, each self-term a problem of
+    /// the same kernel whose two sides are one cloud, so that its two sides' gradients add.</summary>
+    public static CloudGradients RunDivergence(DeviceAccelerator device, PointCloudBatch batch, SinkhornDivergenceResult<float> forward, float[] gradOut)
+    {
+        int n = batch.N, m = batch.M, count = batch.Batch;
+        int group = Validate(device, Math.Max(n, m), Math.Max(n, m), batch.Dimension);
+        float eps = (float)forward.Cross.Epsilon;
+        var half = Array.ConvertAll(gradOut, v => -0.5f * v);
+        using DeviceBuffers buffers = device.Buffers();
+        SinkhornKernel.ResidentBatch inputs = SinkhornKernel.ResidentBatch.Upload(buffers, batch);
+        var f = buffers.Upload(forward.Cross.F, "f").View;
+        var g = buffers.Upload(forward.Cross.G, "g").View;
+        var fa = buffers.Upload(forward.FSelfA, "the self-term potentials of a").View;
+        var fb = buffers.Upload(forward.FSelfB, "the self-term potentials of b").View;
+        var up = buffers.Upload(gradOut, "gradOut").View;
+        var upHalf = buffers.Upload(half, "-gradOut / 2").View;
+        Outputs cross = Launch(device, buffers, group, batch, n, m, new(inputs.X, inputs.Y, inputs.A, inputs.B, f, g), eps, up);
+        Outputs selfA = Launch(device, buffers, group, batch, n, n, new(inputs.X, inputs.X, inputs.A, inputs.A, fa, fa), eps, upHalf);
+        Outputs selfB = Launch(device, buffers, group, batch, m, m, new(inputs.Y, inputs.Y, inputs.B, inputs.B, fb, fb), eps, upHalf);
+        var gradients = new CloudGradients(batch);
+        cross.Download(gradients.A, gradients.B, gradients.X, gradients.Y);
+        int d = batch.Dimension;
+        float[] w1 = new float[count * n], w2 = new float[count * n], z1 = new float[count * n * d], z2 = new float[count * n * d];
+        selfA.Download(w1, w2, z1, z2);
+        Add(gradients.A, w1, w2);
+        Add(gradients.X, z1, z2);
+        w1 = new float[count * m]; w2 = new float[count * m]; z1 = new float[count * m * d]; z2 = new float[count * m * d];
+        selfB.Download(w1, w2, z1, z2);
+        Add(gradients.B, w1, w2);
+        Add(gradients.Y, z1, z2);
+        return gradients;
+    }
+
+    /// <summary>One reverse problem per group on the device: points, weights and potentials.</summary>
+    internal readonly record struct Problem(ArrayView<float> X, ArrayView<float> Y, ArrayView<float> A, ArrayView<float> B,
+        ArrayView<float> F, ArrayView<float> G);
+
+    /// <summary>The gradient buffers of one launch: A [B, n], B [B, m], X [B, n, d], Y [B, m, d].</summary>
+    internal readonly record struct Outputs(MemoryBuffer1D<float, Stride1D.Dense> A, MemoryBuffer1D<float, Stride1D.Dense> B,
+        MemoryBuffer1D<float, Stride1D.Dense> X, MemoryBuffer1D<float, Stride1D.Dense> Y)
+    {
+        public static Outputs Allocate(DeviceBuffers buffers, int count, int n, int m, int d) => new(
+            buffers.Allocate((long)count * n, "the gradient of a"), buffers.Allocate((long)count * m, "the gradient of b"),
+            buffers.Allocate((long)count * n * d, "the gradient of x"), buffers.Allocate((long)count * m * d, "the gradient of y"));
+
+        /// <summary>Waits for the launch and copies the gradients out.</summary>
+        public void Download(float[] a, float[] b, float[] x, float[] y)
+        {
+            A.CopyToCPU(a); // synchronises
+            B.CopyToCPU(b);
+            X.CopyToCPU(x);
+            Y.CopyToCPU(y);
+        }
+    }
+
+    /// <summary>Launches the kernel on problems of n x m points already on the device.</summary>
+    internal static Outputs Launch(DeviceAccelerator device, DeviceBuffers buffers, int group, PointCloudBatch batch, int n, int m, Problem problem,
+        float eps, ArrayView<float> gradOut)
+    {
+        int d = batch.Dimension;
+        Outputs outputs = Outputs.Allocate(buffers, batch.Batch, n, m, d);
+        var kernel = device.Device.LoadStreamKernel<SpecializedValue<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, ArrayView<float>, SinkhornBackwardParameters, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>>(Gradients);
-        kernel(new KernelConfig(batch.Batch, group, SharedMemoryConfig.RequestDynamic<float>(work)), SpecializedValue.New(d),
-            inputs.X.View, inputs.Y.View, inputs.A.View, inputs.B.View, f.View, g.View, new SinkhornBackwardParameters(n, m, (float)forward.Epsilon), up.View,
-            ga.View, gb.View, gx.View, gy.View);
-        accelerator.Synchronize();
-        ga.CopyToCPU(gradients.A);
-        gb.CopyToCPU(gradients.B);
-        gx.CopyToCPU(gradients.X);
-        gy.CopyToCPU(gradients.Y);
-        return gradients;
+        kernel(new KernelConfig(batch.Batch, group, SharedMemoryConfig.RequestDynamic<float>(WorkFloats(n, m, d, group))), SpecializedValue.New(d),
+            problem.X, problem.Y, problem.A, problem.B, problem.F, problem.G, new SinkhornBackwardParameters(n, m, eps), gradOut,
+            outputs.A.View, outputs.B.View, outputs.X.View, outputs.Y.View);
+        return outputs;
+    }
+
+    /// <summary>The group size for problems of up to n x m points, after checking the shared memory.</summary>
+    internal static int Validate(DeviceAccelerator device, int n, int m, int d)
+    {
+        int group = SinkhornKernel.GroupSize(device, n, m);
+        DeviceRuntime.RequireSharedMemory(device, WorkFloats(n, m, d, group), "batch", $"Reverse passes of {n} x {m} points in R^{d}");
+        return group;
+    }
+
+    private static void Add(float[] into, float[] first, float[] second)
+    {
+        for (int i = 0; i < into.Length; i++) into[i] += first[i] + second[i];
     }
 }

@@ -1,5 +1,6 @@
 // The exact reverse pass of L unrolled Sinkhorn iterations between point clouds, as an ILGPU
-// kernel in C# (issue 15), the port of sinkhorn_clouds_backward_unrolled; the CPU twin is
+// kernel in C#, run by SinkhornBackward.UnrolledValueAndGradients on a DeviceAccelerator
+// after a taped forward whose iterates stay on the device; the CPU twin is
 // SinkhornBackward.UnrolledGradients (Sinkhorn.Backward.Unrolled.cs has the derivation). It
 // sweeps the taped iterates t = L-1 .. 0 of tape [B, L, n + m] that SinkhornKernel
 // records. With E_ij = exp((f_i + g_j - C_ij)/eps) of step t and E'_ij the same with
@@ -13,6 +14,7 @@
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
+using OtKernels.Accelerators;
 using OtKernels.Entropic;
 using OtKernels.Entropic.Device;
 
@@ -136,39 +138,35 @@ internal static class SinkhornCloudsUnrolledKernel
         for (int j = Group.IdxX; j < m; j += Group.DimX) gradB[k * m + j] = dB[j] - meanB;
     }
 
-    /// <summary>Runs the forward with its tape, then the reverse, on the accelerator:
-    /// BatchedSinkhornBackward.UnrolledValueAndGradients' shape.</summary>
-    public static (SinkhornResult<float> Result, CloudGradients Gradients) ValueAndGradients(ILGPU.Runtime.Accelerator accelerator,
-        PointCloudBatch batch, SinkhornOptions options, ReadOnlySpan<float> gradOut)
+    /// <summary>Runs the forward with its tape, then the reverse, on the device; the tape and
+    /// the iteration counts never leave it.</summary>
+    public static (SinkhornResult<float> Result, CloudGradients Gradients) ValueAndGradients(DeviceAccelerator device,
+        PointCloudBatch batch, SinkhornOptions options, float[] gradOut)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        ArgumentNullException.ThrowIfNull(batch);
-        if (gradOut.Length != batch.Batch) throw new ArgumentException($"gradOut has {gradOut.Length} entries for {batch.Batch} problems.", nameof(gradOut));
-        (SinkhornResult<float> result, float[] tape) = SinkhornKernel.SolveTaped(accelerator, batch, options);
-        int n = batch.N, m = batch.M, d = batch.Dimension;
-        int group = SinkhornKernel.GroupSize(accelerator, n, m), work = WorkFloats(n, m, d, group);
-        OtKernels.Accelerators.DeviceRuntime.RequireSharedMemory(accelerator, work, nameof(batch), $"Unrolled reverse passes of {n} x {m} points in R^{d}");
-        var stats = new float[batch.Batch * SinkhornKernel.Stats];
-        for (int k = 0; k < batch.Batch; k++) stats[k * SinkhornKernel.Stats + 2] = result.Iterations[k];
+        using DeviceBuffers buffers = device.Buffers();
+        SinkhornKernel.ResidentBatch inputs = SinkhornKernel.ResidentBatch.Upload(buffers, batch);
+        var up = buffers.Upload(gradOut, "gradOut").View;
+        (SinkhornKernel.CloudsRun forward, SinkhornCloudsBackwardKernel.Outputs outputs) = Launch(device, buffers, inputs, batch, options, up);
         var gradients = new CloudGradients(batch);
-        // The tape comes back to the host and goes down again: device-resident runs come with
-        // the runtime switch (issue 15).
-        using var inputs = new SinkhornKernel.ResidentBatch(accelerator, batch);
-        using MemoryBuffer1D<float, Stride1D.Dense> taped = accelerator.Allocate1D(tape), counts = accelerator.Allocate1D(stats);
-        using MemoryBuffer1D<float, Stride1D.Dense> up = accelerator.Allocate1D(gradOut.ToArray());
-        using MemoryBuffer1D<float, Stride1D.Dense> ga = accelerator.Allocate1D<float>(gradients.A.Length), gb = accelerator.Allocate1D<float>(gradients.B.Length);
-        using MemoryBuffer1D<float, Stride1D.Dense> gx = accelerator.Allocate1D<float>(gradients.X.Length), gy = accelerator.Allocate1D<float>(gradients.Y.Length);
-        var kernel = accelerator.LoadStreamKernel<SpecializedValue<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        outputs.Download(gradients.A, gradients.B, gradients.X, gradients.Y);
+        return (forward.Download(batch, options), gradients);
+    }
+
+    /// <summary>Launches the taped forward and the reverse on a batch already on the device.</summary>
+    internal static (SinkhornKernel.CloudsRun Forward, SinkhornCloudsBackwardKernel.Outputs Gradients) Launch(DeviceAccelerator device,
+        DeviceBuffers buffers, SinkhornKernel.ResidentBatch inputs, PointCloudBatch batch, SinkhornOptions options, ArrayView<float> gradOut)
+    {
+        int n = batch.N, m = batch.M, d = batch.Dimension;
+        int group = SinkhornKernel.GroupSize(device, n, m), work = WorkFloats(n, m, d, group);
+        DeviceRuntime.RequireSharedMemory(device, work, nameof(batch), $"Unrolled reverse passes of {n} x {m} points in R^{d}");
+        SinkhornKernel.CloudsRun forward = SinkhornKernel.LaunchClouds(device, buffers, inputs, batch, options, taped: true);
+        var outputs = SinkhornCloudsBackwardKernel.Outputs.Allocate(buffers, batch.Batch, n, m, d);
+        var kernel = device.Device.LoadStreamKernel<SpecializedValue<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, ArrayView<float>, int, SinkhornBackwardParameters, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>>(Gradients);
         kernel(new KernelConfig(batch.Batch, group, SharedMemoryConfig.RequestDynamic<float>(work)), SpecializedValue.New(d),
-            inputs.X.View, inputs.Y.View, inputs.A.View, inputs.B.View, taped.View, counts.View, options.MaxIterations, new SinkhornBackwardParameters(n, m, (float)options.Epsilon),
-            up.View, ga.View, gb.View, gx.View, gy.View);
-        accelerator.Synchronize();
-        ga.CopyToCPU(gradients.A);
-        gb.CopyToCPU(gradients.B);
-        gx.CopyToCPU(gradients.X);
-        gy.CopyToCPU(gradients.Y);
-        return (result, gradients);
+            inputs.X, inputs.Y, inputs.A, inputs.B, forward.Tape!.View, forward.Stats.View, options.MaxIterations,
+            new SinkhornBackwardParameters(n, m, (float)options.Epsilon), gradOut, outputs.A.View, outputs.B.View, outputs.X.View, outputs.Y.View);
+        return (forward, outputs);
     }
 }

@@ -1,6 +1,5 @@
-// Bregman barycenters on a shared dense cost as ILGPU kernels in C# (issue 15), the port of
-// barycenter_step and barycenter_mean in Kernels/sinkhorn.cl; the CPU twin is Barycenter.cs,
-// in the log domain:
+// Bregman barycenters on a shared dense cost as ILGPU kernels in C#, run by
+// Barycenter.Bregman on a DeviceAccelerator; the CPU twin is Barycenter.cs, in the log domain:
 //     G_k = logBar - logKu_k          (the v projection of the previous step; 0 at first)
 //     F_k = eps log a_k + softmin_j(C - eps G_k)
 //     logKu_k = -softmin_i(C - F_k) / eps
@@ -11,6 +10,7 @@
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
+using OtKernels.Accelerators;
 using OtKernels.Geometry;
 
 namespace OtKernels.Entropic.Device;
@@ -79,31 +79,30 @@ internal static class BarycenterKernel
         spread[j] = XMath.Sqrt(squares / count);
     }
 
-    /// <summary>Barycenter.Bregman on an ILGPU accelerator, in float32 and in the log domain
-    /// (options.Domain Kernel is refused): same options, stopping rule and result type.</summary>
-    public static BarycenterResult Bregman(ILGPU.Runtime.Accelerator accelerator, GroundCost cost, ReadOnlySpan<double> histograms,
-        ReadOnlySpan<double> weights, BarycenterOptions options)
+    /// <summary>Barycenter.Bregman on a device, in float32 and in the log domain (options.Domain
+    /// Kernel is refused): same options, stopping rule and result type. The histograms are
+    /// normalised [count, n] and the weights lambda [count], as Barycenter.Bregman prepares them.</summary>
+    public static BarycenterResult Bregman(DeviceAccelerator device, GroundCost cost, float[] a, float[] lambda, BarycenterOptions options)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        ArgumentNullException.ThrowIfNull(cost);
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
         if (options.Domain == BarycenterDomain.Kernel)
             throw new ArgumentException("The device kernels run in the log domain; options.Domain Kernel is for the CPU on image grids.", nameof(options));
-        int n = cost.Rows, m = cost.Cols;
-        float[] a = Array.ConvertAll(Barycenter.Normalised(histograms, n, out int count), v => (float)v);
-        float[] lambda = Array.ConvertAll(Barycenter.Weights(weights, count), v => (float)v);
-        int group = SinkhornKernel.GroupSize(accelerator, n, m), work = 2 * Math.Max(n, m);
-        OtKernels.Accelerators.DeviceRuntime.RequireSharedMemory(accelerator, work, nameof(cost), $"Barycenter steps on a {n} x {m} cost");
+        int n = cost.Rows, m = cost.Cols, count = lambda.Length;
+        int group = SinkhornKernel.GroupSize(device, n, m), work = 2 * Math.Max(n, m);
+        DeviceRuntime.RequireSharedMemory(device, work, nameof(cost), $"Barycenter steps on a {n} x {m} cost");
         (float[] c, float[] cT) = SinkhornKernel.DenseCopies(cost);
-        using MemoryBuffer1D<float, Stride1D.Dense> dc = accelerator.Allocate1D(c), dcT = accelerator.Allocate1D(cT);
-        using MemoryBuffer1D<float, Stride1D.Dense> da = accelerator.Allocate1D(a), dl = accelerator.Allocate1D(lambda);
-        using MemoryBuffer1D<float, Stride1D.Dense> g = accelerator.Allocate1D<float>((long)count * m), f = accelerator.Allocate1D<float>((long)count * n);
-        using MemoryBuffer1D<float, Stride1D.Dense> logKu = accelerator.Allocate1D<float>((long)count * m);
-        using MemoryBuffer1D<float, Stride1D.Dense> logBar = accelerator.Allocate1D<float>(m), spread = accelerator.Allocate1D<float>(m);
-        var step = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, BarycenterStepParameters,
+        using DeviceBuffers buffers = device.Buffers();
+        var dc = buffers.Upload(c, "the cost");
+        var dcT = buffers.Upload(cT, "the transposed cost");
+        var da = buffers.Upload(a, "the histograms");
+        var dl = buffers.Upload(lambda, "the weights");
+        var g = buffers.Allocate((long)count * m, "g");
+        var f = buffers.Allocate((long)count * n, "f");
+        var logKu = buffers.Allocate((long)count * m, "log K^T u");
+        var logBar = buffers.Allocate(m, "the barycenter");
+        var spread = buffers.Allocate(m, "the spread");
+        var step = device.Device.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, BarycenterStepParameters,
             ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Step);
-        var mean = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int,
+        var mean = device.Device.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int,
             ArrayView<float>, ArrayView<float>, int>(Mean);
         var config = new KernelConfig(count, group, SharedMemoryConfig.RequestDynamic<float>(work));
         var spreads = new float[m];

@@ -1,8 +1,7 @@
-// Batched log-domain Sinkhorn between point clouds as an ILGPU kernel in C# (issue 15: one
-// source for CUDA, OpenCL 2.0+ and ILGPU's CPU accelerator), the port of sinkhorn_clouds in
-// Kernels/sinkhorn.cl, which it replaces once the device runtime moves to ILGPU. Each
-// device function names its C# twin in Sinkhorn.cs; the loop follows Sinkhorn.SolveOne step
-// for step, in float (with the tape of an unrolled run), and the divergence's self-terms
+// Batched log-domain Sinkhorn between point clouds as an ILGPU kernel in C# (one source for
+// CUDA, OpenCL 2.0+ and ILGPU's CPU accelerator), run by Sinkhorn.SolveBatch and
+// SinkhornDivergence.SolveBatch on a DeviceAccelerator. Each device function names its C#
+// twin in Sinkhorn.cs; the loop follows Sinkhorn.SolveOne step for step, in float (with the tape of an unrolled run), and the divergence's self-terms
 // follow Sinkhorn.SolveSymmetric. The cost is a type parameter (IDeviceCost): points in
 // shared memory, or a shared dense matrix read coalesced (sinkhorn_dense's twin).
 // Layout: one group per problem, threads striding over outputs. Points, potentials and
@@ -91,8 +90,8 @@ internal static class SinkhornKernel
         Math.Max(WorkFloats(n, m, d, group), Math.Max(n, m) * d + SolveFloats(Math.Max(n, m), Math.Max(n, m), group));
 
     /// <summary>One warp-multiple of threads per problem, enough for max(n, m) outputs.</summary>
-    public static int GroupSize(ILGPU.Runtime.Accelerator accelerator, int n, int m) =>
-        Math.Min(accelerator.MaxNumThreadsPerGroup, Math.Max(32, (Math.Max(n, m) + 31) / 32 * 32));
+    public static int GroupSize(DeviceAccelerator device, int n, int m) =>
+        Math.Min(device.MaxGroupSize, Math.Max(32, (Math.Max(n, m) + 31) / 32 * 32));
 
     /// <summary>Problem Grid.IdxX of x [B, n, d], y [B, m, d], a [B, n], b [B, m] (b at a's
     /// mass): writes f [B, n], g [B, m], stats [B, 4] and, unless tape is empty, the iterates
@@ -250,110 +249,156 @@ internal static class SinkhornKernel
         }
     }
 
-    /// <summary>Solves the batch on an ILGPU accelerator and waits: the result has the CPU
-    /// path's shape and statuses certified by the CPU's rule (SinkhornResult.Certify).</summary>
+    /// <summary>Solves the batch on a device and waits: the result has the CPU path's shape
+    /// and statuses certified by the CPU's rule (SinkhornResult.Certify).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The problems need more shared memory per
-    /// group than the accelerator has.</exception>
-    public static SinkhornResult<float> Solve(ILGPU.Runtime.Accelerator accelerator, PointCloudBatch batch, SinkhornOptions options) =>
-        Solve(accelerator, batch, options, tape: null);
+    /// group than the device has.</exception>
+    public static SinkhornResult<float> Solve(DeviceAccelerator device, PointCloudBatch batch, SinkhornOptions options)
+    {
+        using DeviceBuffers buffers = device.Buffers();
+        ResidentBatch inputs = ResidentBatch.Upload(buffers, batch);
+        return LaunchClouds(device, buffers, inputs, batch, options, taped: false).Download(batch, options);
+    }
 
     /// <summary>As Solve, also returning the tape [B, MaxIterations, n + m] of the iterates
     /// (f_t, g_t) of an Unrolled run without epsilon scaling, as SinkhornTape records them.</summary>
-    public static (SinkhornResult<float> Result, float[] Tape) SolveTaped(ILGPU.Runtime.Accelerator accelerator, PointCloudBatch batch, SinkhornOptions options)
+    public static (SinkhornResult<float> Result, float[] Tape) SolveTaped(DeviceAccelerator device, PointCloudBatch batch, SinkhornOptions options)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        if (options.Mode != SinkhornMode.Unrolled || options.EpsilonScaling != 0)
-            throw new ArgumentException("A tape records an Unrolled run without epsilon scaling (Mode = Unrolled, EpsilonScaling = 0).", nameof(options));
-        ArgumentNullException.ThrowIfNull(batch);
-        var tape = new float[checked((long)batch.Batch * options.MaxIterations * (batch.N + batch.M))];
-        return (Solve(accelerator, batch, options, tape), tape);
+        using DeviceBuffers buffers = device.Buffers();
+        ResidentBatch inputs = ResidentBatch.Upload(buffers, batch);
+        CloudsRun run = LaunchClouds(device, buffers, inputs, batch, options, taped: true);
+        SinkhornResult<float> result = run.Download(batch, options);
+        return (result, run.Tape!.GetAsArray1D());
     }
 
-    private static SinkhornResult<float> Solve(ILGPU.Runtime.Accelerator accelerator, PointCloudBatch batch, SinkhornOptions options, float[]? tape)
+    /// <summary>The device buffers of a forward run: f [B, n], g [B, m], stats [B, Stats] and,
+    /// for a taped run, tape [B, MaxIterations, n + m].</summary>
+    internal readonly record struct CloudsRun(MemoryBuffer1D<float, Stride1D.Dense> F, MemoryBuffer1D<float, Stride1D.Dense> G,
+        MemoryBuffer1D<float, Stride1D.Dense> Stats, MemoryBuffer1D<float, Stride1D.Dense>? Tape)
     {
-        int group = Validate(accelerator, batch, options, WorkFloats);
+        /// <summary>Waits for the run and copies it into a result of the batch's shape, certified.</summary>
+        public SinkhornResult<float> Download(PointCloudBatch batch, SinkhornOptions options)
+        {
+            var result = new SinkhornResult<float>(batch.Batch, batch.N, batch.M, options.Epsilon, batch.CostOf, batch.A.ToArray(), batch.B.ToArray());
+            F.CopyToCPU(result.F); // synchronises
+            G.CopyToCPU(result.G);
+            Unpack(Stats.GetAsArray1D(), batch.Batch, 1, 0, result.Value, result.MarginalError, result.Iterations, result.Status);
+            result.Certify(options);
+            return result;
+        }
+    }
+
+    /// <summary>Launches the forward kernel on a batch already on the device, its outputs in
+    /// the operation's buffers; a taped run (Unrolled, no epsilon scaling) also records every
+    /// iterate for the unrolled reverse pass, which reads them where they are.</summary>
+    internal static CloudsRun LaunchClouds(DeviceAccelerator device, DeviceBuffers buffers, ResidentBatch inputs, PointCloudBatch batch,
+        SinkhornOptions options, bool taped)
+    {
+        if (taped && (options.Mode != SinkhornMode.Unrolled || options.EpsilonScaling != 0))
+            throw new ArgumentException("A tape records an Unrolled run without epsilon scaling (Mode = Unrolled, EpsilonScaling = 0).", nameof(options));
+        int group = Validate(device, batch, options, WorkFloats);
         int n = batch.N, m = batch.M;
-        var result = new SinkhornResult<float>(batch.Batch, n, m, options.Epsilon, batch.CostOf, batch.A.ToArray(), batch.B.ToArray());
-        using var inputs = new ResidentBatch(accelerator, batch);
-        using MemoryBuffer1D<float, Stride1D.Dense> f = accelerator.Allocate1D<float>(result.F.Length), g = accelerator.Allocate1D<float>(result.G.Length);
-        using MemoryBuffer1D<float, Stride1D.Dense> stats = accelerator.Allocate1D<float>((long)batch.Batch * Stats);
-        using MemoryBuffer1D<float, Stride1D.Dense>? taped = tape is null ? null : accelerator.Allocate1D<float>(tape.Length);
-        var kernel = accelerator.LoadStreamKernel<SpecializedValue<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        var run = new CloudsRun(buffers.Allocate((long)batch.Batch * n, "f"), buffers.Allocate((long)batch.Batch * m, "g"),
+            buffers.Allocate((long)batch.Batch * Stats, "stats"),
+            taped ? buffers.Allocate((long)batch.Batch * options.MaxIterations * (n + m), "the unrolled tape") : null);
+        var kernel = device.Device.LoadStreamKernel<SpecializedValue<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             SinkhornParameters, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Clouds);
         kernel(new KernelConfig(batch.Batch, group, SharedMemoryConfig.RequestDynamic<float>(WorkFloats(n, m, batch.Dimension, group))),
-            SpecializedValue.New(batch.Dimension), inputs.X.View, inputs.Y.View, inputs.A.View, inputs.B.View, new SinkhornParameters(n, m, options),
-            f.View, g.View, stats.View, taped?.View ?? ArrayView<float>.Empty);
-        accelerator.Synchronize();
-        f.CopyToCPU(result.F);
-        g.CopyToCPU(result.G);
-        taped?.CopyToCPU(tape);
-        OtKernels.Accelerators.SinkhornKernels.Unpack(stats.GetAsArray1D(), batch.Batch, 1, 0, result.Value, result.MarginalError, result.Iterations, result.Status);
-        result.Certify(options);
-        return result;
+            SpecializedValue.New(batch.Dimension), inputs.X, inputs.Y, inputs.A, inputs.B, new SinkhornParameters(n, m, options),
+            run.F.View, run.G.View, run.Stats.View, run.Tape?.View ?? ArrayView<float>.Empty);
+        return run;
     }
 
     /// <summary>The divergences of the batch, the three problems of each pair in one launch
     /// (SinkhornDivergence.SolveBatch's shape).</summary>
-    public static SinkhornDivergenceResult<float> SolveDivergence(ILGPU.Runtime.Accelerator accelerator, PointCloudBatch batch, SinkhornOptions options)
+    public static SinkhornDivergenceResult<float> SolveDivergence(DeviceAccelerator device, PointCloudBatch batch, SinkhornOptions options)
     {
-        int group = Validate(accelerator, batch, options, DivergenceWorkFloats);
+        using DeviceBuffers buffers = device.Buffers();
+        ResidentBatch inputs = ResidentBatch.Upload(buffers, batch);
+        DivergenceRun run = LaunchDivergence(device, buffers, inputs, batch, options);
         int count = batch.Batch, n = batch.N, m = batch.M;
         var cross = new SinkhornResult<float>(count, n, m, options.Epsilon, batch.CostOf, batch.A.ToArray(), batch.B.ToArray());
         var result = new SinkhornDivergenceResult<float>(cross, count);
-        using var inputs = new ResidentBatch(accelerator, batch);
-        using MemoryBuffer1D<float, Stride1D.Dense> f = accelerator.Allocate1D<float>(cross.F.Length), g = accelerator.Allocate1D<float>(cross.G.Length);
-        using MemoryBuffer1D<float, Stride1D.Dense> fSelfA = accelerator.Allocate1D<float>(result.FSelfA.Length), fSelfB = accelerator.Allocate1D<float>(result.FSelfB.Length);
-        using MemoryBuffer1D<float, Stride1D.Dense> stats = accelerator.Allocate1D<float>(3L * count * Stats);
-        var kernel = accelerator.LoadStreamKernel<SpecializedValue<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            SinkhornParameters, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Divergence);
-        kernel(new KernelConfig(checked(3 * count), group, SharedMemoryConfig.RequestDynamic<float>(DivergenceWorkFloats(n, m, batch.Dimension, group))),
-            SpecializedValue.New(batch.Dimension), inputs.X.View, inputs.Y.View, inputs.A.View, inputs.B.View, new SinkhornParameters(n, m, options),
-            f.View, g.View, fSelfA.View, fSelfB.View, stats.View);
-        accelerator.Synchronize();
-        f.CopyToCPU(cross.F);
-        g.CopyToCPU(cross.G);
-        fSelfA.CopyToCPU(result.FSelfA);
-        fSelfB.CopyToCPU(result.FSelfB);
-        float[] s = stats.GetAsArray1D();
-        OtKernels.Accelerators.SinkhornKernels.Unpack(s, count, 3, 0, cross.Value, cross.MarginalError, cross.Iterations, cross.Status);
-        OtKernels.Accelerators.SinkhornKernels.Unpack(s, count, 3, 1, result.SelfValueA, result.SelfMarginalErrorA, default, result.SelfStatusA);
-        OtKernels.Accelerators.SinkhornKernels.Unpack(s, count, 3, 2, result.SelfValueB, result.SelfMarginalErrorB, default, result.SelfStatusB);
+        run.F.CopyToCPU(cross.F); // synchronises
+        run.G.CopyToCPU(cross.G);
+        run.FSelfA.CopyToCPU(result.FSelfA);
+        run.FSelfB.CopyToCPU(result.FSelfB);
+        float[] s = run.Stats.GetAsArray1D();
+        Unpack(s, count, 3, 0, cross.Value, cross.MarginalError, cross.Iterations, cross.Status);
+        Unpack(s, count, 3, 1, result.SelfValueA, result.SelfMarginalErrorA, default, result.SelfStatusA);
+        Unpack(s, count, 3, 2, result.SelfValueB, result.SelfMarginalErrorB, default, result.SelfStatusB);
         cross.Certify(options);
         for (int k = 0; k < count; k++)
             result.Value[k] = cross.Value[k] - 0.5 * result.SelfValueA[k] - 0.5 * result.SelfValueB[k];
         return result;
     }
 
-    /// <summary>BatchedSinkhorn.SolveShared on an ILGPU accelerator: a is one source [n] or
-    /// [B, n], b is [B, m]; one copy of a shared source and of the cost on the device.</summary>
-    public static SinkhornResult<float> SolveShared(ILGPU.Runtime.Accelerator accelerator, DenseCost cost, ReadOnlyMemory<float> a, ReadOnlyMemory<float> b,
+    /// <summary>The device buffers of a divergence run: the cross potentials, the self-terms'
+    /// potentials and stats [B, 3, Stats] (cross, self a, self b).</summary>
+    internal readonly record struct DivergenceRun(MemoryBuffer1D<float, Stride1D.Dense> F, MemoryBuffer1D<float, Stride1D.Dense> G,
+        MemoryBuffer1D<float, Stride1D.Dense> FSelfA, MemoryBuffer1D<float, Stride1D.Dense> FSelfB, MemoryBuffer1D<float, Stride1D.Dense> Stats);
+
+    /// <summary>Launches the divergence kernel (3 B groups) on a batch already on the device.</summary>
+    internal static DivergenceRun LaunchDivergence(DeviceAccelerator device, DeviceBuffers buffers, ResidentBatch inputs, PointCloudBatch batch,
         SinkhornOptions options)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        ArgumentNullException.ThrowIfNull(cost);
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        int group = Validate(device, batch, options, DivergenceWorkFloats);
+        int count = batch.Batch, n = batch.N, m = batch.M;
+        var run = new DivergenceRun(buffers.Allocate((long)count * n, "f"), buffers.Allocate((long)count * m, "g"),
+            buffers.Allocate((long)count * n, "the self-term potentials of a"), buffers.Allocate((long)count * m, "the self-term potentials of b"),
+            buffers.Allocate(3L * count * Stats, "stats"));
+        var kernel = device.Device.LoadStreamKernel<SpecializedValue<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            SinkhornParameters, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Divergence);
+        kernel(new KernelConfig(checked(3 * count), group, SharedMemoryConfig.RequestDynamic<float>(DivergenceWorkFloats(n, m, batch.Dimension, group))),
+            SpecializedValue.New(batch.Dimension), inputs.X, inputs.Y, inputs.A, inputs.B, new SinkhornParameters(n, m, options),
+            run.F.View, run.G.View, run.FSelfA.View, run.FSelfB.View, run.Stats.View);
+        return run;
+    }
+
+    /// <summary>Histograms under one shared dense cost on a device: sources [count, n] (or one
+    /// source, when sharedSource) against targets [count, m], already validated and rescaled
+    /// (Sinkhorn.SolveBatch's shared-cost overload); one copy of the cost on the device.</summary>
+    public static SinkhornResult<float> SolveShared(DeviceAccelerator device, DenseCost cost, float[] sources, bool sharedSource, float[] targets,
+        int count, SinkhornOptions options)
+    {
         int n = cost.Rows, m = cost.Cols;
-        (int count, bool sharedSource, float[] sources) = BatchedSinkhorn.SharedShape(cost, a, b);
-        float[] targets = BatchedSinkhorn.ScaledTargets(cost, sources, b, count);
-        int group = GroupSize(accelerator, n, m), work = SolveFloats(n, m, group);
-        DeviceRuntime.RequireSharedMemory(accelerator, work, nameof(cost), $"Problems on a {n} x {m} cost");
+        int group = GroupSize(device, n, m), work = SolveFloats(n, m, group);
+        DeviceRuntime.RequireSharedMemory(device, work, nameof(cost), $"Problems on a {n} x {m} cost");
         var result = new SinkhornResult<float>(count, n, m, options.Epsilon, _ => cost, sources, targets);
         (float[] c, float[] cT) = DenseCopies(cost);
-        using MemoryBuffer1D<float, Stride1D.Dense> dc = accelerator.Allocate1D(c), dcT = accelerator.Allocate1D(cT);
-        using MemoryBuffer1D<float, Stride1D.Dense> da = accelerator.Allocate1D(sharedSource ? a.ToArray() : sources), db = accelerator.Allocate1D(targets);
-        using MemoryBuffer1D<float, Stride1D.Dense> f = accelerator.Allocate1D<float>(result.F.Length), g = accelerator.Allocate1D<float>(result.G.Length);
-        using MemoryBuffer1D<float, Stride1D.Dense> stats = accelerator.Allocate1D<float>((long)count * Stats);
-        var kernel = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>,
+        using DeviceBuffers buffers = device.Buffers();
+        var dc = buffers.Upload(c, "the cost");
+        var dcT = buffers.Upload(cT, "the transposed cost");
+        var da = buffers.Upload(sharedSource ? sources.AsSpan(0, n) : sources, "a");
+        var db = buffers.Upload(targets, "b");
+        var f = buffers.Allocate(result.F.Length, "f");
+        var g = buffers.Allocate(result.G.Length, "g");
+        var stats = buffers.Allocate((long)count * Stats, "stats");
+        var kernel = device.Device.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>,
             SinkhornParameters, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Dense);
         kernel(new KernelConfig(count, group, SharedMemoryConfig.RequestDynamic<float>(work)), dc.View, dcT.View, da.View, sharedSource ? 0 : n, db.View,
             new SinkhornParameters(n, m, options), f.View, g.View, stats.View);
-        accelerator.Synchronize();
+        device.Synchronize();
         f.CopyToCPU(result.F);
         g.CopyToCPU(result.G);
-        OtKernels.Accelerators.SinkhornKernels.Unpack(stats.GetAsArray1D(), count, 1, 0, result.Value, result.MarginalError, result.Iterations, result.Status);
+        Unpack(stats.GetAsArray1D(), count, 1, 0, result.Value, result.MarginalError, result.Iterations, result.Status);
         result.Certify(options);
         return result;
+    }
+
+    /// <summary>Copies the per-problem stats [problems, stride, Stats] at offset into a
+    /// result's value, error, iterations (unless empty) and status.</summary>
+    private static void Unpack(ReadOnlySpan<float> stats, int problems, int stride, int offset,
+        Span<double> value, Span<double> error, Span<int> iterations, Span<SinkhornStatus> status)
+    {
+        for (int k = 0; k < problems; k++)
+        {
+            ReadOnlySpan<float> s = stats.Slice((k * stride + offset) * Stats, Stats);
+            value[k] = s[0];
+            error[k] = s[1];
+            if (!iterations.IsEmpty) iterations[k] = (int)s[2];
+            status[k] = (SinkhornStatus)(int)s[3];
+        }
     }
 
     /// <summary>C [n, m] and C^T [m, n] of any ground cost in float, as DenseCostView reads them.</summary>
@@ -368,46 +413,23 @@ internal static class SinkhornKernel
     }
 
     /// <summary>Checks the arguments and the shared memory the launch needs; returns the group size.</summary>
-    private static int Validate(ILGPU.Runtime.Accelerator accelerator, PointCloudBatch batch, SinkhornOptions options, Func<int, int, int, int, int> workFloats)
+    private static int Validate(DeviceAccelerator device, PointCloudBatch batch, SinkhornOptions options, Func<int, int, int, int, int> workFloats)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        int n = batch.N, m = batch.M, d = batch.Dimension, group = GroupSize(accelerator, n, m);
-        DeviceRuntime.RequireSharedMemory(accelerator, workFloats(n, m, d, group), nameof(batch), $"Problems of {n} x {m} points in R^{d}");
+        int n = batch.N, m = batch.M, d = batch.Dimension, group = GroupSize(device, n, m);
+        DeviceRuntime.RequireSharedMemory(device, workFloats(n, m, d, group), nameof(batch), $"Problems of {n} x {m} points in R^{d}");
         return group;
     }
 
-    /// <summary>A batch's points and weights on the device, freed together (also when one of
-    /// the allocations fails).</summary>
-    internal sealed class ResidentBatch : IDisposable
+    /// <summary>A batch's points and weights on the device, in an operation's buffers.</summary>
+    internal readonly record struct ResidentBatch(ArrayView<float> X, ArrayView<float> Y, ArrayView<float> A, ArrayView<float> B)
     {
-        private readonly MemoryBuffer1D<float, Stride1D.Dense>?[] _buffers = new MemoryBuffer1D<float, Stride1D.Dense>?[4];
-
-        public ResidentBatch(ILGPU.Runtime.Accelerator accelerator, PointCloudBatch batch)
-        {
-            ReadOnlyMemory<float>[] inputs = [batch.X, batch.Y, batch.A, batch.B];
-            try
-            {
-                for (int k = 0; k < inputs.Length; k++) _buffers[k] = accelerator.Allocate1D(inputs[k].ToArray());
-            }
-            catch
-            {
-                Dispose();
-                throw;
-            }
-        }
-
-        public MemoryBuffer1D<float, Stride1D.Dense> X => _buffers[0]!;
-        public MemoryBuffer1D<float, Stride1D.Dense> Y => _buffers[1]!;
-        public MemoryBuffer1D<float, Stride1D.Dense> A => _buffers[2]!;
-        public MemoryBuffer1D<float, Stride1D.Dense> B => _buffers[3]!;
-
-        public void Dispose()
-        {
-            foreach (MemoryBuffer1D<float, Stride1D.Dense>? buffer in _buffers) buffer?.Dispose();
-        }
+        public static ResidentBatch Upload(DeviceBuffers buffers, PointCloudBatch batch) => new(
+            buffers.Upload(batch.X.Span, "the points x").View, buffers.Upload(batch.Y.Span, "the points y").View,
+            buffers.Upload(batch.A.Span, "the weights a").View, buffers.Upload(batch.B.Span, "the weights b").View);
     }
 
     private const float FloatUnitRoundoff = 5.9604645e-8f; // 2^-24

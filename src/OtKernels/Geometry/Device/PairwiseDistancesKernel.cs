@@ -1,6 +1,5 @@
 // The device kernel of PairwiseDistances.SquaredEuclidean, in C# for ILGPU (one source for
-// CUDA, OpenCL 2.0+ and ILGPU's CPU accelerator); the port of Kernels/distances.cl, which it
-// replaces once the device runtime moves to ILGPU (issue 15).
+// CUDA, OpenCL 2.0+ and ILGPU's CPU accelerator).
 // Layout: group g of 16 x 16 threads computes the 16 x 16 tile of D at rows 16 (g / tilesQ)
 // and columns 16 (g mod tilesQ). Each pass stages a 16-coordinate slice of the tile's 16
 // rows of u and 16 rows of v in shared memory, padded to 17 floats per row so that the
@@ -10,6 +9,7 @@
 // 2 u.v: exact zeros for equal rows and no cancellation (as the CPU code).
 using ILGPU;
 using ILGPU.Runtime;
+using OtKernels.Accelerators;
 
 namespace OtKernels.Geometry.Device;
 
@@ -45,18 +45,22 @@ internal static class PairwiseDistancesKernel
         if (row0 + ty < p && col0 + tx < q) distances[(long)(row0 + ty) * q + col0 + tx] = sum;
     }
 
-    /// <summary>Launches the kernel over device-resident u [p, d] and v [q, d] into distances
-    /// [p, q] and waits for it.</summary>
-    public static void Launch(ILGPU.Runtime.Accelerator accelerator, ArrayView<float> u, ArrayView<float> v, int p, int q, int d, ArrayView<float> distances)
+    /// <summary>D [p, q] of u [p, d] and v [q, d] on a device, written into distances.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The device's groups are smaller than a tile.</exception>
+    public static void Compute(DeviceAccelerator device, float[] u, float[] v, int p, int q, int d, float[] distances)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        if (accelerator.MaxNumThreadsPerGroup < GroupSize)
-            throw new ArgumentOutOfRangeException(nameof(accelerator), accelerator.MaxNumThreadsPerGroup,
-                $"{accelerator.Name} runs at most {accelerator.MaxNumThreadsPerGroup} threads per group; the distance tiles need {GroupSize}.");
+        if (device.MaxGroupSize < GroupSize)
+            throw new ArgumentOutOfRangeException(nameof(device), device.MaxGroupSize,
+                $"{device.Name} runs at most {device.MaxGroupSize} threads per group; the distance tiles need {GroupSize}.");
         int tilesQ = (q + Tile - 1) / Tile;
         int groups = checked((p + Tile - 1) / Tile * tilesQ);
-        var kernel = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int, int, ArrayView<float>>(SquaredEuclidean);
-        kernel(new KernelConfig(groups, GroupSize), u, v, p, q, d, tilesQ, distances);
-        accelerator.Synchronize();
+        using DeviceBuffers buffers = device.Buffers();
+        var du = buffers.Upload(u, "u");
+        var dv = buffers.Upload(v, "v");
+        var dd = buffers.Allocate(distances.Length, "the distances");
+        var kernel = device.Device.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int, int, ArrayView<float>>(SquaredEuclidean);
+        kernel(new KernelConfig(groups, GroupSize), du.View, dv.View, p, q, d, tilesQ, dd.View);
+        device.Synchronize();
+        dd.CopyToCPU(distances);
     }
 }

@@ -1,6 +1,7 @@
 // The conformance suite of the device kernels: each kernel on a device against the CPU code
-// (the reference) on the same generated batch. `otk gpu check` prints these rows for every
-// device; the tests run them on PoCL with FsCheck-generated cases and on CUDA when present.
+// (the reference) on the same generated batch, through the public API a user calls.
+// `otk gpu check` prints these rows for every device; the tests run them on ILGPU's CPU
+// accelerator with FsCheck-generated cases and on CUDA when present.
 //
 // Errors are norm-wise: max |device - cpu| / max |cpu| over an output, so that potentials
 // near zero do not inflate the ratio (see Compare). The tolerances are those of float32 arithmetic on
@@ -10,12 +11,11 @@
 // in the Hilbert metric), so 1e-4 holds with margin; the converged mode compares two runs
 // that each stop within the marginal tolerance 1e-5 of the same fixed point, so 1e-3.
 using OtKernels.Accelerators;
-using OtKernels.Accelerators.Cpu;
 using OtKernels.Autodiff.Entropic;
 using OtKernels.Entropic;
 using OtKernels.Geometry;
 
-namespace OtKernels.Autodiff.Accelerators;
+namespace OtKernels.Conformance;
 
 /// <summary>One generated batch: Batch problems of N x M points in Dimension dimensions,
 /// weights with every third one zero when PlantZeros, at regularisation Epsilon.</summary>
@@ -50,16 +50,16 @@ public sealed record ConformanceRow(string Kernel, string Case, double MaxAbsolu
     public bool Passed => MaxRelativeError <= Tolerance;
 }
 
-public static class Conformance
+public static class KernelConformance
 {
     public const double IterationTolerance = 1e-4, ConvergedTolerance = 1e-3;
 
     /// <summary>The kernel names Check accepts, in the order the suite runs them.</summary>
     public static IReadOnlyList<string> Kernels { get; } =
     [
-        "sinkhorn_clouds fixed iterations", "sinkhorn_clouds tolerance + eps-scaling", "sinkhorn_clouds_backward converged",
-        "sinkhorn_clouds_backward_unrolled", "sinkhorn_divergence_clouds", "sinkhorn_divergence backward", "sinkhorn_dense one-against-many",
-        "pairwise_squared_distances", "barycenter_step + barycenter_mean",
+        "Sinkhorn clouds, fixed iterations", "Sinkhorn clouds, tolerance + eps-scaling", "Sinkhorn clouds reverse, converged",
+        "Sinkhorn clouds reverse, unrolled", "Sinkhorn divergence", "Sinkhorn divergence reverse", "Sinkhorn dense cost, one against many",
+        "Pairwise squared distances", "Barycenter step + mean",
     ];
 
     /// <summary>The fixed cases of `otk gpu check`: small and square, ragged with odd sizes,
@@ -81,27 +81,27 @@ public static class Conformance
         // device and on the CPU, then compared.
         (double tolerance, Func<Accelerator, float[][]> run) = kernel switch
         {
-            "sinkhorn_clouds fixed iterations" => (IterationTolerance, acc => Outputs(BatchedSinkhorn.SolveClouds(acc, batch, fixedIterations))),
-            "sinkhorn_clouds tolerance + eps-scaling" => (ConvergedTolerance, acc => Outputs(BatchedSinkhorn.SolveClouds(acc, batch, converged))),
+            "Sinkhorn clouds, fixed iterations" => (IterationTolerance, acc => Outputs(Sinkhorn.SolveBatch(acc, batch, fixedIterations))),
+            "Sinkhorn clouds, tolerance + eps-scaling" => (ConvergedTolerance, acc => Outputs(Sinkhorn.SolveBatch(acc, batch, converged))),
             // The reverse passes at convergence get the CPU's potentials on both sides: this
             // checks the reverse kernel, not the forward.
-            "sinkhorn_clouds_backward converged" => (IterationTolerance, Reverse(BatchedSinkhorn.SolveClouds(cpu, batch, converged),
-                (acc, forward) => Outputs(BatchedSinkhornBackward.Gradients(acc, batch, forward, upstream)))),
-            "sinkhorn_clouds_backward_unrolled" => (IterationTolerance, acc =>
+            "Sinkhorn clouds reverse, converged" => (IterationTolerance, Reverse(Sinkhorn.SolveBatch(cpu, batch, converged),
+                (acc, forward) => Outputs(SinkhornBackward.Gradients(acc, batch, forward, upstream)))),
+            "Sinkhorn clouds reverse, unrolled" => (IterationTolerance, acc =>
             {
-                var (result, gradients) = BatchedSinkhornBackward.UnrolledValueAndGradients(acc, batch, fixedIterations with { MaxIterations = 10 }, upstream);
+                var (result, gradients) = SinkhornBackward.UnrolledValueAndGradients(acc, batch, fixedIterations with { MaxIterations = 10 }, upstream);
                 return [.. Outputs(gradients), Floats(result.Value)];
             }),
-            "sinkhorn_divergence_clouds" => (ConvergedTolerance, acc => Outputs(BatchedSinkhorn.DivergenceClouds(acc, batch, converged))),
-            "sinkhorn_divergence backward" => (IterationTolerance, Reverse(BatchedSinkhorn.DivergenceClouds(cpu, batch, converged),
-                (acc, forward) => Outputs(BatchedSinkhornBackward.DivergenceGradients(acc, batch, forward, upstream)))),
+            "Sinkhorn divergence" => (ConvergedTolerance, acc => Outputs(SinkhornDivergence.SolveBatch(acc, batch, converged))),
+            "Sinkhorn divergence reverse" => (IterationTolerance, Reverse(SinkhornDivergence.SolveBatch(cpu, batch, converged),
+                (acc, forward) => Outputs(SinkhornDivergenceBackward.Gradients(acc, batch, forward, upstream)))),
             // The first problem's source against every problem's target, on its cost.
-            "sinkhorn_dense one-against-many" => (IterationTolerance, acc =>
-                Outputs(BatchedSinkhorn.SolveShared(acc, FirstProblemCost(batch), batch.A[..batch.N], batch.B, fixedIterations))),
-            "pairwise_squared_distances" => (1e-6, acc => [PairwiseDistances.SquaredEuclidean(acc, batch.X.Span, batch.Y.Span, batch.Dimension)]),
+            "Sinkhorn dense cost, one against many" => (IterationTolerance, acc =>
+                Outputs(Sinkhorn.SolveBatch(acc, FirstProblemCost(batch), batch.A[..batch.N], batch.B, fixedIterations))),
+            "Pairwise squared distances" => (1e-6, acc => [PairwiseDistances.SquaredEuclidean(acc, batch.X.Span, batch.Y.Span, batch.Dimension)]),
             // The problems' sources as the inputs of one barycenter on the first problem's
             // target points; 30 iterations on both sides (tolerance 0 never stops early).
-            "barycenter_step + barycenter_mean" => (IterationTolerance, acc =>
+            "Barycenter step + mean" => (IterationTolerance, acc =>
                 [Floats(Barycenter.Bregman(acc, FirstProblemCost(batch), Doubles(batch.A.Span), Enumerable.Range(0, c.Batch).Select(k => 1.0 + k).ToArray(),
                     new BarycenterOptions { Epsilon = c.Epsilon, MaxIterations = 30, Tolerance = 0 }).Barycenter)]),
             _ => throw new ArgumentException($"Unknown kernel '{kernel}'; one of: {string.Join(", ", Kernels)}.", nameof(kernel)),

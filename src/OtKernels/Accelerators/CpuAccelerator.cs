@@ -1,4 +1,4 @@
-namespace OtKernels.Accelerators.Cpu;
+namespace OtKernels.Accelerators;
 
 /// <summary>The CPU: operations given this accelerator run the SIMD multi-threaded CPU code
 /// of the engine, which is also the reference every device kernel is tested against.</summary>
@@ -6,4 +6,6 @@ public sealed class CpuAccelerator : Accelerator
 {
     public override AcceleratorKind Kind => AcceleratorKind.Cpu;
     public override string Name => $"CPU ({Environment.ProcessorCount} threads)";
+
+    internal override T Run<T>(string operation, Func<T> onCpu, Func<DeviceAccelerator, T> onDevice) => onCpu();
 }

@@ -1,0 +1,67 @@
+// The gradients of a point-cloud batch's values, as the accelerated reverse passes return
+// them (Sinkhorn.Backward.Accelerated.cs, SinkhornDivergence.Backward.Accelerated.cs), and
+// what those passes share: the checks of their arguments and the CPU path, which computes
+// each problem's gradient in double with the single-problem formulas and stores it scaled
+// by its upstream gradient.
+using OtKernels.Entropic;
+
+namespace OtKernels.Autodiff.Entropic;
+
+/// <summary>Gradients of a point-cloud batch: A [batch, n] and B [batch, m] (each problem's
+/// projected onto sum-zero vectors), X [batch, n, d], Y [batch, m, d].</summary>
+public sealed class CloudGradients
+{
+    internal CloudGradients(PointCloudBatch batch)
+    {
+        A = new float[batch.Batch * batch.N];
+        B = new float[batch.Batch * batch.M];
+        X = new float[batch.Batch * batch.N * batch.Dimension];
+        Y = new float[batch.Batch * batch.M * batch.Dimension];
+    }
+
+    public float[] A { get; }
+    public float[] B { get; }
+    public float[] X { get; }
+    public float[] Y { get; }
+
+    /// <summary>The upstream gradients, checked: one finite value per problem.</summary>
+    internal static float[] Upstream(PointCloudBatch batch, ReadOnlySpan<float> gradOut)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ThrowHelper.ThrowIfLengthMismatch(gradOut.Length, batch.Batch, nameof(gradOut), "one upstream gradient per problem");
+        for (int k = 0; k < gradOut.Length; k++)
+            if (!float.IsFinite(gradOut[k])) throw new ArgumentException($"gradOut[{k}] is {gradOut[k]}; upstream gradients must be finite.", nameof(gradOut));
+        return gradOut.ToArray();
+    }
+
+    /// <summary>A result of the batch's shape, or an exception naming both shapes.</summary>
+    internal static void ThrowIfOtherShape(SinkhornResult<float> result, PointCloudBatch batch, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(result, paramName);
+        if (result.Batch != batch.Batch || result.N != batch.N || result.M != batch.M)
+            throw new ArgumentException($"The result is of {result.Batch} problems of {result.N} x {result.M}, the batch of {batch.Batch} of {batch.N} x {batch.M}.", paramName);
+    }
+
+    /// <summary>The CPU path: problem k's gradients of V_k in double by compute(k, ...), stored
+    /// scaled by upstream[k], in float, problems in parallel.</summary>
+    internal static CloudGradients PerProblem(PointCloudBatch batch, float[] upstream, Action<int, double[], double[], double[], double[]> compute)
+    {
+        var gradients = new CloudGradients(batch);
+        int n = batch.N, m = batch.M, d = batch.Dimension;
+        Parallel.For(0, batch.Batch, k =>
+        {
+            double[] ga = new double[n], gb = new double[m], gx = new double[n * d], gy = new double[m * d];
+            compute(k, ga, gb, gx, gy);
+            Store(ga, upstream[k], gradients.A.AsSpan(k * n, n));
+            Store(gb, upstream[k], gradients.B.AsSpan(k * m, m));
+            Store(gx, upstream[k], gradients.X.AsSpan(k * n * d, n * d));
+            Store(gy, upstream[k], gradients.Y.AsSpan(k * m * d, m * d));
+        });
+        return gradients;
+    }
+
+    private static void Store(double[] values, float scale, Span<float> destination)
+    {
+        for (int i = 0; i < values.Length; i++) destination[i] = (float)(scale * values[i]);
+    }
+}
