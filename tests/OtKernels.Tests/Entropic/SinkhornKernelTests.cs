@@ -129,6 +129,45 @@ public class SinkhornKernelTests
         Close(c, "value", kernel.Value.Select(v => (float)v).ToArray(), cpu.Value.Select(v => (float)v).ToArray(), 1e-3);
     }
 
+    /// <summary>Problems share a group in teams: 11 problems of 20 points are 8 teams of 32
+    /// threads in a first group and 3 in a second, whose 5 other teams have no problem; in
+    /// tolerance mode each problem stops at its own iteration while its group runs on.</summary>
+    [Fact]
+    public void PackedTeams_StopIndependently_AndAPartialGroupWritesOnlyItsProblems()
+    {
+        using DeviceAccelerator device = DeviceRuntime.CreateCpu();
+        var c = new Case(11, 20, 19, 2, 0.05, 424242);
+        PointCloudBatch batch = c.Generate();
+        Packing pack = Packing.For(device, batch.Batch, c.N, c.M, team => SinkhornKernel.WorkFloats(c.N, c.M, c.D, team), "batch", "test");
+        Assert.Equal(new Packing(32, 8, 2), pack);
+        var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 2000, Tolerance = 1e-4, EpsilonScaling = 0.5 };
+        SinkhornResult<float> kernel = Sinkhorn.SolveBatch(device, batch, options);
+        SinkhornResult<float> cpu = Sinkhorn.SolveBatch(batch, options);
+        Assert.Equal(cpu.Status, kernel.Status);
+        Assert.True(cpu.Iterations.Distinct().Count() > 1, "the problems should stop at different iterations");
+        for (int k = 0; k < c.Batch; k++)
+            Assert.True(Math.Abs(cpu.Iterations[k] - kernel.Iterations[k]) <= options.CheckEvery, $"problem {k}: {kernel.Iterations[k]} vs {cpu.Iterations[k]}");
+        Close(c, "value", kernel.Value.Select(v => (float)v).ToArray(), cpu.Value.Select(v => (float)v).ToArray(), 1e-3);
+        // Fixed iterations: the same potentials as the CPU for every problem of both groups.
+        var fixedIterations = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 30, Mode = SinkhornMode.Unrolled, Tolerance = 0 };
+        kernel = Sinkhorn.SolveBatch(device, batch, fixedIterations);
+        cpu = Sinkhorn.SolveBatch(batch, fixedIterations);
+        Close(c, "f", kernel.F, cpu.F, IterationTolerance);
+        Close(c, "g", kernel.G, cpu.G, IterationTolerance);
+    }
+
+    [Fact]
+    public void Packing_FillsAGroupWithSmallProblems_AsTheSharedMemoryAllows()
+    {
+        // An H100's limits: 1024 threads and 48 KiB of shared memory per block.
+        Packing Pack(int problems, int n, int d) => Packing.For(1024, 48 * 1024, "H100", problems, n, n, team => SinkhornKernel.WorkFloats(n, n, d, team), "batch", "test");
+        Assert.Equal(new Packing(16, 16, 62500), Pack(1_000_000, 16, 2));   // 16 lanes per problem, 16 problems per group
+        Assert.Equal(new Packing(64, 4, 250000), Pack(1_000_000, 64, 16));  // 10.5 KiB per problem: 4 fit
+        Assert.Equal(new Packing(1, 3, 1), Pack(3, 1, 1));                  // never more teams than problems
+        Assert.Equal(new Packing(64, 2, 3), Pack(5, 33, 64));               // 17.9 KiB per problem: 2 fit, 3 groups
+        Assert.Throws<ArgumentOutOfRangeException>("batch", () => Pack(5, 33, 200)); // 53 KiB: not even one
+    }
+
     [Fact]
     public void Divergence_ThreeProblemsPerPair_MatchTheCpu()
     {

@@ -44,7 +44,7 @@ internal static class BarycenterKernel
             h[j] = gj * Log2E;
         }
         Group.Barrier();
-        SinkhornKernel.SoftMin(output, n, h, m, view, true, eps);
+        SinkhornKernel.SoftMin(Team.WholeGroup, output, n, h, m, view, true, eps);
         Group.Barrier();
         for (int i = Group.IdxX; i < n; i += Group.DimX)
         {
@@ -54,7 +54,7 @@ internal static class BarycenterKernel
             h[i] = fi == float.NegativeInfinity ? float.NegativeInfinity : fi / eps * Log2E;
         }
         Group.Barrier();
-        SinkhornKernel.SoftMin(output, m, h, n, view, false, eps);
+        SinkhornKernel.SoftMin(Team.WholeGroup, output, m, h, n, view, false, eps);
         Group.Barrier();
         for (int j = Group.IdxX; j < m; j += Group.DimX) lk[j] = -output[j] / eps;
     }

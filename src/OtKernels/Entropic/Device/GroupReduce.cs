@@ -1,6 +1,8 @@
-// Reductions over the threads of one group for the ILGPU kernels: a tree in shared memory
-// (red, one float per thread), log2(size) barriers, any group size, the result on every
-// thread. A call is a barrier for the whole group: every thread must reach it.
+// Reductions over the threads of one team for the ILGPU kernels: a tree in the team's slice
+// of shared memory (red, one float per thread of the team), log2(size) group barriers, any
+// team size, the result on every thread of the team. Every team of a group runs the same
+// tree at the same time, so a call is a barrier for the whole group: every thread of the
+// group must reach it.
 using ILGPU;
 using ILGPU.Algorithms;
 
@@ -8,9 +10,11 @@ namespace OtKernels.Entropic.Device;
 
 internal static class GroupReduce
 {
-    public static float Sum(float v, ArrayView<float> red)
+    public static float Sum(float v, ArrayView<float> red) => Sum(v, red, Team.WholeGroup);
+
+    public static float Sum(float v, ArrayView<float> red, Team team)
     {
-        int lid = Group.IdxX, size = Group.DimX;
+        int lid = team.Lane, size = team.Size;
         red[lid] = v;
         Group.Barrier();
         for (int s = 1; s < size; s <<= 1)
@@ -23,9 +27,9 @@ internal static class GroupReduce
         return total;
     }
 
-    public static float Max(float v, ArrayView<float> red)
+    public static float Max(float v, ArrayView<float> red, Team team)
     {
-        int lid = Group.IdxX, size = Group.DimX;
+        int lid = team.Lane, size = team.Size;
         red[lid] = v;
         Group.Barrier();
         for (int s = 1; s < size; s <<= 1)

@@ -4,14 +4,18 @@
 // twin in Sinkhorn.cs; the loop follows Sinkhorn.SolveOne step for step, in float (with the tape of an unrolled run), and the divergence's self-terms
 // follow Sinkhorn.SolveSymmetric. The cost is a type parameter (IDeviceCost): points in
 // shared memory, or a shared dense matrix read coalesced (sinkhorn_dense's twin).
-// Layout: one group per problem, threads striding over outputs. Points, potentials and
-// log-weights live in dynamic shared memory (WorkFloats counts it); each soft-min streams
+// Layout: one team of threads per problem (Team.cs, Packing), threads striding over the
+// problem's outputs: a power of two up to a warp for small problems, several teams per
+// group as threads and shared memory allow (16 problems of 16 points in 256 threads), the
+// group to itself for a large one. Points, potentials and log-weights live in the team's
+// slice of dynamic shared memory (WorkFloats counts it); each soft-min streams
 // its inputs with a running maximum in base 2 (out_o = -eps ln2 (M + log2 sum_i
 // 2^(h_i - C_oi log2e / eps)), h_i = (p_i / eps + log w_i) log2e; Milakov and Gimelshein
 // 2018), recomputing |x_i - y_j|^2 from the shared points, so nothing of size n x m exists.
-// The point dimension is a specialised value, so the coordinate loops unroll. Control flow
-// is uniform across the group (every decision follows a group reduction) and every barrier
-// is unconditional: an iteration is committed by swapping double buffers.
+// The point dimension is a specialised value, so the coordinate loops unroll. Every barrier
+// is reached by every thread of the group: a team decides from its own reductions, the
+// loops run while any team of the group works (Group.BarrierOr), and a finished team goes
+// through them with nothing to do; an iteration is committed by swapping double buffers.
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
@@ -20,13 +24,50 @@ using OtKernels.Geometry;
 
 namespace OtKernels.Entropic.Device;
 
-/// <summary>The launch parameters of one batch (SinkhornOptions in float, and the shapes).</summary>
-internal readonly struct SinkhornParameters(int n, int m, SinkhornOptions options)
+/// <summary>The launch parameters of one batch: SinkhornOptions in float, the shapes, and the
+/// packing (problems in the launch, threads per problem's team).</summary>
+internal readonly struct SinkhornParameters(int n, int m, SinkhornOptions options, int problems, int teamSize)
 {
     public readonly int N = n, M = m, MaxIterations = options.MaxIterations, CheckEvery = options.CheckEvery;
+    public readonly int Problems = problems, TeamSize = teamSize;
     public readonly int Unrolled = options.Mode == SinkhornMode.Unrolled ? 1 : 0;
     public readonly float Epsilon = (float)options.Epsilon, Scaling = (float)options.EpsilonScaling;
     public readonly float Tolerance = (float)options.Tolerance, OverRelaxation = (float)options.OverRelaxation;
+}
+
+/// <summary>How a launch's problems share groups: a team of TeamSize threads per problem
+/// (the next power of two above max(n, m) up to a warp, so that 16-point problems use 16
+/// lanes; a multiple of 32 beyond), TeamsPerGroup teams per group (up to 256 threads, as
+/// many as the shared memory holds), Groups groups.</summary>
+internal readonly record struct Packing(int TeamSize, int TeamsPerGroup, int Groups)
+{
+    /// <summary>Threads per group the packing aims at: 8 warps, enough to hide latency.</summary>
+    public const int TargetGroupSize = 256;
+
+    /// <summary>The packing of problems of n x m points whose team needs teamFloats(team size)
+    /// floats of shared memory; refuses a problem too large for one group.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">One problem needs more shared memory than a group has.</exception>
+    public static Packing For(DeviceAccelerator device, int problems, int n, int m, Func<int, int> teamFloats, string paramName, string what) =>
+        For(device.MaxGroupSize, device.SharedMemoryBytes, device.Name, problems, n, m, teamFloats, paramName, what);
+
+    /// <summary>The packing against a device's limits (testable without one).</summary>
+    public static Packing For(int maxGroupSize, long sharedMemoryBytes, string device, int problems, int n, int m, Func<int, int> teamFloats,
+        string paramName, string what)
+    {
+        int widest = Math.Max(n, m);
+        int team = widest <= 32 ? (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)widest)
+            : Math.Min(maxGroupSize, (widest + 31) / 32 * 32);
+        long bytes = (long)teamFloats(team) * sizeof(float);
+        DeviceRuntime.RequireSharedMemory(teamFloats(team), sharedMemoryBytes, device, paramName, what);
+        long byThreads = Math.Max(1, Math.Min(TargetGroupSize, maxGroupSize) / team);
+        long byMemory = Math.Max(1, sharedMemoryBytes / bytes);
+        int teams = (int)Math.Max(1, Math.Min(Math.Min(byThreads, byMemory), problems));
+        return new Packing(team, teams, (int)((problems + (long)teams - 1) / teams));
+    }
+
+    /// <summary>The launch: Groups groups of TeamsPerGroup teams, each with teamFloats of shared memory.</summary>
+    public KernelConfig Config(int teamFloats) =>
+        new(Groups, TeamSize * TeamsPerGroup, SharedMemoryConfig.RequestDynamic<float>(teamFloats * TeamsPerGroup));
 }
 
 /// <summary>The cost as the kernels read it, C(i, j) between source i and target j: by the
@@ -93,72 +134,92 @@ internal static class SinkhornKernel
     public static int GroupSize(DeviceAccelerator device, int n, int m) =>
         Math.Min(device.MaxGroupSize, Math.Max(32, (Math.Max(n, m) + 31) / 32 * 32));
 
-    /// <summary>Problem Grid.IdxX of x [B, n, d], y [B, m, d], a [B, n], b [B, m] (b at a's
-    /// mass): writes f [B, n], g [B, m], stats [B, 4] and, unless tape is empty, the iterates
-    /// (f_t, g_t) after every iteration t into tape [B, MaxIterations, n + m] for the unrolled
-    /// reverse pass (Sinkhorn.SolveOne with a SinkhornTape).</summary>
+    /// <summary>Problem k = Grid.IdxX x (teams per group) + team of x [B, n, d], y [B, m, d],
+    /// a [B, n], b [B, m] (b at a's mass): writes f [B, n], g [B, m], stats [B, 4] and, unless
+    /// tape is empty, the iterates (f_t, g_t) after every iteration t into tape
+    /// [B, MaxIterations, n + m] for the unrolled reverse pass (Sinkhorn.SolveOne with a
+    /// SinkhornTape). Each team's shared memory is WorkFloats(n, m, d, TeamSize) floats.</summary>
     public static void Clouds(SpecializedValue<int> dimension, ArrayView<float> x, ArrayView<float> y, ArrayView<float> a, ArrayView<float> b,
         SinkhornParameters p, ArrayView<float> fOut, ArrayView<float> gOut, ArrayView<float> stats, ArrayView<float> tape)
     {
         int d = dimension, n = p.N, m = p.M;
-        long k = Grid.IdxX;
-        ArrayView<float> work = SharedMemory.GetDynamic<float>();
+        var team = Team.OfSize(p.TeamSize);
+        long problem = (long)Grid.IdxX * (Group.DimX / team.Size) + team.Index;
+        bool valid = problem < p.Problems;
+        long k = valid ? problem : p.Problems - 1; // a team past the batch reads the last problem and writes nothing
+        int teamFloats = WorkFloats(n, m, d, team.Size);
+        ArrayView<float> work = SharedMemory.GetDynamic<float>().SubView(team.Index * teamFloats, teamFloats);
         ArrayView<float> X = work.SubView(0, n * d), Y = work.SubView(n * d, m * d);
-        for (int i = Group.IdxX; i < n * d; i += Group.DimX) X[i] = x[k * n * d + i];
-        for (int j = Group.IdxX; j < m * d; j += Group.DimX) Y[j] = y[k * m * d + j];
+        for (int i = team.Lane; i < n * d; i += team.Size) X[i] = x[k * n * d + i];
+        for (int j = team.Lane; j < m * d; j += team.Size) Y[j] = y[k * m * d + j];
         Group.Barrier();
         long taped = (long)p.MaxIterations * (n + m);
-        Solve(new CloudCostView(X, Y, d), a.SubView(k * n, n), b.SubView(k * m, m), n, m, false, p,
+        Solve(team, valid, new CloudCostView(X, Y, d), a.SubView(k * n, n), b.SubView(k * m, m), n, m, false, p,
             fOut.SubView(k * n, n), gOut.SubView(k * m, m), stats.SubView(k * Stats, Stats), tape.Length > 0 ? tape.SubView(k * taped, taped) : tape,
             work.SubView((n + m) * d));
     }
 
-    /// <summary>Sinkhorn divergences S = OT(a, b) - OT(a, a)/2 - OT(b, b)/2: group 3k + t
-    /// solves pair k's term t (0 the cross problem, 1 the source's self-term, 2 the target's),
-    /// so the three run side by side (SinkhornDivergence.SolveBatch's twin). Writes f, g of
-    /// the cross problem, the self-terms' potentials fSelfA [B, n], fSelfB [B, m] and stats
-    /// [B, 3, 4].</summary>
+    /// <summary>Sinkhorn divergences S = OT(a, b) - OT(a, a)/2 - OT(b, b)/2: problem 3k + t
+    /// (numbered as in Clouds, over 3 B problems) solves pair k's term t (0 the cross problem,
+    /// 1 the source's self-term, 2 the target's), so the three run side by side
+    /// (SinkhornDivergence.SolveBatch's twin). Writes f, g of the cross problem, the
+    /// self-terms' potentials fSelfA [B, n], fSelfB [B, m] and stats [B, 3, 4]. Each team's
+    /// shared memory is DivergenceWorkFloats(n, m, d, TeamSize) floats.</summary>
     public static void Divergence(SpecializedValue<int> dimension, ArrayView<float> x, ArrayView<float> y, ArrayView<float> a, ArrayView<float> b,
         SinkhornParameters p, ArrayView<float> fOut, ArrayView<float> gOut, ArrayView<float> fSelfA, ArrayView<float> fSelfB, ArrayView<float> stats)
     {
         int d = dimension, n = p.N, m = p.M;
-        long k = Grid.IdxX / 3;
-        int term = Grid.IdxX % 3;
+        var team = Team.OfSize(p.TeamSize);
+        long problem = (long)Grid.IdxX * (Group.DimX / team.Size) + team.Index;
+        bool valid = problem < p.Problems;
+        if (!valid) problem = p.Problems - 1;
+        long k = problem / 3;
+        int term = (int)(problem % 3);
         // Term 0 solves (x, y, a, b); term 1 the symmetric (x, x, a, a); term 2 (y, y, b, b).
         int rows = term == 2 ? m : n, cols = term == 0 ? m : rows;
         ArrayView<float> source = term == 2 ? y.SubView(k * m * d, m * d) : x.SubView(k * n * d, n * d);
         ArrayView<float> wRows = term == 2 ? b.SubView(k * m, m) : a.SubView(k * n, n);
-        ArrayView<float> work = SharedMemory.GetDynamic<float>();
+        int teamFloats = DivergenceWorkFloats(n, m, d, team.Size);
+        ArrayView<float> work = SharedMemory.GetDynamic<float>().SubView(team.Index * teamFloats, teamFloats);
         ArrayView<float> X = work.SubView(0, rows * d);
         ArrayView<float> Y = term == 0 ? work.SubView(rows * d, cols * d) : X;
-        for (int i = Group.IdxX; i < rows * d; i += Group.DimX) X[i] = source[i];
+        for (int i = team.Lane; i < rows * d; i += team.Size) X[i] = source[i];
         if (term == 0)
-            for (int j = Group.IdxX; j < m * d; j += Group.DimX) Y[j] = y[k * m * d + j];
+            for (int j = team.Lane; j < m * d; j += team.Size) Y[j] = y[k * m * d + j];
         Group.Barrier();
         ArrayView<float> f = term == 0 ? fOut.SubView(k * n, n) : term == 1 ? fSelfA.SubView(k * n, n) : fSelfB.SubView(k * m, m);
-        Solve(new CloudCostView(X, Y, d), wRows, term == 0 ? b.SubView(k * m, m) : wRows, rows, cols, term != 0, p,
-            f, gOut.SubView(k * m, m), stats.SubView((3 * k + term) * Stats, Stats), ArrayView<float>.Empty, work.SubView((rows + (term == 0 ? cols : 0)) * d));
+        Solve(team, valid, new CloudCostView(X, Y, d), wRows, term == 0 ? b.SubView(k * m, m) : wRows, rows, cols, term != 0, p,
+            f, gOut.SubView(k * m, m), stats.SubView(problem * Stats, Stats), ArrayView<float>.Empty, work.SubView((rows + (term == 0 ? cols : 0)) * d));
     }
 
     /// <summary>Histograms on one support under a shared dense cost C [n, m] with C^T [m, n]:
-    /// problem Grid.IdxX is a from offset k aStride (aStride 0: one source against every
-    /// target) against b [k] (BatchedSinkhorn.SolveShared's twin).</summary>
+    /// problem k (numbered as in Clouds) is a from offset k aStride (aStride 0: one source
+    /// against every target) against b [k] (Sinkhorn.SolveBatch's shared-cost twin). Each
+    /// team's shared memory is SolveFloats(n, m, TeamSize) floats.</summary>
     public static void Dense(ArrayView<float> cost, ArrayView<float> costT, ArrayView<float> a, int aStride, ArrayView<float> b,
         SinkhornParameters p, ArrayView<float> fOut, ArrayView<float> gOut, ArrayView<float> stats)
     {
         int n = p.N, m = p.M;
-        long k = Grid.IdxX;
-        Solve(new DenseCostView(cost, costT, n, m), a.SubView(k * aStride, n), b.SubView(k * m, m), n, m, false, p,
-            fOut.SubView(k * n, n), gOut.SubView(k * m, m), stats.SubView(k * Stats, Stats), ArrayView<float>.Empty, SharedMemory.GetDynamic<float>());
+        var team = Team.OfSize(p.TeamSize);
+        long problem = (long)Grid.IdxX * (Group.DimX / team.Size) + team.Index;
+        bool valid = problem < p.Problems;
+        long k = valid ? problem : p.Problems - 1;
+        int teamFloats = SolveFloats(n, m, team.Size);
+        Solve(team, valid, new DenseCostView(cost, costT, n, m), a.SubView(k * aStride, n), b.SubView(k * m, m), n, m, false, p,
+            fOut.SubView(k * n, n), gOut.SubView(k * m, m), stats.SubView(k * Stats, Stats), ArrayView<float>.Empty,
+            SharedMemory.GetDynamic<float>().SubView(team.Index * teamFloats, teamFloats));
     }
 
-    /// <summary>One problem: the cost (points in shared memory, or a dense matrix), weights a [n], b [m].
-    /// Plain mode is Sinkhorn.SolveOne: f = softmin(g), g = softmin(f), over-relaxed except
-    /// before a check. Symmetric mode (Y = X, b = a) is Sinkhorn.SolveSymmetric, the averaged
-    /// f = (f + softmin(f)) / 2 of a self-term, whose value is 2 &lt;a, f&gt; and which writes no g.
-    /// A non-empty tape [MaxIterations, n + m] receives (f, g) after every iteration. work
-    /// holds the floats SolveFloats counts.</summary>
-    private static void Solve<TCost>(TCost cost, ArrayView<float> a, ArrayView<float> b, int n, int m, bool symmetric,
+    /// <summary>One problem per team: the cost (points in shared memory, or a dense matrix),
+    /// weights a [n], b [m]. Plain mode is Sinkhorn.SolveOne: f = softmin(g), g = softmin(f),
+    /// over-relaxed except before a check. Symmetric mode (Y = X, b = a) is
+    /// Sinkhorn.SolveSymmetric, the averaged f = (f + softmin(f)) / 2 of a self-term, whose
+    /// value is 2 &lt;a, f&gt; and which writes no g. A non-empty tape [MaxIterations, n + m]
+    /// receives (f, g) after every iteration. work holds the floats SolveFloats counts.
+    /// The teams of a group share its barriers, so every loop runs while any team of the
+    /// group still works (Group.BarrierOr) and a team that has finished, or has no problem
+    /// (valid false), goes through the barriers with nothing to do (counts of zero).</summary>
+    private static void Solve<TCost>(Team team, bool valid, TCost cost, ArrayView<float> a, ArrayView<float> b, int n, int m, bool symmetric,
         SinkhornParameters p, ArrayView<float> fOut, ArrayView<float> gOut, ArrayView<float> stats, ArrayView<float> tape, ArrayView<float> work)
         where TCost : struct, IDeviceCost
     {
@@ -166,12 +227,12 @@ internal static class SinkhornKernel
         int at = 4 * n;
         ArrayView<float> g = work.SubView(at, m), gNew = work.SubView(at + m, m), gNext = work.SubView(at + 2 * m, m), logB = work.SubView(at + 3 * m, m);
         at += 4 * m;
-        ArrayView<float> h = work.SubView(at, XMath.Max(n, m)), red = work.SubView(at + XMath.Max(n, m), Group.DimX);
+        ArrayView<float> h = work.SubView(at, XMath.Max(n, m)), red = work.SubView(at + XMath.Max(n, m), team.Size);
 
-        float mass = LoadLogWeights(logA, a, n, red);
-        LoadLogWeights(logB, b, m, red);
-        for (int i = Group.IdxX; i < n; i += Group.DimX) f[i] = 0;
-        for (int j = Group.IdxX; j < m; j += Group.DimX) { g[j] = 0; gNext[j] = 0; }
+        float mass = LoadLogWeights(team, logA, a, n, red);
+        LoadLogWeights(team, logB, b, m, red);
+        for (int i = team.Lane; i < n; i += team.Size) f[i] = 0;
+        for (int j = team.Lane; j < m; j += team.Size) { g[j] = 0; gNext[j] = 0; }
         Group.Barrier();
         // The f update's input: g and b, or in symmetric mode f and a over the same points.
         int inner = symmetric ? n : m, gCount = symmetric ? 0 : m;
@@ -180,67 +241,82 @@ internal static class SinkhornKernel
 
         // Epsilon scaling: one iteration per stage, from the largest cost down to the target.
         bool consistent = symmetric; // does g equal softmin(f)? (always true of a self-term's check)
-        for (float e = MaxCost(cost, n, inner, red); p.Scaling > 0 && e > p.Epsilon; e *= p.Scaling)
+        float e = p.Scaling > 0 ? MaxCost(team, cost, n, inner, red) : 0;
+        bool staging = valid && p.Scaling > 0 && e > p.Epsilon;
+        while (Group.BarrierOr(staging))
         {
-            Log2Weights(h, symmetric ? f : g, logQ, inner, e);
-            SoftMin(fNext, n, h, inner, cost, true, e);
+            int rows = staging ? n : 0;
+            Log2Weights(team, h, symmetric ? f : g, logQ, staging ? inner : 0, e);
+            SoftMin(team, fNext, rows, h, inner, cost, true, e);
             Group.Barrier();
-            Advance(f, f, fNext, n, stageStep);
-            Log2Weights(h, f, logA, n, e);
-            SoftMin(g, gCount, h, n, cost, false, e);
+            Advance(team, f, f, fNext, rows, stageStep);
+            Log2Weights(team, h, f, logA, rows, e);
+            SoftMin(team, g, staging ? gCount : 0, h, n, cost, false, e);
             Group.Barrier();
-            consistent = true;
+            if (staging)
+            {
+                consistent = true;
+                e *= p.Scaling;
+                staging = e > p.Epsilon;
+            }
         }
 
         float eps = p.Epsilon, error = float.NaN, status = 1; // MaxIterations
         int iteration = 0;
-        bool done = false;
-        while (!done)
+        bool done = !valid;
+        while (Group.BarrierOr(!done))
         {
-            Log2Weights(h, symmetric ? f : g, logQ, inner, eps);
-            SoftMin(fNext, n, h, inner, cost, true, eps);
+            bool active = !done;
+            int rows = active ? n : 0, cols = active ? gCount : 0;
+            Log2Weights(team, h, symmetric ? f : g, logQ, active ? inner : 0, eps);
+            SoftMin(team, fNext, rows, h, inner, cost, true, eps);
             Group.Barrier();
-            float rowError = RowMarginalError(logA, f, fNext, n, eps, red);
-            // A check is a uniform decision (consistent and iteration are the same on every
-            // thread), so the reductions inside it meet every thread at their barriers.
-            if (consistent && (iteration == p.MaxIterations || iteration % p.CheckEvery == 0))
+            float rowError = RowMarginalError(team, logA, f, fNext, rows, eps, red);
+            // A check's reductions run in every team when any team checks (the barriers are
+            // shared); only the checking teams use them.
+            bool check = active && consistent && (iteration == p.MaxIterations || iteration % p.CheckEvery == 0);
+            if (Group.BarrierOr(check))
             {
                 // Sinkhorn.PrecisionFloor over (a, fNext) and (b, g), or (a, f) for a self-term.
-                float floor = 4 * FloatUnitRoundoff * (MaxAbs(logA, fNext, n, red) + (symmetric ? MaxAbs(logA, f, n, red) : MaxAbs(logB, g, m, red))) / eps;
-                error = rowError;
-                status = CheckStatus(ref error, floor, mass, p, iteration);
-                done = status != Continue;
-                if (!done) status = 1; // MaxIterations, unless a later check decides
+                float floor = 4 * FloatUnitRoundoff * (MaxAbs(team, logA, fNext, n, red) + MaxAbs(team, logQ, symmetric ? f : g, inner, red)) / eps;
+                if (check)
+                {
+                    error = rowError;
+                    status = CheckStatus(ref error, floor, mass, p, iteration);
+                    done = status != Continue;
+                    if (!done) status = 1; // MaxIterations, unless a later check decides
+                }
             }
             done = done || iteration == p.MaxIterations;
             // Over-relaxed steps, except before a check (Sinkhorn.SolveOne); a self-term's
             // step is the average (Sinkhorn.SolveSymmetric).
             bool relaxed = !symmetric && p.OverRelaxation != 1 && p.Unrolled == 0 && (iteration + 1) % p.CheckEvery != 0 && iteration + 1 != p.MaxIterations;
             float w = symmetric ? 0.5f : relaxed ? p.OverRelaxation : 1;
-            Advance(fNew, f, fNext, n, w);
-            Log2Weights(h, fNew, logA, n, eps);
-            SoftMin(gNext, gCount, h, n, cost, false, eps);
+            Advance(team, fNew, f, fNext, rows, w);
+            Log2Weights(team, h, fNew, logA, rows, eps);
+            SoftMin(team, gNext, cols, h, n, cost, false, eps);
             Group.Barrier();
-            Advance(gNew, g, gNext, gCount, w);
-            if (!done)
+            Advance(team, gNew, g, gNext, cols, w);
+            if (active && !done)
             {
                 (f, fNew) = (fNew, f);
                 (g, gNew) = (gNew, g);
                 if (tape.Length > 0)
                 {
-                    for (int i = Group.IdxX; i < n; i += Group.DimX) tape[(long)iteration * (n + m) + i] = f[i];
-                    for (int j = Group.IdxX; j < m; j += Group.DimX) tape[(long)iteration * (n + m) + n + j] = g[j];
+                    for (int i = team.Lane; i < n; i += team.Size) tape[(long)iteration * (n + m) + i] = f[i];
+                    for (int j = team.Lane; j < m; j += team.Size) tape[(long)iteration * (n + m) + n + j] = g[j];
                 }
                 consistent = !relaxed;
                 iteration++;
             }
         }
 
-        float sumA = WeightedSum(logA, f, n, red), sumB = WeightedSum(logB, g, m, red);
-        for (int i = Group.IdxX; i < n; i += Group.DimX) fOut[i] = f[i];
+        float sumA = WeightedSum(team, logA, f, n, red), sumB = WeightedSum(team, logB, g, m, red);
+        if (!valid) return;
+        for (int i = team.Lane; i < n; i += team.Size) fOut[i] = f[i];
         if (!symmetric)
-            for (int j = Group.IdxX; j < m; j += Group.DimX) gOut[j] = g[j];
-        if (Group.IdxX == 0)
+            for (int j = team.Lane; j < m; j += team.Size) gOut[j] = g[j];
+        if (team.Lane == 0)
         {
             stats[0] = symmetric ? 2 * sumA : sumA + sumB;
             stats[1] = error;
@@ -296,15 +372,15 @@ internal static class SinkhornKernel
     {
         if (taped && (options.Mode != SinkhornMode.Unrolled || options.EpsilonScaling != 0))
             throw new ArgumentException("A tape records an Unrolled run without epsilon scaling (Mode = Unrolled, EpsilonScaling = 0).", nameof(options));
-        int group = Validate(device, batch, options, WorkFloats);
-        int n = batch.N, m = batch.M;
+        int n = batch.N, m = batch.M, d = batch.Dimension;
+        Packing pack = Validate(device, batch.Batch, batch, options, team => WorkFloats(n, m, d, team));
         var run = new CloudsRun(buffers.Allocate((long)batch.Batch * n, "f"), buffers.Allocate((long)batch.Batch * m, "g"),
             buffers.Allocate((long)batch.Batch * Stats, "stats"),
             taped ? buffers.Allocate((long)batch.Batch * options.MaxIterations * (n + m), "the unrolled tape") : null);
         var kernel = device.Device.LoadStreamKernel<SpecializedValue<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             SinkhornParameters, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Clouds);
-        kernel(new KernelConfig(batch.Batch, group, SharedMemoryConfig.RequestDynamic<float>(WorkFloats(n, m, batch.Dimension, group))),
-            SpecializedValue.New(batch.Dimension), inputs.X, inputs.Y, inputs.A, inputs.B, new SinkhornParameters(n, m, options),
+        kernel(pack.Config(WorkFloats(n, m, d, pack.TeamSize)),
+            SpecializedValue.New(d), inputs.X, inputs.Y, inputs.A, inputs.B, new SinkhornParameters(n, m, options, batch.Batch, pack.TeamSize),
             run.F.View, run.G.View, run.Stats.View, run.Tape?.View ?? ArrayView<float>.Empty);
         return run;
     }
@@ -342,15 +418,15 @@ internal static class SinkhornKernel
     internal static DivergenceRun LaunchDivergence(DeviceAccelerator device, DeviceBuffers buffers, ResidentBatch inputs, PointCloudBatch batch,
         SinkhornOptions options)
     {
-        int group = Validate(device, batch, options, DivergenceWorkFloats);
-        int count = batch.Batch, n = batch.N, m = batch.M;
+        int count = batch.Batch, n = batch.N, m = batch.M, d = batch.Dimension;
+        Packing pack = Validate(device, checked(3 * count), batch, options, team => DivergenceWorkFloats(n, m, d, team));
         var run = new DivergenceRun(buffers.Allocate((long)count * n, "f"), buffers.Allocate((long)count * m, "g"),
             buffers.Allocate((long)count * n, "the self-term potentials of a"), buffers.Allocate((long)count * m, "the self-term potentials of b"),
             buffers.Allocate(3L * count * Stats, "stats"));
         var kernel = device.Device.LoadStreamKernel<SpecializedValue<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             SinkhornParameters, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Divergence);
-        kernel(new KernelConfig(checked(3 * count), group, SharedMemoryConfig.RequestDynamic<float>(DivergenceWorkFloats(n, m, batch.Dimension, group))),
-            SpecializedValue.New(batch.Dimension), inputs.X, inputs.Y, inputs.A, inputs.B, new SinkhornParameters(n, m, options),
+        kernel(pack.Config(DivergenceWorkFloats(n, m, d, pack.TeamSize)),
+            SpecializedValue.New(d), inputs.X, inputs.Y, inputs.A, inputs.B, new SinkhornParameters(n, m, options, 3 * count, pack.TeamSize),
             run.F.View, run.G.View, run.FSelfA.View, run.FSelfB.View, run.Stats.View);
         return run;
     }
@@ -362,8 +438,7 @@ internal static class SinkhornKernel
         int count, SinkhornOptions options)
     {
         int n = cost.Rows, m = cost.Cols;
-        int group = GroupSize(device, n, m), work = SolveFloats(n, m, group);
-        DeviceRuntime.RequireSharedMemory(device, work, nameof(cost), $"Problems on a {n} x {m} cost");
+        Packing pack = Packing.For(device, count, n, m, team => SolveFloats(n, m, team), nameof(cost), $"Problems on a {n} x {m} cost");
         var result = new SinkhornResult<float>(count, n, m, options.Epsilon, _ => cost, sources, targets);
         (float[] c, float[] cT) = DenseCopies(cost);
         using DeviceBuffers buffers = device.Buffers();
@@ -376,8 +451,8 @@ internal static class SinkhornKernel
         var stats = buffers.Allocate((long)count * Stats, "stats");
         var kernel = device.Device.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, ArrayView<float>,
             SinkhornParameters, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Dense);
-        kernel(new KernelConfig(count, group, SharedMemoryConfig.RequestDynamic<float>(work)), dc.View, dcT.View, da.View, sharedSource ? 0 : n, db.View,
-            new SinkhornParameters(n, m, options), f.View, g.View, stats.View);
+        kernel(pack.Config(SolveFloats(n, m, pack.TeamSize)), dc.View, dcT.View, da.View, sharedSource ? 0 : n, db.View,
+            new SinkhornParameters(n, m, options, count, pack.TeamSize), f.View, g.View, stats.View);
         device.Synchronize();
         f.CopyToCPU(result.F);
         g.CopyToCPU(result.G);
@@ -412,16 +487,15 @@ internal static class SinkhornKernel
         return (c, cT);
     }
 
-    /// <summary>Checks the arguments and the shared memory the launch needs; returns the group size.</summary>
-    private static int Validate(DeviceAccelerator device, PointCloudBatch batch, SinkhornOptions options, Func<int, int, int, int, int> workFloats)
+    /// <summary>Checks the arguments, and the packing of problems into groups (which checks
+    /// the shared memory one problem needs).</summary>
+    private static Packing Validate(DeviceAccelerator device, int problems, PointCloudBatch batch, SinkhornOptions options, Func<int, int> teamFloats)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        int n = batch.N, m = batch.M, d = batch.Dimension, group = GroupSize(device, n, m);
-        DeviceRuntime.RequireSharedMemory(device, workFloats(n, m, d, group), nameof(batch), $"Problems of {n} x {m} points in R^{d}");
-        return group;
+        return Packing.For(device, problems, batch.N, batch.M, teamFloats, nameof(batch), $"Problems of {batch.N} x {batch.M} points in R^{batch.Dimension}");
     }
 
     /// <summary>A batch's points and weights on the device, in an operation's buffers.</summary>
@@ -455,23 +529,23 @@ internal static class SinkhornKernel
         return error + floor * mass <= p.Tolerance * mass ? 0 : Continue;
     }
 
-    /// <summary>max |p_i| over the entries of positive weight (log w finite), on every thread.</summary>
-    private static float MaxAbs(ArrayView<float> logW, ArrayView<float> potential, int count, ArrayView<float> red)
+    /// <summary>max |p_i| over the entries of positive weight (log w finite), on every thread of the team.</summary>
+    private static float MaxAbs(Team team, ArrayView<float> logW, ArrayView<float> potential, int count, ArrayView<float> red)
     {
         float max = 0;
-        for (int i = Group.IdxX; i < count; i += Group.DimX)
+        for (int i = team.Lane; i < count; i += team.Size)
             if (logW[i] != float.NegativeInfinity) max = XMath.Max(max, XMath.Abs(potential[i]));
-        return GroupReduce.Max(max, red);
+        return GroupReduce.Max(max, red, team);
     }
 
     /// <summary>out_o = softmin over i of (C - p_i) weighted by w, from h = (p / eps + log w)
     /// log2e, with C = C(o, i) for a row owner (byRow, the f update) and C(i, o) for a column
     /// owner; -inf entries (zero weights) are skipped (GroundCost.SoftMin's twin).</summary>
-    internal static void SoftMin<TCost>(ArrayView<float> output, int outCount, ArrayView<float> h, int inCount, TCost cost, bool byRow, float eps)
+    internal static void SoftMin<TCost>(Team team, ArrayView<float> output, int outCount, ArrayView<float> h, int inCount, TCost cost, bool byRow, float eps)
         where TCost : struct, IDeviceCost
     {
         float scale = Log2E / eps;
-        for (int o = Group.IdxX; o < outCount; o += Group.DimX)
+        for (int o = team.Lane; o < outCount; o += team.Size)
         {
             float max = float.NegativeInfinity, sum = 0;
             for (int i = 0; i < inCount; i++)
@@ -487,17 +561,17 @@ internal static class SinkhornKernel
     }
 
     /// <summary>h_i = (p_i / eps + log w_i) log2e, then a barrier (Sinkhorn.UpdateF/UpdateG's first step).</summary>
-    private static void Log2Weights(ArrayView<float> h, ArrayView<float> potential, ArrayView<float> logW, int count, float eps)
+    private static void Log2Weights(Team team, ArrayView<float> h, ArrayView<float> potential, ArrayView<float> logW, int count, float eps)
     {
-        for (int i = Group.IdxX; i < count; i += Group.DimX) h[i] = (potential[i] / eps + logW[i]) * Log2E;
+        for (int i = team.Lane; i < count; i += team.Size) h[i] = (potential[i] / eps + logW[i]) * Log2E;
         Group.Barrier();
     }
 
     /// <summary>to = from + w (update - from), exactly update where w = 1 or from is not
     /// finite, then a barrier (Sinkhorn.Relax). to may be from.</summary>
-    private static void Advance(ArrayView<float> to, ArrayView<float> from, ArrayView<float> update, int count, float w)
+    private static void Advance(Team team, ArrayView<float> to, ArrayView<float> from, ArrayView<float> update, int count, float w)
     {
-        for (int i = Group.IdxX; i < count; i += Group.DimX)
+        for (int i = team.Lane; i < count; i += team.Size)
         {
             float old = from[i];
             to[i] = w != 1 && old - old == 0 ? old + w * (update[i] - old) : update[i];
@@ -505,44 +579,43 @@ internal static class SinkhornKernel
         Group.Barrier();
     }
 
-    /// <summary>log w, -inf for zero weights (Sinkhorn.LogWeights); returns sum w over the group.</summary>
-    private static float LoadLogWeights(ArrayView<float> logW, ArrayView<float> w, int count, ArrayView<float> red)
+    /// <summary>log w, -inf for zero weights (Sinkhorn.LogWeights); returns sum w over the team.</summary>
+    private static float LoadLogWeights(Team team, ArrayView<float> logW, ArrayView<float> w, int count, ArrayView<float> red)
     {
         float mass = 0;
-        for (int i = Group.IdxX; i < count; i += Group.DimX)
+        for (int i = team.Lane; i < count; i += team.Size)
         {
             float wi = w[i];
             logW[i] = wi > 0 ? XMath.Log(wi) : float.NegativeInfinity;
             mass += wi;
         }
-        return GroupReduce.Sum(mass, red);
+        return GroupReduce.Sum(mass, red, team);
     }
 
     /// <summary>max |C| over all pairs, where epsilon scaling starts (GroundCost.MaxCost).</summary>
-    private static float MaxCost<TCost>(TCost cost, int n, int m, ArrayView<float> red) where TCost : struct, IDeviceCost
+    private static float MaxCost<TCost>(Team team, TCost cost, int n, int m, ArrayView<float> red) where TCost : struct, IDeviceCost
     {
         float max = 0;
-        for (int j = Group.IdxX; j < m; j += Group.DimX)
+        for (int j = team.Lane; j < m; j += team.Size)
             for (int i = 0; i < n; i++) max = XMath.Max(max, XMath.Abs(cost.ForColumn(i, j)));
-        return GroupReduce.Max(max, red);
+        return GroupReduce.Max(max, red, team);
     }
 
     /// <summary>sum_i a_i |1 - exp((f_i - fNext_i) / eps)| over a_i > 0 (Sinkhorn.RowMarginalError).</summary>
-    private static float RowMarginalError(ArrayView<float> logA, ArrayView<float> f, ArrayView<float> fNext, int n, float eps, ArrayView<float> red)
+    private static float RowMarginalError(Team team, ArrayView<float> logA, ArrayView<float> f, ArrayView<float> fNext, int n, float eps, ArrayView<float> red)
     {
         float error = 0;
-        for (int i = Group.IdxX; i < n; i += Group.DimX)
+        for (int i = team.Lane; i < n; i += team.Size)
             if (logA[i] != float.NegativeInfinity) error += XMath.Exp(logA[i]) * XMath.Abs(1 - XMath.Exp2((f[i] - fNext[i]) / eps * Log2E));
-        return GroupReduce.Sum(error, red);
+        return GroupReduce.Sum(error, red, team);
     }
 
     /// <summary>sum_i w_i p_i over w_i > 0 (Sinkhorn.WeightedSum).</summary>
-    private static float WeightedSum(ArrayView<float> logW, ArrayView<float> potential, int count, ArrayView<float> red)
+    private static float WeightedSum(Team team, ArrayView<float> logW, ArrayView<float> potential, int count, ArrayView<float> red)
     {
         float sum = 0;
-        for (int i = Group.IdxX; i < count; i += Group.DimX)
+        for (int i = team.Lane; i < count; i += team.Size)
             if (logW[i] != float.NegativeInfinity) sum += XMath.Exp(logW[i]) * potential[i];
-        return GroupReduce.Sum(sum, red);
+        return GroupReduce.Sum(sum, red, team);
     }
-
 }
