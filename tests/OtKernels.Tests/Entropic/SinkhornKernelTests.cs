@@ -129,17 +129,18 @@ public class SinkhornKernelTests
         Close(c, "value", kernel.Value.Select(v => (float)v).ToArray(), cpu.Value.Select(v => (float)v).ToArray(), 1e-3);
     }
 
-    /// <summary>Problems share a group in teams: 11 problems of 20 points are 8 teams of 32
-    /// threads in a first group and 3 in a second, whose 5 other teams have no problem; in
-    /// tolerance mode each problem stops at its own iteration while its group runs on.</summary>
+    /// <summary>Problems share a group in teams: 20 problems of 20 points are 16 teams of 16
+    /// threads (each owning two outputs) in a first group and 4 in a second, whose 12 other
+    /// teams have no problem; in tolerance mode each problem stops at its own iteration while
+    /// its group runs on.</summary>
     [Fact]
     public void PackedTeams_StopIndependently_AndAPartialGroupWritesOnlyItsProblems()
     {
         using DeviceAccelerator device = DeviceRuntime.CreateCpu();
-        var c = new Case(11, 20, 19, 2, 0.05, 424242);
+        var c = new Case(20, 20, 19, 2, 0.05, 424242);
         PointCloudBatch batch = c.Generate();
         Packing pack = Packing.For(device, batch.Batch, c.N, c.M, team => SinkhornKernel.WorkFloats(c.N, c.M, c.D, team), "batch", "test");
-        Assert.Equal(new Packing(32, 8, 2), pack);
+        Assert.Equal(new Packing(16, 16, 2), pack);
         var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 2000, Tolerance = 1e-4, EpsilonScaling = 0.5 };
         SinkhornResult<float> kernel = Sinkhorn.SolveBatch(device, batch, options);
         SinkhornResult<float> cpu = Sinkhorn.SolveBatch(batch, options);
@@ -161,10 +162,10 @@ public class SinkhornKernelTests
     {
         // An H100's limits: 1024 threads and 48 KiB of shared memory per block.
         Packing Pack(int problems, int n, int d) => Packing.For(1024, 48 * 1024, "H100", problems, n, n, team => SinkhornKernel.WorkFloats(n, n, d, team), "batch", "test");
-        Assert.Equal(new Packing(16, 16, 62500), Pack(1_000_000, 16, 2));   // 16 lanes per problem, 16 problems per group
-        Assert.Equal(new Packing(64, 4, 250000), Pack(1_000_000, 64, 16));  // 10.5 KiB per problem: 4 fit
+        Assert.Equal(new Packing(8, 32, 31250), Pack(1_000_000, 16, 2));    // 8 lanes of two outputs per problem, 32 problems per group
+        Assert.Equal(new Packing(32, 4, 250000), Pack(1_000_000, 64, 16));  // a warp per problem; 10.4 KiB each: 4 fit
         Assert.Equal(new Packing(1, 3, 1), Pack(3, 1, 1));                  // never more teams than problems
-        Assert.Equal(new Packing(64, 2, 3), Pack(5, 33, 64));               // 17.9 KiB per problem: 2 fit, 3 groups
+        Assert.Equal(new Packing(32, 2, 3), Pack(5, 33, 64));               // 17.8 KiB per problem: 2 fit, 3 groups
         Assert.Throws<ArgumentOutOfRangeException>("batch", () => Pack(5, 33, 200)); // 53 KiB: not even one
     }
 

@@ -4,10 +4,10 @@
 // twin in Sinkhorn.cs; the loop follows Sinkhorn.SolveOne step for step, in float (with the tape of an unrolled run), and the divergence's self-terms
 // follow Sinkhorn.SolveSymmetric. The cost is a type parameter (IDeviceCost): points in
 // shared memory, or a shared dense matrix read coalesced (sinkhorn_dense's twin).
-// Layout: one team of threads per problem (Team.cs, Packing), threads striding over the
-// problem's outputs: a power of two up to a warp for small problems, several teams per
-// group as threads and shared memory allow (16 problems of 16 points in 256 threads), the
-// group to itself for a large one. Points, potentials and log-weights live in the team's
+// Layout: one team of threads per problem (Team.cs, Packing), each thread owning two of the
+// problem's outputs (SoftMin's register blocking): a power of two up to a warp for small
+// problems, several teams per group as threads and shared memory allow (32 problems of 16
+// points in 256 threads), the group to itself for a large one. Points, potentials and log-weights live in the team's
 // slice of dynamic shared memory (WorkFloats counts it); each soft-min streams
 // its inputs with a running maximum in base 2 (out_o = -eps ln2 (M + log2 sum_i
 // 2^(h_i - C_oi log2e / eps)), h_i = (p_i / eps + log w_i) log2e; Milakov and Gimelshein
@@ -35,10 +35,11 @@ internal readonly struct SinkhornParameters(int n, int m, SinkhornOptions option
     public readonly float Tolerance = (float)options.Tolerance, OverRelaxation = (float)options.OverRelaxation;
 }
 
-/// <summary>How a launch's problems share groups: a team of TeamSize threads per problem
-/// (the next power of two above max(n, m) up to a warp, so that 16-point problems use 16
-/// lanes; a multiple of 32 beyond), TeamsPerGroup teams per group (up to 256 threads, as
-/// many as the shared memory holds), Groups groups.</summary>
+/// <summary>How a launch's problems share groups: a team of TeamSize threads per problem,
+/// each thread owning two outputs (the next power of two above max(n, m) / 2 up to a warp,
+/// so that a 16-point problem uses 8 lanes and a 64-point one a warp; a multiple of 32
+/// beyond), TeamsPerGroup teams per group (up to 256 threads, as many as the shared memory
+/// holds), Groups groups.</summary>
 internal readonly record struct Packing(int TeamSize, int TeamsPerGroup, int Groups)
 {
     /// <summary>Threads per group the packing aims at: 8 warps, enough to hide latency.</summary>
@@ -54,9 +55,10 @@ internal readonly record struct Packing(int TeamSize, int TeamsPerGroup, int Gro
     public static Packing For(int maxGroupSize, long sharedMemoryBytes, string device, int problems, int n, int m, Func<int, int> teamFloats,
         string paramName, string what)
     {
-        int widest = Math.Max(n, m);
-        int team = widest <= 32 ? (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)widest)
-            : Math.Min(maxGroupSize, (widest + 31) / 32 * 32);
+        // Two outputs per thread (SoftMin's register blocking): a team of half the widest side.
+        int half = (Math.Max(n, m) + 1) / 2;
+        int team = half <= 32 ? (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)half)
+            : Math.Min(maxGroupSize, (half + 31) / 32 * 32);
         long bytes = (long)teamFloats(team) * sizeof(float);
         DeviceRuntime.RequireSharedMemory(teamFloats(team), sharedMemoryBytes, device, paramName, what);
         long byThreads = Math.Max(1, Math.Min(TargetGroupSize, maxGroupSize) / team);
@@ -77,6 +79,11 @@ internal interface IDeviceCost
 {
     float ForRow(int i, int j);
     float ForColumn(int i, int j);
+
+    /// <summary>The costs of two outputs against one input, sharing the input's loads (the
+    /// register blocking of SoftMin): C(first, input) and C(second, input) for row owners
+    /// (byRow), C(input, first) and C(input, second) for column owners.</summary>
+    void Pair(bool byRow, int first, int second, int input, out float c1, out float c2);
 }
 
 /// <summary>|x_i - y_j|^2 from points in shared memory (PointCloudCost's squared Euclidean).</summary>
@@ -97,6 +104,21 @@ internal readonly struct CloudCostView(ArrayView<float> x, ArrayView<float> y, i
         }
         return c;
     }
+
+    public void Pair(bool byRow, int first, int second, int input, out float c1, out float c2)
+    {
+        // The input point is read once for both outputs: y_input for row owners, x_input for column owners.
+        ArrayView<float> inputs = byRow ? _y : _x, outputs = byRow ? _x : _y;
+        c1 = 0;
+        c2 = 0;
+        for (int t = 0; t < _d; t++)
+        {
+            float q = inputs[input * _d + t];
+            float d1 = outputs[first * _d + t] - q, d2 = outputs[second * _d + t] - q;
+            c1 += d1 * d1;
+            c2 += d2 * d2;
+        }
+    }
 }
 
 /// <summary>A dense n x m cost in global memory with its transpose (DenseCost's twin): the
@@ -109,6 +131,12 @@ internal readonly struct DenseCostView(ArrayView<float> cost, ArrayView<float> c
     public float ForRow(int i, int j) => _costT[(long)j * _n + i];
 
     public float ForColumn(int i, int j) => _cost[(long)i * _m + j];
+
+    public void Pair(bool byRow, int first, int second, int input, out float c1, out float c2)
+    {
+        c1 = byRow ? ForRow(first, input) : ForColumn(input, first);
+        c2 = byRow ? ForRow(second, input) : ForColumn(input, second);
+    }
 }
 
 internal static class SinkhornKernel
@@ -545,19 +573,44 @@ internal static class SinkhornKernel
         where TCost : struct, IDeviceCost
     {
         float scale = Log2E / eps;
-        for (int o = team.Lane; o < outCount; o += team.Size)
+        int o = team.Lane;
+        // Two outputs per pass where the thread owns two (o and o + team size): each input's
+        // h_i and point are loaded once for both (register blocking; Packing sizes teams so
+        // that threads own two outputs of a problem).
+        for (; o + team.Size < outCount; o += 2 * team.Size)
+        {
+            int o2 = o + team.Size;
+            float max1 = float.NegativeInfinity, sum1 = 0, max2 = float.NegativeInfinity, sum2 = 0;
+            for (int i = 0; i < inCount; i++)
+            {
+                float hi = h[i];
+                if (hi == float.NegativeInfinity) continue;
+                cost.Pair(byRow, o, o2, i, out float c1, out float c2);
+                Accumulate(hi - c1 * scale, ref max1, ref sum1);
+                Accumulate(hi - c2 * scale, ref max2, ref sum2);
+            }
+            output[o] = -eps * Ln2 * (max1 + XMath.Log2(sum1));
+            output[o2] = -eps * Ln2 * (max2 + XMath.Log2(sum2));
+        }
+        if (o < outCount)
         {
             float max = float.NegativeInfinity, sum = 0;
             for (int i = 0; i < inCount; i++)
             {
                 float hi = h[i];
                 if (hi == float.NegativeInfinity) continue;
-                float v = hi - (byRow ? cost.ForRow(o, i) : cost.ForColumn(i, o)) * scale;
-                if (v > max) { sum = sum * XMath.Exp2(max - v) + 1; max = v; }
-                else sum += XMath.Exp2(v - max);
+                Accumulate(hi - (byRow ? cost.ForRow(o, i) : cost.ForColumn(i, o)) * scale, ref max, ref sum);
             }
             output[o] = -eps * Ln2 * (max + XMath.Log2(sum));
         }
+    }
+
+    /// <summary>One term of a streamed base-2 log-sum-exp: sum 2^(v - max) with a running
+    /// maximum, one exp2 per term.</summary>
+    private static void Accumulate(float v, ref float max, ref float sum)
+    {
+        if (v > max) { sum = sum * XMath.Exp2(max - v) + 1; max = v; }
+        else sum += XMath.Exp2(v - max);
     }
 
     /// <summary>h_i = (p_i / eps + log w_i) log2e, then a barrier (Sinkhorn.UpdateF/UpdateG's first step).</summary>

@@ -1,6 +1,6 @@
 // A team: a contiguous run of a group's threads that solves one problem, so that small
-// problems share a group (issue 15: 16 problems of 16 points in a group of 256 threads leave
-// no half-warp idle) and a large one has the group to itself. Threads stride over a
+// problems share a group (issue 15: 32 problems of 16 points in a group of 256 threads, 8
+// lanes each, leave no lane idle) and a large one has the group to itself. Threads stride over a
 // problem's outputs by the team's size; the group's barriers are shared by every team, so
 // each team takes part in every barrier even when its own problem has finished.
 using ILGPU;
