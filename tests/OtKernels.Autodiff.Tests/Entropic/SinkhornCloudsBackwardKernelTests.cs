@@ -10,6 +10,7 @@ using OtKernels.Conformance;
 using OtKernels.Autodiff.Entropic;
 using OtKernels.Autodiff.Entropic.Device;
 using OtKernels.Entropic;
+using OtKernels.Entropic.Device;
 using Xunit;
 
 namespace OtKernels.Autodiff.Tests.Entropic;
@@ -75,6 +76,25 @@ public class SinkhornCloudsBackwardKernelTests
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(10));
     }
 
+    /// <summary>20 problems of 20 points: 16 teams in a first group, 4 in a second whose other
+    /// teams have no problem and must write nothing (they read the last problem).</summary>
+    [Fact]
+    public void EnvelopeGradients_InPackedAndPartialGroups_MatchTheCpu()
+    {
+        using DeviceAccelerator device = DeviceRuntime.CreateCpu();
+        using var cpu = new CpuAccelerator();
+        var c = new ConformanceCase(20, 20, 17, 2, 0.2, 99);
+        PointCloudBatch batch = c.Generate();
+        Assert.Equal(new Packing(16, 16, 2), Packing.For(device, c.Batch, c.N, c.M, team => SinkhornCloudsBackwardKernel.WorkFloats(c.N, c.M, c.Dimension, team), "batch", "test"));
+        var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 2000, Tolerance = 1e-4 };
+        float[] upstream = KernelCases.Upstream(c);
+        SinkhornResult<float> forward = Sinkhorn.SolveBatch(cpu, batch, options);
+        KernelCases.AssertClose(c, SinkhornBackward.Gradients(device, batch, forward, upstream), SinkhornBackward.Gradients(cpu, batch, forward, upstream));
+        SinkhornDivergenceResult<float> divergence = SinkhornDivergence.SolveBatch(cpu, batch, options);
+        KernelCases.AssertClose(c, SinkhornDivergenceBackward.Gradients(device, batch, divergence, upstream),
+            SinkhornDivergenceBackward.Gradients(cpu, batch, divergence, upstream));
+    }
+
     [Fact]
     public void Kernel_CompilesToPtx_WithoutSpills() =>
         KernelCases.AssertPtxWithoutSpills(typeof(SinkhornCloudsBackwardKernel).GetMethod(nameof(SinkhornCloudsBackwardKernel.Gradients))!);
@@ -97,6 +117,22 @@ public class SinkhornCloudsUnrolledKernelTests
             Assert.Equal(cpuResult.Iterations, result.Iterations);
             KernelCases.AssertClose(c, kernel, reference);
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(10));
+    }
+
+    /// <summary>As for the envelope kernel: 20 problems in a full and a partial group.</summary>
+    [Fact]
+    public void UnrolledGradients_InPackedAndPartialGroups_MatchTheCpu()
+    {
+        using DeviceAccelerator device = DeviceRuntime.CreateCpu();
+        using var cpu = new CpuAccelerator();
+        var c = new ConformanceCase(20, 20, 17, 2, 0.5, 7, PlantZeros: false);
+        PointCloudBatch batch = c.Generate();
+        var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 10, Mode = SinkhornMode.Unrolled, Tolerance = 0 };
+        float[] upstream = KernelCases.Upstream(c);
+        (SinkhornResult<float> result, CloudGradients kernel) = SinkhornBackward.UnrolledValueAndGradients(device, batch, options, upstream);
+        (SinkhornResult<float> cpuResult, CloudGradients reference) = SinkhornBackward.UnrolledValueAndGradients(cpu, batch, options, upstream);
+        Assert.Equal(cpuResult.Iterations, result.Iterations);
+        KernelCases.AssertClose(c, kernel, reference);
     }
 
     [Fact]

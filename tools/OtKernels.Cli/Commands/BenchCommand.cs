@@ -79,7 +79,7 @@ internal static class BenchCommand
         ResidentPotentials? potentials = resident is null ? null : new(resident.Upload(forward.F, "f").View, resident.Upload(forward.G, "g").View, resident.Upload(ones, "gradOut").View);
         Report("converged reverse", pairs, 2 * nm * (sweep + 3.0 * d), 2 * nm, device, repeats, device is null
             ? () => SinkhornBackward.Gradients(accelerator, batch, forward, upstream)
-            : OnDevice((dev, buffers) => SinkhornCloudsBackwardKernel.Launch(dev, buffers, SinkhornCloudsBackwardKernel.Validate(dev, n, n, d), batch, n, n,
+            : OnDevice((dev, buffers) => SinkhornCloudsBackwardKernel.Launch(dev, buffers, batch, n, n,
                 new(inputs.X, inputs.Y, inputs.A, inputs.B, potentials!.F, potentials.G), (float)forward.Epsilon, potentials.GradOut)));
         // The divergence: the cross problem's two sweeps and one sweep of each self-term per iteration.
         var divergence = fixedIterations with { Mode = SinkhornMode.Converged };

@@ -7,8 +7,8 @@
 //     dV/da = f - mean f,   dV/db = g - mean g,
 //     dV/dx_i = 2 sum_j P_ij (x_i - y_j),   dV/dy_j = -2 sum_i P_ij (x_i - y_j),
 //     P_ij = a_i b_j exp((f_i + g_j - C_ij) / eps), in base 2: 2^(hA_i + hB_j - C_ij log2e / eps).
-// Layout: one group per problem, points and scaled potentials in shared memory, a thread
-// per row then per column. A point's moment sum_j P_oj q_j is accumulated in its own row of
+// Layout: one team per problem (SinkhornKernel's Packing: several problems per group), points
+// and scaled potentials in the team's shared memory, a thread per row then per column. A point's moment sum_j P_oj q_j is accumulated in its own row of
 // the output (global memory, no other thread touches it): a per-thread array of the
 // dimension would sit in local memory, the spill the PTX test forbids.
 using ILGPU;
@@ -21,9 +21,9 @@ using OtKernels.Entropic.Device;
 namespace OtKernels.Autodiff.Entropic.Device;
 
 /// <summary>The shapes and epsilon of a reverse launch.</summary>
-internal readonly struct SinkhornBackwardParameters(int n, int m, float epsilon)
+internal readonly struct SinkhornBackwardParameters(int n, int m, float epsilon, int problems, int teamSize)
 {
-    public readonly int N = n, M = m;
+    public readonly int N = n, M = m, Problems = problems, TeamSize = teamSize;
     public readonly float Epsilon = epsilon;
 }
 
@@ -31,44 +31,50 @@ internal static class SinkhornCloudsBackwardKernel
 {
     private const float Log2E = 1.4426950408889634f;
 
-    /// <summary>Shared floats per group: points (n + m) d, hA (n), hB (m), the reduction (group).</summary>
-    public static int WorkFloats(int n, int m, int d, int group) => (n + m) * (d + 1) + group;
+    /// <summary>Shared floats per team: points (n + m) d, hA (n), hB (m), the reduction (team).</summary>
+    public static int WorkFloats(int n, int m, int d, int team) => (n + m) * (d + 1) + team;
 
-    /// <summary>Problem Grid.IdxX: the gradients of gradOut[k] V_k at the potentials f, g.</summary>
+    /// <summary>Problem k = Grid.IdxX x (teams per group) + team (SinkhornKernel.Clouds'
+    /// packing): the gradients of gradOut[k] V_k at the potentials f, g.</summary>
     public static void Gradients(SpecializedValue<int> dimension, ArrayView<float> x, ArrayView<float> y, ArrayView<float> a, ArrayView<float> b,
         ArrayView<float> f, ArrayView<float> g, SinkhornBackwardParameters p, ArrayView<float> gradOut,
         ArrayView<float> gradA, ArrayView<float> gradB, ArrayView<float> gradX, ArrayView<float> gradY)
     {
         int d = dimension, n = p.N, m = p.M;
         float eps = p.Epsilon;
-        long k = Grid.IdxX;
+        var team = Team.OfSize(p.TeamSize);
+        long problem = (long)Grid.IdxX * (Group.DimX / team.Size) + team.Index;
+        bool valid = problem < p.Problems;
+        long k = valid ? problem : p.Problems - 1; // a team past the batch reads the last problem and writes nothing
         float go = gradOut[k], scale = Log2E / eps;
-        ArrayView<float> work = SharedMemory.GetDynamic<float>();
+        int teamFloats = WorkFloats(n, m, d, team.Size);
+        ArrayView<float> work = SharedMemory.GetDynamic<float>().SubView(team.Index * teamFloats, teamFloats);
         ArrayView<float> X = work.SubView(0, n * d), Y = work.SubView(n * d, m * d);
-        ArrayView<float> hA = work.SubView((n + m) * d, n), hB = work.SubView((n + m) * d + n, m), red = work.SubView((n + m) * (d + 1), Group.DimX);
-        for (int i = Group.IdxX; i < n * d; i += Group.DimX) X[i] = x[k * n * d + i];
-        for (int j = Group.IdxX; j < m * d; j += Group.DimX) Y[j] = y[k * m * d + j];
+        ArrayView<float> hA = work.SubView((n + m) * d, n), hB = work.SubView((n + m) * d + n, m), red = work.SubView((n + m) * (d + 1), team.Size);
+        for (int i = team.Lane; i < n * d; i += team.Size) X[i] = x[k * n * d + i];
+        for (int j = team.Lane; j < m * d; j += team.Size) Y[j] = y[k * m * d + j];
         float meanF = 0, meanG = 0;
-        for (int i = Group.IdxX; i < n; i += Group.DimX)
+        for (int i = team.Lane; i < n; i += team.Size)
         {
             float ai = a[k * n + i], fi = f[k * n + i];
             hA[i] = ai > 0 ? (fi / eps + XMath.Log(ai)) * Log2E : float.NegativeInfinity;
             meanF += fi;
         }
-        for (int j = Group.IdxX; j < m; j += Group.DimX)
+        for (int j = team.Lane; j < m; j += team.Size)
         {
             float bj = b[k * m + j], gj = g[k * m + j];
             hB[j] = bj > 0 ? (gj / eps + XMath.Log(bj)) * Log2E : float.NegativeInfinity;
             meanG += gj;
         }
-        meanF = GroupReduce.Sum(meanF, red) / n; // the sums' barriers also publish X, Y, hA, hB
-        meanG = GroupReduce.Sum(meanG, red) / m;
-        for (int i = Group.IdxX; i < n; i += Group.DimX)
+        meanF = GroupReduce.Sum(meanF, red, team) / n; // the sums' barriers also publish X, Y, hA, hB
+        meanG = GroupReduce.Sum(meanG, red, team) / m;
+        if (!valid) return;
+        for (int i = team.Lane; i < n; i += team.Size)
         {
             gradA[k * n + i] = go * (f[k * n + i] - meanF);
             PositionGradient(i, hA, hB, m, X, Y, d, scale, go, gradX.SubView((k * n + i) * d, d));
         }
-        for (int j = Group.IdxX; j < m; j += Group.DimX)
+        for (int j = team.Lane; j < m; j += team.Size)
         {
             gradB[k * m + j] = go * (g[k * m + j] - meanG);
             PositionGradient(j, hB, hA, n, Y, X, d, scale, go, gradY.SubView((k * m + j) * d, d));
@@ -105,13 +111,12 @@ internal static class SinkhornCloudsBackwardKernel
     /// forward result of the batch.</summary>
     public static CloudGradients Run(DeviceAccelerator device, PointCloudBatch batch, SinkhornResult<float> forward, float[] gradOut)
     {
-        int group = Validate(device, batch.N, batch.M, batch.Dimension);
         using DeviceBuffers buffers = device.Buffers();
         SinkhornKernel.ResidentBatch inputs = SinkhornKernel.ResidentBatch.Upload(buffers, batch);
         var f = buffers.Upload(forward.F, "f").View;
         var g = buffers.Upload(forward.G, "g").View;
         var up = buffers.Upload(gradOut, "gradOut").View;
-        Outputs cross = Launch(device, buffers, group, batch, batch.N, batch.M, new(inputs.X, inputs.Y, inputs.A, inputs.B, f, g), (float)forward.Epsilon, up);
+        Outputs cross = Launch(device, buffers, batch, batch.N, batch.M, new(inputs.X, inputs.Y, inputs.A, inputs.B, f, g), (float)forward.Epsilon, up);
         var gradients = new CloudGradients(batch);
         cross.Download(gradients.A, gradients.B, gradients.X, gradients.Y);
         return gradients;
@@ -123,7 +128,6 @@ internal static class SinkhornCloudsBackwardKernel
     public static CloudGradients RunDivergence(DeviceAccelerator device, PointCloudBatch batch, SinkhornDivergenceResult<float> forward, float[] gradOut)
     {
         int n = batch.N, m = batch.M, count = batch.Batch;
-        int group = Validate(device, Math.Max(n, m), Math.Max(n, m), batch.Dimension);
         float eps = (float)forward.Cross.Epsilon;
         var half = Array.ConvertAll(gradOut, v => -0.5f * v);
         using DeviceBuffers buffers = device.Buffers();
@@ -134,9 +138,9 @@ internal static class SinkhornCloudsBackwardKernel
         var fb = buffers.Upload(forward.FSelfB, "the self-term potentials of b").View;
         var up = buffers.Upload(gradOut, "gradOut").View;
         var upHalf = buffers.Upload(half, "-gradOut / 2").View;
-        Outputs cross = Launch(device, buffers, group, batch, n, m, new(inputs.X, inputs.Y, inputs.A, inputs.B, f, g), eps, up);
-        Outputs selfA = Launch(device, buffers, group, batch, n, n, new(inputs.X, inputs.X, inputs.A, inputs.A, fa, fa), eps, upHalf);
-        Outputs selfB = Launch(device, buffers, group, batch, m, m, new(inputs.Y, inputs.Y, inputs.B, inputs.B, fb, fb), eps, upHalf);
+        Outputs cross = Launch(device, buffers, batch, n, m, new(inputs.X, inputs.Y, inputs.A, inputs.B, f, g), eps, up);
+        Outputs selfA = Launch(device, buffers, batch, n, n, new(inputs.X, inputs.X, inputs.A, inputs.A, fa, fa), eps, upHalf);
+        Outputs selfB = Launch(device, buffers, batch, m, m, new(inputs.Y, inputs.Y, inputs.B, inputs.B, fb, fb), eps, upHalf);
         var gradients = new CloudGradients(batch);
         cross.Download(gradients.A, gradients.B, gradients.X, gradients.Y);
         int d = batch.Dimension;
@@ -151,7 +155,7 @@ internal static class SinkhornCloudsBackwardKernel
         return gradients;
     }
 
-    /// <summary>One reverse problem per group on the device: points, weights and potentials.</summary>
+    /// <summary>One reverse problem per team on the device: points, weights and potentials.</summary>
     internal readonly record struct Problem(ArrayView<float> X, ArrayView<float> Y, ArrayView<float> A, ArrayView<float> B,
         ArrayView<float> F, ArrayView<float> G);
 
@@ -174,26 +178,19 @@ internal static class SinkhornCloudsBackwardKernel
     }
 
     /// <summary>Launches the kernel on problems of n x m points already on the device.</summary>
-    internal static Outputs Launch(DeviceAccelerator device, DeviceBuffers buffers, int group, PointCloudBatch batch, int n, int m, Problem problem,
+    internal static Outputs Launch(DeviceAccelerator device, DeviceBuffers buffers, PointCloudBatch batch, int n, int m, Problem problem,
         float eps, ArrayView<float> gradOut)
     {
         int d = batch.Dimension;
+        Packing pack = Packing.For(device, batch.Batch, n, m, team => WorkFloats(n, m, d, team), "batch", $"Reverse passes of {n} x {m} points in R^{d}");
         Outputs outputs = Outputs.Allocate(buffers, batch.Batch, n, m, d);
         var kernel = device.Device.LoadStreamKernel<SpecializedValue<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, ArrayView<float>, SinkhornBackwardParameters, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>>(Gradients);
-        kernel(new KernelConfig(batch.Batch, group, SharedMemoryConfig.RequestDynamic<float>(WorkFloats(n, m, d, group))), SpecializedValue.New(d),
-            problem.X, problem.Y, problem.A, problem.B, problem.F, problem.G, new SinkhornBackwardParameters(n, m, eps), gradOut,
+        kernel(pack.Config(WorkFloats(n, m, d, pack.TeamSize)), SpecializedValue.New(d),
+            problem.X, problem.Y, problem.A, problem.B, problem.F, problem.G, new SinkhornBackwardParameters(n, m, eps, batch.Batch, pack.TeamSize), gradOut,
             outputs.A.View, outputs.B.View, outputs.X.View, outputs.Y.View);
         return outputs;
-    }
-
-    /// <summary>The group size for problems of up to n x m points, after checking the shared memory.</summary>
-    internal static int Validate(DeviceAccelerator device, int n, int m, int d)
-    {
-        int group = SinkhornKernel.GroupSize(device, n, m);
-        DeviceRuntime.RequireSharedMemory(device, WorkFloats(n, m, d, group), "batch", $"Reverse passes of {n} x {m} points in R^{d}");
-        return group;
     }
 
     private static void Add(float[] into, float[] first, float[] second)

@@ -7,8 +7,8 @@
 // g_{t-1}: the g update gives f-bar_i -= a_i sum_j E_ij g-bar_j and a-bar_i -= eps of that
 // sum; the f update gives g-bar_{t-1, j} = -b_j sum_i E'_ij f-bar_i and b-bar_j -= eps of that
 // sum; positions collect both terms' dC/dx = 2 (x_i - y_j).
-// Layout: one group per problem; points, weights, the step's iterates and the adjoints in
-// shared memory; a thread per row, then per column. Each position term is added to the
+// Layout: one team per problem (SinkhornKernel's Packing); points, weights, the step's
+// iterates and the adjoints in the team's shared memory; a thread per row, then per column. Each position term is added to the
 // thread's own row of the output as it is found (global memory, no other thread touches it)
 // rather than kept in a per-thread array of the dimension, which would spill to local memory.
 using ILGPU;
@@ -24,60 +24,76 @@ internal static class SinkhornCloudsUnrolledKernel
 {
     private const float Log2E = 1.4426950408889634f;
 
-    /// <summary>Shared floats per group: points (n + m) d; A, F, fBar, dA (n each); B, G, GB,
-    /// gBar, gBarPrev, dB (m each); the reduction (group).</summary>
-    public static int WorkFloats(int n, int m, int d, int group) => (n + m) * d + 4 * n + 6 * m + group;
+    /// <summary>Shared floats per team: points (n + m) d; A, F, fBar, dA (n each); B, G, GB,
+    /// gBar, gBarPrev, dB (m each); the reduction (team).</summary>
+    public static int WorkFloats(int n, int m, int d, int team) => (n + m) * d + 4 * n + 6 * m + team;
 
-    /// <summary>Problem Grid.IdxX: the gradient of gradOut[k] V_k through the steps recorded
-    /// in stats[k, 2] (the forward's iteration count), each a row of tape [B, L, n + m].</summary>
+    /// <summary>Problem k = Grid.IdxX x (teams per group) + team (SinkhornKernel.Clouds'
+    /// packing): the gradient of gradOut[k] V_k through the steps recorded in stats[k, 2] (the
+    /// forward's iteration count), each a row of tape [B, L, n + m]. The teams of a group
+    /// sweep the steps together from the largest count down; a team joins at its own last
+    /// step, and a team with no problem only takes part in the barriers.</summary>
     public static void Gradients(SpecializedValue<int> dimension, ArrayView<float> x, ArrayView<float> y, ArrayView<float> a, ArrayView<float> b,
         ArrayView<float> tape, ArrayView<float> stats, int maxIterations, SinkhornBackwardParameters p, ArrayView<float> gradOut,
         ArrayView<float> gradA, ArrayView<float> gradB, ArrayView<float> gradX, ArrayView<float> gradY)
     {
         int d = dimension, n = p.N, m = p.M;
         float eps = p.Epsilon;
-        long k = Grid.IdxX;
-        int steps = (int)stats[k * SinkhornKernel.Stats + 2];
+        var team = Team.OfSize(p.TeamSize);
+        long problem = (long)Grid.IdxX * (Group.DimX / team.Size) + team.Index;
+        bool valid = problem < p.Problems;
+        long k = valid ? problem : p.Problems - 1;
+        int steps = valid ? (int)stats[k * SinkhornKernel.Stats + 2] : 0;
         float go = gradOut[k], scale = Log2E / eps;
         long stride = n + m;
         ArrayView<float> taped = tape.SubView(k * maxIterations * stride, maxIterations * stride);
-        ArrayView<float> work = SharedMemory.GetDynamic<float>();
+        int teamFloats = WorkFloats(n, m, d, team.Size);
+        ArrayView<float> work = SharedMemory.GetDynamic<float>().SubView(team.Index * teamFloats, teamFloats);
         ArrayView<float> X = work.SubView(0, n * d), Y = work.SubView(n * d, m * d);
         int at = (n + m) * d;
         ArrayView<float> A = work.SubView(at, n), F = work.SubView(at + n, n), fBar = work.SubView(at + 2 * n, n), dA = work.SubView(at + 3 * n, n);
         at += 4 * n;
         ArrayView<float> B = work.SubView(at, m), G = work.SubView(at + m, m), GB = work.SubView(at + 2 * m, m);
         ArrayView<float> gBar = work.SubView(at + 3 * m, m), gBarPrev = work.SubView(at + 4 * m, m), dB = work.SubView(at + 5 * m, m);
-        ArrayView<float> red = work.SubView(at + 6 * m, Group.DimX);
+        ArrayView<float> red = work.SubView(at + 6 * m, team.Size);
         var cost = new CloudCostView(X, Y, d);
 
-        for (int i = Group.IdxX; i < n * d; i += Group.DimX) { X[i] = x[k * n * d + i]; gradX[k * n * d + i] = 0; }
-        for (int j = Group.IdxX; j < m * d; j += Group.DimX) { Y[j] = y[k * m * d + j]; gradY[k * m * d + j] = 0; }
-        long last = (long)(steps - 1) * stride;
-        for (int i = Group.IdxX; i < n; i += Group.DimX)
+        // Global writes (the position gradients accumulate there) only for a team's own problem.
+        int ownN = valid ? n : 0, ownM = valid ? m : 0;
+        for (int i = team.Lane; i < n * d; i += team.Size) X[i] = x[k * n * d + i];
+        for (int j = team.Lane; j < m * d; j += team.Size) Y[j] = y[k * m * d + j];
+        for (int i = team.Lane; i < ownN * d; i += team.Size) gradX[k * n * d + i] = 0;
+        for (int j = team.Lane; j < ownM * d; j += team.Size) gradY[k * m * d + j] = 0;
+        long last = (long)(XMath.Max(steps, 1) - 1) * stride;
+        for (int i = team.Lane; i < n; i += team.Size)
         {
             A[i] = a[k * n + i];
             fBar[i] = go * A[i];
-            dA[i] = go * taped[last + i];
+            dA[i] = steps > 0 ? go * taped[last + i] : 0;
         }
-        for (int j = Group.IdxX; j < m; j += Group.DimX)
+        for (int j = team.Lane; j < m; j += team.Size)
         {
             B[j] = b[k * m + j];
             gBar[j] = go * B[j];
-            dB[j] = go * taped[last + n + j];
+            dB[j] = steps > 0 ? go * taped[last + n + j] : 0;
         }
-        for (int t = steps - 1; t >= 0; t--)
+        // Skip the steps no team of the group has, then sweep down together.
+        int t = maxIterations - 1;
+        while (t >= 0 && !Group.BarrierOr(t < steps)) t--;
+        for (; t >= 0; t--)
         {
+            bool active = t < steps;
+            int rows = active ? n : 0, cols = active ? m : 0;
             long now = t * stride;
-            for (int i = Group.IdxX; i < n; i += Group.DimX) F[i] = taped[now + i];
-            for (int j = Group.IdxX; j < m; j += Group.DimX)
+            for (int i = team.Lane; i < rows; i += team.Size) F[i] = taped[now + i];
+            for (int j = team.Lane; j < cols; j += team.Size)
             {
                 G[j] = taped[now + n + j];
                 GB[j] = t > 0 ? taped[now - stride + n + j] : 0;
             }
             Group.Barrier();
             // Rows: the g update's adjoint, then the f update's position term.
-            for (int i = Group.IdxX; i < n; i += Group.DimX)
+            for (int i = team.Lane; i < rows; i += team.Size)
             {
                 ArrayView<float> gx = gradX.SubView((k * n + i) * d, d);
                 float s = 0;
@@ -101,7 +117,7 @@ internal static class SinkhornCloudsUnrolledKernel
             }
             Group.Barrier();
             // Columns: the f update's adjoint, and both position terms for y.
-            for (int j = Group.IdxX; j < m; j += Group.DimX)
+            for (int j = team.Lane; j < cols; j += team.Size)
             {
                 ArrayView<float> gy = gradY.SubView((k * m + j) * d, d);
                 float s = 0;
@@ -125,17 +141,17 @@ internal static class SinkhornCloudsUnrolledKernel
                 dB[j] -= eps * s;
             }
             Group.Barrier();
-            for (int j = Group.IdxX; j < m; j += Group.DimX) gBar[j] = gBarPrev[j];
-            for (int i = Group.IdxX; i < n; i += Group.DimX) fBar[i] = 0;
+            for (int j = team.Lane; j < cols; j += team.Size) gBar[j] = gBarPrev[j];
+            for (int i = team.Lane; i < rows; i += team.Size) fBar[i] = 0;
             Group.Barrier();
         }
         float meanA = 0, meanB = 0;
-        for (int i = Group.IdxX; i < n; i += Group.DimX) meanA += dA[i];
-        for (int j = Group.IdxX; j < m; j += Group.DimX) meanB += dB[j];
-        meanA = GroupReduce.Sum(meanA, red) / n;
-        meanB = GroupReduce.Sum(meanB, red) / m;
-        for (int i = Group.IdxX; i < n; i += Group.DimX) gradA[k * n + i] = dA[i] - meanA;
-        for (int j = Group.IdxX; j < m; j += Group.DimX) gradB[k * m + j] = dB[j] - meanB;
+        for (int i = team.Lane; i < n; i += team.Size) meanA += dA[i];
+        for (int j = team.Lane; j < m; j += team.Size) meanB += dB[j];
+        meanA = GroupReduce.Sum(meanA, red, team) / n;
+        meanB = GroupReduce.Sum(meanB, red, team) / m;
+        for (int i = team.Lane; i < ownN; i += team.Size) gradA[k * n + i] = dA[i] - meanA;
+        for (int j = team.Lane; j < ownM; j += team.Size) gradB[k * m + j] = dB[j] - meanB;
     }
 
     /// <summary>Runs the forward with its tape, then the reverse, on the device; the tape and
@@ -157,16 +173,16 @@ internal static class SinkhornCloudsUnrolledKernel
         DeviceBuffers buffers, SinkhornKernel.ResidentBatch inputs, PointCloudBatch batch, SinkhornOptions options, ArrayView<float> gradOut)
     {
         int n = batch.N, m = batch.M, d = batch.Dimension;
-        int group = SinkhornKernel.GroupSize(device, n, m), work = WorkFloats(n, m, d, group);
-        DeviceRuntime.RequireSharedMemory(device, work, nameof(batch), $"Unrolled reverse passes of {n} x {m} points in R^{d}");
+        Packing pack = Packing.For(device, batch.Batch, n, m, team => WorkFloats(n, m, d, team), nameof(batch),
+            $"Unrolled reverse passes of {n} x {m} points in R^{d}");
         SinkhornKernel.CloudsRun forward = SinkhornKernel.LaunchClouds(device, buffers, inputs, batch, options, taped: true);
         var outputs = SinkhornCloudsBackwardKernel.Outputs.Allocate(buffers, batch.Batch, n, m, d);
         var kernel = device.Device.LoadStreamKernel<SpecializedValue<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, ArrayView<float>, int, SinkhornBackwardParameters, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>>(Gradients);
-        kernel(new KernelConfig(batch.Batch, group, SharedMemoryConfig.RequestDynamic<float>(work)), SpecializedValue.New(d),
+        kernel(pack.Config(WorkFloats(n, m, d, pack.TeamSize)), SpecializedValue.New(d),
             inputs.X, inputs.Y, inputs.A, inputs.B, forward.Tape!.View, forward.Stats.View, options.MaxIterations,
-            new SinkhornBackwardParameters(n, m, (float)options.Epsilon), gradOut, outputs.A.View, outputs.B.View, outputs.X.View, outputs.Y.View);
+            new SinkhornBackwardParameters(n, m, (float)options.Epsilon, batch.Batch, pack.TeamSize), gradOut, outputs.A.View, outputs.B.View, outputs.X.View, outputs.Y.View);
         return (forward, outputs);
     }
 }
