@@ -52,6 +52,19 @@ public class ConformanceTests
         Assert.Equal(0, IlgpuCpu.Instance.LiveBuffers);
     }
 
+    /// <summary>The largest size a CUDA device takes through ILGPU, whose groups get at most
+    /// 48 KiB of shared memory (ILGPU does not opt in to more): n = m = 256 points in R^16,
+    /// 42 to 44 KiB per problem for the forward and both reverse passes.</summary>
+    [Theory]
+    [InlineData("Sinkhorn clouds, fixed iterations")]
+    [InlineData("Sinkhorn clouds reverse, unrolled")]
+    [InlineData("Sinkhorn clouds reverse, converged")]
+    public void Kernel_AtTheLargestStatedSize_MatchesTheCpu(string kernel)
+    {
+        ConformanceRow row = KernelConformance.Check(IlgpuCpu.Instance, kernel, new ConformanceCase(1, 256, 256, 16, 2.0, 5, PlantZeros: false));
+        Assert.True(row.Passed, $"{row}");
+    }
+
     [Fact]
     public void Check_RefusesAnUnknownKernel() =>
         Assert.Equal("kernel", Assert.Throws<ArgumentException>(() => KernelConformance.Check(IlgpuCpu.Instance, "sinkhorn_clouds", KernelConformance.Cases[0])).ParamName);

@@ -167,6 +167,8 @@ public class SinkhornKernelTests
         Assert.Equal(new Packing(1, 3, 1), Pack(3, 1, 1));                  // never more teams than problems
         Assert.Equal(new Packing(32, 2, 3), Pack(5, 33, 64));               // 17.8 KiB per problem: 2 fit, 3 groups
         Assert.Throws<ArgumentOutOfRangeException>("batch", () => Pack(5, 33, 200)); // 53 KiB: not even one
+        Assert.Equal(new Packing(128, 1, 1), Pack(1, 256, 16));             // the largest stated size: 42.5 KiB
+        Assert.Throws<ArgumentOutOfRangeException>("batch", () => Pack(1, 256, 64)); // 134 KiB: ILGPU does not opt in above 48
     }
 
     [Fact]
