@@ -10,6 +10,7 @@ namespace OtKernels.Accelerators;
 public sealed class DeviceAccelerator : Accelerator
 {
     private readonly IlgpuAccelerator _device;
+    private readonly Lock _gate = new();
     private int _liveBuffers;
     private bool _disposed;
 
@@ -70,7 +71,13 @@ public sealed class DeviceAccelerator : Accelerator
         ObjectDisposedException.ThrowIf(_disposed, this);
         try
         {
-            return onDevice(this);
+            // One operation at a time per device, on the calling thread's binding: a CUDA
+            // context is current per thread, and callers may come from any thread.
+            lock (_gate)
+            {
+                _device.Bind();
+                return onDevice(this);
+            }
         }
         catch (Exception e) when (e is not (ArgumentException or InsufficientMemoryException or AcceleratorException or OperationCanceledException))
         {

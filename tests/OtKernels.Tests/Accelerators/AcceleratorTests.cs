@@ -112,6 +112,22 @@ public class AcceleratorTests
     }
 
     [Fact]
+    public void Operations_FromSeveralThreads_GiveTheSequentialResults()
+    {
+        using DeviceAccelerator device = DeviceRuntime.CreateCpu();
+        var rng = new Random(3);
+        float[] Points(int count) => Enumerable.Range(0, count).Select(_ => (float)rng.NextDouble()).ToArray();
+        float[] w = Enumerable.Repeat(0.125f, 2 * 8).ToArray();
+        var batch = new PointCloudBatch(2, 8, 8, 2, Points(32), Points(32), w, w);
+        var options = new SinkhornOptions { Epsilon = 0.1, MaxIterations = 20, Mode = SinkhornMode.Unrolled, Tolerance = 0 };
+        float[] expected = Sinkhorn.SolveBatch(device, batch, options).F;
+        var results = new float[4][];
+        Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => results[i] = Sinkhorn.SolveBatch(device, batch, options).F);
+        Assert.All(results, f => Assert.Equal(expected, f));
+        Assert.Equal(0, device.LiveBuffers);
+    }
+
+    [Fact]
     public void Operations_OnADisposedDevice_AreRefused()
     {
         DeviceAccelerator device = DeviceRuntime.CreateCpu();
