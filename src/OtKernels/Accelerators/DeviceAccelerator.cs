@@ -94,5 +94,6 @@ public sealed class DeviceAccelerator : Accelerator
         if (_disposed) return;
         _disposed = true;
         if (disposing) _device.Dispose();
+        base.Dispose(disposing);
     }
 }

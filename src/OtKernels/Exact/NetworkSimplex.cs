@@ -118,7 +118,7 @@ public static class NetworkSimplex
         BatchErrors.For(batch, options.MaxDegreeOfParallelism, k =>
         {
             (ReadOnlyMemory<double> ak, ReadOnlyMemory<double> bk, GroundCost ck) = problem(k);
-            results[k] = Solve(ak.Span, bk.Span, ck ?? throw new ArgumentNullException("problem", $"problem({k}) returned no cost."), options);
+            results[k] = Solve(ak.Span, bk.Span, ck ?? throw new ArgumentNullException(nameof(problem), $"problem({k}) returned no cost."), options);
         });
         return results;
     }

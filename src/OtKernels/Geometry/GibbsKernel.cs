@@ -75,8 +75,8 @@ internal readonly ref struct GibbsKernel<T> where T : unmanaged, IFloatingPointI
         }
         bool overColumns = axis == SoftMinAxis.OverColumns;
         int outer = overColumns ? _cost.Rows : _cost.Cols, inner = overColumns ? _cost.Cols : _cost.Rows;
-        ThrowHelper.ThrowIfLengthMismatch(h.Length, inner, "h", "the reduced axis");
-        ThrowHelper.ThrowIfLengthMismatch(result.Length, outer, "result", "the kept axis");
+        ThrowHelper.ThrowIfLengthMismatch(h.Length, inner, nameof(h), "the reduced axis");
+        ThrowHelper.ThrowIfLengthMismatch(result.Length, outer, nameof(result), "the kept axis");
         T max = TensorPrimitives.Max(h);
         if (T.IsNegativeInfinity(max))
         {

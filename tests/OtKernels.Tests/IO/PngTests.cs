@@ -62,7 +62,10 @@ public class PngTests
                 int p = left + up - upLeft, pa = Math.Abs(p - left), pb = Math.Abs(p - up), pc = Math.Abs(p - upLeft);
                 int predictor = filter switch
                 {
-                    0 => 0, 1 => left, 2 => up, 3 => (left + up) >> 1,
+                    0 => 0,
+                    1 => left,
+                    2 => up,
+                    3 => (left + up) >> 1,
                     4 => pa <= pb && pa <= pc ? left : pb <= pc ? up : upLeft,
                     _ => throw new InvalidDataException($"filter {filter}"),
                 };

@@ -23,22 +23,22 @@ public class SmallMatrixTests
             double[] b = Enumerable.Range(0, t.k * t.n).Select(_ => rng.NextDouble() - 0.5).ToArray();
             double[] s = Enumerable.Range(0, t.k).Select(_ => rng.NextDouble()).ToArray();
             foreach (int bits in VectorWidths)
-            foreach (bool weighted in new[] { false, true })
-            {
-                var c = new double[t.m * t.n];
-                SmallMatrix.Multiply<double>(a, t.k, weighted ? s : [], b, t.n, c, t.m, t.k, t.n, bits);
-                var cf = new float[t.m * t.n];
-                SmallMatrix.Multiply<float>(a.Select(v => (float)v).ToArray(), t.k, weighted ? s.Select(v => (float)v).ToArray() : [],
-                    b.Select(v => (float)v).ToArray(), t.n, cf, t.m, t.k, t.n, bits);
-                for (int i = 0; i < t.m; i++)
-                    for (int j = 0; j < t.n; j++)
-                    {
-                        double expected = 0;
-                        for (int p = 0; p < t.k; p++) expected += a[i * t.k + p] * (weighted ? s[p] : 1) * b[p * t.n + j];
-                        Assert.True(Math.Abs(c[i * t.n + j] - expected) <= 1e-13, $"{t} {bits} bits weighted {weighted} [{i},{j}]: {c[i * t.n + j]:R} vs {expected:R}");
-                        Assert.True(Math.Abs(cf[i * t.n + j] - expected) <= 1e-5, $"{t} {bits} bits float [{i},{j}]: {cf[i * t.n + j]} vs {expected:R}");
-                    }
-            }
+                foreach (bool weighted in new[] { false, true })
+                {
+                    var c = new double[t.m * t.n];
+                    SmallMatrix.Multiply<double>(a, t.k, weighted ? s : [], b, t.n, c, t.m, t.k, t.n, bits);
+                    var cf = new float[t.m * t.n];
+                    SmallMatrix.Multiply<float>(a.Select(v => (float)v).ToArray(), t.k, weighted ? s.Select(v => (float)v).ToArray() : [],
+                        b.Select(v => (float)v).ToArray(), t.n, cf, t.m, t.k, t.n, bits);
+                    for (int i = 0; i < t.m; i++)
+                        for (int j = 0; j < t.n; j++)
+                        {
+                            double expected = 0;
+                            for (int p = 0; p < t.k; p++) expected += a[i * t.k + p] * (weighted ? s[p] : 1) * b[p * t.n + j];
+                            Assert.True(Math.Abs(c[i * t.n + j] - expected) <= 1e-13, $"{t} {bits} bits weighted {weighted} [{i},{j}]: {c[i * t.n + j]:R} vs {expected:R}");
+                            Assert.True(Math.Abs(cf[i * t.n + j] - expected) <= 1e-5, $"{t} {bits} bits float [{i},{j}]: {cf[i * t.n + j]} vs {expected:R}");
+                        }
+                }
         }).QuickCheckThrowOnFailure();
     }
 

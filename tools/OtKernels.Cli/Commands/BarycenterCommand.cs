@@ -63,11 +63,11 @@ internal static class BarycenterCommand
     /// is CPU code).</summary>
     internal static BarycenterResult Solve(string method, ImageGridCost grid, double[] histograms, double[] weights, BarycenterOptions options,
         Accelerator accelerator) => method switch
-    {
-        "bregman" => Barycenter.Bregman(accelerator, grid, histograms, weights, options),
-        "convolutional" => Barycenter.Convolutional(grid, histograms, weights, options),
-        _ => throw new ArgumentException($"--method {method}: use bregman or convolutional."),
-    };
+        {
+            "bregman" => Barycenter.Bregman(accelerator, grid, histograms, weights, options),
+            "convolutional" => Barycenter.Convolutional(grid, histograms, weights, options),
+            _ => throw new ArgumentException($"--method {method}: use bregman or convolutional."),
+        };
 
     /// <summary>The first count images labelled digit, as histograms [count, pixels].</summary>
     private static double[] Histograms(MnistSplit images, int digit, int count)

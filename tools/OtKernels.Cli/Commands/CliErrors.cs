@@ -85,7 +85,7 @@ internal static class CliErrors
         .Replace("expected type 'System.Double'", "a number").Replace("expected type 'System.Single'", "a number")
         .Replace("expected type 'System.Boolean'", "true or false");
 
-    private static IEnumerable<string> Path(Command command)
+    private static Stack<string> Path(Command command)
     {
         var names = new Stack<string>();
         for (Symbol? s = command; s is not null; s = s.Parents.OfType<Command>().FirstOrDefault())

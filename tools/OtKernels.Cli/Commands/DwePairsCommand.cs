@@ -16,6 +16,8 @@ namespace OtKernels.Cli.Commands;
 
 internal static class DwePairsCommand
 {
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
     public static readonly string[] Parts = ["train", "valid", "test"];
 
     public static Command Create()
@@ -90,7 +92,7 @@ internal static class DwePairsCommand
             manifest[Parts[p]] = new Dictionary<string, object> { ["rows"] = sizes[p], ["sha256"] = Convert.ToHexStringLower(SHA256.HashData(bytes)) };
             at += sizes[p];
         }
-        AtomicFile.WriteAllText(manifestPath, JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(manifestPath, JsonSerializer.Serialize(manifest, Indented) + "\n");
         File.Delete(all);
         int computed = count - job.ResumedItems;
         Console.WriteLine($"{computed} pairs in {seconds:F1} s: {computed / Math.Max(seconds, 1e-9):F0} pairs/s on {threads} thread(s)"

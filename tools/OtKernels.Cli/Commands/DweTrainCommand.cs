@@ -91,7 +91,8 @@ internal static class DweTrainCommand
         }
         List<DweEpoch> history = DweTraining.Train(model, histograms, train, valid, options with
         {
-            CheckpointPath = Path.Combine(output.FullName, "checkpoint.safetensors"), BestModelPath = modelPath,
+            CheckpointPath = Path.Combine(output.FullName, "checkpoint.safetensors"),
+            BestModelPath = modelPath,
         }, line => Console.Error.WriteLine($"dwe train: {line}"), WriteHistory);
         if (!written) WriteHistory(history); // no epoch ran here (a finished run resumed): the files still reflect its history
         DweEpoch best = history.MinBy(h => h.ValidLoss)!;

@@ -9,6 +9,8 @@ namespace OtKernels.Cli.Commands;
 
 internal static class EmdCommand
 {
+    private static readonly JsonSerializerOptions OmitNulls = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
     /// <summary>Plans with more entries than this (512 MB of doubles) are written sparse.</summary>
     internal const long DensePlanLimit = 1L << 26;
 
@@ -43,7 +45,7 @@ internal static class EmdCommand
                 iterations = result.Iterations,
                 status = result.Status.ToString(),
                 plan_format = planFile is null ? null : densePlan ? "dense" : "coo",
-            }, new JsonSerializerOptions { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));
+            }, OmitNulls));
             Console.Out.Flush();
             if (planFile is not null)
             {

@@ -182,7 +182,7 @@ internal static class SinkhornCloudsBackwardKernel
         float eps, ArrayView<float> gradOut)
     {
         int d = batch.Dimension;
-        Packing pack = Packing.For(device, batch.Batch, n, m, team => WorkFloats(n, m, d, team), "batch", $"Reverse passes of {n} x {m} points in R^{d}");
+        Packing pack = Packing.For(device, batch.Batch, n, m, team => WorkFloats(n, m, d, team), nameof(batch), $"Reverse passes of {n} x {m} points in R^{d}");
         Outputs outputs = Outputs.Allocate(buffers, batch.Batch, n, m, d);
         var kernel = device.Device.LoadStreamKernel<SpecializedValue<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, ArrayView<float>, SinkhornBackwardParameters, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,

@@ -1,0 +1,81 @@
+// A user's first program with the OtKernels packages, as docs/GUIDE.md walks through it:
+// an exact transport plan with its certificate, a Sinkhorn divergence and its gradient
+// (checked against a finite difference), a barycenter of two images, and a batch on the
+// best accelerator the machine has. Exit code 1 if any check fails; tools/test.sh builds
+// and runs it against freshly packed packages.
+using OtKernels.Accelerators;
+using OtKernels.Autodiff.Entropic;
+using OtKernels.Entropic;
+using OtKernels.Exact;
+using OtKernels.Geometry;
+
+var random = new Random(7);
+double[] Points(int count) => Enumerable.Range(0, 2 * count).Select(_ => random.NextDouble()).ToArray();
+double[] Uniform(int count) => Enumerable.Repeat(1.0 / count, count).ToArray();
+bool ok = true;
+void Check(bool passed, string what)
+{
+    Console.WriteLine($"  {(passed ? "ok  " : "FAIL")} {what}");
+    ok &= passed;
+}
+
+// 1. Exact OT between two point clouds: the plan, and the dual potentials that prove it optimal.
+int n = 30, m = 40;
+double[] x = Points(n), y = Points(m), a = Uniform(n), b = Uniform(m);
+var cost = new PointCloudCost(x, y, dimension: 2);
+EmdResult emd = NetworkSimplex.Solve(a, b, cost);
+double dual = a.Select((ai, i) => ai * emd.U[i]).Sum() + b.Select((bj, j) => bj * emd.V[j]).Sum();
+double violation = 0;
+for (int i = 0; i < n; i++)
+    for (int j = 0; j < m; j++) violation = Math.Max(violation, emd.U[i] + emd.V[j] - cost[i, j]);
+Console.WriteLine($"exact OT: W2^2 = {emd.Cost:G10} ({emd.Status}), plan of {emd.Plan.Count} entries");
+Check(Math.Abs(emd.Cost - dual) <= 1e-12 * Math.Max(1, emd.Cost), $"zero duality gap: <a,u> + <b,v> = {dual:G10}");
+Check(violation <= 1e-12, $"dual feasibility: max(u_i + v_j - C_ij) = {violation:E1}");
+
+// 2. The Sinkhorn divergence and its gradient with respect to the source points.
+var options = new SinkhornOptions { Epsilon = 0.05, Tolerance = 1e-12, MaxIterations = 100_000 };
+double Divergence(double[] points) => SinkhornDivergence.SolveBatch<double>(new PointCloudCost(points, y, 2), a, b, options).Value[0];
+SinkhornDivergenceResult<double> s = SinkhornDivergence.SolveBatch<double>(cost, a, b, options);
+var gradX = new double[x.Length];
+SinkhornDivergenceBackward.PositionGradients(s, 0, cost, gradX, new double[y.Length]);
+const double h = 1e-5;
+double[] plus = (double[])x.Clone(), minus = (double[])x.Clone();
+plus[0] += h;
+minus[0] -= h;
+double finiteDifference = (Divergence(plus) - Divergence(minus)) / (2 * h);
+Console.WriteLine($"Sinkhorn divergence (eps = 0.05): S = {s.Value[0]:G10}");
+Check(Math.Abs(gradX[0] - finiteDifference) <= 1e-5 * Math.Max(1, Math.Abs(finiteDifference)),
+    $"dS/dx_0 = {gradX[0]:G8}, central difference {finiteDifference:G8}");
+
+// 3. The barycenter of two 16 x 16 images: a blob on the left and one on the right.
+const int side = 16;
+var grid = new ImageGridCost(side, side);
+var images = new double[2 * side * side];
+for (int r = 6; r < 10; r++)
+    for (int c = 1; c < 5; c++)
+    {
+        images[r * side + c] = 1;                  // left blob, centred at column 2.5
+        images[side * side + r * side + c + 10] = 1; // right blob, centred at column 12.5
+    }
+BarycenterResult bar = Barycenter.Convolutional(grid, images, [], new BarycenterOptions { Epsilon = 1.0 });
+double mass = bar.Barycenter.Sum();
+double column = Enumerable.Range(0, side * side).Sum(p => bar.Barycenter[p] * (p % side)) / mass;
+Console.WriteLine($"barycenter of two images: {bar.Iterations} iterations ({bar.Status}), mass {mass:F6}, centre at column {column:F3}");
+Check(Math.Abs(column - 7.5) <= 0.05, "the centre lies midway between the two blobs (column 7.5)");
+
+// 4. A batch of point-cloud problems on the best accelerator here (a GPU if present).
+const int batch = 64, points = 16;
+float[] Floats(int count) => Enumerable.Range(0, count).Select(_ => (float)random.NextDouble()).ToArray();
+float[] weights = Enumerable.Repeat(1f / points, batch * points).ToArray();
+var clouds = new PointCloudBatch(batch, points, points, 2, Floats(batch * points * 2), Floats(batch * points * 2), weights, weights);
+var batchOptions = new SinkhornOptions { Epsilon = 0.1, Tolerance = 1e-4 };
+using Accelerator accelerator = Accelerator.Create();
+SinkhornResult<float> onAccelerator = Sinkhorn.SolveBatch(accelerator, clouds, batchOptions);
+SinkhornResult<float> onCpu = Sinkhorn.SolveBatch(clouds, batchOptions);
+double worst = Enumerable.Range(0, batch).Max(k => Math.Abs(onAccelerator.Value[k] - onCpu.Value[k]));
+string statuses = string.Join(", ", onAccelerator.Status.GroupBy(status => status).Select(g => $"{g.Count()} {g.Key}"));
+Console.WriteLine($"batch of {batch} Sinkhorn problems on {accelerator}: {statuses}");
+Check(worst <= 1e-3, $"same values as the CPU code (largest difference {worst:E1})");
+
+Console.WriteLine(ok ? "sample: all checks passed" : "sample: FAILED");
+return ok ? 0 : 1;
