@@ -28,8 +28,10 @@ namespace OtKernels.Conformance;
 /// weights with every third one zero when PlantZeros, at regularisation Epsilon.</summary>
 public sealed record ConformanceCase(int Batch, int N, int M, int Dimension, double Epsilon, int Seed, bool PlantZeros = true)
 {
+    /// <summary>The case as the conformance table prints it.</summary>
     public override string ToString() => $"{Batch} x {N}x{M}, d={Dimension}, eps={Epsilon:G3}";
 
+    /// <summary>The batch of this case, the same for every call.</summary>
     public PointCloudBatch Generate()
     {
         var random = new Random(Seed);
@@ -54,12 +56,18 @@ public sealed record ConformanceCase(int Batch, int N, int M, int Dimension, dou
 /// <summary>A kernel's agreement with the CPU on one case.</summary>
 public sealed record ConformanceRow(string Kernel, string Case, double MaxAbsoluteError, double MaxRelativeError, double Tolerance)
 {
+    /// <summary>Whether the relative error is within the tolerance.</summary>
     public bool Passed => MaxRelativeError <= Tolerance;
 }
 
+/// <summary>Each device kernel against the CPU code, through the public API.</summary>
 public static class KernelConformance
 {
-    public const double IterationTolerance = 1e-4, ConvergedTolerance = 1e-3;
+    /// <summary>The tolerance of fixed-iteration runs and reverse passes (see the file's header).</summary>
+    public const double IterationTolerance = 1e-4;
+
+    /// <summary>The tolerance of runs that stop at a marginal tolerance of 1e-5.</summary>
+    public const double ConvergedTolerance = 1e-3;
 
     /// <summary>The kernel names Check accepts, in the order the suite runs them.</summary>
     public static IReadOnlyList<string> Kernels { get; } =

@@ -2,8 +2,10 @@
 // batch may be split), and optimisers read both and clear Gradient.
 namespace OtNet;
 
+/// <summary>A trained tensor: its values and the gradient accumulated by backward passes.</summary>
 public sealed class Parameter
 {
+    /// <summary>A zero parameter of the given shape, named as PyTorch would name it.</summary>
     public Parameter(string name, params int[] shape)
     {
         Name = name;
@@ -14,9 +16,13 @@ public sealed class Parameter
         Gradient = new float[length];
     }
 
+    /// <summary>The name in model files.</summary>
     public string Name { get; }
+    /// <summary>The shape.</summary>
     public int[] Shape { get; }
+    /// <summary>The values, row-major.</summary>
     public float[] Value { get; }
+    /// <summary>The accumulated gradient, same layout.</summary>
     public float[] Gradient { get; }
 
     /// <summary>Uniform in [-limit, limit] from <paramref name="rng"/>: He (limit sqrt(6/fanIn))

@@ -5,6 +5,7 @@ using OtNet.Layers;
 
 namespace OtNet;
 
+/// <summary>Layers applied in order, their shapes checked when the model is built; activations and their gradients kept per batch size.</summary>
 public sealed class Sequential
 {
     private readonly Layer[] _layers;
@@ -28,11 +29,16 @@ public sealed class Sequential
         }
     }
 
+    /// <summary>The layers in order.</summary>
     public IReadOnlyList<Layer> Layers => _layers;
+    /// <summary>The shape of one input sample.</summary>
     public int[] InputShape => (int[])_shapes[0].Clone();
+    /// <summary>The shape of one output sample.</summary>
     public int[] OutputShape => (int[])_shapes[^1].Clone();
+    /// <summary>Every layer's parameters.</summary>
     public IEnumerable<Parameter> Parameters => _layers.SelectMany(l => l.Parameters);
 
+    /// <summary>Clears every parameter's gradient.</summary>
     public void ZeroGradients()
     {
         foreach (Parameter p in Parameters) Array.Clear(p.Gradient);

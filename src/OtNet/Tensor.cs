@@ -3,8 +3,10 @@
 // the shape is only for checking and indexing.
 namespace OtNet;
 
+/// <summary>A float32 tensor: one flat buffer and a shape, batch first (NCHW for images).</summary>
 public sealed class Tensor
 {
+    /// <summary>A zero tensor of the given shape.</summary>
     public Tensor(params int[] shape)
     {
         ArgumentNullException.ThrowIfNull(shape);
@@ -20,19 +22,25 @@ public sealed class Tensor
         Data = new float[length];
     }
 
+    /// <summary>The shape, batch first.</summary>
     public int[] Shape { get; }
+    /// <summary>The values, row-major.</summary>
     public float[] Data { get; }
+    /// <summary>Values in the tensor.</summary>
     public int Length => Data.Length;
+    /// <summary>The first dimension.</summary>
     public int Batch => Shape[0];
 
     /// <summary>Entries per batch item (the product of every dimension but the first).</summary>
     public int SampleLength => Data.Length / Shape[0];
 
+    /// <summary>The values as a span.</summary>
     public Span<float> Span => Data;
 
     /// <summary>Batch item <paramref name="index"/> as a flat span.</summary>
     public Span<float> Sample(int index) => Data.AsSpan(index * SampleLength, SampleLength);
 
+    /// <summary>The shape.</summary>
     public override string ToString() => $"Tensor[{string.Join(", ", Shape)}]";
 
     /// <summary>Throws unless this tensor has exactly <paramref name="shape"/>, naming

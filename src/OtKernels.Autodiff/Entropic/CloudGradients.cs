@@ -19,9 +19,13 @@ public sealed class CloudGradients
         Y = new float[batch.Batch * batch.M * batch.Dimension];
     }
 
+    /// <summary>The gradient with respect to the source weights, [batch, n].</summary>
     public float[] A { get; }
+    /// <summary>The gradient with respect to the target weights, [batch, m].</summary>
     public float[] B { get; }
+    /// <summary>The gradient with respect to the source points, [batch, n, d].</summary>
     public float[] X { get; }
+    /// <summary>The gradient with respect to the target points, [batch, m, d].</summary>
     public float[] Y { get; }
 
     /// <summary>The upstream gradients, checked: one finite value per problem.</summary>

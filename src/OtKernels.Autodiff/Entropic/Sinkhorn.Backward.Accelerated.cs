@@ -9,6 +9,7 @@ using OtKernels.Entropic;
 
 namespace OtKernels.Autodiff.Entropic;
 
+/// <summary>Reverse passes of Sinkhorn: the gradients of OT_eps with respect to the weights, the points and the cost, at convergence (envelope theorem) or through L unrolled iterations; single problems in double, point-cloud batches on an accelerator.</summary>
 public static partial class SinkhornBackward
 {
     /// <summary>Converged mode: the gradient of sum_k gradOut_k OT_eps(a_k, b_k) at the

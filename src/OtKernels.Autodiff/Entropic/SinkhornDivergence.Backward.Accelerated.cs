@@ -7,6 +7,7 @@ using OtKernels.Entropic;
 
 namespace OtKernels.Autodiff.Entropic;
 
+/// <summary>The reverse pass of the Sinkhorn divergence S_eps = OT(a, b) - OT(a, a)/2 - OT(b, b)/2 at convergence.</summary>
 public static partial class SinkhornDivergenceBackward
 {
     /// <summary>The gradient of sum_k gradOut_k S_eps(a_k, b_k) at convergence, from

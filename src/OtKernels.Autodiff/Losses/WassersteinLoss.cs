@@ -11,6 +11,7 @@ using OtKernels.Geometry;
 
 namespace OtKernels.Autodiff.Losses;
 
+/// <summary>The entropic Wasserstein loss for histogram outputs (Frogner et al. 2015) and its gradients, with respect to the predicted histograms or behind a softmax.</summary>
 public static class WassersteinLoss
 {
     /// <summary>Losses OT_eps(h_k, y_k) of a batch and, if the spans are not empty, their

@@ -4,6 +4,7 @@
 // that takes an accelerator states its two paths once, through Run; the accelerator picks.
 namespace OtKernels.Accelerators;
 
+/// <summary>Where batched kernels run: the CPU code (<see cref="CpuAccelerator"/>) or a device (<see cref="DeviceAccelerator"/>). Create one with <see cref="Create"/> and pass it to the operations that take an accelerator.</summary>
 public abstract class Accelerator : IDisposable
 {
     /// <summary>The environment variable that chooses the accelerator of a request for
@@ -13,6 +14,7 @@ public abstract class Accelerator : IDisposable
     // Subclassed only here: Run is the dispatch every operation relies on.
     private protected Accelerator() { }
 
+    /// <summary>The kind of accelerator this is.</summary>
     public abstract AcceleratorKind Kind { get; }
 
     /// <summary>The device's name as its driver reports it.</summary>
@@ -89,13 +91,16 @@ public abstract class Accelerator : IDisposable
         }
     }
 
+    /// <summary>The kind and the device's name.</summary>
     public override string ToString() => $"{Kind}: {Name}";
 
+    /// <summary>Releases the device and what it holds.</summary>
     public void Dispose()
     {
         Dispose(true);
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>Releases the device's resources; true when called from <see cref="Dispose()"/>.</summary>
     protected virtual void Dispose(bool disposing) { }
 }

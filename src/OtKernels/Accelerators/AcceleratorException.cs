@@ -5,6 +5,7 @@ namespace OtKernels.Accelerators;
 /// named. The original exception is the inner one.</summary>
 public sealed class AcceleratorException : Exception
 {
+    /// <summary>A failure of operation on device, wrapping what the device or ILGPU threw.</summary>
     public AcceleratorException(string device, string operation, Exception inner)
         : base($"{operation} failed on {device}: {inner.Message}", inner)
     {

@@ -4,7 +4,9 @@ namespace OtKernels.Accelerators;
 /// of the engine, which is also the reference every device kernel is tested against.</summary>
 public sealed class CpuAccelerator : Accelerator
 {
+    /// <inheritdoc/>
     public override AcceleratorKind Kind => AcceleratorKind.Cpu;
+    /// <inheritdoc/>
     public override string Name => $"CPU ({Environment.ProcessorCount} threads)";
 
     internal override T Run<T>(string operation, Func<T> onCpu, Func<DeviceAccelerator, T> onDevice) => onCpu();

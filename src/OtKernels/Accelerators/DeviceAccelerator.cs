@@ -7,6 +7,7 @@ using IlgpuAccelerator = ILGPU.Runtime.Accelerator;
 
 namespace OtKernels.Accelerators;
 
+/// <summary>A device of the ILGPU runtime: a CUDA GPU, an OpenCL 2.0+ device or ILGPU's CPU accelerator. Operations given it run the device kernels in float32; one operation runs at a time.</summary>
 public sealed class DeviceAccelerator : Accelerator
 {
     private readonly IlgpuAccelerator _device;
@@ -20,7 +21,9 @@ public sealed class DeviceAccelerator : Accelerator
         Kind = kind;
     }
 
+    /// <inheritdoc/>
     public override AcceleratorKind Kind { get; }
+    /// <inheritdoc/>
     public override string Name => _device.Name;
 
     /// <summary>The ILGPU accelerator the kernels launch on.</summary>
@@ -35,11 +38,14 @@ public sealed class DeviceAccelerator : Accelerator
 
     /// <summary>Streaming multiprocessors or compute units.</summary>
     public int ComputeUnits => _device.NumMultiprocessors;
+    /// <summary>The device's memory in bytes (long.MaxValue for ILGPU's CPU accelerator, which uses the host's).</summary>
     public long GlobalMemoryBytes => _device.MemorySize;
 
     /// <summary>The most shared (local) memory one group may use.</summary>
     public long SharedMemoryBytes => _device.MaxSharedMemoryPerGroup;
+    /// <summary>The most threads one group may have.</summary>
     public int MaxGroupSize => _device.MaxNumThreadsPerGroup;
+    /// <summary>Threads per warp (32 on NVIDIA GPUs).</summary>
     public int WarpSize => _device.WarpSize;
 
     /// <summary>The core clock of a CUDA device; null elsewhere.</summary>
@@ -89,6 +95,7 @@ public sealed class DeviceAccelerator : Accelerator
         }
     }
 
+    /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
         if (_disposed) return;

@@ -9,6 +9,7 @@ using OtKernels.Geometry;
 
 namespace OtKernels.Entropic;
 
+/// <summary>Fixed-support Wasserstein barycenters of histograms: Bregman projections in the log domain (any geometry, also on an accelerator) and convolutional barycenters on image grids, with POT's iteration and stopping rule.</summary>
 public static partial class Barycenter
 {
     /// <summary>Barycenter.Bregman on the given accelerator.</summary>

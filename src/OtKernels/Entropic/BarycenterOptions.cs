@@ -55,10 +55,12 @@ public sealed class BarycenterResult
 
     /// <summary>The barycenter's masses on the target bins (the cost's columns).</summary>
     public double[] Barycenter { get; }
+    /// <summary>Iterations run.</summary>
     public int Iterations { get; }
 
     /// <summary>The last checked spread sum_j std_k (P_k^T 1)_j.</summary>
     public double Error { get; }
+    /// <summary>How the iterations ended; only Converged meets the tolerance.</summary>
     public SinkhornStatus Status { get; }
 
     /// <summary>Where the iterations ran: Kernel or Log.</summary>

@@ -38,13 +38,21 @@ public sealed class PointCloudBatch
         B = solved;
     }
 
+    /// <summary>Problems in the batch.</summary>
     public int Batch { get; }
+    /// <summary>Source points per problem.</summary>
     public int N { get; }
+    /// <summary>Target points per problem.</summary>
     public int M { get; }
+    /// <summary>The points' dimension.</summary>
     public int Dimension { get; }
+    /// <summary>Source points [batch, n, d].</summary>
     public ReadOnlyMemory<float> X { get; }
+    /// <summary>Target points [batch, m, d].</summary>
     public ReadOnlyMemory<float> Y { get; }
+    /// <summary>Source weights [batch, n].</summary>
     public ReadOnlyMemory<float> A { get; }
+    /// <summary>Target weights [batch, m].</summary>
     public ReadOnlyMemory<float> B { get; }
 
     /// <summary>Problem k's cost for the CPU code (coordinates widened to double).</summary>

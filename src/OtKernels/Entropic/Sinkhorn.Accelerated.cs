@@ -9,6 +9,7 @@ using OtKernels.Geometry;
 
 namespace OtKernels.Entropic;
 
+/// <summary>Entropic optimal transport by Sinkhorn's algorithm in the log domain: single problems and batches, float or double, on dense costs, point clouds and image grids, and point-cloud batches on an accelerator. The reverse passes are in OtKernels.Autodiff (SinkhornBackward).</summary>
 public static partial class Sinkhorn
 {
     /// <summary>Entropic OT between the point clouds of each problem of the batch, on the CPU.</summary>

@@ -28,18 +28,29 @@ public sealed class SinkhornDivergenceResult<T> where T : unmanaged, IFloatingPo
         FSelfB = new T[batch * cross.M];
     }
 
+    /// <summary>S_eps of each problem.</summary>
     public double[] Value { get; }
+    /// <summary>The cross problems OT_eps(a, b), with their potentials.</summary>
     public SinkhornResult<T> Cross { get; }
+    /// <summary>OT_eps(a, a) of each problem.</summary>
     public double[] SelfValueA { get; }
+    /// <summary>OT_eps(b, b) of each problem.</summary>
     public double[] SelfValueB { get; }
+    /// <summary>How each source self-term ended.</summary>
     public SinkhornStatus[] SelfStatusA { get; }
+    /// <summary>How each target self-term ended.</summary>
     public SinkhornStatus[] SelfStatusB { get; }
+    /// <summary>The marginal error of each source self-term.</summary>
     public double[] SelfMarginalErrorA { get; }
+    /// <summary>The marginal error of each target self-term.</summary>
     public double[] SelfMarginalErrorB { get; }
+    /// <summary>The potentials of the source self-terms [batch, n].</summary>
     public T[] FSelfA { get; }
+    /// <summary>The potentials of the target self-terms [batch, m].</summary>
     public T[] FSelfB { get; }
 }
 
+/// <summary>The Sinkhorn divergence S_eps(a, b) = OT_eps(a, b) - OT_eps(a, a)/2 - OT_eps(b, b)/2 (Feydy et al. 2019): nonnegative, zero when a = b. Its reverse pass is SinkhornDivergenceBackward in OtKernels.Autodiff.</summary>
 public static class SinkhornDivergence
 {
     /// <summary>S_eps for a batch with per-problem costs (see Sinkhorn.SolveBatch).</summary>

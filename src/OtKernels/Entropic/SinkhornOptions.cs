@@ -39,6 +39,7 @@ public sealed record SinkhornOptions
     /// <summary>Marginal checks happen every CheckEvery iterations (POT's default, 10).</summary>
     public int CheckEvery { get; init; } = 10;
 
+    /// <summary>Converged: stop at the tolerance. Unrolled: run exactly MaxIterations (the mode the unrolled reverse pass differentiates).</summary>
     public SinkhornMode Mode { get; init; } = SinkhornMode.Converged;
 
     /// <summary>Threads for batches; -1 (default) uses every core. Results do not depend on it.</summary>

@@ -8,6 +8,7 @@ namespace OtKernels.Entropic;
 /// Tolerance x mass, rounding of the precision included. Declared best to worst.</summary>
 public enum SinkhornStatus
 {
+    /// <summary>The row marginals meet the tolerance, rounding included.</summary>
     Converged,
     /// <summary>The iteration limit came first (always the case in Unrolled mode unless the
     /// final check passes).</summary>
@@ -43,23 +44,36 @@ public sealed class SinkhornResult<T> where T : unmanaged, IFloatingPointIeee754
         Iterations = new int[batch]; Status = new SinkhornStatus[batch];
     }
 
+    /// <summary>Problems in the result.</summary>
     public int Batch { get; }
+    /// <summary>Source points or bins per problem.</summary>
     public int N { get; }
+    /// <summary>Target points or bins per problem.</summary>
     public int M { get; }
+    /// <summary>The regularisation the problems were solved at.</summary>
     public double Epsilon { get; }
+    /// <summary>The source potentials f [batch, n].</summary>
     public T[] F { get; }
+    /// <summary>The target potentials g [batch, m].</summary>
     public T[] G { get; }
+    /// <summary>OT_eps of each problem: &lt;a, f&gt; + &lt;b, g&gt;.</summary>
     public double[] Value { get; }
+    /// <summary>Each problem's row-marginal error sum_i |P 1 - a|_i at the end.</summary>
     public double[] MarginalError { get; }
+    /// <summary>Iterations each problem ran.</summary>
     public int[] Iterations { get; }
+    /// <summary>How each problem ended.</summary>
     public SinkhornStatus[] Status { get; }
 
+    /// <summary>Problem k's source potentials.</summary>
     public ReadOnlySpan<T> FOf(int k) => F.AsSpan(k * N, N);
 
     /// <summary>The target masses of problem k as solved (rescaled to the mass of a).</summary>
     public ReadOnlySpan<T> BOf(int k) => _b.AsSpan(k * M, M);
 
+    /// <summary>Problem k's source weights, as solved.</summary>
     public ReadOnlySpan<T> AOf(int k) => _a.AsSpan(k * N, N);
+    /// <summary>Problem k's target potentials.</summary>
     public ReadOnlySpan<T> GOf(int k) => G.AsSpan(k * M, M);
 
     /// <summary>The CPU solver's certification applied to statuses computed elsewhere, by the

@@ -10,9 +10,13 @@ public sealed class SinkhornTape<T> where T : unmanaged, IFloatingPointIeee754<T
 {
     private readonly List<T[]> _f = [], _g = [];
 
+    /// <summary>Iterations recorded.</summary>
     public int Count => _f.Count;
+    /// <summary>The regularisation of the recorded run.</summary>
     public double Epsilon { get; internal set; }
+    /// <summary>The source potentials after iteration t.</summary>
     public ReadOnlySpan<T> F(int t) => _f[t];
+    /// <summary>The target potentials after iteration t.</summary>
     public ReadOnlySpan<T> G(int t) => _g[t];
 
     internal void Clear() { _f.Clear(); _g.Clear(); }

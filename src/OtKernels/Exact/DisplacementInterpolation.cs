@@ -10,6 +10,7 @@ using OtKernels.Geometry;
 
 namespace OtKernels.Exact;
 
+/// <summary>McCann's displacement interpolation between two images along their exact optimal plan.</summary>
 public static class DisplacementInterpolation
 {
     /// <summary>The interpolants at each time in times (0..1) between images a and b

@@ -3,6 +3,7 @@ namespace OtKernels.Exact;
 /// <summary>Options of the exact solvers.</summary>
 public sealed record EmdOptions
 {
+    /// <summary>The default options.</summary>
     public static EmdOptions Default { get; } = new();
 
     /// <summary>Pivot limit; reaching it returns <see cref="EmdStatus.MaxIterationsReached"/>

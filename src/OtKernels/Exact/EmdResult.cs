@@ -4,6 +4,7 @@ namespace OtKernels.Exact;
 /// <c>Rows[k]</c> to target bin <c>Cols[k]</c>. Entries are sorted by row, then column.</summary>
 public sealed record TransportPlan(int[] Rows, int[] Cols, double[] Mass)
 {
+    /// <summary>Entries of the plan.</summary>
     public int Count => Mass.Length;
 
     /// <summary>The plan as a dense row-major n x m matrix.</summary>
@@ -59,5 +60,6 @@ public sealed class EmdResult
     /// <summary>Number of simplex pivots.</summary>
     public int Iterations { get; }
 
+    /// <summary>How the solve ended: Optimal, or the pivot limit with a feasible plan.</summary>
     public EmdStatus Status { get; }
 }

@@ -7,6 +7,7 @@ namespace OtKernels.Geometry;
 
 public sealed partial class DenseCost
 {
+    /// <inheritdoc/>
     public override void SoftMin<T>(SoftMinAxis axis, T epsilon, ReadOnlySpan<T> h, Span<T> result)
     {
         (bool overColumns, int outer, int inner) = SoftMinShape(axis, h.Length, result.Length);

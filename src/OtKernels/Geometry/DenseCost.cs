@@ -21,10 +21,13 @@ public sealed partial class DenseCost : GroundCost
         _values = values;
     }
 
+    /// <summary>The matrix, row-major n x m.</summary>
     public ReadOnlySpan<double> Values => _values.Span;
 
+    /// <inheritdoc/>
     public override double this[int i, int j] => _values.Span[i * Cols + j];
 
+    /// <inheritdoc/>
     public override void FillSubmatrix(ReadOnlySpan<int> rows, ReadOnlySpan<int> cols, Span<double> destination)
     {
         ThrowHelper.ThrowIfLengthMismatch(destination.Length, rows.Length * cols.Length, nameof(destination), "rows.Length * cols.Length");

@@ -9,6 +9,7 @@ namespace OtKernels.Geometry;
 /// immutable and safe to share between threads.</remarks>
 public abstract partial class GroundCost
 {
+    /// <summary>A cost between rows sources and cols targets.</summary>
     protected GroundCost(int rows, int cols)
     {
         if (rows <= 0) throw new ArgumentOutOfRangeException(nameof(rows), rows, "A cost needs at least one row.");

@@ -31,6 +31,7 @@ public sealed partial class ImageGridCost
     /// <summary>The separable passes already work from the 1D kernels.</summary>
     internal override bool SoftMinFromStoredKernel => false;
 
+    /// <inheritdoc/>
     public override void SoftMin<T>(SoftMinAxis axis, T epsilon, ReadOnlySpan<T> h, Span<T> result)
     {
         SoftMinShape(axis, h.Length, result.Length); // both axes have the grid's pixel count

@@ -9,6 +9,7 @@ namespace OtKernels.Geometry;
 /// both measures on the same grid.</summary>
 public sealed partial class ImageGridCost : GroundCost
 {
+    /// <summary>The squared Euclidean cost between the pixels of height x width images, spacing apart.</summary>
     public ImageGridCost(int height, int width, double spacing = 1) : base(checked(height * width), checked(height * width))
     {
         if (height <= 0) throw new ArgumentOutOfRangeException(nameof(height), height, "The grid needs at least one row.");
@@ -19,10 +20,14 @@ public sealed partial class ImageGridCost : GroundCost
         Spacing = spacing;
     }
 
+    /// <summary>Rows of the image.</summary>
     public int Height { get; }
+    /// <summary>Columns of the image.</summary>
     public int Width { get; }
+    /// <summary>The distance between neighbouring pixels.</summary>
     public double Spacing { get; }
 
+    /// <inheritdoc/>
     public override double this[int k, int l]
     {
         get
@@ -33,8 +38,10 @@ public sealed partial class ImageGridCost : GroundCost
         }
     }
 
+    /// <inheritdoc/>
     public override GroundCost SourceSelfCost() => this;
 
+    /// <inheritdoc/>
     public override GroundCost TargetSelfCost() => this;
 
     /// <summary>The squared diagonal of the grid, s^2 ((h-1)^2 + (w-1)^2).</summary>
@@ -50,6 +57,7 @@ public sealed partial class ImageGridCost : GroundCost
         return new Coarsening(new ImageGridCost(h, w, 2 * Spacing), parent, parent);
     }
 
+    /// <inheritdoc/>
     public override void FillSubmatrix(ReadOnlySpan<int> rows, ReadOnlySpan<int> cols, Span<double> destination)
     {
         ThrowHelper.ThrowIfLengthMismatch(destination.Length, rows.Length * cols.Length, nameof(destination), "rows.Length * cols.Length");

@@ -1,6 +1,7 @@
 // Images become histograms by dividing by their pixel sum (DESIGN.md, numerics).
 namespace OtKernels.Geometry;
 
+/// <summary>Images as histograms: pixels normalised to unit mass.</summary>
 public static class ImageHistogram
 {
     /// <summary>Writes pixels / sum(pixels) into <paramref name="histogram"/>.</summary>

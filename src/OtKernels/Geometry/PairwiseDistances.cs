@@ -5,6 +5,7 @@ using OtKernels.Geometry.Device;
 
 namespace OtKernels.Geometry;
 
+/// <summary>All squared Euclidean distances between two sets of vectors, on the CPU or an accelerator.</summary>
 public static class PairwiseDistances
 {
     /// <summary>D [p, q] with D_ij = |u_i - v_j|^2 for u [p, d] and v [q, d], row-major.</summary>

@@ -9,6 +9,7 @@ namespace OtKernels.Geometry;
 
 public sealed partial class PointCloudCost
 {
+    /// <inheritdoc/>
     public override void SoftMin<T>(SoftMinAxis axis, T epsilon, ReadOnlySpan<T> h, Span<T> result)
     {
         if (Metric != GroundMetric.SqEuclidean)

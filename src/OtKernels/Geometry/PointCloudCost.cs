@@ -30,14 +30,20 @@ public sealed partial class PointCloudCost : GroundCost
         P = p;
     }
 
+    /// <summary>The points' dimension.</summary>
     public int Dimension { get; }
+    /// <summary>The ground metric.</summary>
     public GroundMetric Metric { get; }
+    /// <summary>The Minkowski exponent.</summary>
     public double P { get; }
 
+    /// <inheritdoc/>
     public override GroundCost SourceSelfCost() => new PointCloudCost(_x, _x, Dimension, Metric, P);
 
+    /// <inheritdoc/>
     public override GroundCost TargetSelfCost() => new PointCloudCost(_y, _y, Dimension, Metric, P);
 
+    /// <inheritdoc/>
     public override double this[int i, int j]
     {
         get

@@ -1,6 +1,7 @@
 // One entry point for numeric arrays on disk, chosen by extension: .npy or .csv.
 namespace OtKernels.IO;
 
+/// <summary>Arrays in .npy or .csv files, chosen by the extension.</summary>
 public static class ArrayFile
 {
     /// <summary>Reads a .npy or .csv file as doubles with its shape (a CSV is [rows, cols],

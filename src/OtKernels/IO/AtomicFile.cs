@@ -3,6 +3,7 @@
 // leaves a truncated file that a resumed job would mistake for a finished one.
 namespace OtKernels.IO;
 
+/// <summary>Writes that either complete or leave the previous file: a temporary file beside the target, renamed over it.</summary>
 public static class AtomicFile
 {
     /// <summary>Runs <paramref name="write"/> on a temporary file next to <paramref name="path"/>,
@@ -93,6 +94,7 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>Writes contents to path atomically (UTF-8).</summary>
     public static void WriteAllText(string path, string contents) =>
         Write(path, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(contents); });
 }

@@ -9,10 +9,12 @@ namespace OtKernels.IO;
 /// the line of the file each row came from (blank lines are skipped, so rows and lines differ).</summary>
 public sealed record CsvTable(string[]? Header, double[] Data, int Rows, int Cols, int[] Lines)
 {
+    /// <summary>The table's parts.</summary>
     public void Deconstruct(out string[]? header, out double[] data, out int rows, out int cols) =>
         (header, data, rows, cols) = (Header, Data, Rows, Cols);
 }
 
+/// <summary>Numeric CSV files: invariant culture, an optional header, errors by file and line.</summary>
 public static class Csv
 {
     /// <summary>Reads a numeric table.</summary>
@@ -51,5 +53,6 @@ public static class Csv
         return new CsvTable(header, data, rows, cols, rowLines);
     }
 
+    /// <summary>A number as CSV writes it: round-trip precision, invariant culture.</summary>
     public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

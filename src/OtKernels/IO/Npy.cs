@@ -9,6 +9,7 @@ using System.Text.RegularExpressions;
 
 namespace OtKernels.IO;
 
+/// <summary>NumPy .npy files (float32 and float64, C order), read and written atomically.</summary>
 public static partial class Npy
 {
     private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];

@@ -13,6 +13,7 @@ namespace OtKernels.IO;
 /// <summary>The output is claimed by another live run.</summary>
 public sealed class OutputLockedException(string message) : IOException(message);
 
+/// <summary>One run per output: an fcntl lock with an owner record; a lock left by a killed run is taken over and reported.</summary>
 public sealed class OutputLock : IDisposable
 {
     // fcntl locks belong to a process, so a second claim from this process would succeed at

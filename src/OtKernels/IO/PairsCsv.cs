@@ -7,6 +7,7 @@ using System.Globalization;
 
 namespace OtKernels.IO;
 
+/// <summary>The i,j[,w2sq] pair files of the MNIST jobs, with errors by file and line.</summary>
 public static class PairsCsv
 {
     /// <summary>Columns i and j, and w2sq when <paramref name="withDistances"/>, of a pairs

@@ -18,6 +18,7 @@ public enum PngColor
     Rgb = 2,
 }
 
+/// <summary>An 8-bit gray or RGB PNG encoder with adaptive row filters.</summary>
 public static class Png
 {
     private static readonly byte[] Signature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];

@@ -17,6 +17,7 @@ namespace OtKernels.IO;
 /// not proven (they are in the lines, but the run must not report success).</summary>
 public sealed record ShardOutput(IReadOnlyList<string> Lines, int Flagged = 0);
 
+/// <summary>A resumable job of CSV rows written in shards, each with a receipt (rows and SHA-256) that proves it before a resumed run skips it.</summary>
 public sealed class ShardedJob
 {
     private readonly string _output, _workDirectory, _fingerprint, _header;
@@ -43,8 +44,10 @@ public sealed class ShardedJob
         _fingerprint = fingerprint;
     }
 
+    /// <summary>Shards the job is cut into.</summary>
     public int ShardCount => (int)(((long)_count + _shardSize - 1) / _shardSize);
 
+    /// <summary>Where the shards and their receipts live.</summary>
     public string WorkDirectory => _workDirectory;
 
     /// <summary>The lock file that claims the output while the job runs.</summary>

@@ -9,6 +9,7 @@ using System.Text;
 
 namespace OtKernels.IO;
 
+/// <summary>Line and scatter plots as SVG, with nice ticks and a legend.</summary>
 public sealed class SvgPlot(string title, string xLabel, string yLabel, int width = 640, int height = 400)
 {
     private static readonly string[] Palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"];
@@ -41,8 +42,10 @@ public sealed class SvgPlot(string title, string xLabel, string yLabel, int widt
         return this;
     }
 
+    /// <summary>Writes the plot to path atomically.</summary>
     public void Save(string path) => AtomicFile.WriteAllText(path, ToSvg());
 
+    /// <summary>The plot as an SVG document.</summary>
     public string ToSvg()
     {
         double[] xs = _series.SelectMany(s => s.X).DefaultIfEmpty(0).ToArray(), ys = _series.SelectMany(s => s.Y).DefaultIfEmpty(0).ToArray();

@@ -5,8 +5,10 @@
 // frequent label is their own.
 namespace OtNet.Analysis;
 
+/// <summary>A k-means clustering: centroids [k, d], each point's cluster, the final sum of squared distances, and the iterations run.</summary>
 public sealed record KMeans(float[] Centroids, int[] Assignment, double Objective, int Iterations)
 {
+    /// <summary>Lloyd's algorithm from k-means++ seeds on points [count, dimension].</summary>
     public static KMeans Fit(float[] points, int dimension, int k, int seed = 1, int maxIterations = 100)
     {
         ArgumentNullException.ThrowIfNull(points);

@@ -4,6 +4,7 @@
 // mimics W2^2, these are the principal geodesics of Courty et al. 2018 (Fig. 4) once decoded.
 namespace OtNet.Analysis;
 
+/// <summary>Principal components: the mean, the unit directions by decreasing variance, and their variances.</summary>
 public sealed record PrincipalComponents(double[] Mean, double[][] Directions, double[] Variances)
 {
     /// <exception cref="ArgumentException">Fewer than two points, or more components than dimensions.</exception>

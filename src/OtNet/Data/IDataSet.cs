@@ -3,9 +3,12 @@
 // 2019) all implement it; MiniBatches decides the order.
 namespace OtNet.Data;
 
+/// <summary>A data set of samples by index.</summary>
 public interface IDataSet<out T>
 {
+    /// <summary>Samples in the set.</summary>
     int Count { get; }
 
+    /// <summary>Sample index.</summary>
     T this[int index] { get; }
 }

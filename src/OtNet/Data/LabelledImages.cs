@@ -3,11 +3,13 @@
 // tensor, so training allocates nothing per batch.
 namespace OtNet.Data;
 
+/// <summary>Images [count, channels, height, width] with integer labels.</summary>
 public sealed class LabelledImages : IDataSet<(ReadOnlyMemory<float> Pixels, int Label)>
 {
     private readonly float[] _pixels;
     private readonly int[] _labels;
 
+    /// <summary>Wraps pixels [count, channels, height, width] and one label per image.</summary>
     public LabelledImages(float[] pixels, int[] labels, int channels, int height, int width)
     {
         ArgumentNullException.ThrowIfNull(pixels);
@@ -21,10 +23,14 @@ public sealed class LabelledImages : IDataSet<(ReadOnlyMemory<float> Pixels, int
         _labels = labels;
     }
 
+    /// <inheritdoc/>
     public int Count => _labels.Length;
+    /// <summary>The shape of one image: [channels, height, width].</summary>
     public int[] SampleShape { get; }
+    /// <summary>Floats per image.</summary>
     public int SampleLength { get; }
 
+    /// <inheritdoc/>
     public (ReadOnlyMemory<float> Pixels, int Label) this[int index] => (_pixels.AsMemory(index * SampleLength, SampleLength), _labels[index]);
 
     /// <summary>Copies examples <paramref name="indices"/> into images (batch = indices.Length) and labels.</summary>

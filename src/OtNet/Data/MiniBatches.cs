@@ -3,6 +3,7 @@
 // e sees the same batches it would have seen.
 namespace OtNet.Data;
 
+/// <summary>Seeded shuffles of a data set into mini-batches.</summary>
 public static class MiniBatches
 {
     /// <summary>The batches of one epoch: index arrays of <paramref name="batchSize"/> (the last

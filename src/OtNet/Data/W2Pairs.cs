@@ -4,8 +4,10 @@ using OtKernels.IO;
 
 namespace OtNet.Data;
 
+/// <summary>Pairs of image indices with their exact W2^2.</summary>
 public sealed class W2Pairs
 {
+    /// <summary>Pairs (first[p], second[p]) at distances[p].</summary>
     public W2Pairs(int[] first, int[] second, double[] distances)
     {
         ArgumentNullException.ThrowIfNull(first);
@@ -16,11 +18,14 @@ public sealed class W2Pairs
         (First, Second, Distances) = (first, second, distances);
     }
 
+    /// <summary>The first image of each pair.</summary>
     public int[] First { get; }
+    /// <summary>The second image of each pair.</summary>
     public int[] Second { get; }
 
     /// <summary>W2^2 of each pair.</summary>
     public double[] Distances { get; }
+    /// <summary>Pairs in the set.</summary>
     public int Count => First.Length;
 
     /// <summary>The pairs of a CSV file with columns i, j and w2sq, checked against the

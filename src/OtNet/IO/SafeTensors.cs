@@ -12,6 +12,7 @@ using OtKernels.IO;
 
 namespace OtNet.IO;
 
+/// <summary>Models as safetensors files: float32 tensors under PyTorch's nn.Sequential names and layouts, written atomically.</summary>
 public static class SafeTensors
 {
     /// <summary>Writes named float32 tensors and string metadata to <paramref name="path"/> atomically.</summary>

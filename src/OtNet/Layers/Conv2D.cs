@@ -11,6 +11,7 @@ using OtNet.LinearAlgebra;
 
 namespace OtNet.Layers;
 
+/// <summary>How a convolution treats the border.</summary>
 public enum Padding
 {
     /// <summary>No padding: the output is (H - k + 1) x (W - k + 1).</summary>
@@ -19,11 +20,13 @@ public enum Padding
     Same,
 }
 
+/// <summary>A 2-D convolution (cross-correlation) with bias, weights [C_out, C_in, k, k] as PyTorch lays them out.</summary>
 public sealed class Conv2D : Layer
 {
     private float[] _imageWeightGradients = [], _turnedWeights = [];
     [ThreadStatic] private static float[]? t_padded, t_rows, t_paddedGradient, t_inputRows;
 
+    /// <summary>A layer with He-initialised weights drawn from rng.</summary>
     public Conv2D(int inputChannels, int outputChannels, int kernelSize, Padding padding, Random rng)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(inputChannels, 1);
@@ -43,16 +46,24 @@ public sealed class Conv2D : Layer
         Weight.FillUniform(rng, Math.Sqrt(6.0 / (inputChannels * kernelSize * kernelSize)));
     }
 
+    /// <summary>Channels in.</summary>
     public int InputChannels { get; }
+    /// <summary>Channels out.</summary>
     public int OutputChannels { get; }
+    /// <summary>The kernel's side.</summary>
     public int KernelSize { get; }
+    /// <summary>The border treatment.</summary>
     public Padding Padding { get; }
+    /// <summary>The weights [C_out, C_in, k, k].</summary>
     public Parameter Weight { get; }
+    /// <summary>The biases [C_out].</summary>
     public Parameter Bias { get; }
+    /// <inheritdoc/>
     public override IReadOnlyList<Parameter> Parameters => [Weight, Bias];
 
     private int Pad => Padding == Padding.Same ? KernelSize / 2 : 0;
 
+    /// <inheritdoc/>
     public override int[] OutputShape(int[] inputShape)
     {
         if (inputShape.Length != 3 || inputShape[0] != InputChannels)
@@ -63,6 +74,7 @@ public sealed class Conv2D : Layer
         return [OutputChannels, h, w];
     }
 
+    /// <inheritdoc/>
     public override void Forward(Tensor input, Tensor output)
     {
         CheckShapes(input, output);
@@ -78,6 +90,7 @@ public sealed class Conv2D : Layer
         });
     }
 
+    /// <inheritdoc/>
     public override void Backward(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient)
     {
         CheckShapes(input, output);

@@ -5,8 +5,10 @@ using OtNet.LinearAlgebra;
 
 namespace OtNet.Layers;
 
+/// <summary>A fully connected layer y = W x + b, weights [out, in] as PyTorch lays them out.</summary>
 public sealed class Dense : Layer
 {
+    /// <summary>A layer with Glorot-uniform weights drawn from rng and zero biases.</summary>
     public Dense(int inputs, int outputs, Random rng)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(inputs, 1);
@@ -20,12 +22,18 @@ public sealed class Dense : Layer
         Weight.FillUniform(rng, Math.Sqrt(6.0 / (inputs + outputs)));
     }
 
+    /// <summary>Features in.</summary>
     public int Inputs { get; }
+    /// <summary>Features out.</summary>
     public int Outputs { get; }
+    /// <summary>The weights [out, in].</summary>
     public Parameter Weight { get; }
+    /// <summary>The biases [out].</summary>
     public Parameter Bias { get; }
+    /// <inheritdoc/>
     public override IReadOnlyList<Parameter> Parameters => [Weight, Bias];
 
+    /// <inheritdoc/>
     public override int[] OutputShape(int[] inputShape)
     {
         if (inputShape.Length != 1 || inputShape[0] != Inputs)
@@ -33,6 +41,7 @@ public sealed class Dense : Layer
         return [Outputs];
     }
 
+    /// <inheritdoc/>
     public override void Forward(Tensor input, Tensor output)
     {
         CheckShapes(input, output);
@@ -45,6 +54,7 @@ public sealed class Dense : Layer
         }
     }
 
+    /// <inheritdoc/>
     public override void Backward(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient)
     {
         CheckShapes(input, output);

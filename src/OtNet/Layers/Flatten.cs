@@ -1,8 +1,10 @@
 // [C, H, W] (or any sample shape) to [C H W].
 namespace OtNet.Layers;
 
+/// <summary>Reshapes [batch, ...] to [batch, features].</summary>
 public sealed class Flatten : ShapeOnlyLayer
 {
+    /// <inheritdoc/>
     public override int[] OutputShape(int[] inputShape)
     {
         int length = 1;

@@ -4,6 +4,7 @@
 // writes the gradient with respect to its input.
 namespace OtNet.Layers;
 
+/// <summary>A layer of a Sequential model: an explicit forward pass and a backward pass that gets the forward's input and output back, so that it keeps no hidden state.</summary>
 public abstract class Layer
 {
     /// <summary>The per-sample output shape for a per-sample input shape (no batch dimension);
@@ -17,6 +18,7 @@ public abstract class Layer
     /// <paramref name="inputGradient"/> (skipped when null, as for a network's first layer).</summary>
     public abstract void Backward(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient);
 
+    /// <summary>The trained parameters (none for shape-only layers).</summary>
     public virtual IReadOnlyList<Parameter> Parameters => [];
 
     /// <summary>Checks that output (and a gradient of the output) have the shape this layer gives input.</summary>

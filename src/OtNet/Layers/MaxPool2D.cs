@@ -3,16 +3,20 @@
 // gradient to the input that was its maximum (the first one on ties).
 namespace OtNet.Layers;
 
+/// <summary>Max pooling over size x size windows with stride size.</summary>
 public sealed class MaxPool2D : Layer
 {
+    /// <summary>Pooling over size x size windows.</summary>
     public MaxPool2D(int size)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
         Size = size;
     }
 
+    /// <summary>The window's side and stride.</summary>
     public int Size { get; }
 
+    /// <inheritdoc/>
     public override int[] OutputShape(int[] inputShape)
     {
         if (inputShape.Length != 3 || inputShape[1] < Size || inputShape[2] < Size)
@@ -20,12 +24,14 @@ public sealed class MaxPool2D : Layer
         return [inputShape[0], inputShape[1] / Size, inputShape[2] / Size];
     }
 
+    /// <inheritdoc/>
     public override void Forward(Tensor input, Tensor output)
     {
         CheckShapes(input, output);
         Pool(input, output.Data, null);
     }
 
+    /// <inheritdoc/>
     public override void Backward(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient)
     {
         if (inputGradient is null) return;

@@ -4,16 +4,20 @@ using System.Numerics;
 
 namespace OtNet.Layers;
 
+/// <summary>The rectifier max(0, x), element-wise.</summary>
 public sealed class Relu : Layer
 {
+    /// <inheritdoc/>
     public override int[] OutputShape(int[] inputShape) => (int[])inputShape.Clone();
 
+    /// <inheritdoc/>
     public override void Forward(Tensor input, Tensor output)
     {
         CheckShapes(input, output);
         System.Numerics.Tensors.TensorPrimitives.Max(input.Data, 0f, output.Data);
     }
 
+    /// <inheritdoc/>
     public override void Backward(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient)
     {
         if (inputGradient is null) return;

@@ -2,10 +2,12 @@
 // output as 5 maps of 28 x 28).
 namespace OtNet.Layers;
 
+/// <summary>Reshapes [batch, ...] to [batch, shape...].</summary>
 public sealed class Reshape : ShapeOnlyLayer
 {
     private readonly int[] _shape;
 
+    /// <summary>A reshape to [batch, shape...].</summary>
     public Reshape(params int[] shape)
     {
         ArgumentNullException.ThrowIfNull(shape);
@@ -13,6 +15,7 @@ public sealed class Reshape : ShapeOnlyLayer
         _shape = (int[])shape.Clone();
     }
 
+    /// <inheritdoc/>
     public override int[] OutputShape(int[] inputShape)
     {
         long from = 1, to = 1;

@@ -5,16 +5,20 @@ using System.Numerics.Tensors;
 
 namespace OtNet.Layers;
 
+/// <summary>The softmax over each sample's features.</summary>
 public sealed class Softmax : Layer
 {
+    /// <inheritdoc/>
     public override int[] OutputShape(int[] inputShape) => (int[])inputShape.Clone();
 
+    /// <inheritdoc/>
     public override void Forward(Tensor input, Tensor output)
     {
         CheckShapes(input, output);
         for (int s = 0; s < input.Batch; s++) TensorPrimitives.SoftMax(input.Sample(s), output.Sample(s));
     }
 
+    /// <inheritdoc/>
     public override void Backward(Tensor input, Tensor output, Tensor outputGradient, Tensor? inputGradient)
     {
         if (inputGradient is null) return;

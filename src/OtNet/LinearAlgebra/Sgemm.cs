@@ -11,6 +11,7 @@ using System.Runtime.Intrinsics;
 
 namespace OtNet.LinearAlgebra;
 
+/// <summary>Single-precision matrix products C = alpha op(A) op(B) + beta C, blocked for the cache with a 6 x 16 FMA micro-kernel.</summary>
 public static class Sgemm
 {
     private const int Mr = 6, Nr = 16, Kc = 256;

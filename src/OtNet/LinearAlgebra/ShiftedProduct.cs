@@ -16,6 +16,7 @@ using OtKernels.LinearAlgebra;
 
 namespace OtNet.LinearAlgebra;
 
+/// <summary>The convolutions' implicit im2col: products of weights with shifted windows of a zero-padded image.</summary>
 public static class ShiftedProduct
 {
     /// <summary>n must be a multiple of this: a whole number of column tiles at every vector width.</summary>

@@ -4,8 +4,10 @@ using System.Numerics.Tensors;
 
 namespace OtNet.Losses;
 
+/// <summary>The cross-entropy of class labels.</summary>
 public static class CrossEntropy
 {
+    /// <summary>The mean cross-entropy of softmax(logits) against labels; writes d/dlogits into gradient when given.</summary>
     public static double FromLogits(Tensor logits, ReadOnlySpan<int> labels, Tensor? gradient = null)
     {
         ArgumentNullException.ThrowIfNull(logits);

@@ -6,8 +6,10 @@
 //   Sparsity: (1/B) sum_s sum_i p_i^(1/2)            (the l_p^p penalty of section 4.1, p = 1/2)
 namespace OtNet.Losses;
 
+/// <summary>Losses between histograms: mean squared error, KL divergence and the l_1/2 sparsity penalty.</summary>
 public static class HistogramLosses
 {
+    /// <summary>The mean squared error over the batch; writes d/dprediction into gradient when given.</summary>
     public static double MeanSquaredError(Tensor prediction, Tensor target, Tensor? gradient = null)
     {
         CheckPair(prediction, target, gradient);

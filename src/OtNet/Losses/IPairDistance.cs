@@ -3,6 +3,7 @@
 // comes from OtKernels.Autodiff (Dou et al. 2022).
 namespace OtNet.Losses;
 
+/// <summary>A differentiable distance between two embeddings, as the metric losses use it.</summary>
 public interface IPairDistance
 {
     /// <summary>d(u, v); when <paramref name="du"/> and <paramref name="dv"/> are not empty,
@@ -13,6 +14,7 @@ public interface IPairDistance
 /// <summary>||u - v||^2.</summary>
 public sealed class SquaredEuclideanDistance : IPairDistance
 {
+    /// <summary>The distance between u and v; writes its gradients into du and dv.</summary>
     public double Distance(ReadOnlySpan<float> u, ReadOnlySpan<float> v, Span<float> du, Span<float> dv)
     {
         double sum = 0;
@@ -34,6 +36,7 @@ public sealed class EuclideanDistance : IPairDistance
 {
     private readonly SquaredEuclideanDistance _squared = new();
 
+    /// <inheritdoc/>
     public double Distance(ReadOnlySpan<float> u, ReadOnlySpan<float> v, Span<float> du, Span<float> dv)
     {
         double norm = Math.Sqrt(_squared.Distance(u, v, du, dv));

@@ -5,10 +5,19 @@
 //   Triplet (Schroff et al. 2015): max(0, d(a, p) - d(a, n) + m).
 namespace OtNet.Losses;
 
-public enum ContrastiveForm { Plain, Squared }
+/// <summary>What the contrastive loss compares with the margin.</summary>
+public enum ContrastiveForm
+{
+    /// <summary>The distance itself.</summary>
+    Plain,
+    /// <summary>The distance squared.</summary>
+    Squared,
+}
 
+/// <summary>Losses that shape an embedding by pairs and triplets: contrastive and triplet margins over any IPairDistance.</summary>
 public static class MetricLosses
 {
+    /// <summary>The contrastive loss of pairs (first[k], second[k]), similar or not, with the gradients of both sides.</summary>
     public static double Contrastive(Tensor first, Tensor second, ReadOnlySpan<bool> similar, double margin, ContrastiveForm form,
         IPairDistance distance, Tensor? firstGradient = null, Tensor? secondGradient = null)
     {
@@ -44,6 +53,7 @@ public static class MetricLosses
         return sum * scale;
     }
 
+    /// <summary>The triplet margin loss of (anchor, positive, negative) under distance, with the gradients of all three.</summary>
     public static double Triplet(Tensor anchor, Tensor positive, Tensor negative, double margin, IPairDistance distance,
         Tensor? anchorGradient = null, Tensor? positiveGradient = null, Tensor? negativeGradient = null)
     {

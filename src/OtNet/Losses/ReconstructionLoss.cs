@@ -10,6 +10,7 @@ using System.Numerics.Tensors;
 
 namespace OtNet.Losses;
 
+/// <summary>Deep Wasserstein Embedding's decoder loss from logits: softmax, KL to the input image and the l_1/2 sparsity penalty, fused.</summary>
 public static class ReconstructionLoss
 {
     /// <summary>Returns (mean KL, mean S) over the batch; writes dL/dlogits into gradient

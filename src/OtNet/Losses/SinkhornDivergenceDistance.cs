@@ -8,8 +8,10 @@ using OtKernels.Geometry;
 
 namespace OtNet.Losses;
 
+/// <summary>The Sinkhorn divergence between two embeddings read as point clouds in R^Dimension, with uniform weights.</summary>
 public sealed class SinkhornDivergenceDistance : IPairDistance
 {
+    /// <summary>A distance between clouds of points in R^dimension, solved with options.</summary>
     public SinkhornDivergenceDistance(int dimension, SinkhornOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
@@ -18,9 +20,12 @@ public sealed class SinkhornDivergenceDistance : IPairDistance
         Options = options;
     }
 
+    /// <summary>The points' dimension.</summary>
     public int Dimension { get; }
+    /// <summary>The solver's options.</summary>
     public SinkhornOptions Options { get; }
 
+    /// <inheritdoc/>
     public double Distance(ReadOnlySpan<float> u, ReadOnlySpan<float> v, Span<float> du, Span<float> dv)
     {
         if (u.Length % Dimension != 0 || v.Length % Dimension != 0)

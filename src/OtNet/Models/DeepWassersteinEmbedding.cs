@@ -15,8 +15,10 @@ using OtNet.Layers;
 
 namespace OtNet.Models;
 
+/// <summary>Deep Wasserstein Embedding (Courty et al. 2018): an encoder phi whose squared Euclidean distances fit W2^2 between images, and a decoder psi back to histograms.</summary>
 public sealed class DeepWassersteinEmbedding
 {
+    /// <summary>The paper's encoder and decoder for height x width images, initialised from seed.</summary>
     public DeepWassersteinEmbedding(int height, int width, int embeddingSize, int seed)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
@@ -33,9 +35,13 @@ public sealed class DeepWassersteinEmbedding
             new Conv2D(5, 20, 5, Padding.Same, rng), new Relu(), new Conv2D(20, 1, 3, Padding.Same, rng), new Flatten());
     }
 
+    /// <summary>Image rows.</summary>
     public int Height { get; }
+    /// <summary>Image columns.</summary>
     public int Width { get; }
+    /// <summary>Pixels per image.</summary>
     public int Pixels => Height * Width;
+    /// <summary>The embedding's dimension.</summary>
     public int EmbeddingSize { get; }
 
     /// <summary>phi: [batch, 1, H, W] scaled histograms to [batch, E].</summary>
@@ -44,6 +50,7 @@ public sealed class DeepWassersteinEmbedding
     /// <summary>psi up to the logits: [batch, E] to [batch, H W].</summary>
     public Sequential Decoder { get; }
 
+    /// <summary>The encoder's and the decoder's parameters.</summary>
     public IEnumerable<Parameter> Parameters => Encoder.Parameters.Concat(Decoder.Parameters);
 
     /// <summary>The encoder's input for a histogram: each mass times H W.</summary>

@@ -2,10 +2,12 @@
 // v = b2 v + (1 - b2) g^2, p -= lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps).
 namespace OtNet.Optimizers;
 
+/// <summary>Adam (Kingma and Ba 2015) with bias correction.</summary>
 public sealed class Adam : Optimizer
 {
     private readonly float[][] _first, _second;
 
+    /// <summary>Adam over parameters.</summary>
     public Adam(IEnumerable<Parameter> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
         : base(parameters, learningRate)
     {
@@ -17,13 +19,17 @@ public sealed class Adam : Optimizer
         _second = Parameters.Select(p => new float[p.Value.Length]).ToArray();
     }
 
+    /// <summary>The first moment's decay.</summary>
     public double Beta1 { get; }
+    /// <summary>The second moment's decay.</summary>
     public double Beta2 { get; }
+    /// <summary>The denominator's floor.</summary>
     public double Epsilon { get; }
 
     /// <summary>The moment estimates of parameter <paramref name="index"/> (for checkpoints).</summary>
     public (float[] First, float[] Second) Moments(int index) => (_first[index], _second[index]);
 
+    /// <inheritdoc/>
     protected override void Update(int index, Parameter parameter)
     {
         float[] m = _first[index], v = _second[index], g = parameter.Gradient, p = parameter.Value;

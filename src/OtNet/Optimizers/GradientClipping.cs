@@ -2,6 +2,7 @@
 // norm exceeds maxNorm, every gradient is scaled by maxNorm / norm, keeping the direction.
 namespace OtNet.Optimizers;
 
+/// <summary>Gradient clipping by the global norm.</summary>
 public static class GradientClipping
 {
     /// <summary>Returns the norm before clipping.</summary>

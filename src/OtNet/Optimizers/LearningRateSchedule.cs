@@ -2,6 +2,7 @@
 // annealing (Loshchilov and Hutter 2017, without restarts; torch's CosineAnnealingLR).
 namespace OtNet.Optimizers;
 
+/// <summary>Learning-rate schedules: steps and cosine.</summary>
 public static class LearningRateSchedule
 {
     /// <summary>initial gamma^floor(epoch / stepSize).</summary>

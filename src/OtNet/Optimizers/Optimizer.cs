@@ -3,8 +3,10 @@
 // torch.optim, so that hyper-parameters transfer.
 namespace OtNet.Optimizers;
 
+/// <summary>A first-order optimizer: one Step per batch over the parameters' accumulated gradients.</summary>
 public abstract class Optimizer
 {
+    /// <summary>An optimizer over parameters at learningRate.</summary>
     protected Optimizer(IEnumerable<Parameter> parameters, double learningRate)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -12,6 +14,7 @@ public abstract class Optimizer
         LearningRate = learningRate;
     }
 
+    /// <summary>The parameters it updates.</summary>
     public IReadOnlyList<Parameter> Parameters { get; }
 
     /// <summary>Settable between steps (learning-rate schedules).</summary>

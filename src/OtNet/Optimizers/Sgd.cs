@@ -2,10 +2,12 @@
 // (plain SGD for mu = 0).
 namespace OtNet.Optimizers;
 
+/// <summary>Stochastic gradient descent with optional momentum.</summary>
 public sealed class Sgd : Optimizer
 {
     private readonly float[][] _velocity;
 
+    /// <summary>SGD over parameters.</summary>
     public Sgd(IEnumerable<Parameter> parameters, double learningRate, double momentum = 0) : base(parameters, learningRate)
     {
         if (!(momentum >= 0 && momentum < 1)) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "Momentum must be in [0, 1).");
@@ -13,8 +15,10 @@ public sealed class Sgd : Optimizer
         _velocity = Parameters.Select(p => new float[p.Value.Length]).ToArray();
     }
 
+    /// <summary>The momentum (0: plain SGD).</summary>
     public double Momentum { get; }
 
+    /// <inheritdoc/>
     protected override void Update(int index, Parameter parameter)
     {
         float[] v = _velocity[index], g = parameter.Gradient, p = parameter.Value;

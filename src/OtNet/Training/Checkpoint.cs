@@ -8,10 +8,12 @@ using OtNet.Optimizers;
 
 namespace OtNet.Training;
 
+/// <summary>Training checkpoints: the weights, Adam's moments and metadata, written atomically, so that a run resumes exactly.</summary>
 public static class Checkpoint
 {
     private const string StepsKey = "optimizer.steps";
 
+    /// <summary>Writes model, optimizer and metadata to path.</summary>
     public static void Save(string path, Sequential model, Adam optimizer, IReadOnlyDictionary<string, string> metadata) =>
         Save(path, SafeTensors.NamedParameters(model), optimizer, metadata);
 

@@ -11,16 +11,22 @@ using OtNet.Optimizers;
 
 namespace OtNet.Training;
 
+/// <summary>How a classifier trains.</summary>
 public sealed record ClassifierTrainingOptions
 {
+    /// <summary>Passes over the training set.</summary>
     public int Epochs { get; init; } = 4;
+    /// <summary>Images per batch.</summary>
     public int BatchSize { get; init; } = 64;
+    /// <summary>Adam's learning rate.</summary>
     public double LearningRate { get; init; } = 1e-3;
+    /// <summary>The seed of the shuffles.</summary>
     public int Seed { get; init; } = 1;
 
     /// <summary>Where checkpoint.safetensors lives; null for no checkpoints.</summary>
     public string? CheckpointPath { get; init; }
 
+    /// <summary>Refuses options out of range, naming the option.</summary>
     public void Validate()
     {
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be at least 1.");
@@ -32,6 +38,7 @@ public sealed record ClassifierTrainingOptions
 /// <summary>One finished epoch: mean training loss and test accuracy.</summary>
 public sealed record EpochRecord(int Epoch, double TrainLoss, double TestAccuracy, double Seconds);
 
+/// <summary>Trains an image classifier with Adam and cross-entropy, recording each epoch.</summary>
 public static class ClassifierTraining
 {
     /// <summary>A small CNN for 28 x 28 digits: conv 32@3x3, pool, conv 64@3x3, pool, dense 128, dense 10.</summary>
@@ -44,6 +51,7 @@ public static class ClassifierTraining
             new Flatten(), new Dense(64 * 7 * 7, 128, rng), new Relu(), new Dense(128, 10, rng));
     }
 
+    /// <summary>Trains model on train, evaluating on test after each epoch; reports progress.</summary>
     public static List<EpochRecord> Train(Sequential model, LabelledImages train, LabelledImages test, ClassifierTrainingOptions options, Action<string> progress)
     {
         ArgumentNullException.ThrowIfNull(model);

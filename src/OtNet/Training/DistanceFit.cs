@@ -3,8 +3,10 @@
 // the three numbers Courty et al. 2018 report for Deep Wasserstein Embedding.
 namespace OtNet.Training;
 
+/// <summary>How predicted distances fit true ones: mean squared error, relative MSE and Pearson correlation.</summary>
 public sealed record DistanceFit(double Mse, double RelativeMse, double Correlation)
 {
+    /// <summary>The fit of predicted to truth.</summary>
     public static DistanceFit Of(IReadOnlyList<double> truth, IReadOnlyList<double> predicted)
     {
         ArgumentNullException.ThrowIfNull(truth);

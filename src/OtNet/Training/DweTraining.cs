@@ -19,12 +19,18 @@ using OtNet.Optimizers;
 
 namespace OtNet.Training;
 
+/// <summary>How Deep Wasserstein Embedding trains (the authors' defaults).</summary>
 public sealed record DweTrainingOptions
 {
+    /// <summary>The most epochs (early stopping usually ends sooner).</summary>
     public int MaxEpochs { get; init; } = 100;
+    /// <summary>Pairs per batch.</summary>
     public int BatchSize { get; init; } = 100;
+    /// <summary>Adam's learning rate.</summary>
     public double LearningRate { get; init; } = 1e-3;
+    /// <summary>The KL reconstruction term's weight.</summary>
     public double KlWeight { get; init; } = 10;
+    /// <summary>The sparsity term's weight.</summary>
     public double SparsityWeight { get; init; } = 1e-3;
 
     /// <summary>Stop after this many epochs without a better validation loss.</summary>
@@ -35,6 +41,7 @@ public sealed record DweTrainingOptions
     /// constant, as the authors did.</summary>
     public double PlateauDecay { get; init; } = 1;
 
+    /// <summary>The seed of the initialisation and the shuffles.</summary>
     public int Seed { get; init; } = 1;
 
     /// <summary>checkpoint.safetensors, for resuming; null for none.</summary>
@@ -43,6 +50,7 @@ public sealed record DweTrainingOptions
     /// <summary>Where the model of the best validation loss is written; null for nowhere.</summary>
     public string? BestModelPath { get; init; }
 
+    /// <summary>Refuses options out of range, naming the option.</summary>
     public void Validate()
     {
         if (MaxEpochs < 1) throw new ArgumentOutOfRangeException(nameof(MaxEpochs), MaxEpochs, "MaxEpochs must be at least 1.");
@@ -59,6 +67,7 @@ public sealed record DweTrainingOptions
 /// validation pairs, its time and the learning rate it ran at.</summary>
 public sealed record DweEpoch(int Epoch, double TrainLoss, double TrainDistanceMse, double ValidLoss, double ValidDistanceMse, double Seconds, double LearningRate)
 {
+    /// <summary>The header of the per-epoch history file.</summary>
     public const string CsvHeader = "epoch,train_loss,train_distance_mse,valid_loss,valid_distance_mse,seconds,learning_rate";
 
     /// <summary>The fields in CsvHeader's order, each round-tripping (invariant culture, "R"):
@@ -67,6 +76,7 @@ public sealed record DweEpoch(int Epoch, double TrainLoss, double TrainDistanceM
         $"{Epoch},{TrainLoss:R},{TrainDistanceMse:R},{ValidLoss:R},{ValidDistanceMse:R},{Seconds:R},{LearningRate:R}");
 }
 
+/// <summary>Trains Deep Wasserstein Embedding on W2^2 pairs with early stopping, resumable from its checkpoint.</summary>
 public static class DweTraining
 {
     /// <summary>Trains model on train, stopping early on valid. histograms [images, H W]
