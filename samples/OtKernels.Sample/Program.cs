@@ -31,9 +31,19 @@ for (int i = 0; i < n; i++)
 Console.WriteLine($"exact OT: W2^2 = {emd.Cost:G10} ({emd.Status}), plan of {emd.Plan.Count} entries");
 Check(Math.Abs(emd.Cost - dual) <= 1e-12 * Math.Max(1, emd.Cost), $"zero duality gap: <a,u> + <b,v> = {dual:G10}");
 Check(violation <= 1e-12, $"dual feasibility: max(u_i + v_j - C_ij) = {violation:E1}");
+// In 1D the closed form equals the network simplex on the line.
+double[] xa = Points(n / 2), xb = Points(m / 2);
+double w2sq = Emd1D.Cost(xa, Uniform(n), xb, Uniform(m), p: 2);
+double onTheLine = NetworkSimplex.Solve(Uniform(n), Uniform(m), new PointCloudCost(xa, xb, dimension: 1)).Cost;
+Check(Math.Abs(w2sq - onTheLine) <= 1e-12, $"1D closed form W2^2 = {w2sq:G10}, network simplex {onTheLine:G10}");
 
 // 2. The Sinkhorn divergence and its gradient with respect to the source points.
 var options = new SinkhornOptions { Epsilon = 0.05, Tolerance = 1e-12, MaxIterations = 100_000 };
+SinkhornResult<double> ot = Sinkhorn.Solve<double>(cost, a, b, options);
+Check(ot.Status[0] == SinkhornStatus.Converged, $"OT_eps = {ot.Value[0]:G10} ({ot.Status[0]} after {ot.Iterations[0]} iterations)");
+var gradA = new double[n];
+SinkhornBackward.WeightGradients(ot, 0, gradA, new double[m]);
+Check(Math.Abs(gradA.Sum()) <= 1e-12, "dOT/da sums to zero (a moves on the simplex)");
 double Divergence(double[] points) => SinkhornDivergence.SolveBatch<double>(new PointCloudCost(points, y, 2), a, b, options).Value[0];
 SinkhornDivergenceResult<double> s = SinkhornDivergence.SolveBatch<double>(cost, a, b, options);
 var gradX = new double[x.Length];
@@ -62,6 +72,13 @@ double mass = bar.Barycenter.Sum();
 double column = Enumerable.Range(0, side * side).Sum(p => bar.Barycenter[p] * (p % side)) / mass;
 Console.WriteLine($"barycenter of two images: {bar.Iterations} iterations ({bar.Status}), mass {mass:F6}, centre at column {column:F3}");
 Check(Math.Abs(column - 7.5) <= 0.05, "the centre lies midway between the two blobs (column 7.5)");
+BarycenterResult logDomain = Barycenter.Bregman(grid, images, [], new BarycenterOptions { Epsilon = 1.0 });
+double apart = bar.Barycenter.Zip(logDomain.Barycenter, (p, q) => Math.Abs(p - q)).Max();
+Check(apart <= 1e-4, $"Bregman in the log domain agrees ({apart:E1} at most)");
+// McCann's interpolation along the exact plan: halfway, the blob sits midway too.
+double[][] frames = DisplacementInterpolation.Interpolate(images.AsSpan(0, side * side), images.AsSpan(side * side), side, side, [0, 0.5, 1]);
+double halfway = Enumerable.Range(0, side * side).Sum(p => frames[1][p] * (p % side)) / frames[1].Sum();
+Check(Math.Abs(halfway - 7.5) <= 1e-9, $"displacement interpolation at t = 0.5: centre at column {halfway:F3}");
 
 // 4. A batch of point-cloud problems on the best accelerator here (a GPU if present).
 const int batch = 64, points = 16;
@@ -76,6 +93,11 @@ double worst = Enumerable.Range(0, batch).Max(k => Math.Abs(onAccelerator.Value[
 string statuses = string.Join(", ", onAccelerator.Status.GroupBy(status => status).Select(g => $"{g.Count()} {g.Key}"));
 Console.WriteLine($"batch of {batch} Sinkhorn problems on {accelerator}: {statuses}");
 Check(worst <= 1e-3, $"same values as the CPU code (largest difference {worst:E1})");
+float[] upstream = Enumerable.Repeat(1f, batch).ToArray();                 // d(sum of values)
+CloudGradients g = SinkhornBackward.Gradients(accelerator, clouds, onAccelerator, upstream);
+CloudGradients gCpu = SinkhornBackward.Gradients(new CpuAccelerator(), clouds, onCpu, upstream);
+double worstGradient = g.X.Zip(gCpu.X, (p, q) => (double)Math.Abs(p - q)).Max();
+Check(worstGradient <= 1e-3, $"the gradients with respect to the points agree ({worstGradient:E1} at most)");
 
 Console.WriteLine(ok ? "sample: all checks passed" : "sample: FAILED");
 return ok ? 0 : 1;

@@ -1,0 +1,39 @@
+#:package ScottPlot@5.1.59
+#:property PublishAot=false
+#:property ManagePackageVersionsCentrally=false
+// The bar chart at the top of docs/PERFORMANCE.md: otk's speed-up over POT on each task, the
+// medians of the runs recorded in that file's sections (the rows cited beside each bar), not
+// new measurements. Run from the repository root after a section's numbers change:
+//     dotnet run tools/figures/speedups.cs
+// Needs a TTF font (Debian: fonts-dejavu-core); writes docs/figures/speedups-vs-pot.svg.
+using ScottPlot;
+
+(string Task, double Speedup)[] rows =
+[
+    ("Exact W2², MNIST, 784 bins, 1 thread vs 1", 3.1),        // EMD table: 4.0x, 3.1x, 3.1x
+    ("Exact W2², MNIST, vs POT on nonzero pixels", 1.9),       // same runs: 1.9x, 1.9x, 1.8x
+    ("Sinkhorn, MNIST pairs, eps = 1e-3, 1 thread", 13.8),     // seven runs: 14.3 ... 9.9x, median 13.8x
+    ("Sinkhorn, 16-point clouds, 1 thread vs 1", 47.1),        // one-thread row
+    ("Sinkhorn, 16-point clouds, 2 threads vs 1", 91.1),       // last row of the batched table
+    ("Convolutional barycenter, 1,000 digits, 2 threads vs 1", 24.9),  // 21.6-28.3x, midpoint
+    ("Bregman barycenter, 1,000 digits, 2 threads vs 1", 24.6),       // 22.4-26.8x, midpoint
+];
+
+Fonts.Default = "DejaVu Sans";
+var plot = new Plot();
+var bars = rows.Select((r, i) => new Bar { Position = rows.Length - 1 - i, Value = r.Speedup, Label = $"{r.Speedup:0.#}x",
+    FillColor = Colors.SteelBlue }).ToList();
+var barPlot = plot.Add.Bars(bars);
+barPlot.Horizontal = true;
+barPlot.ValueLabelStyle.FontSize = 14;
+plot.Axes.Left.SetTicks(Enumerable.Range(0, rows.Length).Select(i => (double)i).ToArray(),
+    rows.Select(r => r.Task).Reverse().ToArray());
+plot.Axes.Left.TickLabelStyle.FontSize = 14;
+plot.Axes.Bottom.TickLabelStyle.FontSize = 13;
+plot.Axes.Bottom.Label.Text = "speed-up over POT (times faster, same inputs, same command)";
+plot.Axes.Bottom.Label.FontSize = 14;
+plot.Title("otk against POT 0.8.2 (docs/PERFORMANCE.md)", size: 16);
+plot.Axes.SetLimits(0, 105, -0.6, rows.Length - 0.4);
+Directory.CreateDirectory("docs/figures");
+plot.SaveSvg("docs/figures/speedups-vs-pot.svg", 1000, 420);
+Console.WriteLine("docs/figures/speedups-vs-pot.svg");
