@@ -1,5 +1,6 @@
 // The MNIST pairs of a comparison: histograms (pixels / sum) of both images of every pair
 // in PAIRS (a CSV with a header i,j), laid out [pairs, pixels] as the batched solvers take them.
+using OtKernels.Data;
 using OtKernels.Geometry;
 using OtKernels.IO;
 

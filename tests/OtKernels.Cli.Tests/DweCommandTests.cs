@@ -5,6 +5,7 @@
 // synthetic blobs (OtNet.Tests, DweTrainingTests) runs everywhere. The error paths run
 // everywhere too.
 using System.Text.Json;
+using OtKernels.Data;
 using OtKernels.IO;
 using Xunit;
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using OtKernels.Data;
 using OtKernels.IO;
 using Xunit;
 

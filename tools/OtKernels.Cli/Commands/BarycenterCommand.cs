@@ -6,6 +6,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using OtKernels.Accelerators;
+using OtKernels.Cli.Pictures;
+using OtKernels.Data;
 using OtKernels.Entropic;
 using OtKernels.Geometry;
 using OtKernels.IO;

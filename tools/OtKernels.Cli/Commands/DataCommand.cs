@@ -1,5 +1,6 @@
 // otk data mnist: fetch and verify the MNIST IDX files.
 using System.CommandLine;
+using OtKernels.Data;
 using OtKernels.IO;
 
 namespace OtKernels.Cli.Commands;

@@ -9,6 +9,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using OtKernels.Accelerators;
+using OtKernels.Data;
 using OtKernels.Exact;
 using OtKernels.Geometry;
 using OtKernels.IO;

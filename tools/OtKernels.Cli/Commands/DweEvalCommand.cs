@@ -5,6 +5,8 @@
 // 0.40, relative MSE 0.002 and correlation 0.996 on MNIST test pairs.
 using System.CommandLine;
 using System.Text.Json;
+using OtKernels.Cli.Pictures;
+using OtKernels.Data;
 using OtKernels.IO;
 using OtNet.Data;
 using OtNet.Models;

@@ -8,6 +8,8 @@
 //   otk dwe kmeans       k-means in the embedding, with cluster purity against the labels.
 using System.CommandLine;
 using System.Diagnostics;
+using OtKernels.Cli.Pictures;
+using OtKernels.Data;
 using OtKernels.Geometry;
 using OtKernels.IO;
 using OtNet.Analysis;

@@ -10,6 +10,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using OtKernels.Data;
 using OtKernels.IO;
 
 namespace OtKernels.Cli.Commands;

@@ -9,6 +9,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using OtKernels.Cli.Pictures;
+using OtKernels.Data;
 using OtKernels.Geometry;
 using OtKernels.IO;
 using OtNet.Data;

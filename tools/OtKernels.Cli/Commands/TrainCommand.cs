@@ -5,6 +5,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using OtKernels.Cli.Pictures;
+using OtKernels.Data;
 using OtKernels.IO;
 using OtNet.Data;
 using OtNet.IO;

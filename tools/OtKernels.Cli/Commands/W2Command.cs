@@ -3,6 +3,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Security.Cryptography;
+using OtKernels.Data;
 using OtKernels.Exact;
 using OtKernels.Geometry;
 using OtKernels.IO;

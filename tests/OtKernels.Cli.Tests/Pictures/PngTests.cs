@@ -6,10 +6,10 @@ using System.IO.Compression;
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
-using OtKernels.IO;
+using OtKernels.Cli.Pictures;
 using Xunit;
 
-namespace OtKernels.Tests.IO;
+namespace OtKernels.Cli.Tests.Pictures;
 
 public class PngTests
 {

@@ -7,10 +7,12 @@ using System.Globalization;
 using System.Security;
 using System.Text;
 
-namespace OtKernels.IO;
+using OtKernels.IO;
+
+namespace OtKernels.Cli.Pictures;
 
 /// <summary>Line and scatter plots as SVG, with nice ticks and a legend.</summary>
-public sealed class SvgPlot(string title, string xLabel, string yLabel, int width = 640, int height = 400)
+internal sealed class SvgPlot(string title, string xLabel, string yLabel, int width = 640, int height = 400)
 {
     private static readonly string[] Palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"];
     private readonly List<(string Name, double[] X, double[] Y, bool Line)> _series = [];

@@ -3,7 +3,7 @@
 // (type 0x08), the type of every MNIST file, are read.
 using System.Buffers.Binary;
 
-namespace OtKernels.IO;
+namespace OtKernels.Data;
 
 /// <summary>An IDX array of unsigned bytes: its shape and its data.</summary>
 public sealed record IdxArray(int[] Shape, byte[] Data)

@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Xml.Linq;
 using FsCheck;
 using FsCheck.Fluent;
-using OtKernels.IO;
+using OtKernels.Cli.Pictures;
 using Xunit;
 
-namespace OtKernels.Tests.IO;
+namespace OtKernels.Cli.Tests.Pictures;
 
 public class SvgPlotTests
 {

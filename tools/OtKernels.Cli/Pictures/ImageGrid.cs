@@ -2,10 +2,10 @@
 // convention of the barycenter and interpolation figures of Courty et al. 2018, where only
 // shapes matter), white on black as MNIST is drawn, with an optional caption row in a 3 x 5
 // pixel font. The result is 8-bit grayscale for Png.Write.
-namespace OtKernels.IO;
+namespace OtKernels.Cli.Pictures;
 
 /// <summary>Histograms drawn as a captioned grid of images (PNG).</summary>
-public static class ImageGrid
+internal static class ImageGrid
 {
     /// <summary>The grid of images (each width x height, nonnegative, row-major), columns per
     /// row, each pixel drawn as scale x scale, gap pixels between cells, caption (letters,

@@ -6,8 +6,9 @@ using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
+using OtKernels.IO;
 
-namespace OtKernels.IO;
+namespace OtKernels.Data;
 
 /// <summary>Images (count x 28 x 28 bytes) and labels of one MNIST split.</summary>
 public sealed record MnistSplit(byte[] Images, byte[] Labels, int Count, int Height, int Width)

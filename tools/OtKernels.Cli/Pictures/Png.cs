@@ -7,10 +7,12 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 
-namespace OtKernels.IO;
+using OtKernels.IO;
+
+namespace OtKernels.Cli.Pictures;
 
 /// <summary>The PNG colour types written here.</summary>
-public enum PngColor
+internal enum PngColor
 {
     /// <summary>One byte per pixel (colour type 0).</summary>
     Gray = 0,
@@ -19,7 +21,7 @@ public enum PngColor
 }
 
 /// <summary>An 8-bit gray or RGB PNG encoder with adaptive row filters.</summary>
-public static class Png
+internal static class Png
 {
     private static readonly byte[] Signature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
