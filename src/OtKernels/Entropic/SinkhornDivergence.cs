@@ -11,7 +11,9 @@ using OtKernels.Geometry;
 namespace OtKernels.Entropic;
 
 /// <summary>Sinkhorn divergences of a batch: Value[k] = S_eps(a_k, b_k), with the cross
-/// result and the self-term potentials FSelfA [batch, n], FSelfB [batch, m] for reverse passes.</summary>
+/// result and the self-term potentials FSelfA [batch, n], FSelfB [batch, m] for reverse passes.
+/// With OtKernels.Autodiff referenced, the result offers WeightGradients and PositionGradients
+/// (ResultGradients; SinkhornDivergenceBackward for batches on an accelerator).</summary>
 public sealed class SinkhornDivergenceResult<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     internal SinkhornDivergenceResult(SinkhornResult<T> cross, int batch)

@@ -29,7 +29,9 @@ public enum SinkhornStatus
 /// plan P_ij = a_i b_j exp((f_i + g_j - C_ij) / eps) hold to rounding and the row marginals
 /// are off by MarginalError. Value is the dual objective &lt;a, f&gt; + &lt;b, g&gt;, which for this
 /// pair equals the entropic OT value OT_eps = min_P &lt;P, C&gt; + eps KL(P | a x b) up to the
-/// marginal error.</remarks>
+/// marginal error. Gradients: with the OtKernels.Autodiff package referenced, the result
+/// offers WeightGradients, PositionGradients and CostGradient (ResultGradients, extension
+/// methods of this namespace; SinkhornBackward for batches, accelerators and unrolled runs).</remarks>
 public sealed class SinkhornResult<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Func<int, GroundCost> _costOf;
