@@ -46,23 +46,23 @@ public class SinkhornBenchmarks
         CheckUnrolledGradient();
     }
 
-    [Benchmark] public double Dense100x100_200Iterations() => Sinkhorn.Solve<double>(_dense, _a100, _a100, Dense).Value[0];
+    [Benchmark] public double Dense100x100_200Iterations() => Sinkhorn.Solve<double>(_a100, _a100, _dense, Dense).Value[0];
 
-    [Benchmark] public double Clouds16x16_100Iterations() => Sinkhorn.Solve<double>(_clouds, _a16, _b16, Clouds).Value[0];
+    [Benchmark] public double Clouds16x16_100Iterations() => Sinkhorn.Solve<double>(_a16, _b16, _clouds, Clouds).Value[0];
 
-    [Benchmark] public double Grid28x28_ToTolerance1e9() => Sinkhorn.Solve<double>(_grid, _gridA, _gridB, Grid).Value[0];
+    [Benchmark] public double Grid28x28_ToTolerance1e9() => Sinkhorn.Solve<double>(_gridA, _gridB, _grid, Grid).Value[0];
 
     [Benchmark]
     public double Clouds16x16_Unrolled50_ForwardAndBackward()
     {
-        Sinkhorn.Solve<double>(_clouds, _a16, _b16, Unrolled, _tape);
+        Sinkhorn.Solve<double>(_a16, _b16, _clouds, Unrolled, _tape);
         SinkhornBackward.UnrolledGradients<double>(_tape, _clouds, _a16, _b16, _da, _db, _dx, _dy);
         return _dx[0];
     }
 
     private static void Bracket(GroundCost cost, double[] a, double[] b, SinkhornOptions options)
     {
-        SinkhornResult<double> r = Sinkhorn.Solve<double>(cost, a, b, options);
+        SinkhornResult<double> r = Sinkhorn.Solve<double>(a, b, cost, options);
         double w = NetworkSimplex.Solve(a, b, cost).Cost;
         double upper = w + options.Epsilon * Math.Log(Math.Min(a.Length, b.Length));
         if (r.Status[0] != SinkhornStatus.Converged || r.Value[0] < w - 1e-8 || r.Value[0] > upper + 1e-8)
@@ -73,14 +73,14 @@ public class SinkhornBenchmarks
     /// same 50-iteration computation.</summary>
     private void CheckUnrolledGradient()
     {
-        Sinkhorn.Solve<double>(_clouds, _a16, _b16, Unrolled, _tape);
+        Sinkhorn.Solve<double>(_a16, _b16, _clouds, Unrolled, _tape);
         SinkhornBackward.UnrolledGradients<double>(_tape, _clouds, _a16, _b16, _da, _db, _dx, _dy);
         const double h = 1e-6;
         double Value(double shift)
         {
             double[] moved = (double[])_x.Clone();
             moved[0] += shift;
-            return Sinkhorn.Solve<double>(new PointCloudCost(moved, _y, 2), _a16, _b16, Unrolled).Value[0];
+            return Sinkhorn.Solve<double>(_a16, _b16, new PointCloudCost(moved, _y, 2), Unrolled).Value[0];
         }
         double fd = (Value(h) - Value(-h)) / (2 * h);
         if (Math.Abs(fd - _dx[0]) > 1e-5 * Math.Max(1e-3, Math.Abs(fd)))

@@ -20,9 +20,9 @@ internal static class SinkhornClouds
         for (int k = 0; k < batch; k++) costs[k] = new PointCloudCost(x.AsMemory(k * n * d, n * d), y.AsMemory(k * m * d, m * d), d);
         double[] a = Enumerable.Repeat(1.0 / n, batch * n).ToArray(), b = Enumerable.Repeat(1.0 / m, batch * m).ToArray();
         var options = new SinkhornOptions { Epsilon = epsilon, MaxIterations = iterations, Mode = SinkhornMode.Unrolled, MaxDegreeOfParallelism = threads };
-        Sinkhorn.SolveBatch(batch, k => costs[k], new ReadOnlyMemory<double>(a), b, options);
+        Sinkhorn.SolveBatch(new ReadOnlyMemory<double>(a), b, k => costs[k], options);
         var clock = Stopwatch.StartNew();
-        SinkhornResult<double> r = Sinkhorn.SolveBatch(batch, k => costs[k], new ReadOnlyMemory<double>(a), b, options);
+        SinkhornResult<double> r = Sinkhorn.SolveBatch(new ReadOnlyMemory<double>(a), b, k => costs[k], options);
         double seconds = clock.Elapsed.TotalSeconds;
         // POT's sinkhorn2 returns <P, C>; compare like with like.
         var transport = new double[batch];

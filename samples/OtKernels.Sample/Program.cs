@@ -39,12 +39,12 @@ Check(Math.Abs(w2sq - onTheLine) <= 1e-12, $"1D closed form W2^2 = {w2sq:G10}, n
 
 // 2. The Sinkhorn divergence and its gradient with respect to the source points.
 var options = new SinkhornOptions { Epsilon = 0.05, Tolerance = 1e-12, MaxIterations = 100_000 };
-SinkhornResult<double> ot = Sinkhorn.Solve<double>(cost, a, b, options);
+SinkhornResult<double> ot = Sinkhorn.Solve(a, b, cost, options);
 Check(ot.Status[0] == SinkhornStatus.Converged, $"OT_eps = {ot.Value[0]:G10} ({ot.Status[0]} after {ot.Iterations[0]} iterations)");
 (double[] gradA, _) = ot.WeightGradients();                    // with OtKernels.Autodiff referenced
 Check(Math.Abs(gradA.Sum()) <= 1e-12, "dOT/da sums to zero (a moves on the simplex)");
-double Divergence(double[] points) => SinkhornDivergence.SolveBatch<double>(new PointCloudCost(points, y, 2), a, b, options).Value[0];
-SinkhornDivergenceResult<double> s = SinkhornDivergence.SolveBatch<double>(cost, a, b, options);
+double Divergence(double[] points) => SinkhornDivergence.Solve(a, b, new PointCloudCost(points, y, 2), options).Value[0];
+SinkhornDivergenceResult<double> s = SinkhornDivergence.Solve(a, b, cost, options);
 (double[] gradX, _) = s.PositionGradients(cost);
 const double h = 1e-5;
 double[] plus = (double[])x.Clone(), minus = (double[])x.Clone();

@@ -113,7 +113,7 @@ public static class KernelConformance
                 (acc, forward) => Outputs(SinkhornDivergenceBackward.Gradients(acc, batch, forward, upstream)))),
             // The first problem's source against every problem's target, on its cost.
             "Sinkhorn dense cost, one against many" => (IterationTolerance, acc =>
-                Outputs(Sinkhorn.SolveBatch(acc, FirstProblemCost(batch), batch.A[..batch.N], batch.B, fixedIterations))),
+                Outputs(Sinkhorn.SolveBatch(acc, batch.A[..batch.N], batch.B, FirstProblemCost(batch), fixedIterations))),
             "Pairwise squared distances" => (1e-6, acc => [PairwiseDistances.SquaredEuclidean(acc, batch.X.Span, batch.Y.Span, batch.Dimension)]),
             // The problems' sources as the inputs of one barycenter on the first problem's
             // target points; 30 iterations on both sides (tolerance 0 never stops early).

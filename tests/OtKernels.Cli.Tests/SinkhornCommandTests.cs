@@ -34,7 +34,7 @@ public sealed class SinkhornCommandTests : IDisposable
         Assert.Equal(0, run.ExitCode);
         var options = new SinkhornOptions { Epsilon = 0.2, Tolerance = 1e-12 };
         var cost = new PointCloudCost(_x, _y, 2);
-        SinkhornResult<double> expected = Sinkhorn.Solve<double>(cost, _a, _b, options);
+        SinkhornResult<double> expected = Sinkhorn.Solve<double>(_a, _b, cost, options);
         using JsonDocument json = JsonDocument.Parse(run.Stdout);
         Assert.Equal(expected.Value[0], json.RootElement.GetProperty("value").GetDouble());
         Assert.Equal(expected.TransportCost(0), json.RootElement.GetProperty("transport_cost").GetDouble());

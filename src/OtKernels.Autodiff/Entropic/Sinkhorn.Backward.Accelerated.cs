@@ -55,7 +55,7 @@ public static partial class SinkhornBackward
         {
             var tape = new SinkhornTape<float>();
             var cost = batch.CostOf(k);
-            SinkhornResult<float> one = Sinkhorn.Solve(cost, batch.A.Span.Slice(k * n, n), batch.B.Span.Slice(k * m, m), options, tape);
+            SinkhornResult<float> one = Sinkhorn.Solve(batch.A.Span.Slice(k * n, n), batch.B.Span.Slice(k * m, m), cost, options, tape);
             one.F.CopyTo(result.F.AsSpan(k * n));
             one.G.CopyTo(result.G.AsSpan(k * m));
             (result.Value[k], result.MarginalError[k], result.Iterations[k], result.Status[k]) = (one.Value[0], one.MarginalError[0], one.Iterations[0], one.Status[0]);

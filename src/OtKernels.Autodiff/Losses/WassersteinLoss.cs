@@ -36,7 +36,7 @@ public static class WassersteinLoss
         if (!gradientPredictions.IsEmpty) ThrowHelper.ThrowIfLengthMismatch(gradientPredictions.Length, batch * k, nameof(gradientPredictions), "[batch, K]");
         if (!gradientLogits.IsEmpty) ThrowHelper.ThrowIfLengthMismatch(gradientLogits.Length, batch * k, nameof(gradientLogits), "[batch, K]");
 
-        SinkhornResult<double> result = Sinkhorn.SolveBatch(labelCost, predictions, targets, options);
+        SinkhornResult<double> result = Sinkhorn.SolveBatch(predictions, targets, labelCost, options);
         result.Value.CopyTo(losses);
         if (gradientPredictions.IsEmpty && gradientLogits.IsEmpty) return;
         ReadOnlySpan<double> h = predictions.Span;

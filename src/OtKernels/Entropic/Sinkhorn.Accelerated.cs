@@ -16,7 +16,7 @@ public static partial class Sinkhorn
     public static SinkhornResult<float> SolveBatch(PointCloudBatch batch, SinkhornOptions options)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        return SolveBatch(batch.Batch, batch.CostOf, batch.A, batch.B, options);
+        return SolveBatch(batch.A, batch.B, batch.CostOf, options);
     }
 
     /// <summary>Entropic OT between the point clouds of each problem of the batch.</summary>
@@ -37,7 +37,7 @@ public static partial class Sinkhorn
     /// <summary>Histograms on one support under a shared dense cost (MNIST's 784 pixels, say):
     /// problem k is a (one source, length n, against every target) or a[k n .. (k+1) n),
     /// against b[k m .. (k+1) m). On a device, one copy of the cost serves every problem.</summary>
-    public static SinkhornResult<float> SolveBatch(Accelerator accelerator, DenseCost cost, ReadOnlyMemory<float> a, ReadOnlyMemory<float> b,
+    public static SinkhornResult<float> SolveBatch(Accelerator accelerator, ReadOnlyMemory<float> a, ReadOnlyMemory<float> b, DenseCost cost,
         SinkhornOptions options)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
@@ -46,7 +46,7 @@ public static partial class Sinkhorn
         options.Validate();
         (int count, bool sharedSource, float[] sources) = SharedShape(cost, a, b);
         return accelerator.Run("Sinkhorn.SolveBatch (SinkhornKernel.Dense)",
-            () => SolveBatch(count, _ => cost, sources, b, options),
+            () => SolveBatch<float>(sources, b, cost, options),
             device => SinkhornKernel.SolveShared(device, cost, sources, sharedSource, ScaledTargets(cost, sources, b, count), count, options));
     }
 

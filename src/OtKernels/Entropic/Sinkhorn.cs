@@ -20,60 +20,69 @@ namespace OtKernels.Entropic;
 
 public static partial class Sinkhorn
 {
-    /// <summary>A single problem: a batch of one.</summary>
-    public static SinkhornResult<T> Solve<T>(GroundCost cost, ReadOnlySpan<T> a, ReadOnlySpan<T> b, SinkhornOptions options)
+    /// <summary>A single problem: a batch of one. Arguments in the order of every solver of
+    /// the engine (and of POT): the masses, then the cost, then the options.</summary>
+    public static SinkhornResult<T> Solve<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, GroundCost cost, SinkhornOptions options)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        SolveBatch(1, _ => cost, new ReadOnlyMemory<T>(a.ToArray()), new ReadOnlyMemory<T>(b.ToArray()), options);
+        SolveBatch(new ReadOnlyMemory<T>(a.ToArray()), new ReadOnlyMemory<T>(b.ToArray()), _ => cost, options, tape: null);
 
     /// <summary>A single problem in Unrolled mode, recording every iterate on
     /// <paramref name="tape"/> for the exact reverse pass (OtKernels.Autodiff). Epsilon scaling
     /// is not taped, so it must be off.</summary>
-    public static SinkhornResult<T> Solve<T>(GroundCost cost, ReadOnlySpan<T> a, ReadOnlySpan<T> b, SinkhornOptions options, SinkhornTape<T> tape)
+    public static SinkhornResult<T> Solve<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, GroundCost cost, SinkhornOptions options, SinkhornTape<T> tape)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(tape);
+        ArgumentNullException.ThrowIfNull(options);
         if (options.Mode != SinkhornMode.Unrolled || options.EpsilonScaling != 0)
             throw new ArgumentException("A tape records an Unrolled run without epsilon scaling (Mode = Unrolled, EpsilonScaling = 0).", nameof(options));
         tape.Clear();
         tape.Epsilon = options.Epsilon;
-        return SolveBatch(1, _ => cost, new ReadOnlyMemory<T>(a.ToArray()), new ReadOnlyMemory<T>(b.ToArray()), options, tape);
+        return SolveBatch(new ReadOnlyMemory<T>(a.ToArray()), new ReadOnlyMemory<T>(b.ToArray()), _ => cost, options, tape);
     }
 
     /// <summary>Problems sharing one cost: problem k uses a[k n .. (k+1) n) and b[k m .. (k+1) m).</summary>
-    public static SinkhornResult<T> SolveBatch<T>(GroundCost cost, ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, SinkhornOptions options)
+    public static SinkhornResult<T> SolveBatch<T>(ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, GroundCost cost, SinkhornOptions options)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        return SolveBatch(BatchCount(cost, a.Length), _ => cost, a, b, options);
+        ArgumentNullException.ThrowIfNull(cost);
+        return SolveBatch(a, b, _ => cost, options, tape: null);
     }
 
-    /// <summary>How many problems of the shared cost's row count a holds.</summary>
-    internal static int BatchCount(GroundCost cost, int aLength)
-    {
-        ArgumentNullException.ThrowIfNull(cost);
-        if (aLength % cost.Rows != 0)
-            throw new ArgumentException($"a has length {aLength}, not a multiple of the cost's {cost.Rows} rows.", "a");
-        return aLength / cost.Rows;
-    }
+    /// <summary>Problems sharing one cost, in double (arrays convert without naming the type).</summary>
+    public static SinkhornResult<double> SolveBatch(ReadOnlyMemory<double> a, ReadOnlyMemory<double> b, GroundCost cost, SinkhornOptions options) =>
+        SolveBatch<double>(a, b, cost, options);
 
     /// <summary>Problems with their own costs of one shape (n x m), e.g. point clouds:
-    /// <paramref name="costOf"/>(k) is problem k's cost; a is [batch, n], b is [batch, m].
-    /// Zero weights (the padding of ragged batches) are absent: they receive no mass and
-    /// change nothing else.</summary>
+    /// <paramref name="costOf"/>(k) is problem k's cost; a is [batch, n], b is [batch, m], and
+    /// the batch is a's length over n. Zero weights (the padding of ragged batches) are absent:
+    /// they receive no mass and change nothing else.</summary>
     /// <exception cref="ArgumentException">Bad masses (NaN, infinity, negative, all zero,
     /// unequal sums beyond 1e-6 relative) or shapes; the message names the problem and index.</exception>
-    public static SinkhornResult<T> SolveBatch<T>(int batch, Func<int, GroundCost> costOf, ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, SinkhornOptions options)
-        where T : unmanaged, IFloatingPointIeee754<T> => SolveBatch(batch, costOf, a, b, options, tape: null);
+    public static SinkhornResult<T> SolveBatch<T>(ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, Func<int, GroundCost> costOf, SinkhornOptions options)
+        where T : unmanaged, IFloatingPointIeee754<T> => SolveBatch(a, b, costOf, options, tape: null);
 
-    private static SinkhornResult<T> SolveBatch<T>(int batch, Func<int, GroundCost> costOf, ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, SinkhornOptions options,
+    /// <summary>Problems with their own costs, in double (arrays convert without naming the type).</summary>
+    public static SinkhornResult<double> SolveBatch(ReadOnlyMemory<double> a, ReadOnlyMemory<double> b, Func<int, GroundCost> costOf, SinkhornOptions options) =>
+        SolveBatch<double>(a, b, costOf, options);
+
+    /// <summary>The batch of a's length over problem 0's source count, or an error naming a.</summary>
+    internal static int BatchCount(int aLength, int n)
+    {
+        if (aLength == 0 || aLength % n != 0)
+            throw new ArgumentException($"a has length {aLength}, not a positive multiple of the cost's {n} source bins.", "a");
+        return aLength / n;
+    }
+
+    private static SinkhornResult<T> SolveBatch<T>(ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, Func<int, GroundCost> costOf, SinkhornOptions options,
         SinkhornTape<T>? tape) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(costOf);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
         GroundCost first = CostOf(costOf, 0);
         int n = first.Rows, m = first.Cols;
-        ThrowHelper.ThrowIfLengthMismatch(a.Length, batch * n, nameof(a), $"{batch} problems of {n} source bins");
+        int batch = BatchCount(a.Length, n);
         ThrowHelper.ThrowIfLengthMismatch(b.Length, batch * m, nameof(b), $"{batch} problems of {m} target bins");
 
         // Masses as solved: b rescaled to a's mass, so that the sums agree to rounding.

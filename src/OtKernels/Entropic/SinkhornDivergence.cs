@@ -55,17 +55,28 @@ public sealed class SinkhornDivergenceResult<T> where T : unmanaged, IFloatingPo
 /// <summary>The Sinkhorn divergence S_eps(a, b) = OT_eps(a, b) - OT_eps(a, a)/2 - OT_eps(b, b)/2 (Feydy et al. 2019): nonnegative, zero when a = b. Its reverse pass is SinkhornDivergenceBackward in OtKernels.Autodiff.</summary>
 public static class SinkhornDivergence
 {
+    /// <summary>S_eps(a, b) of a single problem (arguments as Sinkhorn.Solve's).</summary>
+    /// <exception cref="ArgumentException">As Sinkhorn.Solve, or a cost that cannot supply
+    /// C(x, x) and C(y, y) (a dense matrix): use point clouds or an image grid.</exception>
+    public static SinkhornDivergenceResult<T> Solve<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, GroundCost cost, SinkhornOptions options)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(cost);
+        return SolveBatch(new ReadOnlyMemory<T>(a.ToArray()), new ReadOnlyMemory<T>(b.ToArray()), _ => cost, options);
+    }
+
     /// <summary>S_eps for a batch with per-problem costs (see Sinkhorn.SolveBatch).</summary>
     /// <exception cref="ArgumentException">As Sinkhorn.SolveBatch, or a cost that cannot
     /// supply C(x, x) and C(y, y) (a dense matrix): use point clouds or an image grid.</exception>
-    public static SinkhornDivergenceResult<T> SolveBatch<T>(int batch, Func<int, GroundCost> costOf, ReadOnlyMemory<T> a, ReadOnlyMemory<T> b,
+    public static SinkhornDivergenceResult<T> SolveBatch<T>(ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, Func<int, GroundCost> costOf,
         SinkhornOptions options) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(costOf);
         ArgumentNullException.ThrowIfNull(options);
         GroundCost first = Sinkhorn.CostOf(costOf, 0);
         if (first.SourceSelfCost() is null || first.TargetSelfCost() is null) throw NoSelfCost(first);
-        SinkhornResult<T> cross = Sinkhorn.SolveBatch(batch, costOf, a, b, options);
+        SinkhornResult<T> cross = Sinkhorn.SolveBatch(a, b, costOf, options);
+        int batch = cross.Batch;
         var result = new SinkhornDivergenceResult<T>(cross, batch);
         int n = cross.N, m = cross.M;
         BatchErrors.For(batch, options.MaxDegreeOfParallelism, k =>
@@ -83,16 +94,27 @@ public static class SinkhornDivergence
         return result;
     }
 
+    /// <summary>S_eps for a batch with per-problem costs, in double (arrays convert without naming the type).</summary>
+    public static SinkhornDivergenceResult<double> SolveBatch(ReadOnlyMemory<double> a, ReadOnlyMemory<double> b, Func<int, GroundCost> costOf,
+        SinkhornOptions options) => SolveBatch<double>(a, b, costOf, options);
+
     /// <summary>S_eps for problems sharing one cost.</summary>
-    public static SinkhornDivergenceResult<T> SolveBatch<T>(GroundCost cost, ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, SinkhornOptions options)
+    public static SinkhornDivergenceResult<T> SolveBatch<T>(ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, GroundCost cost, SinkhornOptions options)
         where T : unmanaged, IFloatingPointIeee754<T>
-        => SolveBatch(Sinkhorn.BatchCount(cost, a.Length), _ => cost, a, b, options);
+    {
+        ArgumentNullException.ThrowIfNull(cost);
+        return SolveBatch(a, b, _ => cost, options);
+    }
+
+    /// <summary>S_eps for problems sharing one cost, in double (arrays convert without naming the type).</summary>
+    public static SinkhornDivergenceResult<double> SolveBatch(ReadOnlyMemory<double> a, ReadOnlyMemory<double> b, GroundCost cost, SinkhornOptions options) =>
+        SolveBatch<double>(a, b, cost, options);
 
     /// <summary>S_eps between the point clouds of each problem of the batch, on the CPU.</summary>
     public static SinkhornDivergenceResult<float> SolveBatch(PointCloudBatch batch, SinkhornOptions options)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        return SolveBatch(batch.Batch, batch.CostOf, batch.A, batch.B, options);
+        return SolveBatch(batch.A, batch.B, batch.CostOf, options);
     }
 
     /// <summary>S_eps between the point clouds of each problem of the batch; on a device the

@@ -34,7 +34,7 @@ public sealed class SinkhornDivergenceDistance : IPairDistance
         int n = x.Length / Dimension, m = y.Length / Dimension;
         var cost = new PointCloudCost(x, y, Dimension);
         double[] a = Enumerable.Repeat(1.0 / n, n).ToArray(), b = Enumerable.Repeat(1.0 / m, m).ToArray();
-        SinkhornDivergenceResult<double> result = SinkhornDivergence.SolveBatch<double>(cost, a, b, Options);
+        SinkhornDivergenceResult<double> result = SinkhornDivergence.SolveBatch<double>(a, b, cost, Options);
         if (du.IsEmpty) return result.Value[0];
         var gx = new double[x.Length];
         var gy = new double[y.Length];

@@ -110,11 +110,11 @@ public class ConvergedGradientTests
             var rng = new Random(c.Seed ^ 0x5eed);
             double Value(double[] a, double[] b, PointCloudCost cost)
             {
-                SinkhornResult<double> r = Sinkhorn.Solve<double>(cost, a, b, Options);
+                SinkhornResult<double> r = Sinkhorn.Solve<double>(a, b, cost, Options);
                 Assert.Equal(SinkhornStatus.Converged, r.Status[0]);
                 return r.Value[0];
             }
-            SinkhornResult<double> result = Sinkhorn.Solve<double>(c.Cost(), c.A, c.B, Options);
+            SinkhornResult<double> result = Sinkhorn.Solve<double>(c.A, c.B, c.Cost(), Options);
             var da = new double[c.N];
             var db = new double[c.M];
             SinkhornBackward.WeightGradients(result, 0, da, db);
@@ -137,8 +137,8 @@ public class ConvergedGradientTests
         Prop.ForAll(Cases(), c =>
         {
             var rng = new Random(c.Seed ^ 0xd1f);
-            double Value(double[] a, double[] b, PointCloudCost cost) => SinkhornDivergence.SolveBatch<double>(cost, a, b, Options).Value[0];
-            SinkhornDivergenceResult<double> result = SinkhornDivergence.SolveBatch<double>(c.Cost(), c.A, c.B, Options);
+            double Value(double[] a, double[] b, PointCloudCost cost) => SinkhornDivergence.SolveBatch<double>(a, b, cost, Options).Value[0];
+            SinkhornDivergenceResult<double> result = SinkhornDivergence.SolveBatch<double>(c.A, c.B, c.Cost(), Options);
             var da = new double[c.N];
             var db = new double[c.M];
             SinkhornDivergenceBackward.WeightGradients(result, 0, da, db);
@@ -162,8 +162,8 @@ public class ConvergedGradientTests
         int n = 5, m = 4;
         double[] c = Enumerable.Range(0, n * m).Select(_ => rng.NextDouble()).ToArray();
         double[] a = [0.1, 0.2, 0.3, 0.15, 0.25], b = [0.4, 0.1, 0.3, 0.2];
-        double Value(double[] cost) => Sinkhorn.Solve<double>(new DenseCost(cost, n, m), a, b, Options).Value[0];
-        double[] plan = SinkhornBackward.CostGradient(Sinkhorn.Solve<double>(new DenseCost(c, n, m), a, b, Options), 0);
+        double Value(double[] cost) => Sinkhorn.Solve<double>(a, b, new DenseCost(cost, n, m), Options).Value[0];
+        double[] plan = SinkhornBackward.CostGradient(Sinkhorn.Solve<double>(a, b, new DenseCost(c, n, m), Options), 0);
         double[] v = c.Select(_ => rng.NextDouble() - 0.5).ToArray();
         AssertClose(Dot(plan, v), (Value(Along(c, v, Step)) - Value(Along(c, v, -Step))) / (2 * Step), "d/dC");
     }

@@ -19,8 +19,8 @@ public class ResultGradientsTests
         var costs = new[] { new PointCloudCost(Points(n * d), Points(m * d), d), new PointCloudCost(Points(n * d), Points(m * d), d) };
         double[] a = [.. Enumerable.Repeat(0.25, 2 * n)], b = [.. Enumerable.Repeat(1.0 / 3, 2 * m)];
         var options = new SinkhornOptions { Epsilon = 0.1, Tolerance = 1e-10, MaxIterations = 10_000 };
-        SinkhornResult<double> ot = Sinkhorn.SolveBatch<double>(2, k => costs[k], a, b, options);
-        SinkhornDivergenceResult<double> s = SinkhornDivergence.SolveBatch<double>(2, k => costs[k], a, b, options);
+        SinkhornResult<double> ot = Sinkhorn.SolveBatch<double>(a, b, k => costs[k], options);
+        SinkhornDivergenceResult<double> s = SinkhornDivergence.SolveBatch<double>(a, b, k => costs[k], options);
 
         double[] ga = new double[n], gb = new double[m], gx = new double[n * d], gy = new double[m * d];
         SinkhornBackward.WeightGradients(ot, 1, ga, gb);

@@ -46,11 +46,11 @@ public class UnrolledGradientTests
             double[] a = Weights(rng, t.n), b = Weights(rng, t.m);
             var options = new SinkhornOptions { Epsilon = 0.05 + 0.3 * rng.NextDouble(), MaxIterations = t.iterations, Mode = SinkhornMode.Unrolled };
             double Value(double[] aa, double[] bb, double[] xx, double[] yy) =>
-                Sinkhorn.Solve<double>(new PointCloudCost(xx, yy, t.d), aa, bb, options).Value[0];
+                Sinkhorn.Solve<double>(aa, bb, new PointCloudCost(xx, yy, t.d), options).Value[0];
 
             var tape = new SinkhornTape<double>();
             var cost = new PointCloudCost(x, y, t.d);
-            Sinkhorn.Solve<double>(cost, a, b, options, tape);
+            Sinkhorn.Solve<double>(a, b, cost, options, tape);
             Assert.Equal(t.iterations, tape.Count);
             var da = new double[t.n];
             var db = new double[t.m];
@@ -83,13 +83,13 @@ public class UnrolledGradientTests
         var cost = new PointCloudCost(x, y, 2);
         var tape = new SinkhornTape<double>();
         var unrolled = new SinkhornOptions { Epsilon = 0.3, MaxIterations = 400, Mode = SinkhornMode.Unrolled };
-        Sinkhorn.Solve<double>(cost, a, b, unrolled, tape);
+        Sinkhorn.Solve<double>(a, b, cost, unrolled, tape);
         var du = new double[2 * n];
         var daU = new double[n];
         var dbU = new double[m];
         SinkhornBackward.UnrolledGradients<double>(tape, cost, a, b, daU, dbU, du, new double[2 * m]);
 
-        SinkhornResult<double> converged = Sinkhorn.Solve<double>(cost, a, b, new SinkhornOptions { Epsilon = 0.3, Tolerance = 1e-14, MaxIterations = 100_000 });
+        SinkhornResult<double> converged = Sinkhorn.Solve<double>(a, b, cost, new SinkhornOptions { Epsilon = 0.3, Tolerance = 1e-14, MaxIterations = 100_000 });
         var de = new double[2 * n];
         var daE = new double[n];
         var dbE = new double[m];

@@ -31,7 +31,7 @@ public class SinkhornDivergenceTests
     /// then almost rank-deficient), e.g. the case (4, 9, 1859102847).</summary>
     private static (double S, double Slack) Divergence(GroundCost cost, double[] a, double[] b)
     {
-        SinkhornDivergenceResult<double> d = SinkhornDivergence.SolveBatch<double>(cost, a, b, Options);
+        SinkhornDivergenceResult<double> d = SinkhornDivergence.SolveBatch<double>(a, b, cost, Options);
         double error = d.Cross.MarginalError[0] + d.SelfMarginalErrorA[0] + d.SelfMarginalErrorB[0];
         return (d.Value[0], 1e-9 + 2 * error * cost.MaxCost());
     }
@@ -56,8 +56,8 @@ public class SinkhornDivergenceTests
     {
         (PointCloudCost cost, double[] a, _, double[] x, _) = Problem(15, 4, 3);
         var self = new PointCloudCost(x, x, 2);
-        SinkhornDivergenceResult<double> d = SinkhornDivergence.SolveBatch<double>(cost, a, Problem(15, 4, 3).B, Options);
-        double alternating = Sinkhorn.Solve<double>(self, a, a, Options).Value[0];
+        SinkhornDivergenceResult<double> d = SinkhornDivergence.SolveBatch<double>(a, Problem(15, 4, 3).B, cost, Options);
+        double alternating = Sinkhorn.Solve<double>(a, a, self, Options).Value[0];
         Assert.Equal(alternating, d.SelfValueA[0], 1e-9);
         Assert.Equal(SinkhornStatus.Converged, d.SelfStatusA[0]);
     }
@@ -66,7 +66,25 @@ public class SinkhornDivergenceTests
     public void DenseCost_CannotGiveSelfCosts_AndSaysWhatToUse()
     {
         var dense = new DenseCost(new double[] { 0, 1, 1, 0 }, 2, 2);
-        var e = Assert.Throws<ArgumentException>(() => SinkhornDivergence.SolveBatch<double>(dense, new[] { 0.5, 0.5 }, new[] { 0.5, 0.5 }, Options));
+        var e = Assert.Throws<ArgumentException>(() => SinkhornDivergence.SolveBatch<double>(new[] { 0.5, 0.5 }, new[] { 0.5, 0.5 }, dense, Options));
         Assert.Contains("PointCloudCost or ImageGridCost", e.Message);
+    }
+
+    /// <summary>One calling convention (issue 16): masses, cost, options for every solver,
+    /// double without naming it, and a single problem of the divergence; each form gives the
+    /// batch form's numbers for the same problem.</summary>
+    [Fact]
+    public void CallingConvention_MassesThenCost_DoubleWithoutNamingIt()
+    {
+        var (cost, a, b, _, _) = Problem(6, 5, 11);
+        SinkhornDivergenceResult<double> batch = SinkhornDivergence.SolveBatch<double>(a, b, cost, Options);
+        Assert.Equal(batch.Value, SinkhornDivergence.Solve(a, b, cost, Options).Value);
+        Assert.Equal(batch.Value, SinkhornDivergence.SolveBatch(a, b, cost, Options).Value);
+        Assert.Equal(batch.Value, SinkhornDivergence.SolveBatch(a, b, _ => cost, Options).Value);
+        Assert.Equal(batch.Cross.Value, Sinkhorn.Solve(a, b, cost, Options).Value);
+        Assert.Equal(batch.Cross.Value, Sinkhorn.SolveBatch(a, b, cost, Options).Value);
+        Assert.Equal(batch.Cross.Value, Sinkhorn.SolveBatch(a, b, _ => cost, Options).Value);
+        var e = Assert.Throws<ArgumentException>("a", () => Sinkhorn.SolveBatch(a.AsMemory(0, 5), b, cost, Options));
+        Assert.Contains("not a positive multiple of the cost's 6 source bins", e.Message);
     }
 }

@@ -60,7 +60,7 @@ public class SinkhornKernelTests
             PointCloudBatch batch = c.Generate();
             var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 30, Mode = SinkhornMode.Unrolled, Tolerance = 0 };
             SinkhornResult<float> kernel = Sinkhorn.SolveBatch(device, batch, options);
-            SinkhornResult<float> cpu = Sinkhorn.SolveBatch(batch.Batch, batch.CostOf, batch.A, batch.B, options);
+            SinkhornResult<float> cpu = Sinkhorn.SolveBatch(batch.A, batch.B, batch.CostOf, options);
             Close(c, "f", kernel.F, cpu.F, IterationTolerance);
             Close(c, "g", kernel.G, cpu.G, IterationTolerance);
             Close(c, "value", kernel.Value.Select(v => (float)v).ToArray(), cpu.Value.Select(v => (float)v).ToArray(), IterationTolerance);
@@ -81,7 +81,7 @@ public class SinkhornKernelTests
             for (int k = 0; k < c.Batch; k++)
             {
                 var cpuTape = new SinkhornTape<float>();
-                Sinkhorn.Solve(batch.CostOf(k), batch.A.Span.Slice(k * n, n), batch.B.Span.Slice(k * m, m), options, cpuTape);
+                Sinkhorn.Solve(batch.A.Span.Slice(k * n, n), batch.B.Span.Slice(k * m, m), batch.CostOf(k), options, cpuTape);
                 Assert.Equal(options.MaxIterations, cpuTape.Count);
                 for (int t = 0; t < cpuTape.Count; t++)
                 {
@@ -117,7 +117,7 @@ public class SinkhornKernelTests
         // A tolerance float can certify at these eps (1e-6 is below its rounding floor).
         var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 2000, Tolerance = 1e-4, EpsilonScaling = 0.5, OverRelaxation = 1.5 };
         SinkhornResult<float> kernel = Sinkhorn.SolveBatch(device, batch, options);
-        SinkhornResult<float> cpu = Sinkhorn.SolveBatch(batch.Batch, batch.CostOf, batch.A, batch.B, options);
+        SinkhornResult<float> cpu = Sinkhorn.SolveBatch(batch.A, batch.B, batch.CostOf, options);
         Assert.Equal(cpu.Status, kernel.Status);
         // Both stop at the first check within the tolerance; float rounding may move an
         // error that lands on the threshold by one check, never more (without the
@@ -180,7 +180,7 @@ public class SinkhornKernelTests
             PointCloudBatch batch = c.Generate();
             var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 2000, Tolerance = 1e-4, EpsilonScaling = 0.5 };
             SinkhornDivergenceResult<float> kernel = SinkhornDivergence.SolveBatch(device, batch, options);
-            SinkhornDivergenceResult<float> cpu = SinkhornDivergence.SolveBatch(batch.Batch, batch.CostOf, batch.A, batch.B, options);
+            SinkhornDivergenceResult<float> cpu = SinkhornDivergence.SolveBatch(batch.A, batch.B, batch.CostOf, options);
             Assert.Equal(cpu.Cross.Status, kernel.Cross.Status);
             Assert.Equal(cpu.SelfStatusA, kernel.SelfStatusA);
             Assert.Equal(cpu.SelfStatusB, kernel.SelfStatusB);
@@ -211,8 +211,8 @@ public class SinkhornKernelTests
                     new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 2000, Tolerance = 1e-4, EpsilonScaling = 0.5 },
                 })
                 {
-                    SinkhornResult<float> kernel = Sinkhorn.SolveBatch(device, cost, a, batch.B, options);
-                    SinkhornResult<float> reference = Sinkhorn.SolveBatch(cpu, cost, a, batch.B, options);
+                    SinkhornResult<float> kernel = Sinkhorn.SolveBatch(device, a, batch.B, cost, options);
+                    SinkhornResult<float> reference = Sinkhorn.SolveBatch(cpu, a, batch.B, cost, options);
                     Assert.Equal(reference.Status, kernel.Status);
                     double tolerance = options.Mode == SinkhornMode.Unrolled ? IterationTolerance : 1e-3;
                     Close(c, "value", kernel.Value.Select(v => (float)v).ToArray(), reference.Value.Select(v => (float)v).ToArray(), tolerance);

@@ -59,11 +59,11 @@ public class SinkhornPrecisionTests
         T[] at = a.Select(T.CreateTruncating).ToArray(), bt = b.Select(T.CreateTruncating).ToArray();
         if (!c.Divergence)
         {
-            SinkhornResult<T> r = Sinkhorn.SolveBatch<T>(cost, at, bt, options);
+            SinkhornResult<T> r = Sinkhorn.SolveBatch<T>(at, bt, cost, options);
             Promise(c, "OT", r.Status[0], r.Value[0], r.MarginalError[0], cost, r.AOf(0), r.FOf(0), r.BOf(0), r.GOf(0), options);
             return;
         }
-        SinkhornDivergenceResult<T> d = SinkhornDivergence.SolveBatch<T>(cost, at, bt, options);
+        SinkhornDivergenceResult<T> d = SinkhornDivergence.SolveBatch<T>(at, bt, cost, options);
         SinkhornResult<T> x = d.Cross;
         Promise(c, "cross", x.Status[0], x.Value[0], x.MarginalError[0], cost, x.AOf(0), x.FOf(0), x.BOf(0), x.GOf(0), options);
         Promise(c, "self a", d.SelfStatusA[0], d.SelfValueA[0], d.SelfMarginalErrorA[0], cost.SourceSelfCost()!, x.AOf(0), d.FSelfA, x.AOf(0), d.FSelfA, options);

@@ -103,7 +103,7 @@ public class SinkhornTests
             double[] a = RandomHistogram(rng, t.n), b = RandomHistogram(rng, t.m);
             double eps = 0.01 + 0.1 * rng.NextDouble();
             var options = new SinkhornOptions { Epsilon = eps, Tolerance = 1e-10, MaxIterations = 20000, EpsilonScaling = 0.5 };
-            SinkhornResult<double> r = Sinkhorn.Solve<double>(cost, a, b, options);
+            SinkhornResult<double> r = Sinkhorn.Solve<double>(a, b, cost, options);
             if (r.Status[0] == SinkhornStatus.MaxIterations)
             {
                 // Sinkhorn contracts by about 1 - exp(-C/eps) per iteration: at eps = 0.015 some
@@ -141,11 +141,10 @@ public class SinkhornTests
             RandomHistogram(rng, n, 0).CopyTo(a, k * (n + pad));   // the last pad entries stay 0
             RandomHistogram(rng, m, 0).CopyTo(b, k * (m + pad));
         }
-        SinkhornResult<double> padded = Sinkhorn.SolveBatch(batch, k => new PointCloudCost(xs[k], ys[k], 2), new ReadOnlyMemory<double>(a), b, options);
+        SinkhornResult<double> padded = Sinkhorn.SolveBatch(new ReadOnlyMemory<double>(a), b, k => new PointCloudCost(xs[k], ys[k], 2), options);
         for (int k = 0; k < batch; k++)
         {
-            var alone = Sinkhorn.Solve<double>(new PointCloudCost(xs[k].AsMemory(0, 2 * n), ys[k].AsMemory(0, 2 * m), 2),
-                a.AsSpan(k * (n + pad), n), b.AsSpan(k * (m + pad), m), options);
+            var alone = Sinkhorn.Solve<double>(a.AsSpan(k * (n + pad), n), b.AsSpan(k * (m + pad), m), new PointCloudCost(xs[k].AsMemory(0, 2 * n), ys[k].AsMemory(0, 2 * m), 2), options);
             Assert.Equal(alone.Value[0], padded.Value[k], 1e-12);
             Assert.Equal(alone.Iterations[0], padded.Iterations[k]);
             for (int i = 0; i < n; i++) Assert.Equal(alone.F[i], padded.FOf(k)[i], 1e-12);
@@ -162,10 +161,10 @@ public class SinkhornTests
         foreach (double relative in new[] { 1e-2, 1e-3, 1e-4 })
         {
             var options = new SinkhornOptions { Epsilon = relative * grid.MaxCost(), Tolerance = 1e-6, EpsilonScaling = 0.5, MaxIterations = 3000 };
-            SinkhornResult<double> d = Sinkhorn.Solve<double>(grid, a, b, options);
+            SinkhornResult<double> d = Sinkhorn.Solve<double>(a, b, grid, options);
             Assert.NotEqual(SinkhornStatus.Diverged, d.Status[0]);
             Assert.True(d.F.All(double.IsFinite) && d.G.All(double.IsFinite), $"non-finite potential at eps = {relative} C_max");
-            SinkhornResult<float> s = Sinkhorn.Solve<float>(grid, a.Select(v => (float)v).ToArray(), b.Select(v => (float)v).ToArray(), options);
+            SinkhornResult<float> s = Sinkhorn.Solve<float>(a.Select(v => (float)v).ToArray(), b.Select(v => (float)v).ToArray(), grid, options);
             Assert.True(s.F.All(float.IsFinite), $"float potentials non-finite at eps = {relative} C_max");
             Assert.True(Math.Abs(s.Value[0] - d.Value[0]) <= 1e-3 * Math.Abs(d.Value[0]) + 1e-3, $"eps {relative}: float {s.Value[0]} vs double {d.Value[0]}");
         }
@@ -191,11 +190,11 @@ public class SinkhornTests
         var rng = new Random(2);
         var cost = new PointCloudCost(Enumerable.Range(0, 20).Select(_ => rng.NextDouble()).ToArray(), Enumerable.Range(0, 20).Select(_ => rng.NextDouble()).ToArray(), 2);
         double[] a = RandomHistogram(rng, 10, 0), b = RandomHistogram(rng, 10, 0);
-        var one = Sinkhorn.Solve<double>(cost, a, b, new SinkhornOptions { Epsilon = 0.01, MaxIterations = 1, Tolerance = 1e-12 });
+        var one = Sinkhorn.Solve<double>(a, b, cost, new SinkhornOptions { Epsilon = 0.01, MaxIterations = 1, Tolerance = 1e-12 });
         Assert.Equal(SinkhornStatus.MaxIterations, one.Status[0]);
         Assert.Equal(1, one.Iterations[0]);
         Assert.True(one.MarginalError[0] > 1e-12);
-        var unrolled = Sinkhorn.Solve<double>(cost, a, b, new SinkhornOptions { Epsilon = 0.5, MaxIterations = 37, Mode = SinkhornMode.Unrolled, Tolerance = 1e-3 });
+        var unrolled = Sinkhorn.Solve<double>(a, b, cost, new SinkhornOptions { Epsilon = 0.5, MaxIterations = 37, Mode = SinkhornMode.Unrolled, Tolerance = 1e-3 });
         Assert.Equal(37, unrolled.Iterations[0]);
     }
 
@@ -204,11 +203,11 @@ public class SinkhornTests
     {
         var cost = new DenseCost(new double[] { 0, 1, 1, 0 }, 2, 2);
         var options = new SinkhornOptions { Epsilon = 0.1 };
-        Assert.Contains("a[1]", Assert.Throws<ArgumentException>("a", () => Sinkhorn.Solve<double>(cost, [0.5, double.NaN], [0.5, 0.5], options)).Message);
-        Assert.Throws<ArgumentException>("b", () => Sinkhorn.Solve<double>(cost, [0.5, 0.5], [0.9, 0.5], options));
-        Assert.Throws<ArgumentException>("a", () => Sinkhorn.Solve<double>(cost, [1.0], [0.5, 0.5], options));
-        Assert.Throws<ArgumentOutOfRangeException>("Epsilon", () => Sinkhorn.Solve<double>(cost, [0.5, 0.5], [0.5, 0.5], options with { Epsilon = 0 }));
-        Assert.Throws<ArgumentOutOfRangeException>("EpsilonScaling", () => Sinkhorn.Solve<double>(cost, [0.5, 0.5], [0.5, 0.5], options with { EpsilonScaling = 1 }));
+        Assert.Contains("a[1]", Assert.Throws<ArgumentException>("a", () => Sinkhorn.Solve<double>([0.5, double.NaN], [0.5, 0.5], cost, options)).Message);
+        Assert.Throws<ArgumentException>("b", () => Sinkhorn.Solve<double>([0.5, 0.5], [0.9, 0.5], cost, options));
+        Assert.Throws<ArgumentException>("a", () => Sinkhorn.Solve<double>([1.0], [0.5, 0.5], cost, options));
+        Assert.Throws<ArgumentOutOfRangeException>("Epsilon", () => Sinkhorn.Solve<double>([0.5, 0.5], [0.5, 0.5], cost, options with { Epsilon = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>("EpsilonScaling", () => Sinkhorn.Solve<double>([0.5, 0.5], [0.5, 0.5], cost, options with { EpsilonScaling = 1 }));
     }
 }
 
@@ -268,8 +267,8 @@ public class OverRelaxationTests
             double[] W(int k) { var w = Enumerable.Range(0, k).Select(_ => rng.NextDouble() + 0.1).ToArray(); double s = w.Sum(); return w.Select(v => v / s).ToArray(); }
             double[] a = W(t.n), b = W(t.m);
             var plainOptions = new SinkhornOptions { Epsilon = 0.05, Tolerance = 1e-12, MaxIterations = 200_000 };
-            SinkhornResult<double> plain = Sinkhorn.Solve<double>(cost, a, b, plainOptions);
-            SinkhornResult<double> relaxed = Sinkhorn.Solve<double>(cost, a, b, plainOptions with { OverRelaxation = t.omega });
+            SinkhornResult<double> plain = Sinkhorn.Solve<double>(a, b, cost, plainOptions);
+            SinkhornResult<double> relaxed = Sinkhorn.Solve<double>(a, b, cost, plainOptions with { OverRelaxation = t.omega });
             if (plain.Status[0] != SinkhornStatus.Converged) return; // the nearly-coincident-points stall, documented in SinkhornDivergenceTests
             compared++;
             Assert.Equal(SinkhornStatus.Converged, relaxed.Status[0]);
@@ -288,7 +287,7 @@ public class OverRelaxationTests
         var cost = new PointCloudCost(new double[] { 0, 1, 2 }, new double[] { 0.5, 1.5 }, 1);
         double[] a = [0.2, 0.3, 0.5], b = [0.6, 0.4];
         var options = new SinkhornOptions { Epsilon = 0.1, MaxIterations = 9, Mode = SinkhornMode.Unrolled };
-        Assert.Equal(Sinkhorn.Solve<double>(cost, a, b, options).Value[0], Sinkhorn.Solve<double>(cost, a, b, options with { OverRelaxation = 1.8 }).Value[0]);
-        Assert.Throws<ArgumentOutOfRangeException>("OverRelaxation", () => Sinkhorn.Solve<double>(cost, a, b, options with { OverRelaxation = 2 }));
+        Assert.Equal(Sinkhorn.Solve<double>(a, b, cost, options).Value[0], Sinkhorn.Solve<double>(a, b, cost, options with { OverRelaxation = 1.8 }).Value[0]);
+        Assert.Throws<ArgumentOutOfRangeException>("OverRelaxation", () => Sinkhorn.Solve<double>(a, b, cost, options with { OverRelaxation = 2 }));
     }
 }

@@ -91,7 +91,7 @@ internal static class BenchCommand
         var shared = new DenseCost(PairwiseDistances.SquaredEuclidean(accelerator, support, support, 2).Select(v => (double)v).ToArray(), denseN, denseN);
         float[] source = histograms.A.Span[..denseN].ToArray();
         Report($"Sinkhorn dense ({denseN} bins, with transfers)", densePairs, iterations * 2.0 * denseN * denseN * 5, iterations * 2.0 * denseN * denseN, device, repeats,
-            () => Sinkhorn.SolveBatch(accelerator, shared, source, histograms.B, fixedIterations));
+            () => Sinkhorn.SolveBatch(accelerator, source, histograms.B, shared, fixedIterations));
         int vectors = Math.Max(1, (int)Math.Sqrt(pairs) * 16);
         float[] u = batch.X.Span[..Math.Min(batch.X.Length, vectors * d)].ToArray();
         int p = u.Length / d;

@@ -50,7 +50,7 @@ internal static class DemoCommand
         {
             clock.Restart();
             var options = new SinkhornOptions { Epsilon = eps, Tolerance = 1e-9, EpsilonScaling = 0.5, OverRelaxation = 1.5, MaxIterations = 100_000 };
-            SinkhornDivergenceResult<double> s = SinkhornDivergence.SolveBatch<double>(clouds, a, b, options);
+            SinkhornDivergenceResult<double> s = SinkhornDivergence.SolveBatch<double>(a, b, clouds, options);
             var dx = new double[2 * n];
             SinkhornDivergenceBackward.PositionGradients(s, 0, clouds, dx, new double[2 * m]);
             Console.WriteLine($"Sinkhorn, eps = {eps}: OT_eps = {s.Cross.Value[0]:F6}, <P,C> = {s.Cross.TransportCost(0):F6}, divergence S_eps = {s.Value[0]:F6}, " +

@@ -62,7 +62,7 @@ internal static class SinkhornCommand
     {
         bool unrolled = options.Mode == SinkhornMode.Unrolled && gradients is not null;
         var tape = new SinkhornTape<double>();
-        SinkhornResult<double> r = unrolled ? Sinkhorn.Solve<double>(cost, a, b, options, tape) : Sinkhorn.Solve<double>(cost, a, b, options);
+        SinkhornResult<double> r = unrolled ? Sinkhorn.Solve<double>(a, b, cost, options, tape) : Sinkhorn.Solve<double>(a, b, cost, options);
         // The result is printed before the files are written: a failed write loses no solve.
         Print(r.Value[0], r.TransportCost(0), r.MarginalError[0], r.Iterations[0], r.Status[0]);
         if (potentials is not null) WritePotentials(potentials, r);
@@ -105,7 +105,7 @@ internal static class SinkhornCommand
     {
         if (gradients is not null && options.Mode == SinkhornMode.Unrolled)
             throw new ArgumentException("--divergence with --gradients needs --mode converged (the unrolled divergence gradient is not implemented).");
-        SinkhornDivergenceResult<double> d = SinkhornDivergence.SolveBatch<double>(cost, a, b, options);
+        SinkhornDivergenceResult<double> d = SinkhornDivergence.SolveBatch<double>(a, b, cost, options);
         SinkhornResult<double> r = d.Cross;
         // SinkhornStatus is declared best to worst (Converged, MaxIterations, Diverged, PrecisionLimit).
         SinkhornStatus worst = new[] { r.Status[0], d.SelfStatusA[0], d.SelfStatusB[0] }.Max();
