@@ -65,12 +65,12 @@ for (int r = 6; r < 10; r++)
         images[r * side + c] = 1;                  // left blob, centred at column 2.5
         images[side * side + r * side + c + 10] = 1; // right blob, centred at column 12.5
     }
-BarycenterResult bar = Barycenter.Convolutional(grid, images, [], new BarycenterOptions { Epsilon = 1.0 });
+BarycenterResult bar = Barycenter.Convolutional(images, [], grid, new BarycenterOptions { Epsilon = 1.0 });
 double mass = bar.Barycenter.Sum();
 double column = Enumerable.Range(0, side * side).Sum(p => bar.Barycenter[p] * (p % side)) / mass;
 Console.WriteLine($"barycenter of two images: {bar.Iterations} iterations ({bar.Status}), mass {mass:F6}, centre at column {column:F3}");
 Check(Math.Abs(column - 7.5) <= 0.05, "the centre lies midway between the two blobs (column 7.5)");
-BarycenterResult logDomain = Barycenter.Bregman(grid, images, [], new BarycenterOptions { Epsilon = 1.0 });
+BarycenterResult logDomain = Barycenter.Bregman(images, [], grid, new BarycenterOptions { Epsilon = 1.0 });
 double apart = bar.Barycenter.Zip(logDomain.Barycenter, (p, q) => Math.Abs(p - q)).Max();
 Check(apart <= 1e-4, $"Bregman in the log domain agrees ({apart:E1} at most)");
 // McCann's interpolation along the exact plan: halfway, the blob sits midway too.

@@ -118,7 +118,7 @@ public static class KernelConformance
             // The problems' sources as the inputs of one barycenter on the first problem's
             // target points; 30 iterations on both sides (tolerance 0 never stops early).
             "Barycenter step + mean" => (IterationTolerance, acc =>
-                [Floats(Barycenter.Bregman(acc, FirstProblemCost(batch), Doubles(batch.A.Span), Enumerable.Range(0, c.Batch).Select(k => 1.0 + k).ToArray(),
+                [Floats(Barycenter.Bregman(acc, Doubles(batch.A.Span), Enumerable.Range(0, c.Batch).Select(k => 1.0 + k).ToArray(), FirstProblemCost(batch),
                     new BarycenterOptions { Epsilon = c.Epsilon, MaxIterations = 30, Tolerance = 0 }).Barycenter)]),
             _ => throw new ArgumentException($"Unknown kernel '{kernel}'; one of: {string.Join(", ", Kernels)}.", nameof(kernel)),
         };

@@ -82,11 +82,11 @@ public class ReliabilityTests
         histograms[2 * 9 + 4] = double.NaN;
         foreach (Action run in new Action[]
         {
-            () => Barycenter.Bregman(grid, histograms, [1.0, 1, 1], new BarycenterOptions { Epsilon = 1 }),
-            () => Barycenter.Convolutional(grid, histograms, [1.0, 1, 1], new BarycenterOptions { Epsilon = 1 }),
+            () => Barycenter.Bregman(histograms, [1.0, 1, 1], grid, new BarycenterOptions { Epsilon = 1 }),
+            () => Barycenter.Convolutional(histograms, [1.0, 1, 1], grid, new BarycenterOptions { Epsilon = 1 }),
         })
             Assert.Contains("histograms[2][4] is NaN", Assert.Throws<ArgumentException>("histograms", run).Message);
-        Assert.Throws<ArgumentOutOfRangeException>("MaxDegreeOfParallelism", () => Barycenter.Bregman(grid, Enumerable.Repeat(1.0 / 9, 27).ToArray(), [1.0, 1, 1],
+        Assert.Throws<ArgumentOutOfRangeException>("MaxDegreeOfParallelism", () => Barycenter.Bregman(Enumerable.Repeat(1.0 / 9, 27).ToArray(), [1.0, 1, 1], grid,
             new BarycenterOptions { Epsilon = 1, MaxDegreeOfParallelism = 0 }));
     }
 

@@ -13,7 +13,7 @@ namespace OtKernels.Entropic;
 public static partial class Barycenter
 {
     /// <summary>Barycenter.Bregman on the given accelerator.</summary>
-    public static BarycenterResult Bregman(Accelerator accelerator, GroundCost cost, ReadOnlySpan<double> histograms, ReadOnlySpan<double> weights,
+    public static BarycenterResult Bregman(Accelerator accelerator, ReadOnlySpan<double> histograms, ReadOnlySpan<double> weights, GroundCost cost,
         BarycenterOptions options)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
@@ -22,7 +22,7 @@ public static partial class Barycenter
         options.Validate();
         double[] h = histograms.ToArray(), w = weights.ToArray();
         return accelerator.Run("Barycenter.Bregman (BarycenterKernel.Step, BarycenterKernel.Mean)",
-            () => Bregman(cost, h, w, options),
+            () => Bregman(h, w, cost, options),
             device =>
             {
                 float[] a = Array.ConvertAll(Normalised(h, cost.Rows, out int count), v => (float)v);

@@ -39,7 +39,7 @@ public static partial class Barycenter
     /// <summary>The barycenter of images [K, height x width] on grid, by convolutions
     /// (always in the kernel domain).</summary>
     /// <exception cref="ArgumentException">Bad histograms or weights, or options.Domain Log.</exception>
-    public static BarycenterResult Convolutional(ImageGridCost grid, ReadOnlySpan<double> histograms, ReadOnlySpan<double> weights,
+    public static BarycenterResult Convolutional(ReadOnlySpan<double> histograms, ReadOnlySpan<double> weights, ImageGridCost grid,
         BarycenterOptions options)
     {
         ArgumentNullException.ThrowIfNull(grid);

@@ -25,7 +25,7 @@ public static partial class Barycenter
     /// <exception cref="ArgumentException">Bad histograms (NaN, negative, all zero, a length
     /// that is not K n) or weights, the message naming the histogram and index; or
     /// options.Domain Kernel on a cost that is not an ImageGridCost.</exception>
-    public static BarycenterResult Bregman(GroundCost cost, ReadOnlySpan<double> histograms, ReadOnlySpan<double> weights, BarycenterOptions options)
+    public static BarycenterResult Bregman(ReadOnlySpan<double> histograms, ReadOnlySpan<double> weights, GroundCost cost, BarycenterOptions options)
     {
         ArgumentNullException.ThrowIfNull(cost);
         ArgumentNullException.ThrowIfNull(options);

@@ -23,14 +23,14 @@ public class BarycenterKernelTests
         double[] images = Enumerable.Range(0, 3 * 42).Select(_ => rng.NextDouble() < 0.3 ? 0 : rng.NextDouble()).ToArray();
         // The kernels run the log-domain iteration; on a grid the CPU would take the kernel form.
         var options = new BarycenterOptions { Epsilon = 1.0, Tolerance = 1e-5, MaxIterations = 5000, Domain = BarycenterDomain.Log };
-        BarycenterResult kernel = Barycenter.Bregman(device, grid, images, [], options);
-        BarycenterResult cpu = Barycenter.Bregman(grid, images, [], options);
+        BarycenterResult kernel = Barycenter.Bregman(device, images, [], grid, options);
+        BarycenterResult cpu = Barycenter.Bregman(images, [], grid, options);
         Assert.Equal(SinkhornStatus.Converged, cpu.Status);
         Assert.Equal(SinkhornStatus.Converged, kernel.Status);
         Assert.InRange(kernel.Iterations, cpu.Iterations - 10, cpu.Iterations + 10); // one check apart at most
         double scale = cpu.Barycenter.Max();
         for (int p = 0; p < 42; p++) Assert.Equal(cpu.Barycenter[p], kernel.Barycenter[p], 1e-4 * scale);
-        Assert.Throws<ArgumentException>("options", () => Barycenter.Bregman(device, grid, images, [], options with { Domain = BarycenterDomain.Kernel }));
+        Assert.Throws<ArgumentException>("options", () => Barycenter.Bregman(device, images, [], grid, options with { Domain = BarycenterDomain.Kernel }));
     }
 
     [Fact]
@@ -47,8 +47,8 @@ public class BarycenterKernelTests
             double[] weights = Enumerable.Range(0, t.count).Select(k => 1.0 + k).ToArray();
             // Tolerance 0 never stops early: 30 steps on both sides.
             var options = new BarycenterOptions { Epsilon = t.eps, MaxIterations = 30, Tolerance = 0, Domain = BarycenterDomain.Log };
-            BarycenterResult kernel = Barycenter.Bregman(device, cost, histograms, weights, options);
-            BarycenterResult cpu = Barycenter.Bregman(cost, histograms, weights, options);
+            BarycenterResult kernel = Barycenter.Bregman(device, histograms, weights, cost, options);
+            BarycenterResult cpu = Barycenter.Bregman(histograms, weights, cost, options);
             double scale = Math.Max(1e-12, cpu.Barycenter.Max());
             for (int j = 0; j < t.m; j++)
                 Assert.True(Math.Abs(kernel.Barycenter[j] - cpu.Barycenter[j]) <= 1e-4 * scale, $"{t}: bar[{j}] = {kernel.Barycenter[j]} on the kernel, {cpu.Barycenter[j]} on the CPU");

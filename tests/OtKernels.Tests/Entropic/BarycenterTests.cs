@@ -28,7 +28,7 @@ public class BarycenterTests
         double[] a = Bump(40, 17, 3);
         double Distance(double eps)
         {
-            double[] b = Barycenter.Bregman(grid, a, [], Options with { Epsilon = eps }).Barycenter;
+            double[] b = Barycenter.Bregman(a, [], grid, Options with { Epsilon = eps }).Barycenter;
             double total = a.Sum();
             return a.Select((v, i) => Math.Abs(v / total - b[i])).Sum();
         }
@@ -44,9 +44,9 @@ public class BarycenterTests
         var rng = new Random(5);
         double[] a = Enumerable.Range(0, 42).Select(_ => rng.NextDouble()).ToArray();
         double[] other = Enumerable.Range(0, 42).Select(_ => rng.NextDouble()).ToArray();
-        double[] alone = Barycenter.Bregman(grid, a, [], Options).Barycenter;
-        double[] twice = Barycenter.Bregman(grid, [.. a, .. a], [0.3, 0.7], Options).Barycenter;
-        double[] oneSided = Barycenter.Bregman(grid, [.. a, .. other], [1, 0], Options).Barycenter;
+        double[] alone = Barycenter.Bregman(a, [], grid, Options).Barycenter;
+        double[] twice = Barycenter.Bregman([.. a, .. a], [0.3, 0.7], grid, Options).Barycenter;
+        double[] oneSided = Barycenter.Bregman([.. a, .. other], [1, 0], grid, Options).Barycenter;
         for (int j = 0; j < 42; j++)
         {
             Assert.Equal(alone[j], twice[j], 1e-9);
@@ -75,7 +75,7 @@ public class BarycenterTests
                 expected += lambda[k] * c;
                 total += lambda[k];
             }
-            BarycenterResult r = Barycenter.Bregman(new ImageGridCost(1, bins), inputs.ToArray(), lambda, Options with { Epsilon = 2, Tolerance = 1e-8, MaxIterations = 20_000 });
+            BarycenterResult r = Barycenter.Bregman(inputs.ToArray(), lambda, new ImageGridCost(1, bins), Options with { Epsilon = 2, Tolerance = 1e-8, MaxIterations = 20_000 });
             Assert.Equal(SinkhornStatus.Converged, r.Status);
             Assert.Equal(1, r.Barycenter.Sum(), 1e-6);
             Assert.Equal(expected / total, Mean(r.Barycenter), 0.02);
@@ -128,8 +128,8 @@ public class BarycenterTests
             double[] images = BoxedImages(rng, t.k, t.height, t.width);
             double[] lambda = Enumerable.Range(0, t.k).Select(_ => 0.2 + rng.NextDouble()).ToArray();
             var options = Options with { Epsilon = t.eps, Tolerance = 1e-11, MaxIterations = 50_000 };
-            BarycenterResult bregman = Barycenter.Bregman(grid, images, lambda, options with { Domain = BarycenterDomain.Log });
-            BarycenterResult convolutional = Barycenter.Convolutional(grid, images, lambda, options);
+            BarycenterResult bregman = Barycenter.Bregman(images, lambda, grid, options with { Domain = BarycenterDomain.Log });
+            BarycenterResult convolutional = Barycenter.Convolutional(images, lambda, grid, options);
             Assert.True(bregman.Status == SinkhornStatus.Converged && convolutional.Status == SinkhornStatus.Converged,
                 $"{t}: Bregman {bregman.Status} ({bregman.Error:E2}), convolutional {convolutional.Status} ({convolutional.Error:E2})");
             double largest = bregman.Barycenter.Max();
@@ -150,7 +150,7 @@ public class BarycenterTests
             double[] images = BoxedImages(rng, t.k, h, w);
             double[] lambda = Enumerable.Range(0, t.k).Select(_ => 0.2 + rng.NextDouble()).ToArray();
             var options = Options with { Epsilon = t.eps, Tolerance = 1e-9, MaxIterations = 3000 };
-            BarycenterResult fast = Barycenter.Convolutional(new ImageGridCost(h, w), images, lambda, options);
+            BarycenterResult fast = Barycenter.Convolutional(images, lambda, new ImageGridCost(h, w), options);
 
             double total = lambda.Sum();
             double[] a = new double[t.k * n];
@@ -212,8 +212,8 @@ public class BarycenterTests
             double[] images = BoxedImages(rng, t.k, t.height, t.width);
             double[] lambda = rng.Next(2) == 0 ? [] : Enumerable.Range(0, t.k).Select(_ => 0.2 + rng.NextDouble()).ToArray();
             var options = Options with { Epsilon = t.eps, Tolerance = 1e-11, MaxIterations = 50_000 };
-            BarycenterResult kernel = Barycenter.Bregman(grid, images, lambda, options);
-            BarycenterResult log = Barycenter.Bregman(grid, images, lambda, options with { Domain = BarycenterDomain.Log });
+            BarycenterResult kernel = Barycenter.Bregman(images, lambda, grid, options);
+            BarycenterResult log = Barycenter.Bregman(images, lambda, grid, options with { Domain = BarycenterDomain.Log });
             Assert.Equal(BarycenterDomain.Kernel, kernel.Domain);
             Assert.Equal(BarycenterDomain.Log, log.Domain);
             Assert.True(kernel.Status == SinkhornStatus.Converged && log.Status == SinkhornStatus.Converged,
@@ -232,9 +232,9 @@ public class BarycenterTests
         var images = new double[80];
         images[0] = 1; images[1] = 0.5; images[79] = 1; images[77] = 0.2;
         var options = Options with { Epsilon = 39.0 * 39 / 1500 };
-        BarycenterResult kernel = Barycenter.Bregman(grid, images, [], options with { Domain = BarycenterDomain.Kernel });
-        BarycenterResult auto = Barycenter.Bregman(grid, images, [], options);
-        BarycenterResult log = Barycenter.Bregman(grid, images, [], options with { Domain = BarycenterDomain.Log });
+        BarycenterResult kernel = Barycenter.Bregman(images, [], grid, options with { Domain = BarycenterDomain.Kernel });
+        BarycenterResult auto = Barycenter.Bregman(images, [], grid, options);
+        BarycenterResult log = Barycenter.Bregman(images, [], grid, options with { Domain = BarycenterDomain.Log });
         Assert.Equal(SinkhornStatus.Diverged, kernel.Status);
         Assert.Equal(BarycenterDomain.Log, auto.Domain);
         Assert.Equal(SinkhornStatus.Converged, auto.Status);
@@ -245,10 +245,10 @@ public class BarycenterTests
     public void Domain_IsRefused_WhereItCannotRun()
     {
         var dense = new DenseCost(new double[] { 0, 1, 1, 0 }, 2, 2);
-        var e = Assert.Throws<ArgumentException>(() => Barycenter.Bregman(dense, [1, 1], [], Options with { Domain = BarycenterDomain.Kernel }));
+        var e = Assert.Throws<ArgumentException>(() => Barycenter.Bregman([1, 1], [], dense, Options with { Domain = BarycenterDomain.Kernel }));
         Assert.Equal("options", e.ParamName);
         Assert.Contains("ImageGridCost", e.Message);
-        e = Assert.Throws<ArgumentException>(() => Barycenter.Convolutional(new ImageGridCost(1, 2), [1, 1], [], Options with { Domain = BarycenterDomain.Log }));
+        e = Assert.Throws<ArgumentException>(() => Barycenter.Convolutional([1, 1], [], new ImageGridCost(1, 2), Options with { Domain = BarycenterDomain.Log }));
         Assert.Equal("options", e.ParamName);
     }
 
@@ -277,10 +277,10 @@ public class BarycenterTests
     public void BadInput_NamesTheHistogramAndIndex()
     {
         var grid = new ImageGridCost(1, 3);
-        var e = Assert.Throws<ArgumentException>(() => Barycenter.Bregman(grid, [1, 1, 1, 1, -1, 1], [], Options));
+        var e = Assert.Throws<ArgumentException>(() => Barycenter.Bregman([1, 1, 1, 1, -1, 1], [], grid, Options));
         Assert.Contains("histograms[1][1]", e.Message);
-        Assert.Throws<ArgumentException>(() => Barycenter.Bregman(grid, [1, 1], [], Options));
-        Assert.Throws<ArgumentException>(() => Barycenter.Bregman(grid, [1, 1, 1], [1, 2], Options));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Barycenter.Bregman(grid, [1, 1, 1], [], Options with { Epsilon = 0 }));
+        Assert.Throws<ArgumentException>(() => Barycenter.Bregman([1, 1], [], grid, Options));
+        Assert.Throws<ArgumentException>(() => Barycenter.Bregman([1, 1, 1], [1, 2], grid, Options));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Barycenter.Bregman([1, 1, 1], [], grid, Options with { Epsilon = 0 }));
     }
 }

@@ -66,8 +66,8 @@ internal static class BarycenterCommand
     internal static BarycenterResult Solve(string method, ImageGridCost grid, double[] histograms, double[] weights, BarycenterOptions options,
         Accelerator accelerator) => method switch
         {
-            "bregman" => Barycenter.Bregman(accelerator, grid, histograms, weights, options),
-            "convolutional" => Barycenter.Convolutional(grid, histograms, weights, options),
+            "bregman" => Barycenter.Bregman(accelerator, histograms, weights, grid, options),
+            "convolutional" => Barycenter.Convolutional(histograms, weights, grid, options),
             _ => throw new ArgumentException($"--method {method}: use bregman or convolutional."),
         };
 
