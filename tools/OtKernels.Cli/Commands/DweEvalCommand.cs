@@ -38,7 +38,7 @@ internal static class DweEvalCommand
             if (images.Height != dwe.Height || images.Width != dwe.Width)
                 throw new ArgumentException($"--model is for {dwe.Height} x {dwe.Width} images, the data are {images.Height} x {images.Width}.");
             W2Pairs held = W2Pairs.Read(pairsFile.FullName, images.Count);
-            double[] predicted = DweTraining.PredictedDistances(dwe, DweTrainCommand.Histograms(images), held);
+            double[] predicted = DweTraining.PredictedDistances(dwe, images.Float32Histograms(), held);
             DistanceFit fit = DistanceFit.Of(held.Distances, predicted);
             string plot = parse.GetValue(scatter)?.FullName ?? Path.GetFullPath(Path.GetFileNameWithoutExtension(pairsFile.Name) + ".scatter.svg");
             double top = Math.Max(held.Distances.Max(), predicted.Max());

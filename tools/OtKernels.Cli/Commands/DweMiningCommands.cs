@@ -45,7 +45,7 @@ internal static class DweMiningCommands
             MnistSplit images = MnistStore.Load(MnistStore.DataDirectory(parse.GetValue(DataDir)), parse.GetValue(Split)!);
             if (images.Height != model.Height || images.Width != model.Width)
                 throw new ArgumentException($"--model is for {model.Height} x {model.Width} images, the data are {images.Height} x {images.Width}.");
-            return (model, images, DweTrainCommand.Histograms(images));
+            return (model, images, images.Float32Histograms());
         }
 
         public void Write(ParseResult parse, IReadOnlyList<float[]> frames, MnistSplit images, int columns, string caption)

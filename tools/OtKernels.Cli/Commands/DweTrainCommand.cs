@@ -62,7 +62,7 @@ internal static class DweTrainCommand
         if (trainLimit < 0 || validLimit < 0) throw new ArgumentException("--train-pairs and --valid-pairs must be 0 (all) or positive.");
         string split = PairsSplit(pairsDirectory);
         MnistSplit images = MnistStore.Load(dataDirectory, split);
-        float[] histograms = Histograms(images);
+        float[] histograms = images.Float32Histograms();
         W2Pairs train = Limit(W2Pairs.Read(Path.Combine(pairsDirectory.FullName, "train.csv"), images.Count), trainLimit);
         W2Pairs valid = Limit(W2Pairs.Read(Path.Combine(pairsDirectory.FullName, "valid.csv"), images.Count), validLimit);
         using OutputLock claim = OutputLock.ForDirectory(output.FullName, line => Console.Error.WriteLine($"dwe train: {line}"));
@@ -127,20 +127,6 @@ internal static class DweTrainCommand
         {
             throw new InvalidDataException($"{manifest} is damaged ({e.Message}); make the pairs again with `otk dwe pairs --out DIR`.");
         }
-    }
-
-    /// <summary>Every image of the split as a histogram (sum 1), [count, H W].</summary>
-    internal static float[] Histograms(MnistSplit images)
-    {
-        int pixels = images.Height * images.Width;
-        var histograms = new float[images.Count * pixels];
-        var h = new double[pixels];
-        for (int k = 0; k < images.Count; k++)
-        {
-            ImageHistogram.FromPixels(images.Image(k), h);
-            for (int p = 0; p < pixels; p++) histograms[k * pixels + p] = (float)h[p];
-        }
-        return histograms;
     }
 
     private static W2Pairs Limit(W2Pairs pairs, int limit) => limit == 0 ? pairs : pairs.Take(limit);

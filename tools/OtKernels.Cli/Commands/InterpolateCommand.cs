@@ -35,11 +35,7 @@ internal static class InterpolateCommand
             foreach ((string option, int index) in new[] { ("--from", i), ("--to", j) })
                 if (index < 0 || index >= images.Count) throw new ArgumentException($"{option} {index}: outside 0..{images.Count - 1} of the split.");
             if (count < 2) throw new ArgumentException($"--steps {count}: at least 2.");
-            int pixels = images.Height * images.Width;
-            var a = new double[pixels];
-            var b = new double[pixels];
-            ImageHistogram.FromPixels(images.Image(i), a);
-            ImageHistogram.FromPixels(images.Image(j), b);
+            double[] a = images.Histograms([i]), b = images.Histograms([j]);
             double[] times = Enumerable.Range(0, count).Select(s => s / (count - 1.0)).ToArray();
             var grid = new ImageGridCost(images.Height, images.Width);
             double eps = double.IsNaN(parse.GetValue(epsilon)) ? 1e-3 * grid.MaxCost() : parse.GetValue(epsilon);

@@ -54,18 +54,11 @@ internal static class W2Command
     internal static int RunPairs(ShardedJob job, MnistSplit images, int[] first, int[] second, int threads, string name)
     {
         var cost = new ImageGridCost(images.Height, images.Width);
-        int pixels = images.Height * images.Width;
         var options = new EmdOptions { MaxDegreeOfParallelism = threads };
 
         ShardOutput ComputeShard(int start, int length)
         {
-            var a = new double[length * pixels];
-            var b = new double[length * pixels];
-            for (int k = 0; k < length; k++)
-            {
-                ImageHistogram.FromPixels(images.Image(first[start + k]), a.AsSpan(k * pixels, pixels));
-                ImageHistogram.FromPixels(images.Image(second[start + k]), b.AsSpan(k * pixels, pixels));
-            }
+            double[] a = images.Histograms(first.AsSpan(start, length)), b = images.Histograms(second.AsSpan(start, length));
             EmdResult[] results = NetworkSimplex.SolveBatch(a, b, cost, options);
             // A pair stopped at the pivot limit is flagged in the shard's receipt, so a resumed
             // run still reports it.
