@@ -21,6 +21,7 @@ public sealed class CommandTests : IDisposable
         Assert.Equal(0, run.ExitCode);
         Assert.Contains("Optimal", run.Stdout);
         Assert.Contains("dual certificate", run.Stdout);
+        Assert.Equal(2, run.Stdout.Split('\n').Count(l => l.Contains("dual certificate") && l.EndsWith("holds")));
     }
 
     [Fact]

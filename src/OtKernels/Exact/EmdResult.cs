@@ -1,3 +1,5 @@
+using OtKernels.Geometry;
+
 namespace OtKernels.Exact;
 
 /// <summary>A sparse transport plan: entry k moves <c>Mass[k]</c> from source bin
@@ -62,4 +64,9 @@ public sealed class EmdResult
 
     /// <summary>How the solve ended: Optimal, or the pivot limit with a feasible plan.</summary>
     public EmdStatus Status { get; }
+
+    /// <summary>The optimality certificate of this result for the problem it solved (plan and
+    /// dual feasibility, complementary slackness, duality gap); <c>Certify(a, b, cost).Holds()</c>
+    /// proves it optimal.</summary>
+    public EmdCertificate Certify(ReadOnlySpan<double> a, ReadOnlySpan<double> b, GroundCost cost) => EmdCertificate.Of(this, a, b, cost);
 }
