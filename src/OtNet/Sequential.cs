@@ -38,6 +38,9 @@ public sealed class Sequential
     /// <summary>Every layer's parameters.</summary>
     public IEnumerable<Parameter> Parameters => _layers.SelectMany(l => l.Parameters);
 
+    /// <summary>The layers in order, e.g. "conv 32@3x3 same, relu, maxpool 2, ...".</summary>
+    public override string ToString() => string.Join(", ", _layers);
+
     /// <summary>Clears every parameter's gradient.</summary>
     public void ZeroGradients()
     {

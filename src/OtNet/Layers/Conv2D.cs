@@ -58,6 +58,9 @@ public sealed class Conv2D : Layer
     public Parameter Weight { get; }
     /// <summary>The biases [C_out].</summary>
     public Parameter Bias { get; }
+
+    /// <summary>The layer as PyTorch-like shorthand, e.g. "conv 32@3x3 same".</summary>
+    public override string ToString() => $"conv {OutputChannels}@{KernelSize}x{KernelSize} {Padding.ToString().ToLowerInvariant()}";
     /// <inheritdoc/>
     public override IReadOnlyList<Parameter> Parameters => [Weight, Bias];
 

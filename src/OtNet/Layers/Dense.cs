@@ -30,6 +30,9 @@ public sealed class Dense : Layer
     public Parameter Weight { get; }
     /// <summary>The biases [out].</summary>
     public Parameter Bias { get; }
+
+    /// <summary>The layer as shorthand, e.g. "dense 3136->128".</summary>
+    public override string ToString() => $"dense {Inputs}->{Outputs}";
     /// <inheritdoc/>
     public override IReadOnlyList<Parameter> Parameters => [Weight, Bias];
 

@@ -4,6 +4,9 @@ namespace OtNet.Layers;
 /// <summary>Reshapes [batch, ...] to [batch, features].</summary>
 public sealed class Flatten : ShapeOnlyLayer
 {
+    /// <summary>The layer as shorthand: "flatten".</summary>
+    public override string ToString() => "flatten";
+
     /// <inheritdoc/>
     public override int[] OutputShape(int[] inputShape)
     {

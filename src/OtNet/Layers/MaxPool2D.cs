@@ -16,6 +16,9 @@ public sealed class MaxPool2D : Layer
     /// <summary>The window's side and stride.</summary>
     public int Size { get; }
 
+    /// <summary>The layer as shorthand, e.g. "maxpool 2".</summary>
+    public override string ToString() => $"maxpool {Size}";
+
     /// <inheritdoc/>
     public override int[] OutputShape(int[] inputShape)
     {

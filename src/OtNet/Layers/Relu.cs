@@ -7,6 +7,9 @@ namespace OtNet.Layers;
 /// <summary>The rectifier max(0, x), element-wise.</summary>
 public sealed class Relu : Layer
 {
+    /// <summary>The layer as shorthand: "relu".</summary>
+    public override string ToString() => "relu";
+
     /// <inheritdoc/>
     public override int[] OutputShape(int[] inputShape) => (int[])inputShape.Clone();
 

@@ -5,6 +5,9 @@ namespace OtNet.Layers;
 /// <summary>Reshapes [batch, ...] to [batch, shape...].</summary>
 public sealed class Reshape : ShapeOnlyLayer
 {
+    /// <summary>The layer as shorthand, e.g. "reshape 20x4x4".</summary>
+    public override string ToString() => $"reshape {string.Join("x", _shape)}";
+
     private readonly int[] _shape;
 
     /// <summary>A reshape to [batch, shape...].</summary>

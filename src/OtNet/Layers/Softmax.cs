@@ -8,6 +8,9 @@ namespace OtNet.Layers;
 /// <summary>The softmax over each sample's features.</summary>
 public sealed class Softmax : Layer
 {
+    /// <summary>The layer as shorthand: "softmax".</summary>
+    public override string ToString() => "softmax";
+
     /// <inheritdoc/>
     public override int[] OutputShape(int[] inputShape) => (int[])inputShape.Clone();
 

@@ -36,7 +36,15 @@ public sealed record ClassifierTrainingOptions
 }
 
 /// <summary>One finished epoch: mean training loss and test accuracy.</summary>
-public sealed record EpochRecord(int Epoch, double TrainLoss, double TestAccuracy, double Seconds);
+public sealed record EpochRecord(int Epoch, double TrainLoss, double TestAccuracy, double Seconds)
+{
+    /// <summary>The header of the history as CSV; <see cref="ToCsvRow"/> writes the rows.</summary>
+    public const string CsvHeader = "epoch,train_loss,test_accuracy,seconds";
+
+    /// <summary>This epoch as a CSV row (invariant culture, round-trip precision): the one
+    /// format of the history, in history.csv and in checkpoints.</summary>
+    public string ToCsvRow() => string.Create(CultureInfo.InvariantCulture, $"{Epoch},{TrainLoss:R},{TestAccuracy:R},{Seconds:R}");
+}
 
 /// <summary>Trains an image classifier with Adam and cross-entropy, recording each epoch.</summary>
 public static class ClassifierTraining
@@ -127,8 +135,8 @@ public static class ClassifierTraining
         return data.Count == 0 ? 0 : correct / (double)data.Count;
     }
 
-    private static string FormatHistory(IEnumerable<EpochRecord> history) =>
-        string.Join(";", history.Select(h => string.Create(CultureInfo.InvariantCulture, $"{h.Epoch},{h.TrainLoss:R},{h.TestAccuracy:R},{h.Seconds:R}")));
+    /// <summary>The history's CSV rows, joined by ';' to fit one metadata string.</summary>
+    private static string FormatHistory(IEnumerable<EpochRecord> history) => string.Join(";", history.Select(h => h.ToCsvRow()));
 
     private static List<EpochRecord> ParseHistory(string text) =>
         text.Length == 0 ? [] : text.Split(';').Select(line => line.Split(',')).Select(f => new EpochRecord(

@@ -61,4 +61,17 @@ public sealed class ClassifierTrainingTests : IDisposable
         var data = new LabelledImages([1, 0, 0, 1, 1, 0], [0, 1, 1], 1, 1, 2); // the third is misclassified
         Assert.Equal(2.0 / 3, ClassifierTraining.Accuracy(model, data, batchSize: 2), 12);
     }
+
+    /// <summary>The architecture otk records is read from the model, not written by hand: the
+    /// MNIST network describes itself as the string otk used to hard-code; the history's
+    /// CSV rows round-trip at full precision.</summary>
+    [Fact]
+    public void Model_DescribesItsLayers_AndTheHistoryRowIsRoundTripCsv()
+    {
+        Assert.Equal("conv 32@3x3 same, relu, maxpool 2, conv 64@3x3 same, relu, maxpool 2, flatten, dense 3136->128, relu, dense 128->10",
+            ClassifierTraining.MnistCnn(1).ToString());
+        var record = new EpochRecord(3, 0.1 + 0.2, 0.9913, 12.5);
+        Assert.Equal("3,0.30000000000000004,0.9913,12.5", record.ToCsvRow());
+        Assert.Equal(4, EpochRecord.CsvHeader.Split(',').Length);
+    }
 }

@@ -47,11 +47,11 @@ internal static class TrainCommand
         SafeTensors.Save(modelPath, SafeTensors.NamedParameters(model), new Dictionary<string, string>
         {
             ["format"] = "otnet",
-            ["architecture"] = "mnist-cnn: conv 32@3x3 same, relu, maxpool 2, conv 64@3x3 same, relu, maxpool 2, flatten, dense 3136->128, relu, dense 128->10",
+            ["architecture"] = $"mnist-cnn: {model}",
             ["test_accuracy"] = history[^1].TestAccuracy.ToString("R", CultureInfo.InvariantCulture),
         });
         AtomicFile.WriteAllText(Path.Combine(output.FullName, "history.csv"),
-            "epoch,train_loss,test_accuracy,seconds\n" + string.Concat(history.Select(h => string.Create(CultureInfo.InvariantCulture, $"{h.Epoch},{h.TrainLoss:R},{h.TestAccuracy:R},{h.Seconds:R}\n"))));
+            EpochRecord.CsvHeader + "\n" + string.Concat(history.Select(h => h.ToCsvRow() + "\n")));
         double[] epochAxis = history.Select(h => (double)h.Epoch).ToArray();
         new SvgPlot("MNIST classifier: training loss", "epoch", "cross-entropy").Line("train", epochAxis, history.Select(h => h.TrainLoss).ToArray())
             .Save(Path.Combine(output.FullName, "loss.svg"));
