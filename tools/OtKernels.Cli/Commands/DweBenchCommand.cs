@@ -27,12 +27,12 @@ internal static class DweBenchCommand
 
     public static Command Create()
     {
-        var model = new Option<FileInfo>("--model") { Description = "A DWE model (default: the committed one).", DefaultValueFactory = _ => new FileInfo(DweCommand.CommittedModel) };
+        var model = new Option<FileInfo>("--model") { Description = "A DWE model (default: the committed one).", DefaultValueFactory = _ => new FileInfo(CommittedDwe.Model) };
         var lpPairs = new Option<int>("--lp-pairs") { Description = "Pairs solved exactly.", DefaultValueFactory = _ => 400 };
         var indepPairs = new Option<int>("--indep-pairs") { Description = "Pairs embedded independently.", DefaultValueFactory = _ => 4000 };
         var sets = new Option<int>("--set-size") { Description = "Images in each of the two sets of Pairwise (N: N^2 distances).", DefaultValueFactory = _ => 2000 };
         var cores = new Option<int>("--cores") { Description = "Pin this process to the first N cores and print its numbers as JSON (used by the one-core run).", DefaultValueFactory = _ => 0, Hidden = true };
-        var dataDir = DataCommand.DataDirOption();
+        var dataDir = DataDirectoryOption.Create();
         var command = new Command("bench", "W2^2 per second: network simplex, DWE Indep and Pairwise, on one core, all cores and a GPU.")
             { model, lpPairs, indepPairs, sets, cores, dataDir };
         command.SetAction(parse => CliErrors.Run(() =>

@@ -18,15 +18,15 @@ internal static class DweEvalCommand
 {
     public static Command Create()
     {
-        var model = new Option<FileInfo>("--model") { Description = "A model of `otk dwe train`.", DefaultValueFactory = _ => new FileInfo(DweCommand.CommittedModel) };
+        var model = new Option<FileInfo>("--model") { Description = "A model of `otk dwe train`.", DefaultValueFactory = _ => new FileInfo(CommittedDwe.Model) };
         var pairs = new Option<FileInfo>("--pairs")
         {
             Description = "CSV with columns i,j,w2sq (default: the first 10,000 test pairs of the committed model's run).",
-            DefaultValueFactory = _ => new FileInfo(DweCommand.CommittedTestPairs)
+            DefaultValueFactory = _ => new FileInfo(CommittedDwe.TestPairs)
         };
         var split = new Option<string>("--split") { Description = "The MNIST split the indices refer to: train or test.", DefaultValueFactory = _ => "train" };
         var scatter = new Option<FileInfo?>("--scatter") { Description = "SVG of true against predicted W2^2 (default: PAIRS-NAME.scatter.svg in the current directory)." };
-        var dataDir = DataCommand.DataDirOption();
+        var dataDir = DataDirectoryOption.Create();
         var command = new Command("eval", "Embedding distances against exact W2^2 on held-out pairs.") { model, pairs, split, scatter, dataDir };
         command.SetAction(parse => CliErrors.Run(() =>
         {

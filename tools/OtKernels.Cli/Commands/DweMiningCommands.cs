@@ -24,10 +24,10 @@ internal static class DweMiningCommands
     /// <summary>The options every mining command takes, and what they load.</summary>
     private sealed class Inputs
     {
-        public readonly Option<FileInfo> Model = new("--model") { Description = "A DWE model.", DefaultValueFactory = _ => new FileInfo(DweCommand.CommittedModel) };
+        public readonly Option<FileInfo> Model = new("--model") { Description = "A DWE model.", DefaultValueFactory = _ => new FileInfo(CommittedDwe.Model) };
         public readonly Option<string> Split = new("--split") { Description = "train or test.", DefaultValueFactory = _ => "test" };
         public readonly Option<FileInfo> Output = new("--out") { Description = "PNG to write.", Required = true };
-        public readonly Option<string?> DataDir = DataCommand.DataDirOption();
+        public readonly Option<string?> DataDir = DataDirectoryOption.Create();
 
         public void AddTo(Command command)
         {

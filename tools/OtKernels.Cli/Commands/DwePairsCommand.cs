@@ -29,7 +29,7 @@ internal static class DwePairsCommand
         var fractions = new Option<string>("--fractions") { Description = "Shares of train,valid,test (the paper: 0.7,0.2,0.1).", DefaultValueFactory = _ => "0.7,0.2,0.1" };
         var threads = new Option<int>("--threads") { Description = "Worker threads (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output directory.", Required = true };
-        var dataDir = DataCommand.DataDirOption();
+        var dataDir = DataDirectoryOption.Create();
         var command = new Command("pairs", "Random MNIST image pairs and their exact W2^2, split train/valid/test.")
             { count, split, seed, fractions, threads, output, dataDir };
         command.SetAction(parse => CliErrors.Run(() => Run(parse.GetValue(count), parse.GetValue(split)!, parse.GetValue(seed),

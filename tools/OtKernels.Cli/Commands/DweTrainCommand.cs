@@ -40,7 +40,7 @@ internal static class DweTrainCommand
         var trainPairs = new Option<int>("--train-pairs") { Description = "Use only the first N training pairs (0: all).", DefaultValueFactory = _ => 0 };
         var validPairs = new Option<int>("--valid-pairs") { Description = "Use only the first N validation pairs (0: all).", DefaultValueFactory = _ => 0 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output directory.", DefaultValueFactory = _ => new DirectoryInfo("runs/dwe") };
-        var dataDir = DataCommand.DataDirOption();
+        var dataDir = DataDirectoryOption.Create();
         var command = new Command("train", "Train the DWE encoder and decoder on exact W2^2 pairs.")
             { pairs, epochs, batch, rate, kl, sparsity, patience, decay, embedding, seed, trainPairs, validPairs, output, dataDir };
         command.SetAction(parse => CliErrors.Run(() => Run(

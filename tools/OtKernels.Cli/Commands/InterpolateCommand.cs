@@ -26,7 +26,7 @@ internal static class InterpolateCommand
         var epsilon = new Option<double>("--epsilon") { Description = "eps in px^2 for bregman and convolutional (default 1e-3 of the largest cost).", DefaultValueFactory = _ => double.NaN };
         var split = new Option<string>("--split") { Description = "train or test.", DefaultValueFactory = _ => "test" };
         var output = new Option<FileInfo>("--out") { Description = "PNG of the row.", Required = true };
-        var dataDir = DataCommand.DataDirOption();
+        var dataDir = DataDirectoryOption.Create();
         var command = new Command("interpolate", "Interpolate between two MNIST images.") { from, to, steps, method, epsilon, split, output, dataDir };
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -68,7 +68,7 @@ internal static class InterpolateCommand
             "l2" => times.Select(t => a.Zip(b, (x, y) => (1 - t) * x + t * y).ToArray()).ToArray(),
             "exact" => DisplacementInterpolation.Interpolate(a, b, grid.Height, grid.Width, times),
             "bregman" or "convolutional" => times.Select(t => t == 0 ? a : t == 1 ? b :
-                BarycenterCommand.Solve(name, grid, [.. a, .. b], [1 - t, t], new BarycenterOptions { Epsilon = eps }, cpu).Barycenter).ToArray(),
+                BarycenterMethod.Solve(name, grid, [.. a, .. b], [1 - t, t], new BarycenterOptions { Epsilon = eps }, cpu).Barycenter).ToArray(),
             _ => throw new ArgumentException($"--method {name}: use l2, exact, bregman or convolutional."),
         };
     }

@@ -24,7 +24,7 @@ internal static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the weights and the batch order.", DefaultValueFactory = _ => 1 };
         var limit = new Option<int>("--train-count") { Description = "Use only the first N training images (0: all).", DefaultValueFactory = _ => 0 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output directory.", DefaultValueFactory = _ => new DirectoryInfo("runs/mnist-classifier") };
-        var dataDir = DataCommand.DataDirOption();
+        var dataDir = DataDirectoryOption.Create();
         var classifier = new Command("mnist-classifier", "Train a small CNN on MNIST (conv 32, conv 64, dense 128, dense 10).") { epochs, batch, rate, seed, limit, output, dataDir };
         classifier.SetAction(parse => CliErrors.Run(() => Run(
             new ClassifierTrainingOptions { Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(rate), Seed = parse.GetValue(seed) },

@@ -21,7 +21,7 @@ internal static class W2Command
         var split = new Option<string>("--split") { Description = "train or test.", DefaultValueFactory = _ => "train" };
         var threads = new Option<int>("--threads") { Description = "Worker threads (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var output = new Option<FileInfo>("--out") { Description = "Output CSV: i,j,w2sq.", Required = true };
-        var dataDir = DataCommand.DataDirOption();
+        var dataDir = DataDirectoryOption.Create();
         var mnist = new Command("mnist", "Exact W2^2 between pairs of MNIST images.") { pairs, split, threads, output, dataDir };
         mnist.SetAction(parse => CliErrors.Run(() => Run(
             parse.GetValue(pairs)!, parse.GetValue(split)!, parse.GetValue(threads), parse.GetValue(output)!,
