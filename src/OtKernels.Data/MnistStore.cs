@@ -33,6 +33,25 @@ public sealed record MnistSplit(byte[] Images, byte[] Labels, int Count, int Hei
         return histograms;
     }
 
+    /// <summary>count pairs (first[k], second[k]) of distinct images of the split, drawn
+    /// uniformly from Random(seed): the same pairs for the same seed and split size (the W2
+    /// data sets of `otk dwe pairs` are made, and remade, from them).</summary>
+    public (int[] First, int[] Second) RandomPairs(int count, int seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (Count < 2) throw new InvalidOperationException($"A split of {Count} image(s) has no pairs of distinct images.");
+        var rng = new Random(seed);
+        var first = new int[count];
+        var second = new int[count];
+        for (int k = 0; k < count; k++)
+        {
+            first[k] = rng.Next(Count);
+            int j = rng.Next(Count - 1);
+            second[k] = j >= first[k] ? j + 1 : j;
+        }
+        return (first, second);
+    }
+
     /// <summary>Every image of the split as a float32 histogram, [count, height x width], as
     /// the networks take them.</summary>
     public float[] Float32Histograms()

@@ -93,7 +93,7 @@ internal static class DweBenchCommand
         float[] histograms = images.Float32Histograms();
         int pixels = dwe.Pixels;
         if (images.Height * images.Width != pixels) throw new ArgumentException($"--model is for {dwe.Height} x {dwe.Width} images.");
-        (int[] first, int[] second) = DwePairsCommand.Draw(Math.Max(setup.LpPairs, setup.IndepPairs), images.Count, seed: 7);
+        (int[] first, int[] second) = images.RandomPairs(Math.Max(setup.LpPairs, setup.IndepPairs), seed: 7);
 
         // LP: every pair solved exactly, in parallel over pairs (one solver per core).
         var a = new double[setup.LpPairs * pixels];

@@ -145,7 +145,7 @@ internal static class DweMiningCommands
             {
                 Func<IEnumerable<float[]>> run = method == "dwe"
                     ? () => Dwe().Chunk(pixels)
-                    : () => InterpolateCommand.Frames(method, a, b, times, grid, 1e-3 * grid.MaxCost()).Select(f => f.Select(v => (float)v).ToArray());
+                    : () => InterpolationMethod.Frames(method, a, b, times, grid, 1e-3 * grid.MaxCost()).Select(f => f.Select(v => (float)v).ToArray());
                 run(); // compile
                 var clock = Stopwatch.StartNew();
                 rows.AddRange(run());

@@ -65,13 +65,13 @@ internal static class DwePairsCommand
             File.Delete(manifestPath); // the files no longer match it; it is rewritten last
         }
 
-        (int[] first, int[] second) = Draw(count, images.Count, seed);
+        (int[] first, int[] second) = images.RandomPairs(count, seed);
         string all = Path.Combine(output.FullName, "all.csv");
         // The distances depend on the draw, not on how it is cut: other --fractions reuse the shards.
         var job = new ShardedJob(all, "i,j,w2sq", count, W2Command.ShardSize,
             string.Join("\n", settings.Where(s => s.Key != "sizes").Select(s => $"{s.Key}={s.Value}")));
         var clock = Stopwatch.StartNew();
-        int notOptimal = W2Command.RunPairs(job, images, first, second, threads, "dwe pairs");
+        int notOptimal = W2PairsJob.Run(job, images, first, second, threads, "dwe pairs");
         double seconds = clock.Elapsed.TotalSeconds;
         if (notOptimal > 0) throw new ComputationFailedException($"{notOptimal} pairs stopped at the pivot limit (not proven optimal); {all} kept.");
 
@@ -99,21 +99,6 @@ internal static class DwePairsCommand
         Console.WriteLine($"{computed} pairs in {seconds:F1} s: {computed / Math.Max(seconds, 1e-9):F0} pairs/s on {threads} thread(s)"
             + (job.ResumedItems > 0 ? $" ({job.ResumedItems} resumed)" : "") + $"; wrote {string.Join(", ", Parts.Select((p, k) => $"{p}.csv ({sizes[k]})"))} in {output.FullName}");
         return 0;
-    }
-
-    /// <summary>count pairs (i, j) of distinct indices below images, uniformly, seeded.</summary>
-    internal static (int[] First, int[] Second) Draw(int count, int images, int seed)
-    {
-        var rng = new Random(seed);
-        var first = new int[count];
-        var second = new int[count];
-        for (int k = 0; k < count; k++)
-        {
-            first[k] = rng.Next(images);
-            int j = rng.Next(images - 1);
-            second[k] = j >= first[k] ? j + 1 : j;
-        }
-        return (first, second);
     }
 
     /// <summary>Rows of train, valid and test: floor of each share, the rest to test; each at least one.</summary>

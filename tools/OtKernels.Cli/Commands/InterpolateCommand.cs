@@ -5,13 +5,9 @@
 // prints the time per interpolation.
 using System.CommandLine;
 using System.Diagnostics;
-using OtKernels.Accelerators;
 using OtKernels.Cli.Pictures;
 using OtKernels.Data;
-using OtKernels.Entropic;
-using OtKernels.Exact;
 using OtKernels.Geometry;
-using OtKernels.IO;
 
 namespace OtKernels.Cli.Commands;
 
@@ -40,7 +36,7 @@ internal static class InterpolateCommand
             var grid = new ImageGridCost(images.Height, images.Width);
             double eps = double.IsNaN(parse.GetValue(epsilon)) ? 1e-3 * grid.MaxCost() : parse.GetValue(epsilon);
             string name = parse.GetValue(method)!.ToLowerInvariant();
-            double[][] Interpolate() => Frames(name, a, b, times, grid, eps);
+            double[][] Interpolate() => InterpolationMethod.Frames(name, a, b, times, grid, eps);
             // Timed twice: the first call includes compiling the code it runs (otk runs without
             // tiered compilation), the second is what each further interpolation costs.
             var clock = Stopwatch.StartNew();
@@ -56,20 +52,5 @@ internal static class InterpolateCommand
             return 0;
         }));
         return command;
-    }
-
-    /// <summary>The frames at times from a to b on grid by method name (l2, exact, bregman,
-    /// convolutional; eps for the last two).</summary>
-    internal static double[][] Frames(string name, double[] a, double[] b, double[] times, ImageGridCost grid, double eps)
-    {
-        using var cpu = new CpuAccelerator();
-        return name switch
-        {
-            "l2" => times.Select(t => a.Zip(b, (x, y) => (1 - t) * x + t * y).ToArray()).ToArray(),
-            "exact" => DisplacementInterpolation.Interpolate(a, b, grid.Height, grid.Width, times),
-            "bregman" or "convolutional" => times.Select(t => t == 0 ? a : t == 1 ? b :
-                BarycenterMethod.Solve(name, grid, [.. a, .. b], [1 - t, t], new BarycenterOptions { Epsilon = eps }, cpu).Barycenter).ToArray(),
-            _ => throw new ArgumentException($"--method {name}: use l2, exact, bregman or convolutional."),
-        };
     }
 }
