@@ -68,7 +68,7 @@ internal static class DwePairsCommand
         (int[] first, int[] second) = images.RandomPairs(count, seed);
         string all = Path.Combine(output.FullName, "all.csv");
         // The distances depend on the draw, not on how it is cut: other --fractions reuse the shards.
-        var job = new ShardedJob(all, "i,j,w2sq", count, W2Command.ShardSize,
+        var job = new ShardedJob(all, "i,j,w2sq", count, W2PairsJob.ShardSize,
             string.Join("\n", settings.Where(s => s.Key != "sizes").Select(s => $"{s.Key}={s.Value}")));
         var clock = Stopwatch.StartNew();
         int notOptimal = W2PairsJob.Run(job, images, first, second, threads, "dwe pairs");

@@ -10,8 +10,6 @@ namespace OtKernels.Cli.Commands;
 
 internal static class W2Command
 {
-    internal const int ShardSize = 2000;
-
     public static Command Create()
     {
         var pairs = new Option<FileInfo>("--pairs") { Description = "CSV with a header and columns i,j (image indices).", Required = true };
@@ -34,7 +32,7 @@ internal static class W2Command
         (int[] first, int[] second, _) = PairsCsv.Read(pairsFile.FullName, images.Count, withDistances: false);
 
         string fingerprint = $"pairs-sha256={Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(pairsFile.FullName)))}\nsplit={split}";
-        var job = new ShardedJob(output.FullName, "i,j,w2sq", first.Length, ShardSize, fingerprint);
+        var job = new ShardedJob(output.FullName, "i,j,w2sq", first.Length, W2PairsJob.ShardSize, fingerprint);
         var clock = Stopwatch.StartNew();
         int notOptimal = W2PairsJob.Run(job, images, first, second, threads, "w2");
         double seconds = clock.Elapsed.TotalSeconds;

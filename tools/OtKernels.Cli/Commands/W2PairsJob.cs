@@ -11,6 +11,9 @@ namespace OtKernels.Cli.Commands;
 
 internal static class W2PairsJob
 {
+    /// <summary>Pairs per shard: a few seconds of work, so an interrupted job loses little.</summary>
+    public const int ShardSize = 2000;
+
     /// <summary>Runs job over the pairs (first[k], second[k]) of images, exact W2^2 by the
     /// network simplex on threads workers, with a progress bar on a terminal and a line per
     /// shard otherwise; returns how many pairs stopped short of optimality.</summary>
