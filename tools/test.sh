@@ -34,9 +34,14 @@ dotnet format OtKernels.sln --verify-no-changes \
 # The packages as a user gets them: pack the libraries and the otk tool, then build and run
 # samples/ against the packages (never the projects), so that a packaging break fails here.
 rm -rf artifacts/packages samples/obj/packages/otkernels samples/obj/packages/otkernels.autodiff
+# The otk tool installs from the same feed and runs outside the repository.
+tools=$(mktemp -d)
 dotnet pack OtKernels.sln -c Release -o artifacts/packages --nologo -v quiet \
   && dotnet run --project samples/OtKernels.Sample -c Release \
-  || { echo "test.sh: the packages or the sample consumer failed"; status=1; }
+  && dotnet tool install --tool-path "$tools" otk --add-source artifacts/packages >/dev/null \
+  && (cd "$tools" && ./otk --help >/dev/null) \
+  || { echo "test.sh: the packages, the sample consumer or the otk tool failed"; status=1; }
+rm -rf "$tools"
 dotnet test OtKernels.sln -c Release 2>&1 | tee "$log" || status=$?
 # Sum the per-assembly summaries ("Passed!  - Failed: 0, Passed: 27, Skipped: 0, ...").
 awk -F'[:,]' '/(Passed|Failed)! +- +Failed:/ { f += $2; p += $4; s += $6 }
