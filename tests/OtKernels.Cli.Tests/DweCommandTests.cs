@@ -88,7 +88,7 @@ public sealed class DweCommandTests : IDisposable
     {
         OtkRun run = OtkProcess.Run(["dwe", "pairs", "--count", "10", "--fractions", "0.5,0.5", "--out", File("p")]);
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("--fractions 0.5,0.5", run.Stderr);
+        Assert.Contains("fractions (0.5, 0.5): need three positive shares", run.Stderr);
         Assert.False(Directory.Exists(File("p")));
         run = OtkProcess.Run(["dwe", "eval", "--model", File("missing.safetensors"), "--pairs", File("none.csv")]);
         Assert.Equal(2, run.ExitCode);

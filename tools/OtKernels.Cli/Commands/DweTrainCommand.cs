@@ -60,11 +60,12 @@ internal static class DweTrainCommand
         options.Validate();
         if (embedding < 1) throw new ArgumentException($"--embedding {embedding}: must be positive.");
         if (trainLimit < 0 || validLimit < 0) throw new ArgumentException("--train-pairs and --valid-pairs must be 0 (all) or positive.");
-        string split = PairsSplit(pairsDirectory);
+        string split = (W2PairsDataSet.ReadRecipe(pairsDirectory.FullName)
+            ?? throw new ArgumentException($"--pairs {pairsDirectory.FullName}: no manifest.json; make the pairs with `otk dwe pairs --out DIR`.")).Split;
         MnistSplit images = MnistStore.Load(dataDirectory, split);
         float[] histograms = images.Float32Histograms();
-        W2Pairs train = Limit(W2Pairs.Read(Path.Combine(pairsDirectory.FullName, "train.csv"), images.Count), trainLimit);
-        W2Pairs valid = Limit(W2Pairs.Read(Path.Combine(pairsDirectory.FullName, "valid.csv"), images.Count), validLimit);
+        W2Pairs train = Limit(W2Pairs.Read(W2PairsDataSet.PartPath(pairsDirectory.FullName, "train"), images.Count), trainLimit);
+        W2Pairs valid = Limit(W2Pairs.Read(W2PairsDataSet.PartPath(pairsDirectory.FullName, "valid"), images.Count), validLimit);
         using OutputLock claim = OutputLock.ForDirectory(output.FullName, line => Console.Error.WriteLine($"dwe train: {line}"));
         string modelPath = Path.Combine(output.FullName, "model.safetensors");
         var model = new DeepWassersteinEmbedding(images.Height, images.Width, embedding, options.Seed);
@@ -109,24 +110,6 @@ internal static class DweTrainCommand
             model = modelPath,
         }));
         return 0;
-    }
-
-    /// <summary>The MNIST split the pairs index, from their manifest.</summary>
-    internal static string PairsSplit(DirectoryInfo directory)
-    {
-        string manifest = Path.Combine(directory.FullName, "manifest.json");
-        if (!File.Exists(manifest)) throw new ArgumentException($"--pairs {directory.FullName}: no manifest.json; make the pairs with `otk dwe pairs --out DIR`.");
-        try
-        {
-            using JsonDocument document = JsonDocument.Parse(File.ReadAllText(manifest));
-            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("split", out JsonElement split)
-                && split.ValueKind == JsonValueKind.String && split.GetString() is { } name
-                ? name : throw new InvalidDataException($"{manifest}: no split; make the pairs again with `otk dwe pairs --out DIR`.");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{manifest} is damaged ({e.Message}); make the pairs again with `otk dwe pairs --out DIR`.");
-        }
     }
 
     private static W2Pairs Limit(W2Pairs pairs, int limit) => limit == 0 ? pairs : pairs.Take(limit);
