@@ -54,17 +54,35 @@ public sealed record MnistSplit(byte[] Images, byte[] Labels, int Count, int Hei
 
     /// <summary>Every image of the split as a float32 histogram, [count, height x width], as
     /// the networks take them.</summary>
-    public float[] Float32Histograms()
+    public float[] Float32Histograms() => Float32Histograms(Enumerable.Range(0, Count).ToArray());
+
+    /// <summary>The images at indices as float32 histograms, [indices.Length, height x width],
+    /// as the networks take them.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An index outside the split, named with its position.</exception>
+    public float[] Float32Histograms(ReadOnlySpan<int> indices)
     {
         int pixels = Height * Width;
-        var histograms = new float[Count * pixels];
+        var histograms = new float[indices.Length * pixels];
         var h = new double[pixels];
-        for (int k = 0; k < Count; k++)
+        for (int k = 0; k < indices.Length; k++)
         {
-            ImageHistogram.FromPixels(Image(k), h);
+            if ((uint)indices[k] >= (uint)Count)
+                throw new ArgumentOutOfRangeException(nameof(indices), indices[k], $"indices[{k}] is outside 0..{Count - 1} of the split.");
+            ImageHistogram.FromPixels(Image(indices[k]), h);
             for (int p = 0; p < pixels; p++) histograms[k * pixels + p] = (float)h[p];
         }
         return histograms;
+    }
+
+    /// <summary>Indices of the first <paramref name="count"/> images labelled
+    /// <paramref name="label"/>, in split order; fewer when the split has fewer.</summary>
+    public int[] OfLabel(int label, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var chosen = new List<int>(Math.Min(count, Count));
+        for (int i = 0; i < Count && chosen.Count < count; i++)
+            if (Labels[i] == label) chosen.Add(i);
+        return chosen.ToArray();
     }
 }
 

@@ -59,6 +59,26 @@ public sealed record PrincipalComponents(double[] Mean, double[][] Directions, d
         return new PrincipalComponents(mean, directions, variances);
     }
 
+    /// <summary>Points along the first <paramref name="components"/> directions: the mean
+    /// plus s standard deviations (the square root of the variance) for each s of
+    /// <paramref name="deviations"/>; [components x deviations.Length, dimension], component-major.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">More components than were computed.</exception>
+    public float[] Points(int components, ReadOnlySpan<double> deviations)
+    {
+        if (components < 1 || components > Directions.Length)
+            throw new ArgumentOutOfRangeException(nameof(components), components, $"Between 1 and the {Directions.Length} components computed.");
+        int dimension = Mean.Length;
+        var points = new float[components * deviations.Length * dimension];
+        for (int c = 0; c < components; c++)
+        {
+            double sigma = Math.Sqrt(Variances[c]);
+            for (int s = 0; s < deviations.Length; s++)
+                for (int d = 0; d < dimension; d++)
+                    points[(c * deviations.Length + s) * dimension + d] = (float)(Mean[d] + deviations[s] * sigma * Directions[c][d]);
+        }
+        return points;
+    }
+
     private static double[] Multiply(double[] matrix, double[] v, int d)
     {
         var result = new double[d];

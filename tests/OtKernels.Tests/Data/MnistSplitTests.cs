@@ -15,8 +15,20 @@ public class MnistSplitTests
     {
         Assert.Equal([0, 0.5, 0.5, 0, 0.25, 0, 0, 0.75], Split.Histograms([1, 0]));
         Assert.Equal([0.25f, 0, 0, 0.75f, 0, 0.5f, 0.5f, 0, 0.5f, 0.5f, 0, 0], Split.Float32Histograms());
+        Assert.Equal([0.5f, 0.5f, 0, 0, 0.25f, 0, 0, 0.75f], Split.Float32Histograms([2, 0]));
         var e = Assert.Throws<ArgumentOutOfRangeException>("indices", () => Split.Histograms([0, 3]));
         Assert.Contains("indices[1]", e.Message);
+        Assert.Contains("indices[0]", Assert.Throws<ArgumentOutOfRangeException>("indices", () => Split.Float32Histograms([-1])).Message);
+    }
+
+    [Fact]
+    public void OfLabel_IsTheFirstImagesOfTheLabel_InSplitOrder()
+    {
+        var split = new MnistSplit(new byte[6 * 4], [3, 1, 3, 3, 0, 3], 6, 2, 2);
+        Assert.Equal([0, 2], split.OfLabel(3, 2));
+        Assert.Equal([0, 2, 3, 5], split.OfLabel(3, 10));
+        Assert.Empty(split.OfLabel(7, 5));
+        Assert.Empty(split.OfLabel(3, 0));
     }
 
     /// <summary>Pairs of distinct images, the same for the same seed: `otk dwe pairs` data sets

@@ -66,10 +66,8 @@ internal static class BarycenterCommand
     {
         if (digit is < 0 or > 9) throw new ArgumentException($"--class {digit}: a digit 0..9.");
         if (count < 1) throw new ArgumentException($"--count {count}: at least 1.");
-        var chosen = new List<int>(count);
-        for (int i = 0; i < images.Count && chosen.Count < count; i++)
-            if (images.Labels[i] == digit) chosen.Add(i);
-        if (chosen.Count < count) throw new ArgumentException($"--count {count}: the split has only {chosen.Count} images of class {digit}.");
-        return images.Histograms(chosen.ToArray());
+        int[] chosen = images.OfLabel(digit, count);
+        if (chosen.Length < count) throw new ArgumentException($"--count {count}: the split has only {chosen.Length} images of class {digit}.");
+        return images.Histograms(chosen);
     }
 }

@@ -1,5 +1,6 @@
-// Wasserstein data mining in a DWE embedding, decoded by psi (Courty et al. 2018, section
-// 4.2), each as a PNG beside its L2 (pixel-space) counterpart, with the time it took:
+// Wasserstein data mining in a DWE embedding (Courty et al. 2018, section 4.2) through
+// OtNet.Analysis.EmbeddingAnalysis, each as a PNG beside its L2 (pixel-space) counterpart,
+// with the time it took:
 //   otk dwe barycenters  per-class means of --count test images (Fig. 3);
 //   otk dwe interpolate  between two images, beside the exact displacement interpolation and
 //                        the regularised (convolutional) barycenters (Fig. 6);
@@ -37,7 +38,7 @@ internal static class DweMiningCommands
             command.Options.Add(DataDir);
         }
 
-        public (DeepWassersteinEmbedding Model, MnistSplit Images, float[] Histograms) Load(ParseResult parse)
+        public (DeepWassersteinEmbedding Model, MnistSplit Images) Load(ParseResult parse)
         {
             FileInfo file = parse.GetValue(Model)!;
             if (!file.Exists) throw new ArgumentException($"--model {file.FullName}: no such file; train one with `otk dwe train`.");
@@ -45,7 +46,7 @@ internal static class DweMiningCommands
             MnistSplit images = MnistStore.Load(MnistStore.DataDirectory(parse.GetValue(DataDir)), parse.GetValue(Split)!);
             if (images.Height != model.Height || images.Width != model.Width)
                 throw new ArgumentException($"--model is for {model.Height} x {model.Width} images, the data are {images.Height} x {images.Width}.");
-            return (model, images, images.Float32Histograms());
+            return (model, images);
         }
 
         public void Write(ParseResult parse, IReadOnlyList<float[]> frames, MnistSplit images, int columns, string caption)
@@ -57,28 +58,13 @@ internal static class DweMiningCommands
         }
     }
 
-    /// <summary>Indices of the first count images labelled digit.</summary>
-    private static int[] OfClass(MnistSplit images, int digit, int count)
+    /// <summary>The first count images labelled digit, as float32 histograms.</summary>
+    private static float[] OfClass(MnistSplit images, int digit, int count)
     {
         if (digit is < 0 or > 9) throw new ArgumentException($"class {digit}: a digit 0..9.");
-        int[] chosen = Enumerable.Range(0, images.Count).Where(i => images.Labels[i] == digit).Take(count).ToArray();
+        int[] chosen = images.OfLabel(digit, count);
         if (chosen.Length < 2) throw new ArgumentException($"class {digit}: {chosen.Length} image(s) in the split; need at least 2.");
-        return chosen;
-    }
-
-    private static float[] Gather(float[] histograms, int[] indices, int pixels)
-    {
-        var result = new float[indices.Length * pixels];
-        for (int k = 0; k < indices.Length; k++) histograms.AsSpan(indices[k] * pixels, pixels).CopyTo(result.AsSpan(k * pixels));
-        return result;
-    }
-
-    private static float[] Mean(float[] rows, int width)
-    {
-        int count = rows.Length / width;
-        var mean = new double[width];
-        for (int k = 0; k < count; k++) for (int i = 0; i < width; i++) mean[i] += rows[k * width + i];
-        return mean.Select(v => (float)(v / count)).ToArray();
+        return images.Float32Histograms(chosen);
     }
 
     private static Command Barycenters()
@@ -89,20 +75,20 @@ internal static class DweMiningCommands
         inputs.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            var (model, images, histograms) = inputs.Load(parse);
+            var (model, images) = inputs.Load(parse);
             var dwe = new List<float[]>();
             var l2 = new List<float[]>();
-            model.Decode(model.Embed(Gather(histograms, OfClass(images, 0, 2), model.Pixels))); // compile
+            model.Barycenter(OfClass(images, 0, 2)); // compile
             double seconds = 0;
             int used = 0;
             for (int digit = 0; digit < 10; digit++)
             {
-                float[] members = Gather(histograms, OfClass(images, digit, parse.GetValue(count)), model.Pixels);
+                float[] members = OfClass(images, digit, parse.GetValue(count));
                 used += members.Length / model.Pixels;
                 var clock = Stopwatch.StartNew();
-                dwe.Add(model.Decode(Mean(model.Embed(members), model.EmbeddingSize)));
+                dwe.Add(model.Barycenter(members));
                 seconds += clock.Elapsed.TotalSeconds;
-                l2.Add(Mean(members, model.Pixels));
+                l2.Add(EmbeddingAnalysis.Mean(members, model.Pixels));
             }
             Console.WriteLine($"DWE barycenters of {used} images in 10 classes: {1e3 * seconds / 10:F1} ms per class (embedding, mean, decoding)");
             inputs.Write(parse, [.. dwe, .. l2], images, 10, "DWE barycenters (top), L2 means (bottom)");
@@ -121,30 +107,22 @@ internal static class DweMiningCommands
         inputs.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            var (model, images, histograms) = inputs.Load(parse);
+            var (model, images) = inputs.Load(parse);
             int i = parse.GetValue(from), j = parse.GetValue(to), count = parse.GetValue(steps);
             foreach ((string option, int index) in new[] { ("--from", i), ("--to", j) })
                 if (index < 0 || index >= images.Count) throw new ArgumentException($"{option} {index}: outside 0..{images.Count - 1} of the split.");
             if (count < 2) throw new ArgumentException($"--steps {count}: at least 2.");
-            int pixels = model.Pixels, e = model.EmbeddingSize;
+            int pixels = model.Pixels;
             double[] times = Enumerable.Range(0, count).Select(s => s / (count - 1.0)).ToArray();
-            double[] a = histograms.AsSpan(i * pixels, pixels).ToArray().Select(v => (double)v).ToArray();
-            double[] b = histograms.AsSpan(j * pixels, pixels).ToArray().Select(v => (double)v).ToArray();
+            float[] ends = images.Float32Histograms([i, j]);
+            double[] a = images.Histograms([i]), b = images.Histograms([j]);
             var grid = new ImageGridCost(images.Height, images.Width);
-            float[] Dwe()
-            {
-                float[] z = model.Embed(Gather(histograms, [i, j], pixels));
-                var path = new float[count * e];
-                for (int s = 0; s < count; s++)
-                    for (int d = 0; d < e; d++) path[s * e + d] = (float)((1 - times[s]) * z[d] + times[s] * z[e + d]);
-                return model.Decode(path);
-            }
             var rows = new List<float[]>();
             var report = new List<string>();
             foreach (string method in (string[])["dwe", "exact", "convolutional", "l2"])
             {
                 Func<IEnumerable<float[]>> run = method == "dwe"
-                    ? () => Dwe().Chunk(pixels)
+                    ? () => model.Interpolation(ends.AsSpan(0, pixels), ends.AsSpan(pixels), times).Chunk(pixels)
                     : () => InterpolationMethod.Frames(method, a, b, times, grid, 1e-3 * grid.MaxCost()).Select(f => f.Select(v => (float)v).ToArray());
                 run(); // compile
                 var clock = Stopwatch.StartNew();
@@ -169,7 +147,7 @@ internal static class DweMiningCommands
         inputs.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            var (model, images, histograms) = inputs.Load(parse);
+            var (model, images) = inputs.Load(parse);
             int[] digits = parse.GetValue(classes)!.Split(',').Select(s => int.TryParse(s, out int d) ? d : throw new ArgumentException($"--classes: '{s}' is not a digit.")).ToArray();
             int k = parse.GetValue(components), n = parse.GetValue(steps);
             if (k < 1 || k > model.EmbeddingSize) throw new ArgumentException($"--components {k}: between 1 and {model.EmbeddingSize}.");
@@ -179,20 +157,12 @@ internal static class DweMiningCommands
             double dweSeconds = 0, l2Seconds = 0;
             foreach (int digit in digits)
             {
-                float[] members = Gather(histograms, OfClass(images, digit, parse.GetValue(count)), model.Pixels);
+                float[] members = OfClass(images, digit, parse.GetValue(count));
                 var clock = Stopwatch.StartNew();
-                PrincipalComponents inEmbedding = PrincipalComponents.Of(model.Embed(members), model.EmbeddingSize, k);
-                var points = new List<float>();
-                for (int c = 0; c < k; c++)
-                    foreach (double o in offsets)
-                        points.AddRange(inEmbedding.Mean.Select((m, d) => (float)(m + o * Math.Sqrt(inEmbedding.Variances[c]) * inEmbedding.Directions[c][d])));
-                rows.AddRange(model.Decode(points.ToArray()).Chunk(model.Pixels));
+                rows.AddRange(model.PrincipalGeodesics(members, k, offsets).Chunk(model.Pixels));
                 dweSeconds += clock.Elapsed.TotalSeconds;
                 clock.Restart();
-                PrincipalComponents inPixels = PrincipalComponents.Of(members, model.Pixels, k);
-                for (int c = 0; c < k; c++)
-                    foreach (double o in offsets)
-                        rows.Add(inPixels.Mean.Select((m, d) => (float)(m + o * Math.Sqrt(inPixels.Variances[c]) * inPixels.Directions[c][d])).ToArray());
+                rows.AddRange(PrincipalComponents.Of(members, model.Pixels, k).Points(k, offsets).Chunk(model.Pixels));
                 l2Seconds += clock.Elapsed.TotalSeconds;
             }
             Console.WriteLine($"principal geodesics of classes {string.Join(",", digits)}, {k} components: DWE {dweSeconds:F2} s, L2 {l2Seconds:F2} s");
@@ -212,13 +182,13 @@ internal static class DweMiningCommands
         inputs.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            var (model, images, histograms) = inputs.Load(parse);
+            var (model, images) = inputs.Load(parse);
             int clusters = parse.GetValue(k), n = Math.Min(parse.GetValue(count), images.Count);
             if (clusters < 1 || clusters > n) throw new ArgumentException($"--k {clusters}: between 1 and the {n} images.");
             int[] labels = images.Labels.Take(n).Select(l => (int)l).ToArray();
-            float[] members = histograms[..(n * model.Pixels)];
+            float[] members = images.Float32Histograms(Enumerable.Range(0, n).ToArray());
             var clock = Stopwatch.StartNew();
-            KMeans inEmbedding = KMeans.Fit(model.Embed(members), model.EmbeddingSize, clusters, parse.GetValue(seed));
+            var (inEmbedding, dweCentroids) = model.KMeans(members, clusters, parse.GetValue(seed));
             double dweSeconds = clock.Elapsed.TotalSeconds;
             clock.Restart();
             KMeans inPixels = KMeans.Fit(members, model.Pixels, clusters, parse.GetValue(seed));
@@ -227,7 +197,7 @@ internal static class DweMiningCommands
             Console.WriteLine($"k-means, k = {clusters}, {n} images: DWE purity {dwePurity:F4} ({inEmbedding.Iterations} iterations, {dweSeconds:F2} s with the embedding), "
                               + $"L2 purity {l2Purity:F4} ({inPixels.Iterations} iterations, {l2Seconds:F2} s)");
             var rows = new List<float[]>();
-            rows.AddRange(model.Decode(inEmbedding.Centroids).Chunk(model.Pixels));
+            rows.AddRange(dweCentroids.Chunk(model.Pixels));
             rows.AddRange(inPixels.Centroids.Chunk(model.Pixels));
             inputs.Write(parse, rows, images, clusters, $"centroids: DWE purity {dwePurity:F3} (top), L2 {l2Purity:F3} (bottom)");
             return 0;
