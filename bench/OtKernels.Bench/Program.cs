@@ -1,10 +1,14 @@
 // BenchmarkDotNet suites: dotnet run -c Release --project bench/OtKernels.Bench -- --filter '*'
+// `-- kernels [options]`: each batched kernel's throughput on an accelerator (KernelRates);
+// `-- dwe-figure2 [options]`: W2^2 per second as in Courty et al. 2018, Fig. 2 (DweFigure2).
 // `-- mnist-w2 ...`, `-- sinkhorn-clouds ...`, `-- sinkhorn-mnist ...`, `-- sgemm ...`, `-- dwe-throughput BATCH`: the otk sides of the
 // comparisons in bench/scripts (see each file's header).
 using System.Globalization;
 using BenchmarkDotNet.Running;
 using OtKernels.Bench;
 
+if (args is ["kernels", ..]) return KernelRates.Create().Parse(args[1..]).Invoke();
+if (args is ["dwe-figure2", ..]) return DweFigure2.Create().Parse(args[1..]).Invoke();
 if (args is ["mnist-w2", var images, var pairs, var threads]) return MnistPairs.Run(images, pairs, int.Parse(threads));
 if (args is ["sinkhorn-clouds", var x, var y, var eps, var iterations, var cloudThreads, var output])
     return SinkhornClouds.Run(x, y, double.Parse(eps, CultureInfo.InvariantCulture), int.Parse(iterations), int.Parse(cloudThreads), output);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole GPU check in one run, on a GPU host, from the repository root with the bundle of
 # tools/gpu-bundle.sh in .gpu/: `otk gpu check --kind cuda` (every ILGPU kernel against the
-# CPU code), then `otk bench kernels` (data resident on the device) beside the same
+# CPU code), then the benchmark program's `kernels` (data resident on the device) beside the same
 # iteration in PyTorch (bench/scripts/torch_sinkhorn_clouds.py) for n = 16, 64 and d = 2, 16,
 # printing the ratio of pairs/s for the forward and the forward + unrolled reverse pass.
 # Everything goes to one results file (default $OUT/gpu-results.txt, else gpu-results.txt).
@@ -13,6 +13,7 @@ pairs=${1:-1000000}
 iterations=${2:-50}
 results=${RESULTS:-${OUT:-.}/gpu-results.txt}
 otk() { bash .gpu/otk.sh "$@"; }
+bench() { bash .gpu/bench.sh "$@"; }
 # The pairs/s column of a bench row, counted from the row's end (names have spaces).
 rate() { awk -v row="$1" 'index($0, row) == 1 { v = $(NF - 4); gsub(",", "", v); print v }'; }
 {
@@ -21,7 +22,7 @@ rate() { awk -v row="$1" 'index($0, row) == 1 { v = $(NF - 4); gsub(",", "", v);
   otk gpu check --kind cuda
   for n in 16 64; do
     for d in 2 16; do
-      out=$(otk bench kernels --accelerator cuda --pairs "$pairs" --n "$n" --d "$d" --iterations "$iterations" --dense-pairs 4096)
+      out=$(bench kernels --accelerator cuda --pairs "$pairs" --n "$n" --d "$d" --iterations "$iterations" --dense-pairs 4096)
       echo "$out"
       ref=$(python3 bench/scripts/torch_sinkhorn_clouds.py --pairs "$pairs" --n "$n" --d "$d" --iterations "$iterations")
       echo "$ref"

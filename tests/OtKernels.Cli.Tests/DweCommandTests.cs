@@ -67,7 +67,7 @@ public sealed class DweCommandTests : IDisposable
         }
         System.Xml.Linq.XDocument.Load(File("scatter.svg"));
 
-        run = OtkProcess.Run(["dwe", "bench", "--model", model, "--lp-pairs", "10", "--indep-pairs", "100", "--set-size", "50"]);
+        run = OtkProcess.Bench(["dwe-figure2", "--model", model, "--lp-pairs", "10", "--indep-pairs", "100", "--set-size", "50"]);
         Assert.True(run.ExitCode == 0, run.Stderr);
         Assert.Contains("| DWE Pairwise |", run.Stdout);
 

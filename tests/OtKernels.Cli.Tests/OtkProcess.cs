@@ -1,4 +1,5 @@
-// Runs the built otk.dll in a child process and captures what a user would see.
+// Runs the built otk.dll (or the benchmark program beside it) in a child process and captures
+// what a user would see.
 using System.Diagnostics;
 
 namespace OtKernels.Cli.Tests;
@@ -10,15 +11,18 @@ internal static class OtkProcess
     public static OtkRun Run(IEnumerable<string> args, IDictionary<string, string>? environment = null) =>
         Wait(Start(args, environment));
 
+    /// <summary>Runs bench/OtKernels.Bench (built beside the tests) with args.</summary>
+    public static OtkRun Bench(IEnumerable<string> args) => Wait(Start(args, program: "OtKernels.Bench.dll"));
+
     /// <summary>Starts otk without waiting, for runs that a test kills or races.</summary>
-    public static Process Start(IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    public static Process Start(IEnumerable<string> args, IDictionary<string, string>? environment = null, string program = "otk.dll")
     {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "otk.dll"));
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, program));
         foreach (string a in args) start.ArgumentList.Add(a);
         foreach ((string key, string value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
         return Process.Start(start)!;
@@ -30,7 +34,7 @@ internal static class OtkProcess
         {
             Task<string> stdout = process.StandardOutput.ReadToEndAsync();
             Task<string> stderr = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(120_000)) { process.Kill(entireProcessTree: true); throw new TimeoutException("otk did not finish in 120 s."); }
+            if (!process.WaitForExit(120_000)) { process.Kill(entireProcessTree: true); throw new TimeoutException("The child process did not finish in 120 s."); }
             return new OtkRun(process.ExitCode, stdout.Result, stderr.Result);
         }
     }

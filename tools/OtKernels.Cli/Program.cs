@@ -17,7 +17,6 @@ root.Subcommands.Add(DataCommand.Create());
 root.Subcommands.Add(W2Command.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(GpuCommand.Create());
-root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(BarycenterCommand.Create());
 root.Subcommands.Add(InterpolateCommand.Create());
 root.Subcommands.Add(DweCommand.Create());

@@ -15,7 +15,6 @@ internal static class DweCommand
             DwePairsCommand.Create(),
             DweTrainCommand.Create(),
             DweEvalCommand.Create(),
-            DweBenchCommand.Create(),
         };
         foreach (Command mining in DweMiningCommands.Create()) command.Subcommands.Add(mining);
         return command;

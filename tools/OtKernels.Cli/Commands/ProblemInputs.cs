@@ -40,7 +40,7 @@ internal sealed class ProblemInputs
 
     private static void MassRule(double[] a, double[] b, double precision, bool normalize)
     {
-        double sumA = ThrowHelper.ValidateMasses(a, nameof(a)), sumB = ThrowHelper.ValidateMasses(b, nameof(b));
+        double sumA = Masses.Total(a, nameof(a)), sumB = Masses.Total(b, nameof(b));
         if (normalize)
         {
             for (int i = 0; i < a.Length; i++) a[i] /= sumA;

@@ -21,7 +21,8 @@ internal static class ImageGrid
         ArgumentOutOfRangeException.ThrowIfLessThan(scale, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(gap);
         for (int k = 0; k < images.Count; k++)
-            ThrowHelper.ThrowIfLengthMismatch(images[k].Length, width * height, $"images[{k}]", $"{width} x {height}");
+            if (images[k].Length != width * height)
+                throw new ArgumentException($"images[{k}] has length {images[k].Length} but {width} x {height} requires {width * height}.", nameof(images));
         columns = Math.Min(columns, images.Count);
         int rows = (images.Count + columns - 1) / columns;
         int cellW = width * scale, cellH = height * scale;

@@ -41,7 +41,8 @@ internal static class Png
         if (!Enum.IsDefined(color)) throw new ArgumentOutOfRangeException(nameof(color), color, "Gray or Rgb.");
         int channels = color == PngColor.Rgb ? 3 : 1;
         int stride = checked(width * channels);
-        ThrowHelper.ThrowIfLengthMismatch(pixels.Length, checked(stride * height), nameof(pixels), $"{width} x {height} x {channels}");
+        if (pixels.Length != checked(stride * height))
+            throw new ArgumentException($"pixels has length {pixels.Length} but {width} x {height} x {channels} requires {stride * height}.", nameof(pixels));
 
         using var output = new MemoryStream();
         output.Write(Signature);

@@ -1,4 +1,4 @@
-// otk bench kernels: the throughput of each batched kernel on one accelerator, with the
+// `kernels`: the throughput of each batched kernel on one accelerator, with the
 // data already resident (device buffers on a device, output buffers allocated in the timed
 // call; arrays on the CPU), fastest of --repeats timed runs after one untimed run (which
 // compiles). Work is counted from the
@@ -16,14 +16,13 @@ using OtKernels.Entropic;
 using OtKernels.Entropic.Device;
 using OtKernels.Geometry;
 
-namespace OtKernels.Cli.Commands;
+namespace OtKernels.Bench;
 
-internal static class BenchCommand
+internal static class KernelRates
 {
     public static Command Create()
     {
-        var kernels = new Command("kernels", "Throughput of each batched kernel (pairs/s, GFLOP/s, exp/s, fraction of peak).");
-        var accelerator = AcceleratorOption.Create("Where the kernels run");
+        var accelerator = new Option<string>("--accelerator") { Description = $"Where the kernels run: {Accelerator.KindNames}.", DefaultValueFactory = _ => "auto" };
         var pairs = new Option<int>("--pairs") { Description = "Problems per batch.", DefaultValueFactory = _ => 4096 };
         var points = new Option<int>("--n") { Description = "Points per cloud (n = m).", DefaultValueFactory = _ => 16 };
         var dimension = new Option<int>("--d") { Description = "Point dimension.", DefaultValueFactory = _ => 2 };
@@ -31,11 +30,10 @@ internal static class BenchCommand
         var repeats = new Option<int>("--repeats") { Description = "Timed runs; the fastest is reported.", DefaultValueFactory = _ => 3 };
         var dense = new Option<int>("--dense-n") { Description = "Support size of the shared-cost kernel (784: MNIST).", DefaultValueFactory = _ => 784 };
         var densePairs = new Option<int>("--dense-pairs") { Description = "Histograms for the shared-cost kernel.", DefaultValueFactory = _ => 64 };
-        foreach (Option o in (Option[])[accelerator, pairs, points, dimension, iterations, repeats, dense, densePairs]) kernels.Options.Add(o);
-        kernels.SetAction(parse => CliErrors.Run(() => Run(AcceleratorOption.Parse(parse.GetValue(accelerator)!), parse.GetValue(pairs), parse.GetValue(points),
-            parse.GetValue(dimension), parse.GetValue(iterations), parse.GetValue(repeats), parse.GetValue(dense), parse.GetValue(densePairs))));
-        var command = new Command("bench", "Benchmarks.");
-        command.Subcommands.Add(kernels);
+        var command = new Command("kernels", "Throughput of each batched kernel (pairs/s, GFLOP/s, exp/s, fraction of peak).")
+            { accelerator, pairs, points, dimension, iterations, repeats, dense, densePairs };
+        command.SetAction(parse => Run(Accelerator.ParseKind(parse.GetValue(accelerator)!), parse.GetValue(pairs), parse.GetValue(points),
+            parse.GetValue(dimension), parse.GetValue(iterations), parse.GetValue(repeats), parse.GetValue(dense), parse.GetValue(densePairs)));
         return command;
     }
 

@@ -1,4 +1,4 @@
-// otk dwe bench: the throughput table of Courty et al. 2018, Fig. 2, in one run: W2^2
+// `dwe-figure2`: the throughput table of Courty et al. 2018, Fig. 2, in one run: W2^2
 // computations per second by the exact network simplex, by DWE "Indep" (embed both images of
 // each pair, then the distance) and by DWE "Pairwise" (embed two sets once, then all their
 // pairwise distances); on one CPU core (a child process pinned to core 0, so that every
@@ -15,9 +15,9 @@ using OtKernels.Geometry;
 using OtKernels.IO;
 using OtNet.Models;
 
-namespace OtKernels.Cli.Commands;
+namespace OtKernels.Bench;
 
-internal static class DweBenchCommand
+internal static class DweFigure2
 {
     /// <summary>The paper's Fig. 2 (pairs per second): LP; Indep 1 CPU, GPU; Pairwise 1 CPU, GPU.</summary>
     private static readonly (string Method, string OneCpu, string Gpu)[] Paper =
@@ -27,15 +27,15 @@ internal static class DweBenchCommand
 
     public static Command Create()
     {
-        var model = new Option<FileInfo>("--model") { Description = "A DWE model (default: the committed one).", DefaultValueFactory = _ => new FileInfo(CommittedDwe.Model) };
+        var model = new Option<FileInfo>("--model") { Description = "A DWE model (default: the committed one, from the repository root).", DefaultValueFactory = _ => new FileInfo("models/dwe-mnist.safetensors") };
         var lpPairs = new Option<int>("--lp-pairs") { Description = "Pairs solved exactly.", DefaultValueFactory = _ => 400 };
         var indepPairs = new Option<int>("--indep-pairs") { Description = "Pairs embedded independently.", DefaultValueFactory = _ => 4000 };
         var sets = new Option<int>("--set-size") { Description = "Images in each of the two sets of Pairwise (N: N^2 distances).", DefaultValueFactory = _ => 2000 };
         var cores = new Option<int>("--cores") { Description = "Pin this process to the first N cores and print its numbers as JSON (used by the one-core run).", DefaultValueFactory = _ => 0, Hidden = true };
-        var dataDir = DataDirectoryOption.Create();
-        var command = new Command("bench", "W2^2 per second: network simplex, DWE Indep and Pairwise, on one core, all cores and a GPU.")
+        var dataDir = new Option<string?>("--data-dir") { Description = "Data directory (default: $OTK_DATA, else ~/.cache/otkernels)." };
+        var command = new Command("dwe-figure2", "W2^2 per second: network simplex, DWE Indep and Pairwise, on one core, all cores and a GPU.")
             { model, lpPairs, indepPairs, sets, cores, dataDir };
-        command.SetAction(parse => CliErrors.Run(() =>
+        command.SetAction(parse =>
         {
             var setup = new Setup(parse.GetValue(model)!, parse.GetValue(lpPairs), parse.GetValue(indepPairs), parse.GetValue(sets), parse.GetValue(dataDir));
             int pinned = parse.GetValue(cores);
@@ -59,7 +59,7 @@ internal static class DweBenchCommand
             Console.WriteLine($"| {Paper[2].Method} | {Rate(one.Pairwise)} | {Rate(all.Pairwise)} | {Rate(all.PairwiseGpu)} | {Paper[2].OneCpu} | {Paper[2].Gpu} |");
             Console.WriteLine("(Indep and Pairwise embed on the CPU; the GPU column computes Pairwise's N^2 distances there.)");
             return 0;
-        }));
+        });
         return command;
     }
 
@@ -74,13 +74,13 @@ internal static class DweBenchCommand
         string[] arguments = ["--model", setup.Model.FullName, "--lp-pairs", $"{setup.LpPairs}", "--indep-pairs", $"{setup.IndepPairs}", "--set-size", $"{setup.SetSize}",
             .. setup.DataDirectory is { } data ? (string[])["--data-dir", data] : []];
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (!Path.GetFileNameWithoutExtension(Environment.ProcessPath!).Equals("otk", StringComparison.OrdinalIgnoreCase))
-            start.ArgumentList.Add(typeof(DweBenchCommand).Assembly.Location); // run as `dotnet otk.dll`
-        foreach (string a in (string[])["dwe", "bench", .. arguments, "--cores", "1"]) start.ArgumentList.Add(a);
+        if (!Path.GetFileNameWithoutExtension(Environment.ProcessPath!).Equals("OtKernels.Bench", StringComparison.OrdinalIgnoreCase))
+            start.ArgumentList.Add(typeof(DweFigure2).Assembly.Location); // run as `dotnet OtKernels.Bench.dll`
+        foreach (string a in (string[])["dwe-figure2", .. arguments, "--cores", "1"]) start.ArgumentList.Add(a);
         using Process child = Process.Start(start)!;
         string output = child.StandardOutput.ReadToEnd(), errors = child.StandardError.ReadToEnd();
         child.WaitForExit();
-        if (child.ExitCode != 0) throw new ComputationFailedException($"The one-core run failed ({child.ExitCode}): {errors.Trim()}");
+        if (child.ExitCode != 0) throw new InvalidOperationException($"The one-core run failed ({child.ExitCode}): {errors.Trim()}");
         return JsonSerializer.Deserialize<Rates>(output.Trim().Split('\n')[^1], Json)!;
     }
 
