@@ -16,10 +16,10 @@ internal static class MnistPairs
         var options = new EmdOptions { MaxDegreeOfParallelism = threads };
         NetworkSimplex.SolveBatch(a, b, cost, options);
         var clock = Stopwatch.StartNew();
-        EmdResult[] results = NetworkSimplex.SolveBatch(a, b, cost, options);
+        EmdBatchResult results = NetworkSimplex.SolveBatch(a, b, cost, options);
         double seconds = clock.Elapsed.TotalSeconds;
-        if (results.Any(r => r.Status != EmdStatus.Optimal)) throw new InvalidOperationException("A pair was not solved to optimality.");
-        double pivots = results.Average(r => r.Iterations);
+        if (results.Status.Any(s => s != EmdStatus.Optimal)) throw new InvalidOperationException("A pair was not solved to optimality.");
+        double pivots = results.Iterations.Average();
         Console.WriteLine($"otk NetworkSimplex, full 784-bin input: {rows} pairs in {seconds:F3} s: {rows / seconds:F1} pairs/s on {threads} thread(s), {pivots:F0} pivots/pair");
         return 0;
     }

@@ -95,7 +95,7 @@ public static class NetworkSimplex
     /// Problems run in parallel; each result equals that of <see cref="Solve"/> on its
     /// problem, whatever the number of threads.</summary>
     /// <exception cref="ArgumentException">As <see cref="Solve"/>, the message naming the problem.</exception>
-    public static EmdResult[] SolveBatch(ReadOnlyMemory<double> a, ReadOnlyMemory<double> b, GroundCost cost, EmdOptions? options = null)
+    public static EmdBatchResult SolveBatch(ReadOnlyMemory<double> a, ReadOnlyMemory<double> b, GroundCost cost, EmdOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(cost);
         int n = cost.Rows, m = cost.Cols;
@@ -108,7 +108,7 @@ public static class NetworkSimplex
 
     /// <summary>Solves a batch in which problem k has its own masses and cost, as returned by
     /// <paramref name="problem"/>(k) (called once per problem, from any thread).</summary>
-    public static EmdResult[] SolveBatch(int batch, Func<int, (ReadOnlyMemory<double> A, ReadOnlyMemory<double> B, GroundCost Cost)> problem, EmdOptions? options = null)
+    public static EmdBatchResult SolveBatch(int batch, Func<int, (ReadOnlyMemory<double> A, ReadOnlyMemory<double> B, GroundCost Cost)> problem, EmdOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(problem);
         ArgumentOutOfRangeException.ThrowIfNegative(batch);
@@ -120,7 +120,7 @@ public static class NetworkSimplex
             (ReadOnlyMemory<double> ak, ReadOnlyMemory<double> bk, GroundCost ck) = problem(k);
             results[k] = Solve(ak.Span, bk.Span, ck ?? throw new ArgumentNullException(nameof(problem), $"problem({k}) returned no cost."), options);
         });
-        return results;
+        return new EmdBatchResult(results);
     }
 
     /// <summary>Solves the coarsened problem (recursively multiscale) and lists, for each

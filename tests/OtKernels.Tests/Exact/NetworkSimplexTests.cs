@@ -47,13 +47,17 @@ public class NetworkSimplexTests
         for (int k = 0; k < a.Length; k++) { a[k] = rng.Next(3); b[k] = rng.Next(3); }
         for (int p = 0; p < batch; p++) { a[p * n] += 1; b[p * n + 5] += 1; }
         var options = new EmdOptions { Normalize = true };
-        EmdResult[] one = NetworkSimplex.SolveBatch(a, b, cost, options with { MaxDegreeOfParallelism = 1 });
-        EmdResult[] many = NetworkSimplex.SolveBatch(a, b, cost, options with { MaxDegreeOfParallelism = 4 });
+        EmdBatchResult one = NetworkSimplex.SolveBatch(a, b, cost, options with { MaxDegreeOfParallelism = 1 });
+        EmdBatchResult many = NetworkSimplex.SolveBatch(a, b, cost, options with { MaxDegreeOfParallelism = 4 });
+        Assert.Equal(batch, many.Batch);
+        Assert.Equal(batch, many.Count());
         for (int p = 0; p < batch; p++)
         {
             EmdResult single = NetworkSimplex.Solve(a.AsSpan(p * n, n), b.AsSpan(p * n, n), cost, options);
             Assert.Equal(single.Cost, one[p].Cost);
-            Assert.Equal(single.Cost, many[p].Cost);
+            Assert.Equal(single.Cost, many.Cost[p]);
+            Assert.Equal(single.Iterations, many.Iterations[p]);
+            Assert.Equal(single.Status, many.Status[p]);
             Assert.Equal(single.Plan.Mass, many[p].Plan.Mass);
         }
     }

@@ -25,11 +25,11 @@ internal static class W2PairsJob
         ShardOutput ComputeShard(int start, int length)
         {
             double[] a = images.Histograms(first.AsSpan(start, length)), b = images.Histograms(second.AsSpan(start, length));
-            EmdResult[] results = NetworkSimplex.SolveBatch(a, b, cost, options);
+            EmdBatchResult results = NetworkSimplex.SolveBatch(a, b, cost, options);
             // A pair stopped at the pivot limit is flagged in the shard's receipt, so a resumed
             // run still reports it.
-            return new ShardOutput(results.Select((r, k) => $"{first[start + k]},{second[start + k]},{Csv.Format(r.Cost)}").ToArray(),
-                results.Count(r => r.Status != EmdStatus.Optimal));
+            return new ShardOutput(results.Cost.Select((c, k) => $"{first[start + k]},{second[start + k]},{Csv.Format(c)}").ToArray(),
+                results.Status.Count(s => s != EmdStatus.Optimal));
         }
 
         void Log(string line) => Console.Error.WriteLine($"{name}: {line}");
