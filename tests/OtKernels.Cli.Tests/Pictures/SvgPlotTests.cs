@@ -54,7 +54,7 @@ public class SvgPlotTests
     {
         // 0.3 to 164: decades 0.1 to 1000, evenly spaced; 1, 10 and 100 fall on their ticks.
         XDocument doc = XDocument.Parse(new SvgPlot("loss", "epoch", "loss").LogarithmicY().Line("train", [1, 2, 3], [164, 10, 0.3]).ToSvg());
-        var ticks = doc.Descendants(Svg + "text").Where(t => (string?)t.Attribute("class") == "ytick").Select(t => (t.Value, Y: D(t, "y") - 4)).ToList();
+        var ticks = doc.Descendants(Svg + "text").Where(t => (string?)t.Attribute("class") == "ytick").Select(t => (t.Value, Y: D(t, "y") - 5)).ToList();
         Assert.Equal(new[] { "0.1", "1", "10", "100", "1000" }, ticks.Select(t => t.Value));
         double gap = ticks[0].Y - ticks[1].Y;
         Assert.All(ticks.Zip(ticks.Skip(1)), p => Assert.Equal(gap, p.First.Y - p.Second.Y, 0.02));
@@ -65,6 +65,21 @@ public class SvgPlotTests
         var e = Assert.Throws<InvalidOperationException>(() => new SvgPlot("t", "x", "y").LogarithmicY().Line("loss", [0, 1], [1, 0]).ToSvg());
         Assert.Contains("'loss': point 1", e.Message);
         Assert.Equal(new[] { 1.0, 10.0 }, SvgPlot.DecadeTicks(2, 3));
+    }
+
+    [Theory]
+    [InlineData("train")]
+    [InlineData("validation distance MSE of the held-out pairs")]
+    public void TheCanvas_HoldsTheLongestLegendName(string name)
+    {
+        // Today's complaint was a legend cut off at the right edge: the canvas must reach past
+        // the name at 0.62 em per character (wider than DejaVu Sans' average).
+        XDocument doc = XDocument.Parse(new SvgPlot("t", "x", "y").Line("a", [0, 1], [0, 1]).Line(name, [0, 1], [1, 0]).ToSvg());
+        XElement legend = doc.Descendants(Svg + "text").Last(t => (string?)t.Attribute("class") == "legend");
+        Assert.Equal(name, legend.Value);
+        double fontSize = D(doc.Root!, "font-size");
+        Assert.True(D(doc.Root!, "width") >= D(legend, "x") + 0.62 * fontSize * name.Length, $"{D(doc.Root!, "width")} px wide, legend at {D(legend, "x")}");
+        Assert.True(fontSize >= 13, $"text of {fontSize} px");
     }
 
     [Fact]

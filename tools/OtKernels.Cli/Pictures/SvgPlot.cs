@@ -1,8 +1,11 @@
 // A small SVG writer for line and scatter plots (loss curves, true against predicted W2^2):
 // axes with "nice" ticks (1, 2 or 5 times a power of ten, Heckbert 1990), or a logarithmic y
 // axis with ticks at the powers of ten (loss curves that fall by decades), axis labels, a
-// title and a legend. No plotting package is available to the project, and SVG is text, so
-// the output is also easy to test (it parses as XML).
+// title and a legend. Chosen over ScottPlot for the tool after drawing the same loss curves
+// with both: ScottPlot's are as readable, but it would add SkiaSharp's native libraries to
+// the tool package (9 MB for one platform, 155 MB for all) and draws no text on a machine
+// without fonts, while SVG text is set by whatever shows it. SVG is text, so the output is
+// also easy to test (it parses as XML).
 using System.Globalization;
 using System.Security;
 using System.Text;
@@ -17,7 +20,12 @@ internal sealed class SvgPlot(string title, string xLabel, string yLabel, int wi
     private static readonly string[] Palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"];
     private readonly List<(string Name, double[] X, double[] Y, bool Line)> _series = [];
     private bool _logarithmicY;
-    private const int Left = 70, Right = 150, Top = 40, Bottom = 50;
+    private const int Left = 80, Right = 150, Top = 44, Bottom = 56;
+    // Text sizes in px: large enough to read when the figure is scaled into a page.
+    private const int TextSize = 14, TitleSize = 18;
+    // The widest a character of a sans-serif font is on average, in ems (DejaVu Sans: 0.55
+    // to 0.6; no font is measured, so the legend is sized for the wider ones).
+    private const double CharacterWidth = 0.62;
 
     /// <summary>Adds a polyline through the points in order.</summary>
     public SvgPlot Line(string name, IReadOnlyList<double> x, IReadOnlyList<double> y) => Add(name, x, y, line: true);
@@ -59,20 +67,34 @@ internal sealed class SvgPlot(string title, string xLabel, string yLabel, int wi
         double Scale(double y) => _logarithmicY ? Math.Log10(y) : y;
         double x0 = xTicks[0], x1 = xTicks[^1], y0 = Scale(yTicks[0]), y1 = Scale(yTicks[^1]);
         int plotWidth = width - Left - Right, plotHeight = height - Top - Bottom;
+        // The legend column fits its longest name: the canvas widens rather than cut it off.
+        int longest = _series.Select(s => s.Name.Length).DefaultIfEmpty(0).Max();
+        int right = Math.Max(Right, 30 + (int)Math.Ceiling(CharacterWidth * TextSize * longest) + 10);
+        int canvas = Left + plotWidth + right;
         double Px(double x) => Left + (x - x0) / (x1 - x0) * plotWidth;
         double Py(double y) => Top + plotHeight - (Scale(y) - y0) / (y1 - y0) * plotHeight;
 
         var svg = new StringBuilder();
-        svg.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">\n");
-        svg.Append(CultureInfo.InvariantCulture, $"<rect width=\"{width}\" height=\"{height}\" fill=\"white\"/>\n");
-        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{width / 2}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">{Escape(title)}</text>\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{canvas}\" height=\"{height}\" viewBox=\"0 0 {canvas} {height}\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"{TextSize}\">\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<rect width=\"{canvas}\" height=\"{height}\" fill=\"white\"/>\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left + plotWidth / 2}\" y=\"26\" text-anchor=\"middle\" font-size=\"{TitleSize}\">{Escape(title)}</text>\n");
         svg.Append(CultureInfo.InvariantCulture, $"<rect class=\"frame\" x=\"{Left}\" y=\"{Top}\" width=\"{plotWidth}\" height=\"{plotHeight}\" fill=\"none\" stroke=\"black\"/>\n");
+        // Light grid lines at the ticks (and at 2..9 of each decade on a logarithmic axis), drawn
+        // first so that the data lie over them.
+        IEnumerable<double> minor = _logarithmicY
+            ? yTicks.SkipLast(1).SelectMany(d => Enumerable.Range(2, 8).Select(f => f * d)) : [];
+        foreach (double t in xTicks.Skip(1).SkipLast(1))
+            svg.Append(CultureInfo.InvariantCulture, $"<line class=\"grid\" x1=\"{F(Px(t))}\" y1=\"{Top}\" x2=\"{F(Px(t))}\" y2=\"{Top + plotHeight}\" stroke=\"#e4e4e4\"/>\n");
+        foreach (double t in yTicks.Skip(1).SkipLast(1))
+            svg.Append(CultureInfo.InvariantCulture, $"<line class=\"grid\" x1=\"{Left}\" y1=\"{F(Py(t))}\" x2=\"{Left + plotWidth}\" y2=\"{F(Py(t))}\" stroke=\"#e4e4e4\"/>\n");
+        foreach (double t in minor)
+            svg.Append(CultureInfo.InvariantCulture, $"<line class=\"grid\" x1=\"{Left}\" y1=\"{F(Py(t))}\" x2=\"{Left + plotWidth}\" y2=\"{F(Py(t))}\" stroke=\"#f2f2f2\"/><line x1=\"{Left - 3}\" y1=\"{F(Py(t))}\" x2=\"{Left}\" y2=\"{F(Py(t))}\" stroke=\"black\"/>\n");
         foreach (double t in xTicks)
-            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{F(Px(t))}\" y1=\"{Top + plotHeight}\" x2=\"{F(Px(t))}\" y2=\"{Top + plotHeight + 5}\" stroke=\"black\"/><text class=\"xtick\" x=\"{F(Px(t))}\" y=\"{Top + plotHeight + 18}\" text-anchor=\"middle\">{Label(t)}</text>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{F(Px(t))}\" y1=\"{Top + plotHeight}\" x2=\"{F(Px(t))}\" y2=\"{Top + plotHeight + 5}\" stroke=\"black\"/><text class=\"xtick\" x=\"{F(Px(t))}\" y=\"{Top + plotHeight + 21}\" text-anchor=\"middle\">{Label(t)}</text>\n");
         foreach (double t in yTicks)
-            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{Left - 5}\" y1=\"{F(Py(t))}\" x2=\"{Left}\" y2=\"{F(Py(t))}\" stroke=\"black\"/><text class=\"ytick\" x=\"{Left - 8}\" y=\"{F(Py(t) + 4)}\" text-anchor=\"end\">{Label(t)}</text>\n");
-        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left + plotWidth / 2}\" y=\"{height - 10}\" text-anchor=\"middle\">{Escape(xLabel)}</text>\n");
-        svg.Append(CultureInfo.InvariantCulture, $"<text transform=\"translate(16 {Top + plotHeight / 2}) rotate(-90)\" text-anchor=\"middle\">{Escape(yLabel)}</text>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{Left - 5}\" y1=\"{F(Py(t))}\" x2=\"{Left}\" y2=\"{F(Py(t))}\" stroke=\"black\"/><text class=\"ytick\" x=\"{Left - 8}\" y=\"{F(Py(t) + 5)}\" text-anchor=\"end\">{Label(t)}</text>\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left + plotWidth / 2}\" y=\"{height - 14}\" text-anchor=\"middle\">{Escape(xLabel)}</text>\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<text transform=\"translate(20 {Top + plotHeight / 2}) rotate(-90)\" text-anchor=\"middle\">{Escape(yLabel)}</text>\n");
         for (int k = 0; k < _series.Count; k++)
         {
             var (name, x, y, line) = _series[k];
@@ -88,8 +110,8 @@ internal sealed class SvgPlot(string title, string xLabel, string yLabel, int wi
                 for (int i = 0; i < x.Length; i++) svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{F(Px(x[i]))}\" cy=\"{F(Py(y[i]))}\" r=\"2\"/>");
                 svg.Append("</g>\n");
             }
-            int ly = Top + 10 + 18 * k;
-            svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{width - Right + 12}\" y=\"{ly - 8}\" width=\"12\" height=\"8\" fill=\"{color}\"/><text class=\"legend\" x=\"{width - Right + 30}\" y=\"{ly}\">{Escape(name)}</text>\n");
+            int ly = Top + 12 + 22 * k, lx = Left + plotWidth + 12;
+            svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{lx}\" y=\"{ly - 10}\" width=\"14\" height=\"10\" fill=\"{color}\"/><text class=\"legend\" x=\"{lx + 20}\" y=\"{ly}\">{Escape(name)}</text>\n");
         }
         svg.Append("</svg>\n");
         return svg.ToString();
