@@ -79,9 +79,9 @@ public class Emd1DBenchmarks
         _x = Enumerable.Range(0, N).Select(_ => rng.NextDouble()).ToArray();
         _y = _x.Select(v => v + 0.25).ToArray();
         _w = Enumerable.Repeat(1.0 / N, N).ToArray();
-        double w1 = Emd1D.Cost(_x, _w, _y, _w, 1);
+        double w1 = Emd1D.Cost(_w, _w, _x, _y, 1);
         if (Math.Abs(w1 - 0.25) > 1e-9) throw new InvalidOperationException($"A shift by 0.25 gave W1 = {w1}.");
     }
 
-    [Benchmark] public double W2Squared() => Emd1D.Cost(_x, _w, _y, _w, 2);
+    [Benchmark] public double W2Squared() => Emd1D.Cost(_w, _w, _x, _y, 2);
 }

@@ -29,7 +29,7 @@ Console.WriteLine($"exact OT: W2^2 = {emd.Cost:G10} ({emd.Status}), plan of {emd
 Check(certificate.Holds(), $"the certificate holds: <a,u> + <b,v> = {certificate.DualValue:G10}, max(u_i + v_j - C_ij) = {certificate.MaxDualViolation:E1}");
 // In 1D the closed form equals the network simplex on the line.
 double[] xa = Points(n / 2), xb = Points(m / 2);
-double w2sq = Emd1D.Cost(xa, Uniform(n), xb, Uniform(m), p: 2);
+double w2sq = Emd1D.Cost(Uniform(n), Uniform(m), xa, xb, p: 2);
 double onTheLine = NetworkSimplex.Solve(Uniform(n), Uniform(m), new PointCloudCost(xa, xb, dimension: 1)).Cost;
 Check(Math.Abs(w2sq - onTheLine) <= 1e-12, $"1D closed form W2^2 = {w2sq:G10}, network simplex {onTheLine:G10}");
 

@@ -9,29 +9,31 @@ namespace OtKernels.Exact;
 /// <summary>Closed-form exact OT in one dimension.</summary>
 public static class Emd1D
 {
-    /// <summary>W_p^p = min &lt;P, |x - y|^p&gt; between weighted samples on the line.</summary>
-    /// <param name="xa">Positions of the first measure (any order), finite.</param>
-    /// <param name="wa">Their masses: finite, nonnegative, not all zero.</param>
-    /// <param name="xb">Positions of the second measure.</param>
-    /// <param name="wb">Their masses, with the sum of wa (see <see cref="EmdOptions"/>).</param>
+    /// <summary>W_p^p = min &lt;P, |x - y|^p&gt; between weighted samples on the line. The
+    /// arguments come in the order of every solver: the masses, then the geometry (here the
+    /// positions, which make the cost), then the options.</summary>
+    /// <param name="a">Masses of the first measure: finite, nonnegative, not all zero.</param>
+    /// <param name="b">Masses of the second measure, with the sum of a (see <see cref="EmdOptions"/>).</param>
+    /// <param name="xa">Positions of the first measure's masses (any order), finite.</param>
+    /// <param name="xb">Positions of the second measure's masses.</param>
     /// <param name="p">The exponent, p &gt;= 1.</param>
     /// <param name="options">Mass handling; <see cref="EmdOptions.Default"/> if null.</param>
     /// <returns>W_p^p, in (unit of x)^p times mass.</returns>
-    public static double Cost(ReadOnlySpan<double> xa, ReadOnlySpan<double> wa, ReadOnlySpan<double> xb, ReadOnlySpan<double> wb,
+    public static double Cost(ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> xa, ReadOnlySpan<double> xb,
         double p = 1, EmdOptions? options = null)
     {
         options ??= EmdOptions.Default;
-        ThrowHelper.ThrowIfLengthMismatch(wa.Length, xa.Length, nameof(wa), "xa");
-        ThrowHelper.ThrowIfLengthMismatch(wb.Length, xb.Length, nameof(wb), "xb");
+        ThrowHelper.ThrowIfLengthMismatch(a.Length, xa.Length, nameof(a), "xa");
+        ThrowHelper.ThrowIfLengthMismatch(b.Length, xb.Length, nameof(b), "xb");
         ThrowHelper.ThrowIfNotFinite(xa, nameof(xa));
         ThrowHelper.ThrowIfNotFinite(xb, nameof(xb));
         if (!(p >= 1 && double.IsFinite(p)))
             throw new ArgumentOutOfRangeException(nameof(p), p, "The exponent must be finite and at least 1 (the cost must be convex).");
-        (double scaleA, double scaleB) = MassBalance.Scales(wa, wb, options, nameof(wa), nameof(wb));
+        (double scaleA, double scaleB) = MassBalance.Scales(a, b, options, nameof(a), nameof(b));
 
         int[] orderA = SortedOrder(xa), orderB = SortedOrder(xb);
         int i = 0, j = 0;
-        double leftA = wa[orderA[0]] * scaleA, leftB = wb[orderB[0]] * scaleB, cost = 0;
+        double leftA = a[orderA[0]] * scaleA, leftB = b[orderB[0]] * scaleB, cost = 0;
         while (true)
         {
             double moved = Math.Min(leftA, leftB);
@@ -40,8 +42,8 @@ public static class Emd1D
             leftA -= moved;
             leftB -= moved;
             // Advance whichever quantile step is exhausted (both on a tie).
-            if (leftA <= 0) { if (++i == orderA.Length) break; leftA = wa[orderA[i]] * scaleA; }
-            if (leftB <= 0) { if (++j == orderB.Length) break; leftB = wb[orderB[j]] * scaleB; }
+            if (leftA <= 0) { if (++i == orderA.Length) break; leftA = a[orderA[i]] * scaleA; }
+            if (leftB <= 0) { if (++j == orderB.Length) break; leftB = b[orderB[j]] * scaleB; }
         }
         return cost;
     }

@@ -30,7 +30,7 @@ public class ValidationTests
     [Fact]
     public void EmptyInput_Throws()
     {
-        Assert.Throws<ArgumentException>("wa", () => Emd1D.Cost([], [], [1.0], [1.0]));
+        Assert.Throws<ArgumentException>("a", () => Emd1D.Cost([], [1.0], [], [1.0]));
         Assert.Throws<ArgumentOutOfRangeException>("rows", () => new DenseCost(Array.Empty<double>(), 0, 3));
         Assert.Throws<ArgumentException>("x", () => new PointCloudCost(Array.Empty<double>(), new double[] { 1 }, 1));
     }
@@ -56,9 +56,9 @@ public class ValidationTests
     [Fact]
     public void Emd1D_BadExponentOrPositions_Throw()
     {
-        Assert.Throws<ArgumentOutOfRangeException>("p", () => Emd1D.Cost([0.0], [1.0], [1.0], [1.0], 0.5));
+        Assert.Throws<ArgumentOutOfRangeException>("p", () => Emd1D.Cost([1.0], [1.0], [0.0], [1.0], 0.5));
         Assert.Throws<ArgumentException>("positions", () => Emd1D.W1Histogram([0.5, 0.5], [0.5, 0.5], [1.0, 1.0]));
-        Assert.Throws<ArgumentException>("xb", () => Emd1D.Cost([0.0], [1.0], [double.NaN], [1.0]));
+        Assert.Throws<ArgumentException>("xb", () => Emd1D.Cost([1.0], [1.0], [0.0], [double.NaN]));
     }
 
     [Fact]

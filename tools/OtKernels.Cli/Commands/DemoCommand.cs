@@ -50,7 +50,7 @@ internal static class DemoCommand
         {
             clock.Restart();
             var options = new SinkhornOptions { Epsilon = eps, Tolerance = 1e-9, EpsilonScaling = 0.5, OverRelaxation = 1.5, MaxIterations = 100_000 };
-            SinkhornDivergenceResult<double> s = SinkhornDivergence.SolveBatch<double>(a, b, clouds, options);
+            SinkhornDivergenceResult<double> s = SinkhornDivergence.Solve(a, b, clouds, options);
             var dx = new double[2 * n];
             SinkhornDivergenceBackward.PositionGradients(s, 0, clouds, dx, new double[2 * m]);
             Console.WriteLine($"Sinkhorn, eps = {eps}: OT_eps = {s.Cross.Value[0]:F6}, <P,C> = {s.Cross.TransportCost(0):F6}, divergence S_eps = {s.Value[0]:F6}, " +
@@ -59,7 +59,7 @@ internal static class DemoCommand
 
         double[] line = Enumerable.Range(0, n).Select(i => x[2 * i]).ToArray();
         double[] shifted = Enumerable.Range(0, m).Select(j => y[2 * j]).ToArray();
-        Console.WriteLine($"1D closed form between the first coordinates: W1 = {Emd1D.Cost(line, a, shifted, b, 1):F6}, W2^2 = {Emd1D.Cost(line, a, shifted, b, 2):F6}.");
+        Console.WriteLine($"1D closed form between the first coordinates: W1 = {Emd1D.Cost(a, b, line, shifted, 1):F6}, W2^2 = {Emd1D.Cost(a, b, line, shifted, 2):F6}.");
         return r.Status == EmdStatus.Optimal && g.Status == EmdStatus.Optimal ? 0 : 1;
     }
 
