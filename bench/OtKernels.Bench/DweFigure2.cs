@@ -125,7 +125,7 @@ internal static class DweFigure2
                 }
                 float[] z = dwe.Embed(inputs.AsSpan(0, 2 * length * pixels), 2 * length);
                 double sink = 0;
-                for (int k = 0; k < length; k++) sink += OtNet.Training.DweTraining.SquaredDistance(z.AsSpan(k * e, e), z.AsSpan((length + k) * e, e));
+                for (int k = 0; k < length; k++) sink += OtNet.Losses.DweLoss.SquaredDistance(z.AsSpan(k * e, e), z.AsSpan((length + k) * e, e));
                 GC.KeepAlive(sink);
             }
         }

@@ -1,54 +1,94 @@
-// Supervised training of an image classifier: Adam on softmax cross-entropy, seeded
-// mini-batches, a cosine learning-rate schedule over the epochs, test accuracy after every
-// epoch, and a checkpoint after every epoch from which an interrupted run resumes (same
-// batches, same optimiser state, so a resumed run ends where an uninterrupted one would).
-using System.Diagnostics;
+// Supervised training of an image classifier as a task of the one training loop: softmax
+// cross-entropy, the test accuracy after every epoch. ClassifierTraining.DefaultOptions are
+// the settings `otk train mnist-classifier` uses: Adam at 1e-3 with cosine annealing over 4
+// epochs, batches of 64, the last model kept.
 using System.Globalization;
 using OtNet.Data;
+using OtNet.IO;
 using OtNet.Layers;
 using OtNet.Losses;
-using OtNet.Optimizers;
 
 namespace OtNet.Training;
 
-/// <summary>How a classifier trains.</summary>
-public sealed record ClassifierTrainingOptions
+/// <summary>An image classifier on labelled images as a task of <see cref="Trainer"/>.</summary>
+public sealed class ClassifierTask : ITrainingTask
 {
-    /// <summary>Passes over the training set.</summary>
-    public int Epochs { get; init; } = 4;
-    /// <summary>Images per batch.</summary>
-    public int BatchSize { get; init; } = 64;
-    /// <summary>Adam's learning rate.</summary>
-    public double LearningRate { get; init; } = 1e-3;
-    /// <summary>The seed of the shuffles.</summary>
-    public int Seed { get; init; } = 1;
+    private readonly Sequential _model;
+    private readonly LabelledImages _train, _test;
+    private readonly int _evaluationBatch;
+    private Tensor? _images, _gradient;
+    private int[] _labels = [];
 
-    /// <summary>Where checkpoint.safetensors lives; null for no checkpoints.</summary>
-    public string? CheckpointPath { get; init; }
-
-    /// <summary>Refuses options out of range, naming the option.</summary>
-    public void Validate()
+    /// <summary>The task of training model on train, scored on test.</summary>
+    /// <param name="model">The classifier: images to logits.</param>
+    /// <param name="train">The training images.</param>
+    /// <param name="test">The images of the accuracy after each epoch.</param>
+    /// <param name="evaluationBatch">Images per batch of the accuracy pass.</param>
+    public ClassifierTask(Sequential model, LabelledImages train, LabelledImages test, int evaluationBatch = 64)
     {
-        if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be at least 1.");
-        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be positive.");
-        if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be positive.");
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(test);
+        ArgumentOutOfRangeException.ThrowIfLessThan(evaluationBatch, 1);
+        (_model, _train, _test, _evaluationBatch) = (model, train, test, evaluationBatch);
+        Parameters = model.Parameters.ToList();
     }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<Parameter> Parameters { get; }
+    /// <inheritdoc/>
+    public IReadOnlyList<(string Name, int[] Shape, float[] Data)> NamedParameters() => SafeTensors.NamedParameters(_model);
+    /// <inheritdoc/>
+    public int Examples => _train.Count;
+    /// <inheritdoc/>
+    public IReadOnlyList<string> TrainMetrics { get; } = ["train_loss"];
+    /// <inheritdoc/>
+    public IReadOnlyList<string> EvaluationMetrics { get; } = ["test_accuracy"];
+    /// <inheritdoc/>
+    public (string Name, bool HigherIsBetter) Monitor => ("test_accuracy", true);
+    /// <inheritdoc/>
+    public string Settings => string.Join("\n", $"architecture={_model}", $"training images={_train.Count}", $"test images={_test.Count}");
+
+    /// <inheritdoc/>
+    public double[] TrainBatch(int[] indices)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        if (_images?.Batch != indices.Length)
+        {
+            _images = new Tensor([indices.Length, .. _train.SampleShape]);
+            _labels = new int[indices.Length];
+            _gradient = null;
+        }
+        _train.FillBatch(indices, _images, _labels);
+        Tensor logits = _model.Forward(_images);
+        _gradient ??= new Tensor(logits.Shape);
+        double loss = CrossEntropy.FromLogits(logits, _labels, _gradient);
+        _model.Backward(_gradient);
+        return [loss];
+    }
+
+    /// <inheritdoc/>
+    public double[] Evaluate() => [ClassifierTraining.Accuracy(_model, _test, _evaluationBatch)];
+
+    /// <inheritdoc/>
+    public void SaveModel(string path, IReadOnlyDictionary<string, string> metadata) =>
+        SafeTensors.Save(path, SafeTensors.NamedParameters(_model), new Dictionary<string, string>(metadata)
+        {
+            ["format"] = "otnet",
+            ["architecture"] = _model.ToString(),
+        });
 }
 
-/// <summary>One finished epoch: mean training loss and test accuracy.</summary>
-public sealed record EpochRecord(int Epoch, double TrainLoss, double TestAccuracy, double Seconds)
-{
-    /// <summary>The header of the history as CSV; <see cref="ToCsvRow"/> writes the rows.</summary>
-    public const string CsvHeader = "epoch,train_loss,test_accuracy,seconds";
-
-    /// <summary>This epoch as a CSV row (invariant culture, round-trip precision): the one
-    /// format of the history, in history.csv and in checkpoints.</summary>
-    public string ToCsvRow() => string.Create(CultureInfo.InvariantCulture, $"{Epoch},{TrainLoss:R},{TestAccuracy:R},{Seconds:R}");
-}
-
-/// <summary>Trains an image classifier with Adam and cross-entropy, recording each epoch.</summary>
+/// <summary>The MNIST classifier's network, its defaults and its accuracy.</summary>
 public static class ClassifierTraining
 {
+    /// <summary>The settings of `otk train mnist-classifier`: Adam at 1e-3 with cosine
+    /// annealing over 4 epochs, batches of 64, the last model kept.</summary>
+    public static TrainingOptions DefaultOptions { get; } = new()
+    {
+        MaxEpochs = 4, BatchSize = 64, LearningRate = 1e-3, Schedule = LearningRateScheduleKind.Cosine, Keep = ModelSelection.Last,
+    };
+
     /// <summary>A small CNN for 28 x 28 digits: conv 32@3x3, pool, conv 64@3x3, pool, dense 128, dense 10.</summary>
     public static Sequential MnistCnn(int seed)
     {
@@ -59,66 +99,12 @@ public static class ClassifierTraining
             new Flatten(), new Dense(64 * 7 * 7, 128, rng), new Relu(), new Dense(128, 10, rng));
     }
 
-    /// <summary>Trains model on train, evaluating on test after each epoch; reports progress.</summary>
-    public static List<EpochRecord> Train(Sequential model, LabelledImages train, LabelledImages test, ClassifierTrainingOptions options, Action<string> progress)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(train);
-        ArgumentNullException.ThrowIfNull(test);
-        options.Validate();
-        var adam = new Adam(model.Parameters, options.LearningRate);
-        var history = new List<EpochRecord>();
-        int firstEpoch = 0;
-        if (options.CheckpointPath is { } path && File.Exists(path))
-        {
-            Dictionary<string, string> metadata = Checkpoint.Restore(path, model, adam);
-            firstEpoch = int.Parse(metadata["epoch"], CultureInfo.InvariantCulture);
-            history = ParseHistory(metadata["history"]);
-            progress($"resumed from {path} after epoch {firstEpoch}");
-        }
-        int batchSize = options.BatchSize;
-        var images = new Tensor([batchSize, .. train.SampleShape]);
-        var labels = new int[batchSize];
-        Tensor? gradient = null;
-        for (int epoch = firstEpoch; epoch < options.Epochs; epoch++)
-        {
-            adam.LearningRate = LearningRateSchedule.Cosine(options.LearningRate, epoch, options.Epochs, options.LearningRate / 20);
-            var clock = Stopwatch.StartNew();
-            double lossSum = 0;
-            int seen = 0, batches = (train.Count + batchSize - 1) / batchSize, done = 0;
-            // Full batches only, so that the tensors are made once; the few left-over examples
-            // are seen in other epochs, in another order.
-            foreach (int[] batch in MiniBatches.Shuffled(train.Count, batchSize, options.Seed, epoch, dropLast: true))
-            {
-                train.FillBatch(batch, images, labels);
-                Tensor logits = model.Forward(images);
-                gradient ??= new Tensor(logits.Shape);
-                lossSum += CrossEntropy.FromLogits(logits, labels, gradient) * batch.Length;
-                seen += batch.Length;
-                model.Backward(gradient);
-                adam.Step();
-                if (++done % 100 == 0)
-                {
-                    double rate = seen / clock.Elapsed.TotalSeconds;
-                    progress($"epoch {epoch + 1}/{options.Epochs}: {done}/{batches} batches, loss {lossSum / seen:F4}, {rate:F0} images/s, {(train.Count - seen) / rate:F0} s left in the epoch");
-                }
-            }
-            double accuracy = Accuracy(model, test, batchSize);
-            history.Add(new EpochRecord(epoch + 1, lossSum / seen, accuracy, clock.Elapsed.TotalSeconds));
-            progress($"epoch {epoch + 1}/{options.Epochs}: train loss {lossSum / seen:F4}, test accuracy {100 * accuracy:F2}%, {clock.Elapsed.TotalSeconds:F0} s");
-            if (options.CheckpointPath is { } checkpoint)
-                Checkpoint.Save(checkpoint, model, adam, new Dictionary<string, string>
-                {
-                    ["epoch"] = (epoch + 1).ToString(CultureInfo.InvariantCulture),
-                    ["history"] = FormatHistory(history),
-                });
-        }
-        return history;
-    }
-
     /// <summary>The fraction of <paramref name="data"/> whose largest logit is the label.</summary>
     public static double Accuracy(Sequential model, LabelledImages data, int batchSize)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         int correct = 0;
         int[] all = Enumerable.Range(0, data.Count).ToArray();
         Tensor? images = null;
@@ -134,12 +120,4 @@ public static class ClassifierTraining
         }
         return data.Count == 0 ? 0 : correct / (double)data.Count;
     }
-
-    /// <summary>The history's CSV rows, joined by ';' to fit one metadata string.</summary>
-    private static string FormatHistory(IEnumerable<EpochRecord> history) => string.Join(";", history.Select(h => h.ToCsvRow()));
-
-    private static List<EpochRecord> ParseHistory(string text) =>
-        text.Length == 0 ? [] : text.Split(';').Select(line => line.Split(',')).Select(f => new EpochRecord(
-            int.Parse(f[0], CultureInfo.InvariantCulture), double.Parse(f[1], CultureInfo.InvariantCulture),
-            double.Parse(f[2], CultureInfo.InvariantCulture), double.Parse(f[3], CultureInfo.InvariantCulture))).ToList();
 }

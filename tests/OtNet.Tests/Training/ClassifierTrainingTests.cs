@@ -32,21 +32,25 @@ public sealed class ClassifierTrainingTests : IDisposable
     public void Training_Learns_AndAResumedRunEndsBitForBitWhereAnUninterruptedOneDoes()
     {
         LabelledImages train = Halves(96, 1), test = Halves(64, 2);
-        var options = new ClassifierTrainingOptions { Epochs = 3, BatchSize = 16, LearningRate = 0.01, Seed = 5 };
+        var options = ClassifierTraining.DefaultOptions with { MaxEpochs = 3, BatchSize = 16, LearningRate = 0.01, Seed = 5 };
 
         Sequential straight = Model();
-        List<EpochRecord> history = ClassifierTraining.Train(straight, train, test, options, _ => { });
+        List<EpochRecord> history = Trainer.Train(new ClassifierTask(straight, train, test, 16), options, _ => { });
         Assert.Equal(3, history.Count);
-        Assert.True(history[^1].TestAccuracy >= 0.95, $"test accuracy {history[^1].TestAccuracy}");
-        Assert.True(history[^1].TrainLoss < history[0].TrainLoss);
+        Assert.True(history[^1]["test_accuracy"] >= 0.95, $"test accuracy {history[^1]["test_accuracy"]}");
+        Assert.True(history[^1]["train_loss"] < history[0]["train_loss"]);
 
-        string checkpoint = Path.Combine(_dir, "checkpoint.safetensors");
-        ClassifierTraining.Train(Model(), train, test, options with { Epochs = 1, CheckpointPath = checkpoint }, _ => { }); // "interrupted" after epoch 1
+        // "Interrupted" after epoch 1. The cosine schedule runs over MaxEpochs, so the
+        // interrupted run is one of 3 epochs cut short, as a killed process would be.
+        var run = new TrainingRun(Path.Combine(_dir, "run"));
+        var interrupted = new ClassifierTask(Model(), train, test, 16);
+        Assert.Throws<OperationCanceledException>(() => Trainer.Train(interrupted, options with { Run = run }, _ => { },
+            h => { if (h.Count == 1) throw new OperationCanceledException(); }));
         var messages = new List<string>();
         Sequential resumed = Model();
-        List<EpochRecord> resumedHistory = ClassifierTraining.Train(resumed, train, test, options with { CheckpointPath = checkpoint }, messages.Add);
+        List<EpochRecord> resumedHistory = Trainer.Train(new ClassifierTask(resumed, train, test, 16), options with { Run = run }, messages.Add);
         Assert.Contains(messages, m => m.Contains("resumed"));
-        Assert.Equal(history.Select(h => h.TrainLoss), resumedHistory.Select(h => h.TrainLoss));
+        Assert.Equal(history.Select(h => h["train_loss"]), resumedHistory.Select(h => h["train_loss"]));
         Assert.Equal(straight.Parameters.SelectMany(p => p.Value), resumed.Parameters.SelectMany(p => p.Value));
     }
 
@@ -70,8 +74,14 @@ public sealed class ClassifierTrainingTests : IDisposable
     {
         Assert.Equal("conv 32@3x3 same, relu, maxpool 2, conv 64@3x3 same, relu, maxpool 2, flatten, dense 3136->128, relu, dense 128->10",
             ClassifierTraining.MnistCnn(1).ToString());
-        var record = new EpochRecord(3, 0.1 + 0.2, 0.9913, 12.5);
-        Assert.Equal("3,0.30000000000000004,0.9913,12.5", record.ToCsvRow());
-        Assert.Equal(4, EpochRecord.CsvHeader.Split(',').Length);
+        var record = new EpochRecord(3, ["train_loss", "test_accuracy"], [0.1 + 0.2, 0.9913], 12.5, 1e-3);
+        Assert.Equal("3,0.30000000000000004,0.9913,12.5,0.001", record.ToCsvRow());
+        Assert.Equal("epoch,train_loss,test_accuracy,seconds,learning_rate", record.CsvHeader());
+        EpochRecord parsed = EpochRecord.Parse(record.ToCsvRow(), record.Names);
+        Assert.Equal((record.Epoch, record.Seconds, record.LearningRate), (parsed.Epoch, parsed.Seconds, parsed.LearningRate));
+        Assert.Equal(record.Values, parsed.Values);
+        Assert.Equal(0.9913, parsed["test_accuracy"]);
+        Assert.Contains("train_loss, test_accuracy", Assert.Throws<KeyNotFoundException>(() => parsed["accuracy"]).Message);
+        Assert.Throws<FormatException>(() => EpochRecord.Parse("3,0.5,12", record.Names));
     }
 }

@@ -6,6 +6,7 @@
 using OtKernels.Exact;
 using OtKernels.Geometry;
 using OtNet.Data;
+using OtNet.Losses;
 using OtNet.Models;
 using OtNet.Training;
 using Xunit;
@@ -62,15 +63,15 @@ public sealed class DweTrainingTests : IDisposable
         var model = new DeepWassersteinEmbedding(4, 4, 3, seed: 2);
         float[] histograms = Blobs(5, 4, seed: 1);
         var pairs = new W2Pairs([0, 1, 3], [2, 4, 0], [1.5, 0.7, 2.2]);
-        var options = new DweTrainingOptions { BatchSize = 3, KlWeight = 0.7, SparsityWeight = 0.3 };
+        var weights = new DweLossWeights { KlWeight = 0.7, SparsityWeight = 0.3 };
         int[] all = [0, 1, 2];
         foreach (Parameter p in model.Parameters) Array.Clear(p.Gradient);
-        DweTraining.LossAndGradients(model, histograms, pairs, all, options);
+        DweTraining.LossAndGradients(model, histograms, pairs, all, weights);
         foreach (Parameter p in model.Parameters)
         {
             // The first entries of every parameter (a few suffice to catch a wrong factor or
             // sign); a step of 1e-2 crossed a ReLU's kink.
-            FiniteDifference.Check(p.Value, p.Gradient, () => DweTraining.Evaluate(model, histograms, pairs, options).Loss,
+            FiniteDifference.Check(p.Value, p.Gradient, () => DweTraining.Evaluate(model, histograms, pairs, weights, 3).Loss,
                 1e-3f, 2e-3, 5e-2, p.Name, count: 4);
         }
     }
@@ -81,37 +82,40 @@ public sealed class DweTrainingTests : IDisposable
         const int side = 6;
         float[] histograms = Blobs(60, side, seed: 3);
         W2Pairs train = Pairs(histograms, side, 400, seed: 4), valid = Pairs(histograms, side, 80, seed: 5);
-        var options = new DweTrainingOptions { MaxEpochs = 6, BatchSize = 20, LearningRate = 3e-3, Patience = 100 };
+        var options = DweTraining.DefaultOptions with { MaxEpochs = 6, BatchSize = 20, LearningRate = 3e-3, Patience = 100 };
+        var weights = new DweLossWeights();
+        DweTask Task(DeepWassersteinEmbedding model) => new(model, histograms, train, valid, weights, 20);
         double variance = Variance(valid.Distances);
 
         var straight = new DeepWassersteinEmbedding(side, side, 8, seed: 6);
-        var untrained = DweTraining.Evaluate(straight, histograms, valid, options).DistanceMse;
-        List<DweEpoch> history = DweTraining.Train(straight, histograms, train, valid, options, _ => { });
+        var untrained = DweTraining.Evaluate(straight, histograms, valid, weights, 20).DistanceMse;
+        List<EpochRecord> history = Trainer.Train(Task(straight), options, _ => { });
         Assert.Equal(6, history.Count);
-        Assert.True(history[^1].ValidDistanceMse < 0.5 * variance && history[^1].ValidDistanceMse < 0.2 * untrained,
-            $"validation distance MSE {history[^1].ValidDistanceMse} (untrained {untrained}, variance of W2^2 {variance})");
+        double last = history[^1]["valid_distance_mse"];
+        Assert.True(last < 0.5 * variance && last < 0.2 * untrained, $"validation distance MSE {last} (untrained {untrained}, variance of W2^2 {variance})");
         double[] predicted = DweTraining.PredictedDistances(straight, histograms, valid);
-        Assert.Equal(history[^1].ValidDistanceMse, predicted.Zip(valid.Distances, (p, y) => (p - y) * (p - y)).Average(), 1e-3 * variance);
+        Assert.Equal(last, predicted.Zip(valid.Distances, (p, y) => (p - y) * (p - y)).Average(), 1e-3 * variance);
 
         // Interrupted after 3 epochs, then resumed from the checkpoint to 6.
-        string checkpoint = Path.Combine(_dir, "checkpoint.safetensors"), best = Path.Combine(_dir, "best.safetensors");
+        var run = new TrainingRun(Path.Combine(_dir, "run"));
         var resumed = new DeepWassersteinEmbedding(side, side, 8, seed: 6);
-        DweTraining.Train(resumed, histograms, train, valid, options with { MaxEpochs = 3, CheckpointPath = checkpoint, BestModelPath = best }, _ => { });
+        Trainer.Train(Task(resumed), options with { MaxEpochs = 3, Run = run }, _ => { });
         var again = new DeepWassersteinEmbedding(side, side, 8, seed: 99); // other weights: all must come from the checkpoint
         var lines = new List<string>();
         var seen = new List<int>();
-        List<DweEpoch> resumedHistory = DweTraining.Train(again, histograms, train, valid, options with { CheckpointPath = checkpoint, BestModelPath = best }, lines.Add,
-            h => seen.Add(h.Count));
+        List<EpochRecord> resumedHistory = Trainer.Train(Task(again), options with { Run = run }, lines.Add, h => seen.Add(h.Count));
         Assert.Equal([4, 5, 6], seen); // after each epoch run here, the whole history so far
         Assert.Contains(lines, l => l.StartsWith("resumed from", StringComparison.Ordinal));
-        Assert.Equal(history.Select(h => h.ValidLoss), resumedHistory.Select(h => h.ValidLoss));
+        Assert.Equal(history.Select(h => h["valid_loss"]), resumedHistory.Select(h => h["valid_loss"]));
         foreach (var (a, b) in straight.Parameters.Zip(again.Parameters)) Assert.Equal(a.Value, b.Value);
+        Assert.Equal(history.Select(h => h.ToCsvRow().Split(',')[1]), File.ReadAllLines(run.History).Skip(1).Select(l => l.Split(',')[1]));
 
-        // The best model's file holds the weights of the best validation epoch.
-        var (loaded, metadata) = DeepWassersteinEmbedding.Load(best);
-        int bestEpoch = history.MinBy(h => h.ValidLoss)!.Epoch;
+        // The run's model file holds the weights of the best validation epoch.
+        var (loaded, metadata) = DeepWassersteinEmbedding.Load(run.Model);
+        int bestEpoch = history.MinBy(h => h["valid_loss"])!.Epoch;
         Assert.Equal(bestEpoch.ToString(System.Globalization.CultureInfo.InvariantCulture), metadata["epoch"]);
-        Assert.Equal(history[bestEpoch - 1].ValidLoss, DweTraining.Evaluate(loaded, histograms, valid, options).Loss, 1e-9 * history[bestEpoch - 1].ValidLoss);
+        double bestLoss = history[bestEpoch - 1]["valid_loss"];
+        Assert.Equal(bestLoss, DweTraining.Evaluate(loaded, histograms, valid, weights, 20).Loss, 1e-9 * bestLoss);
     }
 
     [Fact]
@@ -120,20 +124,19 @@ public sealed class DweTrainingTests : IDisposable
         const int side = 4;
         float[] histograms = Blobs(20, side, seed: 3);
         W2Pairs train = Pairs(histograms, side, 40, seed: 4), valid = Pairs(histograms, side, 10, seed: 5);
-        string checkpoint = Path.Combine(_dir, "resume.safetensors");
-        var options = new DweTrainingOptions { MaxEpochs = 1, BatchSize = 10, Patience = 100, CheckpointPath = checkpoint };
-        DweTraining.Train(new DeepWassersteinEmbedding(side, side, 3, seed: 1), histograms, train, valid, options, _ => { });
+        var run = new TrainingRun(Path.Combine(_dir, "resume"));
+        var options = DweTraining.DefaultOptions with { MaxEpochs = 1, BatchSize = 10, Patience = 100, Run = run };
+        DweTask Task() => new(new DeepWassersteinEmbedding(side, side, 3, seed: 1), histograms, train, valid, new DweLossWeights(), 10);
+        Trainer.Train(Task(), options, _ => { });
 
-        var e = Assert.Throws<ArgumentException>(() => DweTraining.Train(new DeepWassersteinEmbedding(side, side, 3, seed: 1), histograms, train, valid,
-            options with { MaxEpochs = 2, BatchSize = 5, Seed = 7 }, _ => { }));
+        var e = Assert.Throws<ArgumentException>(() => Trainer.Train(Task(), options with { MaxEpochs = 2, BatchSize = 5, Seed = 7 }, _ => { }));
         Assert.Contains("batch size 10, now 5", e.Message);
         Assert.Contains("seed 1, now 7", e.Message);
         Assert.Contains("delete it", e.Message);
 
-        byte[] bytes = File.ReadAllBytes(checkpoint);
-        File.WriteAllBytes(checkpoint, bytes[..(bytes.Length / 2)]);
-        var d = Assert.Throws<InvalidDataException>(() => DweTraining.Train(new DeepWassersteinEmbedding(side, side, 3, seed: 1), histograms, train, valid,
-            options with { MaxEpochs = 2 }, _ => { }));
+        byte[] bytes = File.ReadAllBytes(run.Checkpoint);
+        File.WriteAllBytes(run.Checkpoint, bytes[..(bytes.Length / 2)]);
+        var d = Assert.Throws<InvalidDataException>(() => Trainer.Train(Task(), options with { MaxEpochs = 2 }, _ => { }));
         Assert.Contains("delete it to start over", d.Message);
     }
 
@@ -144,30 +147,30 @@ public sealed class DweTrainingTests : IDisposable
         float[] histograms = Blobs(60, side, seed: 3);
         W2Pairs train = Pairs(histograms, side, 400, seed: 4), valid = Pairs(histograms, side, 80, seed: 5);
         // A rate too large for steady progress, so that some epochs do not improve.
-        var options = new DweTrainingOptions { MaxEpochs = 8, BatchSize = 20, LearningRate = 3e-2, Patience = 100, PlateauDecay = 0.5 };
+        var options = DweTraining.DefaultOptions with { MaxEpochs = 8, BatchSize = 20, LearningRate = 3e-2, Patience = 100, PlateauDecay = 0.5 };
+        DweTask Task(DeepWassersteinEmbedding model) => new(model, histograms, train, valid, new DweLossWeights(), 20);
         var straight = new DeepWassersteinEmbedding(side, side, 8, seed: 6);
-        List<DweEpoch> history = DweTraining.Train(straight, histograms, train, valid, options, _ => { });
+        List<EpochRecord> history = Trainer.Train(Task(straight), options, _ => { });
         double best = double.PositiveInfinity, rate = options.LearningRate;
         var cutAfter = new List<int>();
-        foreach (DweEpoch epoch in history)
+        foreach (EpochRecord epoch in history)
         {
             Assert.Equal(rate, epoch.LearningRate);
-            if (epoch.ValidLoss < best) best = epoch.ValidLoss;
+            if (epoch["valid_loss"] < best) best = epoch["valid_loss"];
             else
             {
                 rate *= 0.5;
                 cutAfter.Add(epoch.Epoch);
             }
         }
-        Assert.True(cutAfter.Count > 0 && cutAfter[0] < 8, $"no epoch before the last failed to improve: {string.Join(", ", history.Select(h => h.ValidLoss))}");
+        Assert.True(cutAfter.Count > 0 && cutAfter[0] < 8, $"no epoch before the last failed to improve: {string.Join(", ", history.Select(h => h["valid_loss"]))}");
 
         // Interrupted right after the first cut, then resumed: the checkpoint carries the cut rate.
-        string checkpoint = Path.Combine(_dir, "decay-checkpoint.safetensors");
-        DweTraining.Train(new DeepWassersteinEmbedding(side, side, 8, seed: 6), histograms, train, valid,
-            options with { MaxEpochs = cutAfter[0], CheckpointPath = checkpoint }, _ => { });
+        var run = new TrainingRun(Path.Combine(_dir, "decay"));
+        Trainer.Train(Task(new DeepWassersteinEmbedding(side, side, 8, seed: 6)), options with { MaxEpochs = cutAfter[0], Run = run }, _ => { });
         var again = new DeepWassersteinEmbedding(side, side, 8, seed: 99);
-        List<DweEpoch> resumed = DweTraining.Train(again, histograms, train, valid, options with { CheckpointPath = checkpoint }, _ => { });
-        Assert.Equal(history.Select(h => (h.ValidLoss, h.LearningRate)), resumed.Select(h => (h.ValidLoss, h.LearningRate)));
+        List<EpochRecord> resumed = Trainer.Train(Task(again), options with { Run = run }, _ => { });
+        Assert.Equal(history.Select(h => (h["valid_loss"], h.LearningRate)), resumed.Select(h => (h["valid_loss"], h.LearningRate)));
         foreach (var (a, b) in straight.Parameters.Zip(again.Parameters)) Assert.Equal(a.Value, b.Value);
     }
 

@@ -14,6 +14,7 @@ using OtKernels.Data;
 using OtKernels.Geometry;
 using OtKernels.IO;
 using OtNet.Data;
+using OtNet.Losses;
 using OtNet.Models;
 using OtNet.Training;
 
@@ -44,20 +45,26 @@ internal static class DweTrainCommand
         var command = new Command("train", "Train the DWE encoder and decoder on exact W2^2 pairs.")
             { pairs, epochs, batch, rate, kl, sparsity, patience, decay, embedding, seed, trainPairs, validPairs, output, dataDir };
         command.SetAction(parse => CliErrors.Run(() => Run(
-            new DweTrainingOptions
+            DweTraining.DefaultOptions with
             {
-                MaxEpochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(rate),
-                KlWeight = parse.GetValue(kl), SparsityWeight = parse.GetValue(sparsity), Patience = parse.GetValue(patience),
-                PlateauDecay = parse.GetValue(decay), Seed = parse.GetValue(seed),
+                MaxEpochs = parse.GetValue(epochs),
+                BatchSize = parse.GetValue(batch),
+                LearningRate = parse.GetValue(rate),
+                Patience = parse.GetValue(patience),
+                PlateauDecay = parse.GetValue(decay),
+                Seed = parse.GetValue(seed),
             },
+            new DweLossWeights { KlWeight = parse.GetValue(kl), SparsityWeight = parse.GetValue(sparsity) },
             parse.GetValue(pairs)!, parse.GetValue(embedding), parse.GetValue(trainPairs), parse.GetValue(validPairs), parse.GetValue(output)!,
             MnistStore.DataDirectory(parse.GetValue(dataDir)))));
         return command;
     }
 
-    private static int Run(DweTrainingOptions options, DirectoryInfo pairsDirectory, int embedding, int trainLimit, int validLimit, DirectoryInfo output, string dataDirectory)
+    private static int Run(TrainingOptions options, DweLossWeights weights, DirectoryInfo pairsDirectory, int embedding, int trainLimit, int validLimit,
+        DirectoryInfo output, string dataDirectory)
     {
         options.Validate();
+        weights.Validate();
         if (embedding < 1) throw new ArgumentException($"--embedding {embedding}: must be positive.");
         if (trainLimit < 0 || validLimit < 0) throw new ArgumentException("--train-pairs and --valid-pairs must be 0 (all) or positive.");
         string split = (W2PairsDataSet.ReadRecipe(pairsDirectory.FullName)
@@ -66,48 +73,32 @@ internal static class DweTrainCommand
         float[] histograms = images.Float32Histograms();
         W2Pairs train = Limit(W2Pairs.Read(W2PairsDataSet.PartPath(pairsDirectory.FullName, "train"), images.Count), trainLimit);
         W2Pairs valid = Limit(W2Pairs.Read(W2PairsDataSet.PartPath(pairsDirectory.FullName, "valid"), images.Count), validLimit);
+        if (train.Count < options.BatchSize) throw new ArgumentException($"--batch-size {options.BatchSize}: only {train.Count} training pairs.");
         using OutputLock claim = OutputLock.ForDirectory(output.FullName, line => Console.Error.WriteLine($"dwe train: {line}"));
-        string modelPath = Path.Combine(output.FullName, "model.safetensors");
+        var run = new TrainingRun(output.FullName);
         var model = new DeepWassersteinEmbedding(images.Height, images.Width, embedding, options.Seed);
         Console.Error.WriteLine($"dwe train: {train.Count} training and {valid.Count} validation pairs of {split} images, E = {embedding}, "
-                                + $"batch {options.BatchSize}, lambda_KL {options.KlWeight}, lambda_s {options.SparsityWeight}, patience {options.Patience}, "
+                                + $"batch {options.BatchSize}, lambda_KL {weights.KlWeight}, lambda_s {weights.SparsityWeight}, patience {options.Patience}, "
                                 + $"learning rate {options.LearningRate}{(options.PlateauDecay < 1 ? $" times {options.PlateauDecay} per epoch without improvement" : "")}");
         var clock = Stopwatch.StartNew();
-        // history.csv and loss.svg are rewritten after every epoch, so a killed run keeps them.
-        bool written = false;
-        void WriteHistory(IReadOnlyList<DweEpoch> history)
-        {
-            AtomicFile.WriteAllText(Path.Combine(output.FullName, "history.csv"),
-                DweEpoch.CsvHeader + "\n" + string.Concat(history.Select(h => h.ToCsv() + "\n")));
-            double[] axis = history.Select(h => (double)h.Epoch).ToArray();
-            (string Name, double[] Values)[] series =
-            [
-                ("train loss", history.Select(h => h.TrainLoss).ToArray()), ("validation loss", history.Select(h => h.ValidLoss).ToArray()),
-                ("train distance MSE", history.Select(h => h.TrainDistanceMse).ToArray()), ("validation distance MSE", history.Select(h => h.ValidDistanceMse).ToArray()),
-            ];
-            var plot = new SvgPlot("DWE: loss of eq. 2 and its distance term", "epoch", "mean over pairs");
-            // Logarithmic: the first epoch's loss is hundreds of times the later ones.
-            if (series.All(s => s.Values.All(v => v > 0))) plot.LogarithmicY();
-            foreach (var (name, values) in series) plot.Line(name, axis, values);
-            plot.Save(Path.Combine(output.FullName, "loss.svg"));
-            written = true;
-        }
-        List<DweEpoch> history = DweTraining.Train(model, histograms, train, valid, options with
-        {
-            CheckpointPath = Path.Combine(output.FullName, "checkpoint.safetensors"),
-            BestModelPath = modelPath,
-        }, line => Console.Error.WriteLine($"dwe train: {line}"), WriteHistory);
-        if (!written) WriteHistory(history); // no epoch ran here (a finished run resumed): the files still reflect its history
-        DweEpoch best = history.MinBy(h => h.ValidLoss)!;
+        // loss.svg is redrawn after every epoch, so a killed run keeps it. Logarithmic: the
+        // first epoch's loss is hundreds of times the later ones.
+        void Plot(IReadOnlyList<EpochRecord> history) => HistoryPlots.Write(run, history,
+            new HistoryFigure("loss.svg", "DWE: loss of eq. 2 and its distance term", "mean over pairs",
+                ["train_loss", "valid_loss", "train_distance_mse", "valid_distance_mse"], Logarithmic: true));
+        List<EpochRecord> history = Trainer.Train(new DweTask(model, histograms, train, valid, weights, options.BatchSize), options with { Run = run },
+            line => Console.Error.WriteLine($"dwe train: {line}"), Plot);
+        Plot(history); // when a finished run was resumed, no epoch ran here
+        EpochRecord best = history.MinBy(h => h["valid_loss"])!;
         Console.WriteLine(JsonSerializer.Serialize(new
         {
             epochs = history.Count,
             best_epoch = best.Epoch,
-            best_valid_loss = best.ValidLoss,
-            best_valid_distance_mse = best.ValidDistanceMse,
+            best_valid_loss = best["valid_loss"],
+            best_valid_distance_mse = best["valid_distance_mse"],
             seconds_this_run = Math.Round(clock.Elapsed.TotalSeconds, 1),
             seconds_all_epochs = Math.Round(history.Sum(h => h.Seconds), 1),
-            model = modelPath,
+            model = run.Model,
         }));
         return 0;
     }

@@ -1,15 +1,14 @@
 // otk train mnist-classifier: the proof of the OtNet stack, a small CNN trained on MNIST on
-// the CPU. Writes the model (safetensors), a checkpoint per epoch (an interrupted run
-// resumes), the per-epoch history as CSV and the loss and accuracy curves as SVG.
+// the CPU by the one training loop (Trainer). Writes the run directory (TrainingRun: the
+// model, a checkpoint per epoch from which an interrupted run resumes, history.csv) and the
+// loss and accuracy curves as SVG.
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using OtKernels.Cli.Pictures;
 using OtKernels.Data;
 using OtKernels.IO;
 using OtNet.Data;
-using OtNet.IO;
 using OtNet.Training;
 
 namespace OtKernels.Cli.Commands;
@@ -27,43 +26,35 @@ internal static class TrainCommand
         var dataDir = DataDirectoryOption.Create();
         var classifier = new Command("mnist-classifier", "Train a small CNN on MNIST (conv 32, conv 64, dense 128, dense 10).") { epochs, batch, rate, seed, limit, output, dataDir };
         classifier.SetAction(parse => CliErrors.Run(() => Run(
-            new ClassifierTrainingOptions { Epochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(rate), Seed = parse.GetValue(seed) },
+            ClassifierTraining.DefaultOptions with { MaxEpochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(rate), Seed = parse.GetValue(seed) },
             parse.GetValue(limit), parse.GetValue(output)!, MnistStore.DataDirectory(parse.GetValue(dataDir)))));
         return new Command("train", "Train networks of the OtNet stack.") { classifier };
     }
 
-    private static int Run(ClassifierTrainingOptions options, int trainCount, DirectoryInfo output, string dataDirectory)
+    private static int Run(TrainingOptions options, int trainCount, DirectoryInfo output, string dataDirectory)
     {
+        // --epochs is MaxEpochs: the cosine schedule runs over all of them.
+        if (options.MaxEpochs < 1) throw new ArgumentException($"--epochs {options.MaxEpochs}: --epochs must be at least 1.");
         options.Validate();
         if (trainCount < 0) throw new ArgumentException($"--train-count {trainCount}: must be 0 (all) or positive.");
         LabelledImages train = Images(MnistStore.Load(dataDirectory, "train"), trainCount), test = Images(MnistStore.Load(dataDirectory, "test"), 0);
         AtomicFile.CreateDirectory(output.FullName);
-        string checkpoint = Path.Combine(output.FullName, "checkpoint.safetensors");
+        var run = new TrainingRun(output.FullName);
         var model = ClassifierTraining.MnistCnn(options.Seed);
         var clock = Stopwatch.StartNew();
-        List<EpochRecord> history = ClassifierTraining.Train(model, train, test, options with { CheckpointPath = checkpoint }, Console.Error.WriteLine);
-
-        string modelPath = Path.Combine(output.FullName, "model.safetensors");
-        SafeTensors.Save(modelPath, SafeTensors.NamedParameters(model), new Dictionary<string, string>
-        {
-            ["format"] = "otnet",
-            ["architecture"] = $"mnist-cnn: {model}",
-            ["test_accuracy"] = history[^1].TestAccuracy.ToString("R", CultureInfo.InvariantCulture),
-        });
-        AtomicFile.WriteAllText(Path.Combine(output.FullName, "history.csv"),
-            EpochRecord.CsvHeader + "\n" + string.Concat(history.Select(h => h.ToCsvRow() + "\n")));
-        double[] epochAxis = history.Select(h => (double)h.Epoch).ToArray();
-        new SvgPlot("MNIST classifier: training loss", "epoch", "cross-entropy").Line("train", epochAxis, history.Select(h => h.TrainLoss).ToArray())
-            .Save(Path.Combine(output.FullName, "loss.svg"));
-        new SvgPlot("MNIST classifier: test accuracy", "epoch", "accuracy (%)").Line("test", epochAxis, history.Select(h => 100 * h.TestAccuracy).ToArray())
-            .Save(Path.Combine(output.FullName, "accuracy.svg"));
+        // The curves are redrawn after every epoch, so a killed run keeps them.
+        void Plot(IReadOnlyList<EpochRecord> history) => HistoryPlots.Write(run, history,
+            new HistoryFigure("loss.svg", "MNIST classifier: training loss", "cross-entropy", ["train_loss"]),
+            new HistoryFigure("accuracy.svg", "MNIST classifier: test accuracy", "accuracy (%)", ["test_accuracy"], Scale: 100));
+        List<EpochRecord> history = Trainer.Train(new ClassifierTask(model, train, test, options.BatchSize), options with { Run = run }, Console.Error.WriteLine, Plot);
+        Plot(history); // when a finished run was resumed, no epoch ran here
         Console.WriteLine(JsonSerializer.Serialize(new
         {
-            test_accuracy = history[^1].TestAccuracy,
+            test_accuracy = history[^1]["test_accuracy"],
             epochs = history.Count,
             seconds_this_run = Math.Round(clock.Elapsed.TotalSeconds, 1),
             seconds_all_epochs = Math.Round(history.Sum(h => h.Seconds), 1),
-            model = modelPath,
+            model = run.Model,
         }));
         return 0;
     }
