@@ -33,6 +33,32 @@ internal static class BatchErrors
             if (errors[k] is { } error) throw Named(error, k, batch);
     }
 
+    /// <summary>As <see cref="For(int, int, Action{int})"/>, with a local made once per worker
+    /// thread by <paramref name="local"/> and passed to every problem that worker solves
+    /// (a solver's workspace: owned by the worker, never shared).</summary>
+    public static void For<TLocal>(int batch, int maxDegreeOfParallelism, Func<TLocal> local, Action<int, TLocal> solve)
+    {
+        if (batch == 1 || maxDegreeOfParallelism == 1)
+        {
+            TLocal mine = local();
+            for (int k = 0; k < batch; k++) Run(k, batch, k => solve(k, mine));
+            return;
+        }
+        var errors = new Exception?[batch];
+        Parallel.For(0, batch, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, local, (k, state, mine) =>
+        {
+            try { solve(k, mine); }
+            catch (Exception e)
+            {
+                errors[k] = e;
+                state.Stop();
+            }
+            return mine;
+        }, _ => { });
+        for (int k = 0; k < batch; k++)
+            if (errors[k] is { } error) throw Named(error, k, batch);
+    }
+
     private static void Run(int k, int batch, Action<int> solve)
     {
         try { solve(k); }

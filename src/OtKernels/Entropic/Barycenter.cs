@@ -49,6 +49,7 @@ public static partial class Barycenter
         var scratch = new double[count * m];    // the spread's values
         int workers = options.MaxDegreeOfParallelism > 0 ? Math.Min(options.MaxDegreeOfParallelism, count) : Math.Min(Environment.ProcessorCount, count);
         double[][] hs = Enumerable.Range(0, workers).Select(_ => new double[n]).ToArray();
+        SoftMinWorkspace<double>[] workspaces = Enumerable.Range(0, workers).Select(_ => new SoftMinWorkspace<double>()).ToArray();
         double error = double.NaN;
         int iteration = 0;
         var status = SinkhornStatus.MaxIterations;
@@ -56,9 +57,9 @@ public static partial class Barycenter
         {
             Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
             {
-                // A stored Gibbs kernel lives in this thread's scratch, so each worker makes its
+                // A stored Gibbs kernel lives in its worker's workspace, so each worker makes its
                 // own per iteration (for grids it holds only the cached 1D factors).
-                var kernel = new GibbsKernel<double>(cost, eps);
+                var kernel = new GibbsKernel<double>(cost, eps, workspaces[w]);
                 double[] h = hs[w];
                 for (int k = w; k < count; k += workers)
                 {

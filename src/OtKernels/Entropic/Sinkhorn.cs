@@ -36,8 +36,6 @@ public static partial class Sinkhorn
         ArgumentNullException.ThrowIfNull(options);
         if (options.Mode != SinkhornMode.Unrolled || options.EpsilonScaling != 0)
             throw new ArgumentException("A tape records an Unrolled run without epsilon scaling (Mode = Unrolled, EpsilonScaling = 0).", nameof(options));
-        tape.Clear();
-        tape.Epsilon = options.Epsilon;
         return SolveBatch(new ReadOnlyMemory<T>(a.ToArray()), new ReadOnlyMemory<T>(b.ToArray()), _ => cost, options, tape);
     }
 
@@ -94,15 +92,15 @@ public static partial class Sinkhorn
         }
 
         var result = new SinkhornResult<T>(batch, n, m, options.Epsilon, costOf, aa, bb);
-        void SolveProblem(int k)
+        // One workspace per worker thread, reused for all the problems that worker solves.
+        BatchErrors.For(batch, options.MaxDegreeOfParallelism, () => new SinkhornWorkspace<T>(), (k, workspace) =>
         {
             GroundCost cost = k == 0 ? first : CostOf(costOf, k);
             if (cost.Rows != n || cost.Cols != m)
                 throw new ArgumentException($"Problem {k}: cost is {cost.Rows} x {cost.Cols}, problem 0's is {n} x {m}.", nameof(costOf));
             (result.Value[k], result.MarginalError[k], result.Iterations[k], result.Status[k]) = SolveOne(
-                cost, aa.AsSpan(k * n, n), bb.AsSpan(k * m, m), options, result.F.AsSpan(k * n, n), result.G.AsSpan(k * m, m), tape);
-        }
-        BatchErrors.For(batch, options.MaxDegreeOfParallelism, SolveProblem);
+                cost, aa.AsSpan(k * n, n), bb.AsSpan(k * m, m), options, result.F.AsSpan(k * n, n), result.G.AsSpan(k * m, m), workspace, tape);
+        });
         return result;
     }
 
@@ -127,29 +125,40 @@ public static partial class Sinkhorn
         }
     }
 
-    /// <summary>One problem. Writes f and g; returns (value, marginal error, iterations, status).</summary>
+    /// <summary>One problem. Writes f and g; returns (value, marginal error, iterations,
+    /// status). With an empty b and g it is a self-term OT_eps(a, a) on a symmetric cost
+    /// C(x, x), by the averaged symmetric update f &lt;- (f + softmin_eps(C - f; a)) / 2 (Feydy
+    /// et al. 2019, section 3.1), which converges in a few iterations; at its fixed point
+    /// f = g and OT_eps(a, a) = 2 &lt;a, f&gt; (the device kernel's self mode, step for step).</summary>
     internal static (double, double, int, SinkhornStatus) SolveOne<T>(GroundCost cost, ReadOnlySpan<T> a, ReadOnlySpan<T> b,
-        SinkhornOptions options, Span<T> f, Span<T> g, SinkhornTape<T>? tape = null) where T : unmanaged, IFloatingPointIeee754<T>
+        SinkhornOptions options, Span<T> f, Span<T> g, SinkhornWorkspace<T> workspace, SinkhornTape<T>? tape = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int n = a.Length, m = b.Length;
-        // Work arrays are per problem, never per iteration.
-        T[] logA = LogWeights(a), logB = LogWeights(b);
-        var h = new T[Math.Max(n, m)];
-        var fNext = new T[n];
-        T[] gNext = options.OverRelaxation != 1 ? new T[m] : [];
-        T omega = T.CreateTruncating(options.OverRelaxation);
+        bool self = b.IsEmpty;
+        int n = a.Length, m = self ? n : b.Length;
+        ReadOnlySpan<T> logA = workspace.LogA(a), logB = self ? default : workspace.LogB(b);
+        Span<T> h = workspace.H(Math.Max(n, m)), fNext = workspace.FNext(n);
+        Span<T> gNext = options.OverRelaxation != 1 ? workspace.GNext(m) : default;
+        T omega = T.CreateTruncating(options.OverRelaxation), half = T.CreateTruncating(0.5);
         f.Clear();
         g.Clear();
+        tape?.Begin(options.Epsilon, n, m, options.MaxIterations);
         double mass = 0;
         foreach (T w in a) mass += double.CreateTruncating(w);
 
         // Epsilon scaling: one iteration per stage, from the largest cost down to the target.
-        bool consistent = false; // does g equal softmin(f)?
+        bool consistent = self; // does g equal softmin(f)? (a self-term has no g)
         if (options.EpsilonScaling > 0)
         {
             for (double e = cost.MaxCost(); e > options.Epsilon; e *= options.EpsilonScaling)
             {
-                var stage = new GibbsKernel<T>(cost, T.CreateTruncating(e));
+                var stage = new GibbsKernel<T>(cost, T.CreateTruncating(e), workspace.SoftMin);
+                if (self)
+                {
+                    UpdateG(stage, f, logA, h, fNext);
+                    Relax(f, fNext, half, f); // the averaged step: a relaxation with omega = 1/2
+                    continue;
+                }
                 UpdateF(stage, g, logB, h, f);
                 UpdateG(stage, f, logA, h, g);
                 consistent = true;
@@ -157,22 +166,30 @@ public static partial class Sinkhorn
         }
 
         T eps = T.CreateTruncating(options.Epsilon);
-        var kernel = new GibbsKernel<T>(cost, eps);
+        var kernel = new GibbsKernel<T>(cost, eps, workspace.SoftMin);
         double error = double.NaN;
         int iteration = 0;
         SinkhornStatus status = SinkhornStatus.MaxIterations;
         while (true)
         {
-            UpdateF(kernel, g, logB, h, fNext);
+            // A self-term's f update is the soft-min of f itself (the cost is symmetric).
+            if (self) UpdateG(kernel, f, logA, h, fNext);
+            else UpdateF(kernel, g, logB, h, fNext);
             bool check = consistent && (iteration == options.MaxIterations || iteration % options.CheckEvery == 0);
             if (check)
             {
                 // Row marginals of the current pair: (P 1)_i = a_i exp((f_i - fNext_i) / eps).
-                error = RowMarginalError(a, f, fNext, eps);
-                double floor = PrecisionFloor(a, fNext, b, g, options.Epsilon);
+                error = RowMarginalError(a, f, fNext, eps, workspace.Ratio(n));
+                double floor = self ? PrecisionFloor(a, fNext, a, f, options.Epsilon) : PrecisionFloor(a, fNext, b, g, options.Epsilon);
                 if (CheckStatus(ref error, floor, mass, options, iteration) is { } stopped) { status = stopped; break; }
             }
             if (iteration == options.MaxIterations) break;
+            if (self)
+            {
+                Relax(f, fNext, half, f);
+                iteration++;
+                continue;
+            }
             // Over-relaxed steps, except before a check, whose pair must satisfy g = softmin(f).
             bool relax = options.OverRelaxation != 1 && options.Mode == SinkhornMode.Converged
                          && (iteration + 1) % options.CheckEvery != 0 && iteration + 1 != options.MaxIterations;
@@ -189,7 +206,7 @@ public static partial class Sinkhorn
             iteration++;
         }
 
-        double value = WeightedSum(a, f) + WeightedSum(b, g);
+        double value = self ? 2 * WeightedSum(a, f) : WeightedSum(a, f) + WeightedSum(b, g);
         return (value, error, iteration, Finished(status, value));
     }
 
@@ -301,10 +318,9 @@ public static partial class Sinkhorn
 
     /// <summary>The L1 error of the row marginals, sum_i a_i |1 - exp((f_i - fNext_i) / eps)|,
     /// with one vectorised exp.</summary>
-    internal static double RowMarginalError<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> f, ReadOnlySpan<T> fNext, T eps)
+    internal static double RowMarginalError<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> f, ReadOnlySpan<T> fNext, T eps, Span<T> ratio)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Span<T> ratio = ScratchBuffer<T>.Get(5, a.Length);
         TensorPrimitives.Subtract(f, fNext, ratio);
         TensorPrimitives.Divide(ratio, eps, ratio);
         TensorPrimitives.Exp<T>(ratio, ratio);
@@ -312,13 +328,5 @@ public static partial class Sinkhorn
         for (int i = 0; i < a.Length; i++)
             if (a[i] > T.Zero) error += double.CreateTruncating(a[i]) * Math.Abs(1 - double.CreateTruncating(ratio[i]));
         return error;
-    }
-
-    /// <summary>log w, with log 0 = -inf: zero weights drop out of every soft-min.</summary>
-    internal static T[] LogWeights<T>(ReadOnlySpan<T> w) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var log = new T[w.Length];
-        for (int i = 0; i < w.Length; i++) log[i] = w[i] > T.Zero ? T.Log(w[i]) : T.NegativeInfinity;
-        return log;
     }
 }

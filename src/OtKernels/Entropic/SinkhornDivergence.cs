@@ -79,16 +79,16 @@ public static class SinkhornDivergence
         int batch = cross.Batch;
         var result = new SinkhornDivergenceResult<T>(cross, batch);
         int n = cross.N, m = cross.M;
-        BatchErrors.For(batch, options.MaxDegreeOfParallelism, k =>
+        BatchErrors.For(batch, options.MaxDegreeOfParallelism, () => new SinkhornWorkspace<T>(), (k, workspace) =>
         {
             GroundCost cost = Sinkhorn.CostOf(costOf, k);
             GroundCost selfA = cost.SourceSelfCost() ?? throw NoSelfCost(cost);
             GroundCost selfB = cost.TargetSelfCost() ?? throw NoSelfCost(cost);
             // The cross solve validated and rescaled the masses; the self-terms use the same ones.
             (result.SelfValueA[k], result.SelfMarginalErrorA[k], _, result.SelfStatusA[k]) =
-                Sinkhorn.SolveSymmetric(selfA, a.Span.Slice(k * n, n), options, result.FSelfA.AsSpan(k * n, n));
+                Sinkhorn.SolveOne(selfA, cross.AOf(k), default, options, result.FSelfA.AsSpan(k * n, n), default, workspace);
             (result.SelfValueB[k], result.SelfMarginalErrorB[k], _, result.SelfStatusB[k]) =
-                Sinkhorn.SolveSymmetric(selfB, cross.BOf(k), options, result.FSelfB.AsSpan(k * m, m));
+                Sinkhorn.SolveOne(selfB, cross.BOf(k), default, options, result.FSelfB.AsSpan(k * m, m), default, workspace);
             result.Value[k] = cross.Value[k] - 0.5 * result.SelfValueA[k] - 0.5 * result.SelfValueB[k];
         });
         return result;

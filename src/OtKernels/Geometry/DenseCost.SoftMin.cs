@@ -8,11 +8,12 @@ namespace OtKernels.Geometry;
 public sealed partial class DenseCost
 {
     /// <inheritdoc/>
-    public override void SoftMin<T>(SoftMinAxis axis, T epsilon, ReadOnlySpan<T> h, Span<T> result)
+    public override void SoftMin<T>(SoftMinAxis axis, T epsilon, ReadOnlySpan<T> h, Span<T> result, SoftMinWorkspace<T> workspace)
     {
+        ArgumentNullException.ThrowIfNull(workspace);
         (bool overColumns, int outer, int inner) = SoftMinShape(axis, h.Length, result.Length);
         var rows = new DenseRows<T>(_values.Span, Cols, overColumns, h, 1 / double.CreateTruncating(epsilon));
-        BlockedSoftMin(rows, outer, inner, epsilon, result);
+        BlockedSoftMin(rows, outer, inner, epsilon, result, workspace);
     }
 
     private readonly ref struct DenseRows<T>(ReadOnlySpan<double> c, int cols, bool overColumns, ReadOnlySpan<T> h, double inverse)

@@ -20,7 +20,7 @@ namespace OtKernels.Geometry;
 internal readonly ref struct GibbsKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Kernels up to this many entries are stored: K and its transpose take 1 MB in
-    /// double, per thread.</summary>
+    /// double, per workspace.</summary>
     public const int MaxStoredEntries = 1 << 16;
 
     /// <summary>The widest (max C - min C)/eps stored: K >= e^-600 in double (normal down to e^-708, floor
@@ -28,32 +28,34 @@ internal readonly ref struct GibbsKernel<T> where T : unmanaged, IFloatingPointI
     private static double Widest => typeof(T) == typeof(float) ? 50 : 600;
 
     private readonly GroundCost _cost;
+    private readonly SoftMinWorkspace<T> _workspace;
     private readonly Span<T> _kernel;      // K, n x m; empty when not stored
     private readonly Span<T> _transposed;  // K^T, m x n
     private readonly T _lowestCost;        // min C, taken out of K
 
-    /// <summary>Uses scratch slots 6 and 7 of this thread: one kernel per thread at a time.</summary>
+    /// <summary>The soft-min of cost at epsilon, its kernel (when stored) and its scratch in
+    /// workspace: one stored kernel per workspace at a time.</summary>
     // Not inlined (nor is SoftMin): with tiered PGO the JIT otherwise inlines both into the
     // solver loop, runs out of inlining budget there and leaves the vectorised exp's inner
     // steps as calls (measured: 100 x 100 dense Sinkhorn 1.2 ms -> 5 ms once the solver tiered up).
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public GibbsKernel(GroundCost cost, T epsilon)
+    public GibbsKernel(GroundCost cost, T epsilon, SoftMinWorkspace<T> workspace)
     {
         _cost = cost;
+        _workspace = workspace;
         Epsilon = epsilon;
         int n = cost.Rows, m = cost.Cols;
         if (!cost.SoftMinFromStoredKernel || (long)n * m > MaxStoredEntries) return;
-        Span<double> c = ScratchBuffer<double>.Get(5, n * m);
-        Span<int> indices = ScratchBuffer<int>.Get(0, Math.Max(n, m));
-        for (int k = 0; k < indices.Length; k++) indices[k] = k;
+        Span<double> c = workspace.Costs(n * m);
+        Span<int> indices = workspace.Indices(Math.Max(n, m));
         cost.FillSubmatrix(indices[..n], indices[..m], c);
         // K is stored relative to the smallest cost, exp(-(C - min C)/eps) in (0, 1], so that
         // negative costs cannot overflow it; SoftMin adds min C back.
         double lowest = TensorPrimitives.Min<double>(c);
         if ((TensorPrimitives.Max<double>(c) - lowest) / double.CreateTruncating(epsilon) > Widest) return;
         _lowestCost = T.CreateTruncating(lowest);
-        _kernel = ScratchBuffer<T>.Get(6, n * m);
-        _transposed = ScratchBuffer<T>.Get(7, n * m);
+        _kernel = workspace.Kernel(n * m);
+        _transposed = workspace.Transposed(n * m);
         double inverse = -1 / double.CreateTruncating(epsilon);
         for (int i = 0; i < n; i++)
             for (int j = 0; j < m; j++)
@@ -64,13 +66,13 @@ internal readonly ref struct GibbsKernel<T> where T : unmanaged, IFloatingPointI
 
     public T Epsilon { get; }
 
-    /// <summary>As <see cref="GroundCost.SoftMin"/> at <see cref="Epsilon"/>.</summary>
+    /// <summary>As GroundCost.SoftMin at <see cref="Epsilon"/>.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public void SoftMin(SoftMinAxis axis, ReadOnlySpan<T> h, Span<T> result)
     {
         if (_kernel.IsEmpty)
         {
-            _cost.SoftMin(axis, Epsilon, h, result);
+            _cost.SoftMin(axis, Epsilon, h, result, _workspace);
             return;
         }
         bool overColumns = axis == SoftMinAxis.OverColumns;
@@ -84,7 +86,7 @@ internal readonly ref struct GibbsKernel<T> where T : unmanaged, IFloatingPointI
             return;
         }
         // Clamped at the floor, so that exp stays on its fast path (absent inputs, h = -inf, included).
-        Span<T> scaled = ScratchBuffer<T>.Get(0, inner);
+        Span<T> scaled = _workspace.Block(inner);
         TensorPrimitives.Subtract(h, max, scaled);
         TensorPrimitives.Max(scaled, GroundCost.ExpFloor<T>(), scaled);
         TensorPrimitives.Exp<T>(scaled, scaled);

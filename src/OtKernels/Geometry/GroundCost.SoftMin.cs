@@ -12,17 +12,29 @@ namespace OtKernels.Geometry;
 
 public abstract partial class GroundCost
 {
-    /// <summary>The soft-min along <paramref name="axis"/>.</summary>
+    /// <summary>The soft-min along <paramref name="axis"/>, with scratch of its own (allocated
+    /// per call: loops pass a <see cref="SoftMinWorkspace{T}"/>).</summary>
     /// <param name="axis">OverColumns: h has length Cols and result length Rows; OverRows: the reverse.</param>
     /// <param name="epsilon">eps &gt; 0, in the unit of the cost.</param>
     /// <param name="h">Log-weighted potential (g/eps + log b for the f update); -inf entries are absent.</param>
     /// <param name="result">Receives the soft-min; +inf where every h is -inf.</param>
-    public virtual void SoftMin<T>(SoftMinAxis axis, T epsilon, ReadOnlySpan<T> h, Span<T> result)
+    public void SoftMin<T>(SoftMinAxis axis, T epsilon, ReadOnlySpan<T> h, Span<T> result)
+        where T : unmanaged, IFloatingPointIeee754<T> => SoftMin(axis, epsilon, h, result, new SoftMinWorkspace<T>());
+
+    /// <summary>The soft-min along <paramref name="axis"/>, with the caller's scratch: what a
+    /// subclass overrides with what its structure allows.</summary>
+    /// <param name="axis">OverColumns: h has length Cols and result length Rows; OverRows: the reverse.</param>
+    /// <param name="epsilon">eps &gt; 0, in the unit of the cost.</param>
+    /// <param name="h">Log-weighted potential (g/eps + log b for the f update); -inf entries are absent.</param>
+    /// <param name="result">Receives the soft-min; +inf where every h is -inf.</param>
+    /// <param name="workspace">Scratch reused from call to call; one thread at a time.</param>
+    public virtual void SoftMin<T>(SoftMinAxis axis, T epsilon, ReadOnlySpan<T> h, Span<T> result, SoftMinWorkspace<T> workspace)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        ArgumentNullException.ThrowIfNull(workspace);
         (bool overColumns, int outer, int inner) = SoftMinShape(axis, h.Length, result.Length);
         T inverse = T.One / epsilon;
-        Span<T> scratch = ScratchBuffer<T>.Get(0, inner);
+        Span<T> scratch = workspace.Block(inner);
         for (int o = 0; o < outer; o++)
         {
             for (int k = 0; k < inner; k++)
@@ -58,18 +70,18 @@ public abstract partial class GroundCost
 
     /// <summary>result_o = -eps LSE_k row_o(k) for o in 0..outer-1: the rows are filled a
     /// block at a time and reduced by <see cref="RowLogSumExp"/> (one exp per block).</summary>
-    private protected static void BlockedSoftMin<T, TRows>(TRows rows, int outer, int inner, T epsilon, Span<T> result)
+    private protected static void BlockedSoftMin<T, TRows>(TRows rows, int outer, int inner, T epsilon, Span<T> result, SoftMinWorkspace<T> workspace)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TRows : ISoftMinRows<T>, allows ref struct
     {
         int rowsPerBlock = RowsPerBlock(inner);
-        Span<T> block = ScratchBuffer<T>.Get(0, rowsPerBlock * inner);
+        Span<T> block = workspace.Block(rowsPerBlock * inner);
         for (int first = 0; first < outer; first += rowsPerBlock)
         {
             int count = Math.Min(rowsPerBlock, outer - first);
             for (int r = 0; r < count; r++) rows.Fill(first + r, block.Slice(r * inner, inner));
             Span<T> lse = result.Slice(first, count);
-            RowLogSumExp(block, inner, lse);
+            RowLogSumExp(block, inner, lse, workspace);
             TensorPrimitives.Multiply(lse, -epsilon, lse);
         }
     }
@@ -78,7 +90,7 @@ public abstract partial class GroundCost
     /// <paramref name="rowLength"/>, each row shifted by its own max, with one vectorised exp
     /// for the whole block (short rows pay per call, not per entry). Rows that are all -inf
     /// give -inf. The block is overwritten.</summary>
-    internal static void RowLogSumExp<T>(Span<T> block, int rowLength, Span<T> result) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static void RowLogSumExp<T>(Span<T> block, int rowLength, Span<T> result, SoftMinWorkspace<T> workspace) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int rows = result.Length;
         T floor = ExpFloor<T>();
@@ -95,14 +107,11 @@ public abstract partial class GroundCost
         Span<T> used = block[..(rows * rowLength)];
         TensorPrimitives.Exp<T>(used, used);
         // The row sums go through one vectorised log (1 for an all -inf row, whose result stays -inf).
-        Span<T> sums = ScratchBuffer<T>.Get(SumsSlot, rows);
+        Span<T> sums = workspace.Sums(rows);
         for (int r = 0; r < rows; r++) sums[r] = T.IsFinite(result[r]) ? RowSum(used.Slice(r * rowLength, rowLength)) : T.One;
         TensorPrimitives.Log<T>(sums, sums);
         for (int r = 0; r < rows; r++) if (T.IsFinite(result[r])) result[r] += sums[r];
     }
-
-    /// <summary>The scratch slot RowLogSumExp keeps its row sums in (callers use 0 to 3).</summary>
-    private const int SumsSlot = 4;
 
     // The per-row steps, inlined with Vector256 and a scalar tail: rows are short (16 points,
     // 28 pixels), where a library call per row costs more than the arithmetic.

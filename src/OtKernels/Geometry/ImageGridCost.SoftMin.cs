@@ -32,8 +32,9 @@ public sealed partial class ImageGridCost
     internal override bool SoftMinFromStoredKernel => false;
 
     /// <inheritdoc/>
-    public override void SoftMin<T>(SoftMinAxis axis, T epsilon, ReadOnlySpan<T> h, Span<T> result)
+    public override void SoftMin<T>(SoftMinAxis axis, T epsilon, ReadOnlySpan<T> h, Span<T> result, SoftMinWorkspace<T> workspace)
     {
+        ArgumentNullException.ThrowIfNull(workspace);
         SoftMinShape(axis, h.Length, result.Length); // both axes have the grid's pixel count
         if (T.IsNegativeInfinity(TensorPrimitives.Max(h)))
         {
@@ -41,13 +42,13 @@ public sealed partial class ImageGridCost
             return;
         }
         GaussianFactors<T> factors = FactorsFor(epsilon);
-        if (!TryShiftedConvolution(h, factors, result))
+        if (!TryShiftedConvolution(h, factors, result, workspace))
         {
             // Pass 1 reduces along each grid row rj and writes partial[ci, rj] (transposed), so that
             // pass 2 reduces along contiguous grid columns and writes result[ri, ci] in grid order.
-            Span<T> partial = ScratchBuffer<T>.Get(2, h.Length);
-            GaussianPass(h, Height, Width, factors.ColumnKernel, factors, partial);
-            GaussianPass(partial, Width, Height, factors.RowKernel, factors, result);
+            Span<T> partial = workspace.Partial(h.Length);
+            GaussianPass(h, Height, Width, factors.ColumnKernel, factors, partial, workspace);
+            GaussianPass(partial, Width, Height, factors.RowKernel, factors, result, workspace);
         }
         TensorPrimitives.Multiply(result, -epsilon, result);
     }
@@ -58,14 +59,14 @@ public sealed partial class ImageGridCost
     /// two matrix products and 784 exps and logs for 28 x 28. Returns false, having written
     /// nothing, when some S fell under <see cref="TinySum"/> (rows too far from their own
     /// mass to represent); outputs whose final sum is tiny are recomputed exactly from log S.</summary>
-    private bool TryShiftedConvolution<T>(ReadOnlySpan<T> h, GaussianFactors<T> factors, Span<T> result)
+    private bool TryShiftedConvolution<T>(ReadOnlySpan<T> h, GaussianFactors<T> factors, Span<T> result, SoftMinWorkspace<T> workspace)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int height = Height, width = Width, n = h.Length;
         T tiny = TinySum<T>();
-        Span<T> exps = ScratchBuffer<T>.Get(0, n);
-        Span<T> rowSums = ScratchBuffer<T>.Get(1, n);
-        Span<T> rowData = ScratchBuffer<T>.Get(3, 3 * height);
+        Span<T> exps = workspace.Block(n);
+        Span<T> rowSums = workspace.Sums(n);
+        Span<T> rowData = workspace.Lines(3 * height);
         Span<T> rowMax = rowData[..height], rowWeight = rowData[height..(2 * height)], exact = rowData[(2 * height)..];
         ShiftedExps(h, height, width, rowMax, exps);
         T max = TensorPrimitives.Max<T>(rowMax);
@@ -98,14 +99,15 @@ public sealed partial class ImageGridCost
     /// <paramref name="length"/> entries: shift each line by its max, one exp for all lines,
     /// one product with the Gaussian matrix, one log, and an exact log-sum-exp where a sum
     /// fell under <see cref="TinySum"/>. A line that is all -inf gives -inf.</summary>
-    private static void GaussianPass<T>(ReadOnlySpan<T> input, int lines, int length, T[] kernel, GaussianFactors<T> factors, Span<T> output)
+    private static void GaussianPass<T>(ReadOnlySpan<T> input, int lines, int length, T[] kernel, GaussianFactors<T> factors, Span<T> output,
+        SoftMinWorkspace<T> workspace)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = lines * length;
         T tiny = TinySum<T>();
-        Span<T> scaled = ScratchBuffer<T>.Get(0, n);
-        Span<T> sums = ScratchBuffer<T>.Get(1, n);
-        Span<T> lineData = ScratchBuffer<T>.Get(3, lines + length);
+        Span<T> scaled = workspace.Block(n);
+        Span<T> sums = workspace.Sums(n);
+        Span<T> lineData = workspace.Lines(lines + length);
         Span<T> shift = lineData[..lines], exact = lineData[lines..];
         ShiftedExps(input, lines, length, shift, scaled);
         SmallMatrix.Multiply<T>(scaled, kernel, sums, lines, length, length); // K is symmetric: sums = E K^T

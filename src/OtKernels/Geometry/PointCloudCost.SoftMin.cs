@@ -10,18 +10,19 @@ namespace OtKernels.Geometry;
 public sealed partial class PointCloudCost
 {
     /// <inheritdoc/>
-    public override void SoftMin<T>(SoftMinAxis axis, T epsilon, ReadOnlySpan<T> h, Span<T> result)
+    public override void SoftMin<T>(SoftMinAxis axis, T epsilon, ReadOnlySpan<T> h, Span<T> result, SoftMinWorkspace<T> workspace)
     {
+        ArgumentNullException.ThrowIfNull(workspace);
         if (Metric != GroundMetric.SqEuclidean)
         {
-            base.SoftMin(axis, epsilon, h, result);
+            base.SoftMin(axis, epsilon, h, result, workspace);
             return;
         }
         (bool overColumns, int outer, int inner) = SoftMinShape(axis, h.Length, result.Length);
         // Rows of the soft-min are the points of `kept`, reduced over the points of `reduced`.
         var rows = new CloudRows<T>(overColumns ? _x.Span : _y.Span, overColumns ? _y.Span : _x.Span,
             Dimension == 2 ? (overColumns ? YSoa() : XSoa()) : default, Dimension, h, 1 / double.CreateTruncating(epsilon));
-        BlockedSoftMin(rows, outer, inner, epsilon, result);
+        BlockedSoftMin(rows, outer, inner, epsilon, result, workspace);
     }
 
     private readonly ref struct CloudRows<T>(ReadOnlySpan<double> kept, ReadOnlySpan<double> reduced, ReadOnlySpan<double> reducedSoa,

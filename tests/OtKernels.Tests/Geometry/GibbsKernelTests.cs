@@ -32,9 +32,9 @@ public class GibbsKernelTests
                 var expected = new double[outer];
                 dense.SoftMin(axis, eps, h, expected);
                 var viaKernel = new double[outer];
-                new GibbsKernel<double>(cost, eps).SoftMin(axis, h, viaKernel);
+                new GibbsKernel<double>(cost, eps, new SoftMinWorkspace<double>()).SoftMin(axis, h, viaKernel);
                 var single = new float[outer];
-                new GibbsKernel<float>(cost, (float)eps).SoftMin(axis, h.Select(v => (float)v).ToArray(), single);
+                new GibbsKernel<float>(cost, (float)eps, new SoftMinWorkspace<float>()).SoftMin(axis, h.Select(v => (float)v).ToArray(), single);
                 for (int o = 0; o < outer; o++)
                 {
                     double scale = 1 + Math.Abs(expected[o]);
@@ -60,7 +60,7 @@ public class GibbsKernelTests
             var expected = new double[7];
             var viaKernel = new double[7];
             dense.SoftMin(SoftMinAxis.OverColumns, 0.5, h, expected);
-            new GibbsKernel<double>(cost, 0.5).SoftMin(SoftMinAxis.OverColumns, h, viaKernel);
+            new GibbsKernel<double>(cost, 0.5, new SoftMinWorkspace<double>()).SoftMin(SoftMinAxis.OverColumns, h, viaKernel);
             for (int o = 0; o < 7; o++)
                 Assert.True(Math.Abs(viaKernel[o] - expected[o]) <= 1e-12 * (1 + Math.Abs(expected[o])), $"offset {offset} [{o}]: {viaKernel[o]:R} vs {expected[o]:R}");
         }
@@ -70,12 +70,12 @@ public class GibbsKernelTests
     public void EveryInputAbsent_GivesPlusInfinity_AndWrongLengthsNameTheArgument()
     {
         var cost = new DenseCost(new double[] { 0, 1, 1, 0, 2, 2 }, 3, 2);
-        var kernel = new GibbsKernel<double>(cost, 0.5);
+        var kernel = new GibbsKernel<double>(cost, 0.5, new SoftMinWorkspace<double>());
         var result = new double[3];
         kernel.SoftMin(SoftMinAxis.OverColumns, [double.NegativeInfinity, double.NegativeInfinity], result);
         Assert.All(result, v => Assert.Equal(double.PositiveInfinity, v));
         ArgumentException? e = null;
-        try { new GibbsKernel<double>(cost, 0.5).SoftMin(SoftMinAxis.OverRows, [0.0, 0.0], new double[2]); }
+        try { new GibbsKernel<double>(cost, 0.5, new SoftMinWorkspace<double>()).SoftMin(SoftMinAxis.OverRows, [0.0, 0.0], new double[2]); }
         catch (ArgumentException caught) { e = caught; }
         Assert.Equal("h", e?.ParamName);
     }

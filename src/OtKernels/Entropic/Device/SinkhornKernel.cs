@@ -2,7 +2,7 @@
 // CUDA, OpenCL 2.0+ and ILGPU's CPU accelerator), run by Sinkhorn.SolveBatch and
 // SinkhornDivergence.SolveBatch on a DeviceAccelerator. Each device function names its C#
 // twin in Sinkhorn.cs; the loop follows Sinkhorn.SolveOne step for step, in float (with the tape of an unrolled run), and the divergence's self-terms
-// follow Sinkhorn.SolveSymmetric. The cost is a type parameter (IDeviceCost): points in
+// follow Sinkhorn.SolveOne's self-term mode. The cost is a type parameter (IDeviceCost): points in
 // shared memory, or a shared dense matrix read coalesced (sinkhorn_dense's twin).
 // Layout: one team of threads per problem (Team.cs, Packing), each thread owning two of the
 // problem's outputs (SoftMin's register blocking): a power of two up to a warp for small
@@ -241,7 +241,7 @@ internal static class SinkhornKernel
     /// <summary>One problem per team: the cost (points in shared memory, or a dense matrix),
     /// weights a [n], b [m]. Plain mode is Sinkhorn.SolveOne: f = softmin(g), g = softmin(f),
     /// over-relaxed except before a check. Symmetric mode (Y = X, b = a) is
-    /// Sinkhorn.SolveSymmetric, the averaged f = (f + softmin(f)) / 2 of a self-term, whose
+    /// Sinkhorn.SolveOne's self-term mode, the averaged f = (f + softmin(f)) / 2 of a self-term, whose
     /// value is 2 &lt;a, f&gt; and which writes no g. A non-empty tape [MaxIterations, n + m]
     /// receives (f, g) after every iteration. work holds the floats SolveFloats counts.
     /// The teams of a group share its barriers, so every loop runs while any team of the
@@ -317,7 +317,7 @@ internal static class SinkhornKernel
             }
             done = done || iteration == p.MaxIterations;
             // Over-relaxed steps, except before a check (Sinkhorn.SolveOne); a self-term's
-            // step is the average (Sinkhorn.SolveSymmetric).
+            // step is the average (Sinkhorn.SolveOne's self-term mode).
             bool relaxed = !symmetric && p.OverRelaxation != 1 && p.Unrolled == 0 && (iteration + 1) % p.CheckEvery != 0 && iteration + 1 != p.MaxIterations;
             float w = symmetric ? 0.5f : relaxed ? p.OverRelaxation : 1;
             Advance(team, fNew, f, fNext, rows, w);
