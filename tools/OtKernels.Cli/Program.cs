@@ -20,6 +20,7 @@ root.Subcommands.Add(GpuCommand.Create());
 root.Subcommands.Add(BarycenterCommand.Create());
 root.Subcommands.Add(InterpolateCommand.Create());
 root.Subcommands.Add(DweCommand.Create());
+root.Subcommands.Add(EmbedCommand.Create());
 ParseResult parse = root.Parse(args);
 if (CliErrors.Usage(parse) is int usage) return usage;
 return CliErrors.Run(() => parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

@@ -30,6 +30,12 @@ public sealed class LabelledImages : IDataSet<(ReadOnlyMemory<float> Pixels, int
     /// <summary>Floats per image.</summary>
     public int SampleLength { get; }
 
+    /// <summary>Every image's pixels, [count, channels, height, width].</summary>
+    public ReadOnlySpan<float> Pixels => _pixels;
+
+    /// <summary>Every image's label.</summary>
+    public ReadOnlySpan<int> Labels => _labels;
+
     /// <inheritdoc/>
     public (ReadOnlyMemory<float> Pixels, int Label) this[int index] => (_pixels.AsMemory(index * SampleLength, SampleLength), _labels[index]);
 

@@ -37,20 +37,27 @@ public static class MetricLosses
             Span<float> du = firstGradient is null ? [] : firstGradient.Sample(s), dv = secondGradient is null ? [] : secondGradient.Sample(s);
             double d = distance.Distance(first.Sample(s), second.Sample(s), du, dv);
             // loss = f(d); dloss/dd chains onto the distance's gradient.
-            double hinge = Math.Max(0, margin - d);
-            (double loss, double slope) = (similar[s], form) switch
-            {
-                (true, ContrastiveForm.Plain) => (d, 1.0),
-                (true, _) => (d * d, 2 * d),
-                (false, ContrastiveForm.Plain) => (hinge, hinge > 0 ? -1.0 : 0.0),
-                (false, _) => (hinge * hinge, -2 * hinge),
-            };
+            (double loss, double slope) = ContrastiveTerm(d, similar[s], margin, form);
             sum += loss;
             if (du.IsEmpty) continue;
             Scale(du, slope * scale);
             Scale(dv, slope * scale);
         }
         return sum * scale;
+    }
+
+    /// <summary>One pair's contrastive loss at distance d and its derivative in d: d (or d^2)
+    /// for a similar pair, max(0, margin - d) (or its square) for a dissimilar one.</summary>
+    public static (double Loss, double Slope) ContrastiveTerm(double d, bool similar, double margin, ContrastiveForm form)
+    {
+        double hinge = Math.Max(0, margin - d);
+        return (similar, form) switch
+        {
+            (true, ContrastiveForm.Plain) => (d, 1.0),
+            (true, _) => (d * d, 2 * d),
+            (false, ContrastiveForm.Plain) => (hinge, hinge > 0 ? -1.0 : 0.0),
+            (false, _) => (hinge * hinge, -2 * hinge),
+        };
     }
 
     /// <summary>The triplet margin loss of (anchor, positive, negative) under distance, with the gradients of all three.</summary>

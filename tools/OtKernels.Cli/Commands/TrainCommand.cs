@@ -37,7 +37,7 @@ internal static class TrainCommand
         if (options.MaxEpochs < 1) throw new ArgumentException($"--epochs {options.MaxEpochs}: --epochs must be at least 1.");
         options.Validate();
         if (trainCount < 0) throw new ArgumentException($"--train-count {trainCount}: must be 0 (all) or positive.");
-        LabelledImages train = Images(MnistStore.Load(dataDirectory, "train"), trainCount), test = Images(MnistStore.Load(dataDirectory, "test"), 0);
+        LabelledImages train = MnistImages.Of(MnistStore.Load(dataDirectory, "train"), 0, trainCount), test = MnistImages.Of(MnistStore.Load(dataDirectory, "test"), 0, 0);
         AtomicFile.CreateDirectory(output.FullName);
         var run = new TrainingRun(output.FullName);
         var model = ClassifierTraining.MnistCnn(options.Seed);
@@ -57,17 +57,5 @@ internal static class TrainCommand
             model = run.Model,
         }));
         return 0;
-    }
-
-    /// <summary>MNIST bytes scaled to [0, 1], as [count, 1, 28, 28].</summary>
-    private static LabelledImages Images(MnistSplit split, int limit)
-    {
-        int count = limit == 0 ? split.Count : Math.Min(limit, split.Count);
-        int pixels = split.Height * split.Width;
-        var values = new float[count * pixels];
-        for (int i = 0; i < values.Length; i++) values[i] = split.Images[i] / 255f;
-        var labels = new int[count];
-        for (int i = 0; i < count; i++) labels[i] = split.Labels[i];
-        return new LabelledImages(values, labels, 1, split.Height, split.Width);
     }
 }

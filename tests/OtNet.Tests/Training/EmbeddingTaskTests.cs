@@ -1,0 +1,130 @@
+// The entropic Wasserstein embedding trainer: the contrastive loss's gradient through the
+// trunk and the Sinkhorn layer against finite differences; a tiny run that separates two
+// classes of 28 x 28 images; a resumed run that ends bit for bit where an uninterrupted one
+// does; the model file round trip; bad options named.
+using OtKernels.Autodiff.Entropic;
+using OtKernels.Geometry;
+using OtNet.Data;
+using OtNet.Losses;
+using OtNet.Models;
+using OtNet.Training;
+using Xunit;
+
+namespace OtNet.Tests.Training;
+
+public sealed class EmbeddingTaskTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("otnet-embed").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>28 x 28 images of two classes: a bright left half or a bright top half, with noise.</summary>
+    private static LabelledImages Halves(int count, int seed)
+    {
+        var rng = new Random(seed);
+        var pixels = new float[count * 784];
+        var labels = new int[count];
+        for (int s = 0; s < count; s++)
+        {
+            labels[s] = s % 2;
+            for (int p = 0; p < 784; p++)
+            {
+                bool lit = labels[s] == 0 ? p % 28 < 14 : p / 28 < 14;
+                pixels[s * 784 + p] = (float)(0.3 * rng.NextDouble() + (lit ? 0.6 : 0));
+            }
+        }
+        return new LabelledImages(pixels, labels, 1, 28, 28);
+    }
+
+    private static WassersteinEmbedding Model(EmbeddingDistance distance = EmbeddingDistance.Wasserstein, EntropicDistanceKind kind = EntropicDistanceKind.TransportCost) =>
+        new(3, 2, distance, new EntropicDistanceOptions { Epsilon = 0.1, Iterations = 10, Kind = kind }, seed: 4);
+
+    [Theory]
+    [InlineData(EmbeddingDistance.Wasserstein, EntropicDistanceKind.TransportCost, ContrastiveForm.Squared)]
+    [InlineData(EmbeddingDistance.Wasserstein, EntropicDistanceKind.Divergence, ContrastiveForm.Plain)]
+    [InlineData(EmbeddingDistance.Euclidean, EntropicDistanceKind.TransportCost, ContrastiveForm.Squared)]
+    public void LossGradient_ThroughTheTrunkAndSinkhorn_MatchesFiniteDifferences(EmbeddingDistance distance, EntropicDistanceKind kind, ContrastiveForm form)
+    {
+        WassersteinEmbedding model = Model(distance, kind);
+        var task = new EmbeddingTask(model, Halves(16, 1), Halves(8, 2), new ContrastiveOptions { Margin = 2, Form = form, ValidationPairs = 4 });
+        int[] batch = [3, 0, 7, 12, 5, 9];
+        foreach (Parameter p in model.Trunk.Parameters) Array.Clear(p.Gradient);
+        task.TrainBatch(batch);
+        // The last dense layer's weights and biases, where the loss and the Sinkhorn layer's
+        // gradient enter the trunk. Deeper layers sit behind thousands of ReLU kinks that a
+        // finite step crosses; each layer's own backward is checked in Layers/.
+        Parameter[] parameters = model.Trunk.Parameters.ToArray();
+        foreach (Parameter p in parameters[^2..])
+            FiniteDifference.Check(p.Value, p.Gradient, () => task.LossOf(batch), 1e-3f, 2e-4, 1e-2, p.Name, count: 12);
+    }
+
+    [Fact]
+    public void Training_SeparatesTwoClasses_AndAResumedRunEndsBitForBitWhereAnUninterruptedOneDoes()
+    {
+        LabelledImages train = Halves(192, 3), valid = Halves(64, 4);
+        var contrastive = new ContrastiveOptions { Margin = 1, Neighbours = 3, ValidationPairs = 64 };
+        var options = new TrainingOptions { MaxEpochs = 3, BatchSize = 32, LearningRate = 3e-3, Schedule = LearningRateScheduleKind.Cosine, Keep = ModelSelection.Best };
+
+        WassersteinEmbedding straight = Model();
+        List<EpochRecord> history = Trainer.Train(new EmbeddingTask(straight, train, valid, contrastive), options, _ => { });
+        EpochRecord last = history[^1];
+        Assert.Equal(1.0, last["valid_knn_accuracy"]);
+        Assert.True(last["valid_positive_distance"] < 0.5 * last["valid_negative_distance"],
+            $"positive pairs at {last["valid_positive_distance"]}, negative at {last["valid_negative_distance"]}");
+
+        var run = new TrainingRun(Path.Combine(_dir, "run"));
+        Assert.Throws<OperationCanceledException>(() => Trainer.Train(new EmbeddingTask(Model(), train, valid, contrastive), options with { Run = run }, _ => { },
+            h => { if (h.Count == 1) throw new OperationCanceledException(); }));
+        WassersteinEmbedding resumed = Model();
+        List<EpochRecord> again = Trainer.Train(new EmbeddingTask(resumed, train, valid, contrastive), options with { Run = run }, _ => { });
+        Assert.Equal(history.Select(h => h["train_loss"]), again.Select(h => h["train_loss"]));
+        Assert.Equal(straight.Trunk.Parameters.SelectMany(p => p.Value), resumed.Trunk.Parameters.SelectMany(p => p.Value));
+
+        // The kept model is the best epoch's, and it loads with its distance.
+        var (loaded, metadata) = WassersteinEmbedding.Load(run.Model);
+        Assert.Equal((3, 2, EmbeddingDistance.Wasserstein, 0.1, 10), (loaded.Points, loaded.Dimension, loaded.Distance, loaded.Sinkhorn.Epsilon, loaded.Sinkhorn.Iterations));
+        Assert.Equal(history.MaxBy(h => h["valid_knn_accuracy"])!.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture), metadata["epoch"]);
+    }
+
+    [Fact]
+    public void Distances_AreDistances_AndTheirGradientsMatchDifferences()
+    {
+        WassersteinEmbedding model = Model();
+        var rng = new Random(5);
+        float[] u = Enumerable.Range(0, 12).Select(_ => (float)rng.NextDouble()).ToArray(), v = Enumerable.Range(0, 12).Select(_ => (float)rng.NextDouble()).ToArray();
+        var d = new double[2];
+        float[] gu = new float[12], gv = new float[12];
+        model.Distances(u, v, d, [1, 2], gu, gv);
+        var same = new double[1];
+        model.Distances(u[..6], u[..6], same);
+        Assert.True(d[0] > 0 && d[1] > 0 && same[0] < d[0], $"{d[0]}, {d[1]}, self {same[0]}");
+        for (int k = 0; k < 12; k++)
+        {
+            float saved = u[k];
+            u[k] = saved + 1e-3f;
+            var up = new double[2];
+            model.Distances(u, v, up);
+            u[k] = saved - 1e-3f;
+            var down = new double[2];
+            model.Distances(u, v, down);
+            u[k] = saved;
+            int pair = k / 6;
+            Assert.Equal((pair + 1) * (up[pair] - down[pair]) / 2e-3, gu[k], 2e-3);
+        }
+    }
+
+    [Fact]
+    public void BadOptions_AreNamed_AndAnotherFileIsRefused()
+    {
+        var sinkhorn = new EntropicDistanceOptions();
+        Assert.Throws<ArgumentOutOfRangeException>("points", () => new WassersteinEmbedding(65, 2, EmbeddingDistance.Wasserstein, sinkhorn, 1));
+        Assert.Throws<ArgumentOutOfRangeException>("dimension", () => new WassersteinEmbedding(3, 0, EmbeddingDistance.Wasserstein, sinkhorn, 1));
+        Assert.Throws<ArgumentOutOfRangeException>("Epsilon", () => new WassersteinEmbedding(3, 2, EmbeddingDistance.Wasserstein, sinkhorn with { Epsilon = -1 }, 1));
+        Assert.Throws<ArgumentOutOfRangeException>("Iterations", () => new WassersteinEmbedding(3, 2, EmbeddingDistance.Wasserstein, sinkhorn with { Iterations = 0 }, 1));
+        Assert.Throws<ArgumentOutOfRangeException>("Margin", () => new EmbeddingTask(Model(), Halves(8, 1), Halves(8, 2), new ContrastiveOptions { Margin = 0 }));
+        string other = Path.Combine(_dir, "other.safetensors");
+        OtNet.IO.SafeTensors.Save(other, [("x", [1], [1f])], new Dictionary<string, string> { ["format"] = "otnet" });
+        Assert.Contains("not a Wasserstein embedding", Assert.Throws<InvalidDataException>(() => WassersteinEmbedding.Load(other)).Message);
+        _ = GroundMetric.SqEuclidean;
+    }
+}

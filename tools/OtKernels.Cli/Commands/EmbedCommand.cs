@@ -1,0 +1,191 @@
+// otk embed: entropic Wasserstein embeddings of MNIST (Frogner, Mirzazadeh and Solomon 2019,
+// as the synthesis trains them): a CNN maps each image to M points in R^k, compared by L
+// Sinkhorn iterations differentiated through, trained by contrastive pairs.
+//   otk embed train  the one training loop over (anchor, partner) pairs, the last 5,000
+//                    training images held out for validation (loss, mean distances, kNN
+//                    accuracy, the monitored metric); writes the run directory and curves;
+//   otk embed eval   kNN classification of the test set from the training set's embeddings
+//                    (Euclidean on the flattened M k vectors, as the synthesis; optionally
+//                    the nearest candidates re-ranked by the model's own distance), as JSON.
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using OtKernels.Autodiff.Entropic;
+using OtKernels.Cli.Pictures;
+using OtKernels.Data;
+using OtKernels.Geometry;
+using OtNet.Analysis;
+using OtNet.Data;
+using OtNet.Losses;
+using OtNet.Models;
+using OtNet.Training;
+
+namespace OtKernels.Cli.Commands;
+
+internal static class EmbedCommand
+{
+    /// <summary>Training images held out for validation (the last of the split).</summary>
+    private const int ValidationImages = 5000;
+
+    public static Command Create() => new("embed", "Entropic Wasserstein embeddings (Frogner et al. 2019) of MNIST.") { Train(), Eval() };
+
+    private static Command Train()
+    {
+        var points = new Option<int>("--points") { Description = "M, points per embedding (1..64).", DefaultValueFactory = _ => 3 };
+        var dimension = new Option<int>("--dimension") { Description = "k, the points' dimension (1..16).", DefaultValueFactory = _ => 2 };
+        var distance = new Option<string>("--distance") { Description = "wasserstein (entropic, through Sinkhorn) or euclidean (the Siamese baseline).", DefaultValueFactory = _ => "wasserstein" };
+        var epsilon = new Option<double>("--epsilon") { Description = "Sinkhorn's eps, in the unit of the ground cost.", DefaultValueFactory = _ => 0.05 };
+        var iterations = new Option<int>("--iterations") { Description = "L, Sinkhorn iterations differentiated through.", DefaultValueFactory = _ => 20 };
+        var reading = new Option<string>("--reading") { Description = "transport (<P, C>), value (OT_eps) or divergence (S_eps).", DefaultValueFactory = _ => "transport" };
+        var metric = new Option<string>("--metric") { Description = "Ground metric: sqeuclidean (distance sqrt of the reading) or euclidean.", DefaultValueFactory = _ => "sqeuclidean" };
+        var margin = new Option<double>("--margin") { Description = "The contrastive margin m.", DefaultValueFactory = _ => 1 };
+        var form = new Option<string>("--form") { Description = "squared (r d^2 + (1 - r) max(0, m - d)^2) or plain.", DefaultValueFactory = _ => "squared" };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs (cosine-annealed rate; the best validation kNN model is kept).", DefaultValueFactory = _ => 12 };
+        var batch = new Option<int>("--batch-size") { Description = "Pairs per Adam step.", DefaultValueFactory = _ => 64 };
+        var rate = new Option<double>("--learning-rate") { Description = "Adam's initial rate.", DefaultValueFactory = _ => 1e-3 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the weights, batches and partners.", DefaultValueFactory = _ => 1 };
+        var limit = new Option<int>("--train-count") { Description = "Use only the first N training images (0: all but the validation ones).", DefaultValueFactory = _ => 0 };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Output directory.", DefaultValueFactory = _ => new DirectoryInfo("runs/embed") };
+        var dataDir = DataDirectoryOption.Create();
+        var command = new Command("train", "Train a Wasserstein (or Euclidean) embedding of MNIST by contrastive pairs.")
+            { points, dimension, distance, epsilon, iterations, reading, metric, margin, form, epochs, batch, rate, seed, limit, output, dataDir };
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            int epochCount = parse.GetValue(epochs), trainCount = parse.GetValue(limit);
+            if (epochCount < 1) throw new ArgumentException($"--epochs {epochCount}: must be at least 1.");
+            if (trainCount < 0) throw new ArgumentException($"--train-count {trainCount}: must be 0 (all) or positive.");
+            var sinkhorn = new EntropicDistanceOptions
+            {
+                Epsilon = parse.GetValue(epsilon), Iterations = parse.GetValue(iterations),
+                Kind = Choice(parse.GetValue(reading)!, "--reading", ("transport", EntropicDistanceKind.TransportCost), ("value", EntropicDistanceKind.Value), ("divergence", EntropicDistanceKind.Divergence)),
+                Metric = Choice(parse.GetValue(metric)!, "--metric", ("sqeuclidean", GroundMetric.SqEuclidean), ("euclidean", GroundMetric.Euclidean)),
+            };
+            EmbeddingDistance kind = Choice(parse.GetValue(distance)!, "--distance", ("wasserstein", EmbeddingDistance.Wasserstein), ("euclidean", EmbeddingDistance.Euclidean));
+            var contrastive = new ContrastiveOptions
+            {
+                Margin = parse.GetValue(margin), Seed = parse.GetValue(seed),
+                Form = Choice(parse.GetValue(form)!, "--form", ("squared", ContrastiveForm.Squared), ("plain", ContrastiveForm.Plain)),
+            };
+            var options = new TrainingOptions
+            {
+                MaxEpochs = epochCount, BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(rate), Seed = parse.GetValue(seed),
+                Schedule = LearningRateScheduleKind.Cosine, Keep = ModelSelection.Best,
+            };
+            var model = new WassersteinEmbedding(parse.GetValue(points), parse.GetValue(dimension), kind, sinkhorn, parse.GetValue(seed));
+            return RunTraining(model, contrastive, options, trainCount, parse.GetValue(output)!, MnistStore.DataDirectory(parse.GetValue(dataDir)));
+        }));
+        return command;
+    }
+
+    private static int RunTraining(WassersteinEmbedding model, ContrastiveOptions contrastive, TrainingOptions options, int trainCount, DirectoryInfo output, string dataDirectory)
+    {
+        options.Validate();
+        contrastive.Validate();
+        MnistSplit split = MnistStore.Load(dataDirectory, "train");
+        int available = split.Count - ValidationImages;
+        LabelledImages train = MnistImages.Of(split, 0, trainCount == 0 ? available : Math.Min(trainCount, available));
+        LabelledImages valid = MnistImages.Of(split, available, ValidationImages);
+        using OtKernels.IO.OutputLock claim = OtKernels.IO.OutputLock.ForDirectory(output.FullName, line => Console.Error.WriteLine($"embed train: {line}"));
+        var run = new TrainingRun(output.FullName);
+        Console.Error.WriteLine($"embed train: {train.Count} training and {valid.Count} validation images; {model.Points} points in R^{model.Dimension}, "
+                                + $"{model.Distance.ToString().ToLowerInvariant()} distance" + (model.Distance == EmbeddingDistance.Wasserstein
+                                    ? $" ({model.Sinkhorn.Kind}, eps {model.Sinkhorn.Epsilon}, L {model.Sinkhorn.Iterations}, {model.Sinkhorn.Metric})" : "")
+                                + $"; margin {contrastive.Margin}, {contrastive.Form}; batch {options.BatchSize}, rate {options.LearningRate}, {options.MaxEpochs} epochs");
+        var clock = Stopwatch.StartNew();
+        // The curves are redrawn after every epoch, so a killed run keeps them (the synthesis' Fig. 1).
+        void Plot(IReadOnlyList<EpochRecord> history) => HistoryPlots.Write(run, history,
+            new HistoryFigure("loss.svg", "Embedding: contrastive loss", "mean over pairs", ["train_loss", "valid_loss"], Logarithmic: true),
+            new HistoryFigure("distances.svg", "Embedding: mean distance of pairs", "distance",
+                ["train_positive_distance", "train_negative_distance", "valid_positive_distance", "valid_negative_distance"]),
+            new HistoryFigure("accuracy.svg", "Embedding: validation kNN accuracy", "accuracy (%)", ["valid_knn_accuracy"], Scale: 100));
+        List<EpochRecord> history = Trainer.Train(new EmbeddingTask(model, train, valid, contrastive), options with { Run = run },
+            line => Console.Error.WriteLine($"embed train: {line}"), Plot);
+        Plot(history);
+        EpochRecord best = history.MaxBy(h => h["valid_knn_accuracy"])!;
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            epochs = history.Count,
+            best_epoch = best.Epoch,
+            best_valid_knn_accuracy = best["valid_knn_accuracy"],
+            seconds_this_run = Math.Round(clock.Elapsed.TotalSeconds, 1),
+            seconds_all_epochs = Math.Round(history.Sum(h => h.Seconds), 1),
+            model = run.Model,
+        }));
+        return 0;
+    }
+
+    private static Command Eval()
+    {
+        var model = new Option<FileInfo>("--model") { Description = "A model of `otk embed train` (default: the committed one).", DefaultValueFactory = _ => new FileInfo(CommittedEmbedding.Model) };
+        var neighbours = new Option<int>("--neighbours") { Description = "k of the kNN vote.", DefaultValueFactory = _ => 5 };
+        var rerank = new Option<int>("--rerank")
+        {
+            Description = "Re-rank each test image's N nearest training images (Euclidean) by the model's own distance before the vote (0: off).",
+            DefaultValueFactory = _ => 0,
+        };
+        var dataDir = DataDirectoryOption.Create();
+        var command = new Command("eval", "kNN accuracy on the MNIST test set from the training set's embeddings, as JSON.") { model, neighbours, rerank, dataDir };
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            FileInfo file = parse.GetValue(model)!;
+            if (!file.Exists) throw new ArgumentException($"--model {file.FullName}: no such file; train one with `otk embed train`.");
+            int k = parse.GetValue(neighbours), candidates = parse.GetValue(rerank);
+            if (k < 1) throw new ArgumentException($"--neighbours {k}: must be at least 1.");
+            if (candidates != 0 && candidates < k) throw new ArgumentException($"--rerank {candidates}: 0, or at least --neighbours ({k}).");
+            var (embedding, _) = WassersteinEmbedding.Load(file.FullName);
+            string data = MnistStore.DataDirectory(parse.GetValue(dataDir));
+            LabelledImages train = MnistImages.Of(MnistStore.Load(data, "train"), 0, 0), test = MnistImages.Of(MnistStore.Load(data, "test"), 0, 0);
+            var clock = Stopwatch.StartNew();
+            float[] reference = embedding.Embed(train.Pixels), queries = embedding.Embed(test.Pixels);
+            double embedSeconds = clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            int[] predicted = candidates == 0
+                ? NearestNeighbours.Classify(reference, train.Labels, queries, embedding.EmbeddingSize, k)
+                : Reranked(embedding, reference, train.Labels.ToArray(), queries, k, candidates);
+            double accuracy = predicted.Select((p, i) => p == test.Labels[i] ? 1.0 : 0).Average();
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                knn_accuracy = accuracy,
+                k,
+                distance = candidates == 0 ? "euclidean" : $"{embedding.Distance.ToString().ToLowerInvariant()} (top {candidates} euclidean re-ranked)",
+                test_images = test.Count,
+                points = embedding.Points,
+                dimension = embedding.Dimension,
+                embed_seconds = Math.Round(embedSeconds, 2),
+                knn_seconds = Math.Round(clock.Elapsed.TotalSeconds, 2),
+                model = file.FullName,
+            }));
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>kNN where each query's candidates (its nearest references in Euclidean
+    /// distance) are ranked by the model's own distance, computed in one batch.</summary>
+    private static int[] Reranked(WassersteinEmbedding embedding, float[] reference, int[] labels, float[] queries, int k, int candidates)
+    {
+        int e = embedding.EmbeddingSize, count = queries.Length / e;
+        int[][] nearest = NearestNeighbours.Nearest(reference, queries, e, candidates);
+        var u = new float[count * candidates * e];
+        var v = new float[count * candidates * e];
+        for (int q = 0; q < count; q++)
+            for (int c = 0; c < candidates; c++)
+            {
+                queries.AsSpan(q * e, e).CopyTo(u.AsSpan((q * candidates + c) * e));
+                reference.AsSpan(nearest[q][c] * e, e).CopyTo(v.AsSpan((q * candidates + c) * e));
+            }
+        var distances = new double[count * candidates];
+        embedding.Distances(u, v, distances);
+        var predicted = new int[count];
+        for (int q = 0; q < count; q++)
+        {
+            int[] order = Enumerable.Range(0, candidates).OrderBy(c => distances[q * candidates + c]).ThenBy(c => c).Take(k).ToArray();
+            predicted[q] = NearestNeighbours.Vote(order.Select(c => labels[nearest[q][c]]).ToArray());
+        }
+        return predicted;
+    }
+
+    private static T Choice<T>(string value, string option, params (string Name, T Value)[] choices) =>
+        choices.FirstOrDefault(c => c.Name == value) is { Name: not null } found ? found.Value
+            : throw new ArgumentException($"{option} {value}: use {string.Join(", ", choices.Select(c => c.Name))}.");
+}
