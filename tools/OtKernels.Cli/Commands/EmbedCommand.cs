@@ -51,7 +51,9 @@ internal static class EmbedCommand
             { points, dimension, distance, epsilon, iterations, reading, metric, margin, form, epochs, batch, rate, seed, limit, output, dataDir };
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            int epochCount = parse.GetValue(epochs), trainCount = parse.GetValue(limit);
+            int epochCount = parse.GetValue(epochs), trainCount = parse.GetValue(limit), m = parse.GetValue(points), k = parse.GetValue(dimension);
+            if (m is < 1 or > 64) throw new ArgumentException($"--points {m}: M must be in 1..64.");
+            if (k is < 1 or > 16) throw new ArgumentException($"--dimension {k}: k must be in 1..16.");
             if (epochCount < 1) throw new ArgumentException($"--epochs {epochCount}: must be at least 1.");
             if (trainCount < 0) throw new ArgumentException($"--train-count {trainCount}: must be 0 (all) or positive.");
             var sinkhorn = new EntropicDistanceOptions
@@ -71,7 +73,7 @@ internal static class EmbedCommand
                 MaxEpochs = epochCount, BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(rate), Seed = parse.GetValue(seed),
                 Schedule = LearningRateScheduleKind.Cosine, Keep = ModelSelection.Best,
             };
-            var model = new WassersteinEmbedding(parse.GetValue(points), parse.GetValue(dimension), kind, sinkhorn, parse.GetValue(seed));
+            var model = new WassersteinEmbedding(m, k, kind, sinkhorn, parse.GetValue(seed));
             return RunTraining(model, contrastive, options, trainCount, parse.GetValue(output)!, MnistStore.DataDirectory(parse.GetValue(dataDir)));
         }));
         return command;

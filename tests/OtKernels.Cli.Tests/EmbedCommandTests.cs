@@ -1,0 +1,63 @@
+// otk embed end to end on a tiny configuration of real MNIST (one epoch of 640 images): the
+// run directory with its curves, then `otk embed eval` of that model as JSON, plain and
+// re-ranked by the Sinkhorn distance. Needs the MNIST files, so it is skipped where they are
+// absent; the library's two-class run (OtNet.Tests, EmbeddingTaskTests) runs everywhere, as
+// do the error paths here.
+using System.Text.Json;
+using Xunit;
+
+namespace OtKernels.Cli.Tests;
+
+public sealed class EmbedCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("otk-embed-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string File(string name) => Path.Combine(_dir, name);
+
+    [MnistFact]
+    public void TrainThenEval_WritesTheRun_AndPrintsTheKnnAccuracy()
+    {
+        OtkRun run = OtkProcess.Run(["embed", "train", "--train-count", "640", "--epochs", "1", "--out", File("run")]);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        foreach (string name in (string[])["model.safetensors", "checkpoint.safetensors", "history.csv", "loss.svg", "distances.svg", "accuracy.svg"])
+            Assert.True(System.IO.File.Exists(File("run/" + name)), name);
+        Assert.StartsWith("epoch,train_loss,train_positive_distance,train_negative_distance,valid_loss", System.IO.File.ReadAllLines(File("run/history.csv"))[0]);
+
+        foreach (string[] extra in new[] { Array.Empty<string>(), ["--rerank", "10"] })
+        {
+            run = OtkProcess.Run(["embed", "eval", "--model", File("run/model.safetensors"), .. extra]);
+            Assert.True(run.ExitCode == 0, run.Stderr);
+            using JsonDocument result = JsonDocument.Parse(run.Stdout);
+            double accuracy = result.RootElement.GetProperty("knn_accuracy").GetDouble();
+            Assert.InRange(accuracy, 0.5, 1); // one epoch on 640 images is far above chance (0.1)
+            Assert.Equal(5, result.RootElement.GetProperty("k").GetInt32());
+            Assert.Equal(10000, result.RootElement.GetProperty("test_images").GetInt32());
+        }
+    }
+
+    [Theory]
+    [InlineData("--points", "0", "--points 0")]
+    [InlineData("--dimension", "17", "--dimension 17")]
+    [InlineData("--epsilon", "0", "--epsilon")]
+    [InlineData("--iterations", "0", "--iterations")]
+    [InlineData("--distance", "cosine", "--distance cosine")]
+    [InlineData("--reading", "plan", "--reading plan")]
+    [InlineData("--margin", "-1", "--margin")]
+    public void BadOptions_AreNamed_AndNothingIsWritten(string option, string value, string expected)
+    {
+        OtkRun run = OtkProcess.Run(["embed", "train", option, value, "--out", File("bad"), "--data-dir", File("empty")]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(expected, run.Stderr);
+        Assert.False(Directory.Exists(File("bad")));
+    }
+
+    [Fact]
+    public void Eval_WithoutTheModel_SaysHowToMakeOne()
+    {
+        OtkRun run = OtkProcess.Run(["embed", "eval", "--model", File("none.safetensors")]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("otk embed train", run.Stderr);
+    }
+}
