@@ -6,7 +6,9 @@
 //                    accuracy, the monitored metric); writes the run directory and curves;
 //   otk embed eval   kNN classification of the test set from the training set's embeddings
 //                    (Euclidean on the flattened M k vectors, as the synthesis; optionally
-//                    the nearest candidates re-ranked by the model's own distance), as JSON.
+//                    the nearest candidates re-ranked by the model's own distance), as JSON;
+//   otk embed graph  the nodes of a generated graph, fitted to shortest-path distances (the
+//                    paper's section 5.1): average distortion and mean average precision.
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
@@ -27,7 +29,7 @@ internal static class EmbedCommand
     /// <summary>Training images held out for validation (the last of the split).</summary>
     private const int ValidationImages = 5000;
 
-    public static Command Create() => new("embed", "Entropic Wasserstein embeddings (Frogner et al. 2019) of MNIST.") { Train(), Eval() };
+    public static Command Create() => new("embed", "Entropic Wasserstein embeddings (Frogner et al. 2019): MNIST images, graph nodes.") { Train(), Eval(), GraphCommand() };
 
     private static Command Train()
     {
@@ -160,6 +162,98 @@ internal static class EmbedCommand
             return 0;
         }));
         return command;
+    }
+
+    private static Command GraphCommand()
+    {
+        var kind = new Option<string>("--kind") { Description = "tree (random recursive), ba (Barabasi-Albert, m 2), ws (Watts-Strogatz, k 4, p 0.1) or sbm (4 blocks).", DefaultValueFactory = _ => "ba" };
+        var nodes = new Option<int>("--nodes") { Description = "Nodes (the largest component is embedded).", DefaultValueFactory = _ => 512 };
+        var graphSeed = new Option<int>("--graph-seed") { Description = "Seed of the graph.", DefaultValueFactory = _ => 1 };
+        var points = new Option<int>("--points") { Description = "M, points per node (1..64).", DefaultValueFactory = _ => 4 };
+        var dimension = new Option<int>("--dimension") { Description = "k, the points' dimension (1..16).", DefaultValueFactory = _ => 2 };
+        var distance = new Option<string>("--distance") { Description = "wasserstein or euclidean (a table of M k numbers per node).", DefaultValueFactory = _ => "wasserstein" };
+        var epsilon = new Option<double>("--epsilon") { Description = "Sinkhorn's eps.", DefaultValueFactory = _ => 0.05 };
+        var iterations = new Option<int>("--iterations") { Description = "L, Sinkhorn iterations.", DefaultValueFactory = _ => 20 };
+        var metric = new Option<string>("--metric") { Description = "Ground metric: euclidean (W1) or sqeuclidean (W2).", DefaultValueFactory = _ => "euclidean" };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs over all node pairs.", DefaultValueFactory = _ => 40 };
+        var batch = new Option<int>("--batch-size") { Description = "Pairs per Adam step.", DefaultValueFactory = _ => 256 };
+        var rate = new Option<double>("--learning-rate") { Description = "Adam's initial rate (cosine-annealed).", DefaultValueFactory = _ => 0.02 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the embedding and the batches.", DefaultValueFactory = _ => 1 };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Output directory (run files and embedding.svg).", DefaultValueFactory = _ => new DirectoryInfo("runs/embed-graph") };
+        var command = new Command("graph", "Embed the nodes of a generated graph so that distances fit shortest paths.")
+            { kind, nodes, graphSeed, points, dimension, distance, epsilon, iterations, metric, epochs, batch, rate, seed, output };
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            int n = parse.GetValue(nodes), m = parse.GetValue(points), k = parse.GetValue(dimension), g = parse.GetValue(graphSeed);
+            if (n is < 4 or > 4096) throw new ArgumentException($"--nodes {n}: must be in 4..4096.");
+            if (m is < 1 or > 64) throw new ArgumentException($"--points {m}: M must be in 1..64.");
+            if (k is < 1 or > 16) throw new ArgumentException($"--dimension {k}: k must be in 1..16.");
+            string name = parse.GetValue(kind)!;
+            Graph graph = (name switch
+            {
+                "tree" => Graph.RandomTree(n, g),
+                "ba" => Graph.BarabasiAlbert(n, 2, g),
+                "ws" => Graph.WattsStrogatz(n, 4, 0.1, g),
+                "sbm" => Graph.StochasticBlock(n, 4, 16.0 / n, 1.0 / n, g),
+                _ => throw new ArgumentException($"--kind {name}: use tree, ba, ws or sbm."),
+            }).LargestComponent();
+            var sinkhorn = new EntropicDistanceOptions
+            {
+                Epsilon = parse.GetValue(epsilon), Iterations = parse.GetValue(iterations),
+                Metric = Choice(parse.GetValue(metric)!, "--metric", ("euclidean", GroundMetric.Euclidean), ("sqeuclidean", GroundMetric.SqEuclidean)),
+            };
+            var embedding = new EmbeddingMetric(m, k, Choice(parse.GetValue(distance)!, "--distance", ("wasserstein", EmbeddingDistance.Wasserstein), ("euclidean", EmbeddingDistance.Euclidean)), sinkhorn);
+            var options = new TrainingOptions
+            {
+                MaxEpochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(rate), Seed = parse.GetValue(seed),
+                Schedule = LearningRateScheduleKind.Cosine, Keep = ModelSelection.Best,
+            };
+            options.Validate();
+            if (options.BatchSize > graph.Nodes * (graph.Nodes - 1) / 2) throw new ArgumentException($"--batch-size {options.BatchSize}: the graph has {graph.Nodes * (graph.Nodes - 1) / 2} node pairs.");
+            using OtKernels.IO.OutputLock claim = OtKernels.IO.OutputLock.ForDirectory(parse.GetValue(output)!.FullName, line => Console.Error.WriteLine($"embed graph: {line}"));
+            var run = new TrainingRun(parse.GetValue(output)!.FullName);
+            var task = new GraphEmbeddingTask(graph.Nodes, graph.ShortestPaths(), embedding, parse.GetValue(seed));
+            Console.Error.WriteLine($"embed graph: {name}, {graph.Nodes} nodes and {graph.Edges} edges (largest component of {n}), "
+                                    + $"{m} x {k} = {embedding.EmbeddingSize} numbers per node, {embedding.Distance.ToString().ToLowerInvariant()} distance");
+            var clock = Stopwatch.StartNew();
+            List<EpochRecord> history = Trainer.Train(task, options with { Run = run }, line => Console.Error.WriteLine($"embed graph: {line}"));
+            EpochRecord best = history.MinBy(h => h["distortion"])!;
+            HistoryPlots.Write(run, history, new HistoryFigure("distortion.svg", $"{name} graph: average distortion", "distortion", ["distortion"], Logarithmic: true));
+            if (k >= 2) WritePicture(task, embedding, Path.Combine(run.Directory, "embedding.svg"), $"{name} graph, {graph.Nodes} nodes: {m} points in R^{k} per node");
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                kind = name, nodes = graph.Nodes, edges = graph.Edges, points = m, dimension = k, numbers_per_node = embedding.EmbeddingSize,
+                distance = embedding.Distance.ToString().ToLowerInvariant(), distortion = best["distortion"], mean_average_precision = best["mean_average_precision"],
+                best_epoch = best.Epoch, seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
+            }));
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>The last epoch's node embeddings as points in the plane (their first two
+    /// coordinates), a few nodes picked out by colour.</summary>
+    private static void WritePicture(GraphEmbeddingTask task, EmbeddingMetric embedding, string path, string title)
+    {
+        int e = embedding.EmbeddingSize, k = embedding.Dimension, count = task.Embeddings.Length / e;
+        float[] table = task.Embeddings.ToArray();
+        (double[] X, double[] Y) Points(IEnumerable<int> nodes)
+        {
+            var xs = new List<double>();
+            var ys = new List<double>();
+            foreach (int u in nodes)
+                for (int p = 0; p < embedding.Points; p++) { xs.Add(table[u * e + p * k]); ys.Add(table[u * e + p * k + 1]); }
+            return (xs.ToArray(), ys.ToArray());
+        }
+        var plot = new SvgPlot(title, "x1", "x2");
+        var (allX, allY) = Points(Enumerable.Range(0, count));
+        plot.Scatter("all nodes' points", allX, allY);
+        foreach (int u in new[] { 0, count / 2 })
+        {
+            var (x, y) = Points([u]);
+            plot.Scatter($"node {u}", x, y);
+        }
+        plot.Save(path);
     }
 
     /// <summary>kNN where each query's candidates (its nearest references in Euclidean
