@@ -45,6 +45,7 @@ public sealed class EmbedCommandTests : IDisposable
     [InlineData("--distance", "cosine", "--distance cosine")]
     [InlineData("--reading", "plan", "--reading plan")]
     [InlineData("--margin", "-1", "--margin")]
+    [InlineData("--shift", "9", "--shift")]
     public void BadOptions_AreNamed_AndNothingIsWritten(string option, string value, string expected)
     {
         OtkRun run = OtkProcess.Run(["embed", "train", option, value, "--out", File("bad"), "--data-dir", File("empty")]);

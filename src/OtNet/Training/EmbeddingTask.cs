@@ -29,6 +29,10 @@ public sealed record ContrastiveOptions
     /// <summary>The seed of the partners drawn for each batch and of the validation pairs.</summary>
     public int Seed { get; init; } = 1;
 
+    /// <summary>Training images are moved by up to this many pixels in each direction (zeros
+    /// fill in), drawn per image and batch: the usual augmentation of MNIST networks. 0: none.</summary>
+    public int Shift { get; init; }
+
     /// <summary>Refuses options out of range, naming the option.</summary>
     public void Validate()
     {
@@ -36,6 +40,7 @@ public sealed record ContrastiveOptions
         if (!Enum.IsDefined(Form)) throw new ArgumentOutOfRangeException(nameof(Form), Form, "Form must be Squared or Plain.");
         if (Neighbours < 1) throw new ArgumentOutOfRangeException(nameof(Neighbours), Neighbours, "Neighbours must be at least 1.");
         if (ValidationPairs < 2) throw new ArgumentOutOfRangeException(nameof(ValidationPairs), ValidationPairs, "ValidationPairs must be at least 2.");
+        if (Shift is < 0 or > 8) throw new ArgumentOutOfRangeException(nameof(Shift), Shift, "Shift must be in 0..8 pixels.");
     }
 }
 
@@ -85,7 +90,7 @@ public sealed class EmbeddingTask : ITrainingTask
 
     /// <inheritdoc/>
     public string Settings => string.Join("\n", [.. _model.Describe().Select(p => $"{p.Key}={p.Value}"),
-        $"margin={_options.Margin:R}", $"form={_options.Form}", $"neighbours={_options.Neighbours}", $"pair seed={_options.Seed}",
+        $"margin={_options.Margin:R}", $"form={_options.Form}", $"neighbours={_options.Neighbours}", $"pair seed={_options.Seed}", $"shift={_options.Shift}",
         $"training images={_train.Count}", $"validation images={_valid.Count}"]);
 
     /// <inheritdoc/>
@@ -93,15 +98,17 @@ public sealed class EmbeddingTask : ITrainingTask
     {
         ArgumentNullException.ThrowIfNull(indices);
         // The partners depend on the batch and the seed alone, so a resumed run draws the same.
-        (int[] first, int[] second, bool[] similar) = DrawPairs(indices, _trainLabels, _byClass, new Random(Mix(_options.Seed, indices)));
-        return Step(_train, first, second, similar, learn: true);
+        var rng = new Random(Mix(_options.Seed, indices));
+        (int[] first, int[] second, bool[] similar) = DrawPairs(indices, _trainLabels, _byClass, rng);
+        return Step(_train, first, second, similar, learn: true, _options.Shift > 0 ? rng : null);
     }
 
     /// <summary>The batch loss TrainBatch(indices) would step on, forward only (for checks).</summary>
     internal double LossOf(int[] indices)
     {
-        (int[] first, int[] second, bool[] similar) = DrawPairs(indices, _trainLabels, _byClass, new Random(Mix(_options.Seed, indices)));
-        return Step(_train, first, second, similar, learn: false)[0];
+        var rng = new Random(Mix(_options.Seed, indices));
+        (int[] first, int[] second, bool[] similar) = DrawPairs(indices, _trainLabels, _byClass, rng);
+        return Step(_train, first, second, similar, learn: false, _options.Shift > 0 ? rng : null)[0];
     }
 
     /// <inheritdoc/>
@@ -128,12 +135,15 @@ public sealed class EmbeddingTask : ITrainingTask
 
     /// <summary>The loss and the mean distances of similar and dissimilar pairs; with learn,
     /// the gradients are added to the trunk's parameters.</summary>
-    private double[] Step(LabelledImages images, int[] first, int[] second, bool[] similar, bool learn)
+    private double[] Step(LabelledImages images, int[] first, int[] second, bool[] similar, bool learn, Random? shifts = null)
     {
         int size = first.Length, e = _model.EmbeddingSize;
         var input = new Tensor([2 * size, .. images.SampleShape]);
         var labels = new int[2 * size];
         images.FillBatch([.. first, .. second], input, labels);
+        if (shifts is not null)
+            for (int s = 0; s < 2 * size; s++)
+                Translate(input.Sample(s), images.SampleShape[1], images.SampleShape[2], shifts.Next(-_options.Shift, _options.Shift + 1), shifts.Next(-_options.Shift, _options.Shift + 1));
         Tensor output = _model.Trunk.Forward(input);
         float[] u = output.Data[..(size * e)], v = output.Data[(size * e)..];
         var distances = new double[size];
@@ -160,6 +170,18 @@ public sealed class EmbeddingTask : ITrainingTask
         }
         double Mean(bool kind) => similar.Select((s, p) => (s, p)).Where(t => t.s == kind).Select(t => distances[t.p]).DefaultIfEmpty(double.NaN).Average();
         return [losses.Average(), Mean(true), Mean(false)];
+    }
+
+    /// <summary>Moves a single-channel image by (dy, dx) pixels in place, zeros filling in.</summary>
+    private static void Translate(Span<float> image, int height, int width, int dy, int dx)
+    {
+        if (dy == 0 && dx == 0) return;
+        Span<float> moved = stackalloc float[height * width];
+        moved.Clear();
+        for (int r = Math.Max(0, dy); r < Math.Min(height, height + dy); r++)
+            for (int c = Math.Max(0, dx); c < Math.Min(width, width + dx); c++)
+                moved[r * width + c] = image[(r - dy) * width + (c - dx)];
+        moved.CopyTo(image);
     }
 
     /// <summary>Each anchor paired alternately with another image of its class (r = 1) and an

@@ -42,7 +42,8 @@ internal static class EmbedCommand
         var metric = new Option<string>("--metric") { Description = "Ground metric: sqeuclidean (distance sqrt of the reading) or euclidean.", DefaultValueFactory = _ => "sqeuclidean" };
         var margin = new Option<double>("--margin") { Description = "The contrastive margin m.", DefaultValueFactory = _ => 1 };
         var form = new Option<string>("--form") { Description = "squared (r d^2 + (1 - r) max(0, m - d)^2) or plain.", DefaultValueFactory = _ => "squared" };
-        var epochs = new Option<int>("--epochs") { Description = "Epochs (cosine-annealed rate; the best validation kNN model is kept).", DefaultValueFactory = _ => 12 };
+        var shift = new Option<int>("--shift") { Description = "Move training images by up to this many pixels (augmentation; 0: none).", DefaultValueFactory = _ => 2 };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs (cosine-annealed rate; the best validation kNN model is kept).", DefaultValueFactory = _ => 20 };
         var batch = new Option<int>("--batch-size") { Description = "Pairs per Adam step.", DefaultValueFactory = _ => 64 };
         var rate = new Option<double>("--learning-rate") { Description = "Adam's initial rate.", DefaultValueFactory = _ => 1e-3 };
         var seed = new Option<int>("--seed") { Description = "Seed of the weights, batches and partners.", DefaultValueFactory = _ => 1 };
@@ -50,7 +51,7 @@ internal static class EmbedCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Output directory.", DefaultValueFactory = _ => new DirectoryInfo("runs/embed") };
         var dataDir = DataDirectoryOption.Create();
         var command = new Command("train", "Train a Wasserstein (or Euclidean) embedding of MNIST by contrastive pairs.")
-            { points, dimension, distance, epsilon, iterations, reading, metric, margin, form, epochs, batch, rate, seed, limit, output, dataDir };
+            { points, dimension, distance, epsilon, iterations, reading, metric, margin, form, shift, epochs, batch, rate, seed, limit, output, dataDir };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             int epochCount = parse.GetValue(epochs), trainCount = parse.GetValue(limit), m = parse.GetValue(points), k = parse.GetValue(dimension);
@@ -67,7 +68,7 @@ internal static class EmbedCommand
             EmbeddingDistance kind = Choice(parse.GetValue(distance)!, "--distance", ("wasserstein", EmbeddingDistance.Wasserstein), ("euclidean", EmbeddingDistance.Euclidean));
             var contrastive = new ContrastiveOptions
             {
-                Margin = parse.GetValue(margin), Seed = parse.GetValue(seed),
+                Margin = parse.GetValue(margin), Seed = parse.GetValue(seed), Shift = parse.GetValue(shift),
                 Form = Choice(parse.GetValue(form)!, "--form", ("squared", ContrastiveForm.Squared), ("plain", ContrastiveForm.Plain)),
             };
             var options = new TrainingOptions
