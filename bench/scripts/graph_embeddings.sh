@@ -3,7 +3,7 @@
 # generated graph (random tree, Barabasi-Albert, Watts-Strogatz, stochastic blocks; seed 1)
 # and each size of M k in {4, 8, 16, 32} numbers per node, the Wasserstein embedding (M k/2
 # points in R^2, W1 ground metric, <P, C> after 20 iterations at eps 0.05) beside the
-# Euclidean one of the same numbers; the best epoch's average distortion and mean average
+# Euclidean one of the same numbers (the flattened vector); the best epoch's average distortion and mean average
 # precision, as a markdown table, and the JSON of every run in RESULTS_DIR/graph-runs.jsonl.
 # Usage: bash bench/scripts/graph_embeddings.sh [NODES] [EPOCHS]
 set -euo pipefail
@@ -20,7 +20,7 @@ for kind in tree ba ws sbm; do
   for size in 4 8 16 32; do
     otk embed graph --kind "$kind" --nodes "$nodes" --points $((size / 2)) --dimension 2 --distance wasserstein \
       --epochs "$epochs" --learning-rate 0.05 --out "$out/$kind-$size-w" 2>/dev/null >> "$runs.partial"
-    otk embed graph --kind "$kind" --nodes "$nodes" --points 1 --dimension "$size" --distance euclidean \
+    otk embed graph --kind "$kind" --nodes "$nodes" --points $((size / 2)) --dimension 2 --distance euclidean \
       --epochs "$epochs" --learning-rate 0.05 --out "$out/$kind-$size-e" 2>/dev/null >> "$runs.partial"
   done
 done
