@@ -145,32 +145,10 @@ public static class UnrolledCloudDistance
             for (int t = _steps - 1; t >= 0; t--)
             {
                 // g_t = softmin over i of (C - f_t): f-bar and C-bar from g-bar.
-                double[] wg = _wg[t];
-                for (int j = 0; j < _m; j++)
-                {
-                    double gb = _gBar[j];
-                    if (gb == 0) continue;
-                    for (int i = 0; i < _n; i++)
-                    {
-                        double v = gb * wg[j * _n + i];
-                        _fBar[i] -= v;
-                        _cBar[i * _m + j] += v;
-                    }
-                }
+                SoftMinAdjoint(_wg[t], _gBar, 1, _fBar, _cBar, _n, _m, overColumns: false);
                 // f_t = softmin over j of (C - g_{t-1}): g-bar of t-1 and C-bar from f-bar.
-                double[] wf = _wf[t];
                 Array.Clear(_gBarBefore);
-                for (int i = 0; i < _n; i++)
-                {
-                    double fb = _fBar[i];
-                    if (fb == 0) continue;
-                    for (int j = 0; j < _m; j++)
-                    {
-                        double v = fb * wf[i * _m + j];
-                        _gBarBefore[j] -= v;
-                        _cBar[i * _m + j] += v;
-                    }
-                }
+                SoftMinAdjoint(_wf[t], _fBar, 1, _gBarBefore, _cBar, _n, _m, overColumns: true);
                 _gBarBefore.CopyTo(_gBar, 0);
                 Array.Clear(_fBar); // f_{t-1} feeds only g_{t-1}
             }
@@ -223,19 +201,8 @@ public static class UnrolledCloudDistance
             for (int t = _steps - 1; t >= 0; t--)
             {
                 // f_t = (f_{t-1} + s_t)/2 with s_t = softmin of f_{t-1}: s-bar = f-bar / 2.
-                double[] w = _w[t];
                 for (int i = 0; i < _count; i++) _fBarBefore[i] = 0.5 * _fBar[i];
-                for (int j = 0; j < _count; j++)
-                {
-                    double sb = 0.5 * _fBar[j];
-                    if (sb == 0) continue;
-                    for (int i = 0; i < _count; i++)
-                    {
-                        double v = sb * w[j * _count + i];
-                        _fBarBefore[i] -= v;
-                        _cBar[i * _count + j] += v;
-                    }
-                }
+                SoftMinAdjoint(_w[t], _fBar, 0.5, _fBarBefore, _cBar, _count, _count, overColumns: false);
                 _fBarBefore.CopyTo(_fBar, 0);
             }
             // C_ij = c(z_i, z_j): both ends move, so both sides accumulate into one gradient.
@@ -282,6 +249,26 @@ public static class UnrolledCloudDistance
                     gradientY[j * d + k] -= v;
                 }
             }
+    }
+
+    /// <summary>The reverse of one soft-min update (SoftMin's weights W, [outer, inner]): with
+    /// r-bar = scale x resultBar, subtracts sum_o r-bar_o W_ok from hBar_k (the soft-min's
+    /// Jacobian in its argument is -W) and adds r-bar_o W_ok to the cost entry's C-bar (its
+    /// Jacobian in C is W). The cost is [n, m]; overColumns as in SoftMin.</summary>
+    private static void SoftMinAdjoint(double[] weights, double[] resultBar, double scale, double[] hBar, double[] cBar, int n, int m, bool overColumns)
+    {
+        int outer = overColumns ? n : m, inner = overColumns ? m : n;
+        for (int o = 0; o < outer; o++)
+        {
+            double rb = scale * resultBar[o];
+            if (rb == 0) continue;
+            for (int k = 0; k < inner; k++)
+            {
+                double v = rb * weights[o * inner + k];
+                hBar[k] -= v;
+                cBar[overColumns ? o * m + k : k * m + o] += v;
+            }
+        }
     }
 
     /// <summary>The Gibbs kernel K = exp(-(C - min C)/eps) of a cost [rows, cols], when its
