@@ -34,7 +34,10 @@ internal static class OtkProcess
         {
             Task<string> stdout = process.StandardOutput.ReadToEndAsync();
             Task<string> stderr = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(120_000)) { process.Kill(entireProcessTree: true); throw new TimeoutException("The child process did not finish in 120 s."); }
+            // A guard against a hung child, not a speed limit: generous enough for a loaded
+            // machine (the gpu check on ILGPU's CPU accelerator takes 30 s alone, over 120 s
+            // beside a training run).
+            if (!process.WaitForExit(600_000)) { process.Kill(entireProcessTree: true); throw new TimeoutException("The child process did not finish in 600 s."); }
             return new OtkRun(process.ExitCode, stdout.Result, stderr.Result);
         }
     }
