@@ -12,26 +12,8 @@ internal static class BatchErrors
     /// <summary>Runs solve(k) for k in 0..batch-1 on up to maxDegreeOfParallelism threads
     /// (one problem, or one thread, on the caller's: a pool thread's wake-up costs more than
     /// a small solve).</summary>
-    public static void For(int batch, int maxDegreeOfParallelism, Action<int> solve)
-    {
-        if (batch == 1 || maxDegreeOfParallelism == 1)
-        {
-            for (int k = 0; k < batch; k++) Run(k, batch, solve);
-            return;
-        }
-        var errors = new Exception?[batch];
-        Parallel.For(0, batch, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, (k, state) =>
-        {
-            try { solve(k); }
-            catch (Exception e)
-            {
-                errors[k] = e;
-                state.Stop();
-            }
-        });
-        for (int k = 0; k < batch; k++)
-            if (errors[k] is { } error) throw Named(error, k, batch);
-    }
+    public static void For(int batch, int maxDegreeOfParallelism, Action<int> solve) =>
+        For<object?>(batch, maxDegreeOfParallelism, () => null, (k, _) => solve(k));
 
     /// <summary>As <see cref="For(int, int, Action{int})"/>, with a local made once per worker
     /// thread by <paramref name="local"/> and passed to every problem that worker solves

@@ -278,7 +278,7 @@ public static class UnrolledCloudDistance
     private static double Kernel(double[] c, double eps, double[] kernel)
     {
         double lowest = TensorPrimitives.Min<double>(c), highest = TensorPrimitives.Max<double>(c);
-        if ((highest - lowest) / eps > 600) return double.NaN;
+        if ((highest - lowest) / eps > GibbsKernel<double>.Widest) return double.NaN;
         for (int k = 0; k < c.Length; k++) kernel[k] = -(c[k] - lowest) / eps;
         TensorPrimitives.Exp<double>(kernel, kernel);
         return lowest;

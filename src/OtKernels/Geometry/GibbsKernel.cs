@@ -25,7 +25,7 @@ internal readonly ref struct GibbsKernel<T> where T : unmanaged, IFloatingPointI
 
     /// <summary>The widest (max C - min C)/eps stored: K >= e^-600 in double (normal down to e^-708, floor
     /// e^-700), e^-50 in float (normal down to e^-87, floor e^-80).</summary>
-    private static double Widest => typeof(T) == typeof(float) ? 50 : 600;
+    internal static double Widest => typeof(T) == typeof(float) ? 50 : 600;
 
     private readonly GroundCost _cost;
     private readonly SoftMinWorkspace<T> _workspace;

@@ -9,7 +9,6 @@ using System.Globalization;
 using OtKernels.Autodiff.Entropic;
 using OtKernels.Geometry;
 using OtNet.IO;
-using OtNet.Layers;
 
 namespace OtNet.Models;
 
@@ -23,37 +22,22 @@ public sealed class WassersteinEmbedding
     {
         if (points is < 1 or > 64) throw new ArgumentOutOfRangeException(nameof(points), points, "Points (M) must be in 1..64.");
         if (dimension is < 1 or > 16) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "Dimension (k) must be in 1..16.");
-        ArgumentNullException.ThrowIfNull(sinkhorn);
-        sinkhorn.Validate();
-        if (!Enum.IsDefined(distance)) throw new ArgumentOutOfRangeException(nameof(distance), distance, "Distance must be Wasserstein or Euclidean.");
-        (Points, Dimension, Distance, Sinkhorn) = (points, dimension, distance, sinkhorn);
         Metric = new EmbeddingMetric(points, dimension, distance, sinkhorn);
-        Trunk = MnistTrunk(points * dimension, seed);
+        Trunk = Training.ClassifierTraining.MnistCnn(points * dimension, seed);
     }
 
     /// <summary>M, the points of each embedding.</summary>
-    public int Points { get; }
+    public int Points => Metric.Points;
     /// <summary>k, the dimension of each point.</summary>
-    public int Dimension { get; }
+    public int Dimension => Metric.Dimension;
     /// <summary>M k, the numbers of one embedding.</summary>
-    public int EmbeddingSize => Points * Dimension;
+    public int EmbeddingSize => Metric.EmbeddingSize;
     /// <summary>How embeddings are compared.</summary>
-    public EmbeddingDistance Distance { get; }
+    public EmbeddingDistance Distance => Metric.Distance;
     /// <summary>The entropic distance's settings (used when Distance is Wasserstein).</summary>
-    public EntropicDistanceOptions Sinkhorn { get; }
+    public EntropicDistanceOptions Sinkhorn => Metric.Sinkhorn;
     /// <summary>The network: images [batch, 1, 28, 28] to embeddings [batch, M k].</summary>
     public Sequential Trunk { get; }
-
-    /// <summary>The default trunk for MNIST, strong on its own (ClassifierTraining.MnistCnn's
-    /// layers, 99.2% as a classifier): conv 32@3x3, pool, conv 64@3x3, pool, dense 128, dense outputs.</summary>
-    public static Sequential MnistTrunk(int outputs, int seed)
-    {
-        var rng = new Random(seed);
-        return new Sequential([1, 28, 28],
-            new Conv2D(1, 32, 3, Padding.Same, rng), new Relu(), new MaxPool2D(2),
-            new Conv2D(32, 64, 3, Padding.Same, rng), new Relu(), new MaxPool2D(2),
-            new Flatten(), new Dense(64 * 7 * 7, 128, rng), new Relu(), new Dense(128, outputs, rng));
-    }
 
     /// <summary>The embeddings [count, M k] of images [count, 28 x 28] (pixels in [0, 1]), in batches.</summary>
     public float[] Embed(ReadOnlySpan<float> images, int batchSize = 256)

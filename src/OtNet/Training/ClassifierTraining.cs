@@ -90,13 +90,16 @@ public static class ClassifierTraining
     };
 
     /// <summary>A small CNN for 28 x 28 digits: conv 32@3x3, pool, conv 64@3x3, pool, dense 128, dense 10.</summary>
-    public static Sequential MnistCnn(int seed)
+    public static Sequential MnistCnn(int seed) => MnistCnn(10, seed);
+
+    /// <summary>The same CNN with <paramref name="outputs"/> outputs (the embeddings' trunk).</summary>
+    public static Sequential MnistCnn(int outputs, int seed)
     {
         var rng = new Random(seed);
         return new Sequential([1, 28, 28],
             new Conv2D(1, 32, 3, Padding.Same, rng), new Relu(), new MaxPool2D(2),
             new Conv2D(32, 64, 3, Padding.Same, rng), new Relu(), new MaxPool2D(2),
-            new Flatten(), new Dense(64 * 7 * 7, 128, rng), new Relu(), new Dense(128, 10, rng));
+            new Flatten(), new Dense(64 * 7 * 7, 128, rng), new Relu(), new Dense(128, outputs, rng));
     }
 
     /// <summary>The fraction of <paramref name="data"/> whose largest logit is the label.</summary>

@@ -53,6 +53,7 @@ public sealed class EmbeddingTask : ITrainingTask
     private readonly int[][] _byClass;
     private readonly int[] _trainLabels, _validLabels;
     private readonly (int[] First, int[] Second, bool[] Similar) _validationPairs;
+    private Tensor? _input, _gradient; // a batch's images and dLoss/doutput, made once per batch size
 
     /// <summary>The task of training model on train (images [1, 28, 28] in [0, 1]),
     /// evaluated on valid.</summary>
@@ -138,7 +139,8 @@ public sealed class EmbeddingTask : ITrainingTask
     private double[] Step(LabelledImages images, int[] first, int[] second, bool[] similar, bool learn, Random? shifts = null)
     {
         int size = first.Length, e = _model.EmbeddingSize;
-        var input = new Tensor([2 * size, .. images.SampleShape]);
+        if (_input?.Batch != 2 * size) (_input, _gradient) = (new Tensor([2 * size, .. images.SampleShape]), null);
+        Tensor input = _input;
         var labels = new int[2 * size];
         images.FillBatch([.. first, .. second], input, labels);
         if (shifts is not null)
@@ -163,10 +165,10 @@ public sealed class EmbeddingTask : ITrainingTask
         }
         if (learn)
         {
-            var gradient = new Tensor(output.Shape);
-            gu.CopyTo(gradient.Data, 0);
-            gv.CopyTo(gradient.Data, gu.Length);
-            _model.Trunk.Backward(gradient);
+            _gradient ??= new Tensor(output.Shape);
+            gu.CopyTo(_gradient.Data, 0);
+            gv.CopyTo(_gradient.Data, gu.Length);
+            _model.Trunk.Backward(_gradient);
         }
         double Mean(bool kind) => similar.Select((s, p) => (s, p)).Where(t => t.s == kind).Select(t => distances[t.p]).DefaultIfEmpty(double.NaN).Average();
         return [losses.Average(), Mean(true), Mean(false)];
