@@ -1,6 +1,7 @@
 // BenchmarkDotNet suites: dotnet run -c Release --project bench/OtKernels.Bench -- --filter '*'
 // `-- kernels [options]`: each batched kernel's throughput on an accelerator (KernelRates);
 // `-- dwe-figure2 [options]`: W2^2 per second as in Courty et al. 2018, Fig. 2 (DweFigure2).
+// `-- sinkhorn-times`: the Sinkhorn timings of the workspace entry in docs/PERFORMANCE.md.
 // `-- unrolled-ratio PAIRS`: UnrolledCloudDistance's forward + reverse against its forward.
 // `-- mnist-w2 ...`, `-- sinkhorn-clouds ...`, `-- sinkhorn-mnist ...`, `-- sgemm ...`, `-- dwe-throughput BATCH`: the otk sides of the
 // comparisons in bench/scripts (see each file's header).
@@ -16,6 +17,7 @@ if (args is ["sinkhorn-clouds", var x, var y, var eps, var iterations, var cloud
 if (args is ["sinkhorn-mnist", var mnistImages, var mnistPairs, var mnistEps, var tol, var scaling, var omega, var mnistThreads, var mnistOut])
     return SinkhornMnist.Run(mnistImages, mnistPairs, double.Parse(mnistEps, CultureInfo.InvariantCulture), double.Parse(tol, CultureInfo.InvariantCulture),
         double.Parse(scaling, CultureInfo.InvariantCulture), double.Parse(omega, CultureInfo.InvariantCulture), int.Parse(mnistThreads), mnistOut);
+if (args is ["sinkhorn-times"]) return SinkhornTimes.Run();
 if (args is ["unrolled-ratio", var ratioPairs]) return UnrolledRatio.Run(int.Parse(ratioPairs));
 if (args is ["dwe-throughput", var dweBatch]) return DweThroughput.Run(int.Parse(dweBatch));
 if (args is ["sgemm", var sgemmThreads]) return SgemmRates.Run(int.Parse(sgemmThreads));
