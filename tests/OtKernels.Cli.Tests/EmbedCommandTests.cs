@@ -35,6 +35,26 @@ public sealed class EmbedCommandTests : IDisposable
             Assert.Equal(5, result.RootElement.GetProperty("k").GetInt32());
             Assert.Equal(10000, result.RootElement.GetProperty("test_images").GetInt32());
         }
+
+        // The synthesis' Figures 2 and 3 from that model: 20 images per class, 3 points each.
+        run = OtkProcess.Run(["embed", "plot", "--model", File("run/model.safetensors"), "--per-class", "20", "--class", "4", "--images", "3", "--out", File("plot")]);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        System.Xml.Linq.XNamespace svg = "http://www.w3.org/2000/svg";
+        Assert.Equal(10 * 20 * 3, System.Xml.Linq.XDocument.Load(File("plot/clouds.svg")).Descendants(svg + "circle").Count());
+        Assert.Equal(10 * 20 * 3 + 3 * 3, System.Xml.Linq.XDocument.Load(File("plot/class-4.svg")).Descendants(svg + "circle").Count());
+        Assert.True(System.IO.File.Exists(File("plot/class-4.png")));
+    }
+
+    [Theory]
+    [InlineData("--class", "10", "--class 10")]
+    [InlineData("--images", "0", "--images 0")]
+    [InlineData("--per-class", "0", "--per-class 0")]
+    public void Plot_BadOptions_AreNamed_AndNothingIsWritten(string option, string value, string expected)
+    {
+        OtkRun run = OtkProcess.Run(["embed", "plot", option, value, "--out", File("bad"), "--data-dir", File("empty")]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(expected, run.Stderr);
+        Assert.False(Directory.Exists(File("bad")));
     }
 
     [Theory]

@@ -33,6 +33,17 @@ public class SvgPlotTests
         Assert.Contains("0", doc.Descendants(Svg + "text").Where(t => (string?)t.Attribute("class") == "xtick").Select(t => t.Value));
     }
 
+    [Fact]
+    public void AScatter_TakesItsRadiusAndColour_AndRefusesANonPositiveRadius()
+    {
+        XDocument doc = XDocument.Parse(new SvgPlot("t", "x", "y").Scatter("a", [0, 1], [0, 1], radius: 4.5, color: "#123456").Scatter("b", [2], [2]).ToSvg());
+        var groups = doc.Descendants(Svg + "g").ToList();
+        Assert.Equal("#123456", (string?)groups[0].Attribute("fill"));
+        Assert.All(groups[0].Elements(Svg + "circle"), c => Assert.Equal(4.5, D(c, "r")));
+        Assert.Equal(2, D(groups[1].Elements(Svg + "circle").Single(), "r"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SvgPlot("t", "x", "y").Scatter("c", [0], [0], radius: 0));
+    }
+
     private static double D(XElement e, string name) => double.Parse(e.Attribute(name)!.Value, CultureInfo.InvariantCulture);
 
     [Fact]

@@ -7,6 +7,8 @@
 //   otk embed eval   kNN classification of the test set from the training set's embeddings
 //                    (Euclidean on the flattened M k vectors, as the synthesis; optionally
 //                    the nearest candidates re-ranked by the model's own distance), as JSON;
+//   otk embed plot   the test set's point clouds by class, and a few images of one class
+//                    (the synthesis' Figures 2 and 3; EmbedPlotCommand);
 //   otk embed graph  the nodes of a generated graph, fitted to shortest-path distances (the
 //                    paper's section 5.1): average distortion and mean average precision.
 using System.CommandLine;
@@ -29,7 +31,7 @@ internal static class EmbedCommand
     /// <summary>Training images held out for validation (the last of the split).</summary>
     private const int ValidationImages = 5000;
 
-    public static Command Create() => new("embed", "Entropic Wasserstein embeddings (Frogner et al. 2019): MNIST images, graph nodes.") { Train(), Eval(), GraphCommand() };
+    public static Command Create() => new("embed", "Entropic Wasserstein embeddings (Frogner et al. 2019): MNIST images, graph nodes.") { Train(), Eval(), EmbedPlotCommand.Create(), GraphCommand() };
 
     private static Command Train()
     {
@@ -236,25 +238,9 @@ internal static class EmbedCommand
     /// coordinates), a few nodes picked out by colour.</summary>
     private static void WritePicture(GraphEmbeddingTask task, EmbeddingMetric embedding, string path, string title)
     {
-        int e = embedding.EmbeddingSize, k = embedding.Dimension, count = task.Embeddings.Length / e;
-        float[] table = task.Embeddings.ToArray();
-        (double[] X, double[] Y) Points(IEnumerable<int> nodes)
-        {
-            var xs = new List<double>();
-            var ys = new List<double>();
-            foreach (int u in nodes)
-                for (int p = 0; p < embedding.Points; p++) { xs.Add(table[u * e + p * k]); ys.Add(table[u * e + p * k + 1]); }
-            return (xs.ToArray(), ys.ToArray());
-        }
-        var plot = new SvgPlot(title, "x1", "x2");
-        var (allX, allY) = Points(Enumerable.Range(0, count));
-        plot.Scatter("all nodes' points", allX, allY);
-        foreach (int u in new[] { 0, count / 2 })
-        {
-            var (x, y) = Points([u]);
-            plot.Scatter($"node {u}", x, y);
-        }
-        plot.Save(path);
+        int count = task.Embeddings.Length / embedding.EmbeddingSize;
+        PointCloudPictures.Highlighted(task.Embeddings, embedding.Points, embedding.Dimension, Enumerable.Range(0, count).ToArray(), "all nodes",
+            [("node 0", 0), ($"node {count / 2}", count / 2)], title).Save(path);
     }
 
     /// <summary>kNN where each query's candidates (its nearest references in Euclidean

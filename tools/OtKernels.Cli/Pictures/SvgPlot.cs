@@ -17,8 +17,9 @@ namespace OtKernels.Cli.Pictures;
 /// <summary>Line and scatter plots as SVG, with nice ticks and a legend.</summary>
 internal sealed class SvgPlot(string title, string xLabel, string yLabel, int width = 640, int height = 400)
 {
-    private static readonly string[] Palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"];
-    private readonly List<(string Name, double[] X, double[] Y, bool Line)> _series = [];
+    // Ten colours, so that the ten MNIST classes are told apart in one scatter plot.
+    private static readonly string[] Palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+    private readonly List<(string Name, double[] X, double[] Y, bool Line, double Radius, string? Color)> _series = [];
     private bool _logarithmicY;
     private const int Left = 80, Right = 150, Top = 44, Bottom = 56;
     // Text sizes in px: large enough to read when the figure is scaled into a page.
@@ -30,10 +31,12 @@ internal sealed class SvgPlot(string title, string xLabel, string yLabel, int wi
     /// <summary>Adds a polyline through the points in order.</summary>
     public SvgPlot Line(string name, IReadOnlyList<double> x, IReadOnlyList<double> y) => Add(name, x, y, line: true);
 
-    /// <summary>Adds one dot per point.</summary>
-    public SvgPlot Scatter(string name, IReadOnlyList<double> x, IReadOnlyList<double> y) => Add(name, x, y, line: false);
+    /// <summary>Adds one dot per point, of the given radius in px; the colour (an SVG colour)
+    /// is the palette's next one unless given.</summary>
+    public SvgPlot Scatter(string name, IReadOnlyList<double> x, IReadOnlyList<double> y, double radius = 2, string? color = null) =>
+        Add(name, x, y, line: false, radius, color);
 
-    private SvgPlot Add(string name, IReadOnlyList<double> x, IReadOnlyList<double> y, bool line)
+    private SvgPlot Add(string name, IReadOnlyList<double> x, IReadOnlyList<double> y, bool line, double radius = 0, string? color = null)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
@@ -41,7 +44,8 @@ internal sealed class SvgPlot(string title, string xLabel, string yLabel, int wi
         for (int i = 0; i < x.Count; i++)
             if (!double.IsFinite(x[i]) || !double.IsFinite(y[i]))
                 throw new ArgumentException($"Series '{name}': point {i} is ({x[i]}, {y[i]}); points must be finite.", nameof(x));
-        _series.Add((name, x.ToArray(), y.ToArray(), line));
+        if (!line && !(radius > 0)) throw new ArgumentOutOfRangeException(nameof(radius), radius, $"Series '{name}': the dots' radius must be positive.");
+        _series.Add((name, x.ToArray(), y.ToArray(), line, radius, color));
         return this;
     }
 
@@ -60,7 +64,7 @@ internal sealed class SvgPlot(string title, string xLabel, string yLabel, int wi
     {
         double[] xs = _series.SelectMany(s => s.X).DefaultIfEmpty(0).ToArray(), ys = _series.SelectMany(s => s.Y).DefaultIfEmpty(0).ToArray();
         if (_logarithmicY)
-            foreach (var (name, _, y, _) in _series)
+            foreach (var (name, _, y, _, _, _) in _series)
                 if (Array.FindIndex(y, v => !(v > 0)) is var bad and >= 0)
                     throw new InvalidOperationException($"Series '{name}': point {bad} has y = {y[bad]}; a logarithmic axis needs positive values.");
         double[] xTicks = NiceTicks(xs.Min(), xs.Max()), yTicks = _logarithmicY ? DecadeTicks(ys.Min(), ys.Max()) : NiceTicks(ys.Min(), ys.Max());
@@ -97,8 +101,8 @@ internal sealed class SvgPlot(string title, string xLabel, string yLabel, int wi
         svg.Append(CultureInfo.InvariantCulture, $"<text transform=\"translate(20 {Top + plotHeight / 2}) rotate(-90)\" text-anchor=\"middle\">{Escape(yLabel)}</text>\n");
         for (int k = 0; k < _series.Count; k++)
         {
-            var (name, x, y, line) = _series[k];
-            string color = Palette[k % Palette.Length];
+            var (name, x, y, line, radius, given) = _series[k];
+            string color = given is null ? Palette[k % Palette.Length] : Escape(given);
             if (line)
             {
                 string points = string.Join(" ", x.Zip(y, (a, b) => $"{F(Px(a))},{F(Py(b))}"));
@@ -107,7 +111,7 @@ internal sealed class SvgPlot(string title, string xLabel, string yLabel, int wi
             else
             {
                 svg.Append(CultureInfo.InvariantCulture, $"<g class=\"series\" fill=\"{color}\" fill-opacity=\"0.6\">");
-                for (int i = 0; i < x.Length; i++) svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{F(Px(x[i]))}\" cy=\"{F(Py(y[i]))}\" r=\"2\"/>");
+                for (int i = 0; i < x.Length; i++) svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{F(Px(x[i]))}\" cy=\"{F(Py(y[i]))}\" r=\"{F(radius)}\"/>");
                 svg.Append("</g>\n");
             }
             int ly = Top + 12 + 22 * k, lx = Left + plotWidth + 12;
