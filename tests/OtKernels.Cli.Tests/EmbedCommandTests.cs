@@ -64,6 +64,7 @@ public sealed class EmbedCommandTests : IDisposable
     [InlineData("--iterations", "0", "--iterations")]
     [InlineData("--distance", "cosine", "--distance cosine")]
     [InlineData("--reading", "plan", "--reading plan")]
+    [InlineData("--gradient", "implicit", "--gradient implicit")]
     [InlineData("--margin", "-1", "--margin")]
     [InlineData("--shift", "9", "--shift")]
     public void BadOptions_AreNamed_AndNothingIsWritten(string option, string value, string expected)

@@ -18,8 +18,21 @@ public enum EntropicDistanceKind
     Divergence,
 }
 
+/// <summary>How the gradient of an entropic distance is taken.</summary>
+public enum EntropicGradient
+{
+    /// <summary>The exact gradient of what the L iterations computed: the reverse pass
+    /// through every iteration.</summary>
+    Unrolled,
+    /// <summary>The plan held fixed: dC_ij gets P_ij (minus half of each self-term's plan for
+    /// the divergence), as if the iterations had converged (Danskin's envelope theorem). Exact
+    /// for OT_eps and S_eps at convergence; for &lt;P, C&gt; it leaves out the plan's own
+    /// change. No reverse pass through the iterations, and only the last weights are kept.</summary>
+    Envelope,
+}
+
 /// <summary>An entropic distance between uniform point clouds: eps, the iterations, the
-/// reading and the ground metric.</summary>
+/// reading, the ground metric and the gradient.</summary>
 public sealed record EntropicDistanceOptions
 {
     /// <summary>The regularisation, in the unit of the ground cost.</summary>
@@ -34,6 +47,9 @@ public sealed record EntropicDistanceOptions
     /// <summary>The ground metric: SqEuclidean (|x - y|^2) or Euclidean (|x - y|).</summary>
     public GroundMetric Metric { get; init; } = GroundMetric.SqEuclidean;
 
+    /// <summary>Unrolled (exact for the L iterations) or Envelope (the plan held fixed).</summary>
+    public EntropicGradient Gradient { get; init; } = EntropicGradient.Unrolled;
+
     /// <summary>Threads over the pairs of a batch; -1 for all cores.</summary>
     public int MaxDegreeOfParallelism { get; init; } = -1;
 
@@ -45,6 +61,7 @@ public sealed record EntropicDistanceOptions
         if (!Enum.IsDefined(Kind)) throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "Kind must be TransportCost, Value or Divergence.");
         if (Metric is not (GroundMetric.SqEuclidean or GroundMetric.Euclidean))
             throw new ArgumentOutOfRangeException(nameof(Metric), Metric, "Metric must be SqEuclidean or Euclidean.");
+        if (!Enum.IsDefined(Gradient)) throw new ArgumentOutOfRangeException(nameof(Gradient), Gradient, "Gradient must be Unrolled or Envelope.");
         if (MaxDegreeOfParallelism is 0 or < -1) throw new ArgumentOutOfRangeException(nameof(MaxDegreeOfParallelism), MaxDegreeOfParallelism, "MaxDegreeOfParallelism must be -1 or positive.");
     }
 }

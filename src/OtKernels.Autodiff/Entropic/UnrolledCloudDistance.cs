@@ -13,6 +13,8 @@
 //     OT_eps = <a, f_L> + <b, g_L>;
 //     S_eps = OT_eps(a, b) - OT_eps(a, a)/2 - OT_eps(b, b)/2, each self-term by L averaged
 //     steps f <- (f + softmin(f))/2 (Feydy et al. 2019), valued 2 <a, f_L>.
+// With the Envelope gradient the plan of the last iteration is held fixed instead: C-bar = P
+// (and -P/2 for each self-term), and only the last weights are kept.
 // Pairs run in parallel, each with a worker-owned workspace; everything is double inside.
 using System.Numerics.Tensors;
 using OtKernels.Geometry;
@@ -70,7 +72,7 @@ public static class UnrolledCloudDistance
         private readonly double _eps;
         private readonly EntropicDistanceOptions _options;
         private readonly double[] _x, _y, _c, _kernel, _scaled, _f, _g, _fBar, _gBar, _gBarBefore, _cBar, _gradientX, _gradientY;
-        private readonly double[][] _wf, _wg; // per iteration: W of the f update [n, m], of the g update [m, n]
+        private readonly double[][] _wf, _wg; // per iteration (the last only, Envelope): W of the f update [n, m], of the g update [m, n]
         private readonly SelfTerm? _selfX, _selfY;
 
         public Workspace(int n, int m, int d, EntropicDistanceOptions options)
@@ -80,8 +82,9 @@ public static class UnrolledCloudDistance
             (_gradientX, _gradientY) = (new double[n * d], new double[m * d]);
             (_kernel, _scaled) = (new double[n * m], new double[Math.Max(n, m)]);
             (_f, _g, _fBar, _gBar, _gBarBefore) = (new double[n], new double[m], new double[n], new double[m], new double[m]);
-            _wf = Enumerable.Range(0, _steps).Select(_ => new double[n * m]).ToArray();
-            _wg = Enumerable.Range(0, _steps).Select(_ => new double[m * n]).ToArray();
+            int kept = options.Gradient == EntropicGradient.Envelope ? 1 : _steps;
+            _wf = Enumerable.Range(0, kept).Select(_ => new double[n * m]).ToArray();
+            _wg = Enumerable.Range(0, kept).Select(_ => new double[m * n]).ToArray();
             if (options.Kind == EntropicDistanceKind.Divergence) (_selfX, _selfY) = (new SelfTerm(n, options), new SelfTerm(m, options));
         }
 
@@ -96,8 +99,8 @@ public static class UnrolledCloudDistance
             Array.Clear(_g);
             for (int t = 0; t < _steps; t++)
             {
-                SoftMin(_c, _kernel, lowest, _n, _m, _g, logB, _eps, _f, _wf[t], _scaled, overColumns: true);
-                SoftMin(_c, _kernel, lowest, _n, _m, _f, logA, _eps, _g, _wg[t], _scaled, overColumns: false);
+                SoftMin(_c, _kernel, lowest, _n, _m, _g, logB, _eps, _f, _wf[Math.Min(t, _wf.Length - 1)], _scaled, overColumns: true);
+                SoftMin(_c, _kernel, lowest, _n, _m, _f, logA, _eps, _g, _wg[Math.Min(t, _wg.Length - 1)], _scaled, overColumns: false);
             }
             double value = (_f.Sum() / _n) + (_g.Sum() / _m);
             return _options.Kind switch
@@ -111,7 +114,7 @@ public static class UnrolledCloudDistance
         /// <summary>&lt;P, C&gt; with P_ij = b_j W_L(g)_ji, the last g update's weights.</summary>
         private double TransportCost()
         {
-            double[] w = _wg[_steps - 1];
+            double[] w = _wg[^1];
             double cost = 0;
             for (int j = 0; j < _m; j++)
                 for (int i = 0; i < _n; i++) cost += w[j * _n + i] / _m * _c[i * _m + j];
@@ -122,6 +125,28 @@ public static class UnrolledCloudDistance
         public void Backward(double scale, Span<float> gradientX, Span<float> gradientY)
         {
             Array.Clear(_cBar);
+            if (_options.Gradient == EntropicGradient.Envelope) Envelope(scale);
+            else Unrolled(scale);
+            Array.Clear(_gradientX);
+            Array.Clear(_gradientY);
+            CostGradient(_cBar, _x, _y, _n, _m, _d, _options.Metric, _gradientX, _gradientY);
+            _selfX?.Backward(-0.5 * scale, _x, _d, _gradientX);
+            _selfY?.Backward(-0.5 * scale, _y, _d, _gradientY);
+            for (int k = 0; k < _gradientX.Length; k++) gradientX[k] = (float)_gradientX[k];
+            for (int k = 0; k < _gradientY.Length; k++) gradientY[k] = (float)_gradientY[k];
+        }
+
+        /// <summary>C-bar = scale P, the last plan P_ij = b_j W_L(g)_ji.</summary>
+        private void Envelope(double scale)
+        {
+            double[] w = _wg[^1];
+            for (int i = 0; i < _n; i++)
+                for (int j = 0; j < _m; j++) _cBar[i * _m + j] = scale * w[j * _n + i] / _m;
+        }
+
+        /// <summary>C-bar of the distance through every iteration, in reverse.</summary>
+        private void Unrolled(double scale)
+        {
             if (_options.Kind == EntropicDistanceKind.TransportCost)
             {
                 // dT = sum_ij P_ij dC_ij + C_ij P_ij (df_i + dg_j - dC_ij)/eps.
@@ -152,13 +177,6 @@ public static class UnrolledCloudDistance
                 _gBarBefore.CopyTo(_gBar, 0);
                 Array.Clear(_fBar); // f_{t-1} feeds only g_{t-1}
             }
-            Array.Clear(_gradientX);
-            Array.Clear(_gradientY);
-            CostGradient(_cBar, _x, _y, _n, _m, _d, _options.Metric, _gradientX, _gradientY);
-            _selfX?.Backward(-0.5 * scale, _x, _d, _gradientX);
-            _selfY?.Backward(-0.5 * scale, _y, _d, _gradientY);
-            for (int k = 0; k < _gradientX.Length; k++) gradientX[k] = (float)_gradientX[k];
-            for (int k = 0; k < _gradientY.Length; k++) gradientY[k] = (float)_gradientY[k];
         }
     }
 
@@ -168,15 +186,17 @@ public static class UnrolledCloudDistance
         private readonly int _count, _steps;
         private readonly double _eps;
         private readonly GroundMetric _metric;
+        private readonly bool _envelope;
         private readonly double[] _c, _kernel, _scaled, _cBar, _f, _s, _fBar, _fBarBefore;
-        private readonly double[][] _w; // per step: W of softmin(f_{t-1}) [count, count]
+        private readonly double[][] _w; // per step (the last only, Envelope): W of softmin(f_{t-1}) [count, count]
 
         public SelfTerm(int count, EntropicDistanceOptions options)
         {
             (_count, _steps, _eps, _metric) = (count, options.Iterations, options.Epsilon, options.Metric);
+            _envelope = options.Gradient == EntropicGradient.Envelope;
             (_c, _cBar, _kernel, _scaled) = (new double[count * count], new double[count * count], new double[count * count], new double[count]);
             (_f, _s, _fBar, _fBarBefore) = (new double[count], new double[count], new double[count], new double[count]);
-            _w = Enumerable.Range(0, _steps).Select(_ => new double[count * count]).ToArray();
+            _w = Enumerable.Range(0, _envelope ? 1 : _steps).Select(_ => new double[count * count]).ToArray();
         }
 
         public double Forward(double[] z, int d)
@@ -187,7 +207,7 @@ public static class UnrolledCloudDistance
             Array.Clear(_f);
             for (int t = 0; t < _steps; t++)
             {
-                SoftMin(_c, _kernel, lowest, _count, _count, _f, logA, _eps, _s, _w[t], _scaled, overColumns: false);
+                SoftMin(_c, _kernel, lowest, _count, _count, _f, logA, _eps, _s, _w[Math.Min(t, _w.Length - 1)], _scaled, overColumns: false);
                 for (int i = 0; i < _count; i++) _f[i] = 0.5 * (_f[i] + _s[i]);
             }
             return 2 * _f.Sum() / _count;
@@ -196,8 +216,16 @@ public static class UnrolledCloudDistance
         /// <summary>Adds scale times the gradient of the last Forward's value to gradient.</summary>
         public void Backward(double scale, double[] z, int d, double[] gradient)
         {
-            Array.Fill(_fBar, 2 * scale / _count);
             Array.Clear(_cBar);
+            if (_envelope)
+            {
+                // The last plan P_ij = a_i W_ij (W's rows are the soft-max over j of row i).
+                double[] w = _w[^1];
+                for (int k = 0; k < w.Length; k++) _cBar[k] = scale * w[k] / _count;
+                CostGradient(_cBar, z, z, _count, _count, d, _metric, gradient, gradient);
+                return;
+            }
+            Array.Fill(_fBar, 2 * scale / _count);
             for (int t = _steps - 1; t >= 0; t--)
             {
                 // f_t = (f_{t-1} + s_t)/2 with s_t = softmin of f_{t-1}: s-bar = f-bar / 2.

@@ -76,6 +76,7 @@ public sealed class WassersteinEmbedding
         ["iterations"] = Sinkhorn.Iterations.ToString(CultureInfo.InvariantCulture),
         ["reading"] = Sinkhorn.Kind.ToString(),
         ["metric"] = Sinkhorn.Metric.ToString(),
+        ["gradient"] = Sinkhorn.Gradient.ToString(),
         ["architecture"] = Trunk.ToString(),
     };
 
@@ -102,6 +103,8 @@ public sealed class WassersteinEmbedding
         var sinkhorn = new EntropicDistanceOptions
         {
             Epsilon = Parse<double>("epsilon"), Iterations = Parse<int>("iterations"), Kind = Choice<EntropicDistanceKind>("reading"), Metric = Choice<GroundMetric>("metric"),
+            // Files written before the option existed were trained through the iterations.
+            Gradient = metadata.ContainsKey("gradient") ? Choice<EntropicGradient>("gradient") : EntropicGradient.Unrolled,
         };
         WassersteinEmbedding model;
         try

@@ -1,7 +1,9 @@
 // The clouds' entropic distance against independent references: its forward against the
 // engine's Unrolled Sinkhorn and divergence (other code, same computation), its gradient
 // against central finite differences of itself (every reading and metric, FsCheck shapes),
-// and, for OT_eps after many iterations, against the envelope gradient at convergence.
+// and, for OT_eps after many iterations, against the envelope gradient at convergence. The
+// Envelope option against the engine's plan gradient (any L) and the unrolled gradient (at
+// convergence).
 using FsCheck;
 using FsCheck.Fluent;
 using OtKernels.Autodiff.Entropic;
@@ -72,7 +74,9 @@ public class UnrolledCloudDistanceTests
             if (t.euclidean && ClosestPair([.. x, .. y], t.d) < 8 * h) return;
             var options = new EntropicDistanceOptions
             {
-                Epsilon = rng.Next(4) == 0 ? 0.03 : 0.2 + rng.NextDouble(), Iterations = t.steps, // 0.03: the log-domain path, as above Kind = t.kind, Metric = t.euclidean ? GroundMetric.Euclidean : GroundMetric.SqEuclidean,
+                // 0.03: the log-domain path, as above.
+                Epsilon = rng.Next(4) == 0 ? 0.03 : 0.2 + rng.NextDouble(), Iterations = t.steps,
+                Kind = t.kind, Metric = t.euclidean ? GroundMetric.Euclidean : GroundMetric.SqEuclidean,
             };
             double Distance(float[] xx, float[] yy)
             {
@@ -127,6 +131,55 @@ public class UnrolledCloudDistanceTests
     }
 
     [Fact]
+    public void EnvelopeGradient_IsTheEnginesPlanGradient_AfterAnyNumberOfIterations()
+    {
+        // Sum_ij P_ij dC_ij with the plan of the L-th iteration, as the engine's own
+        // PositionGradients computes it from its Unrolled result (other code).
+        Prop.ForAll((from n in Gen.Choose(1, 8) from m in Gen.Choose(1, 8) from d in Gen.Choose(1, 3) from steps in Gen.Choose(1, 30)
+                     from kind in Gen.Elements(EntropicDistanceKind.TransportCost, EntropicDistanceKind.Value) from euclidean in Gen.Elements(false, true)
+                     from seed in Gen.Choose(0, int.MaxValue) select (n, m, d, steps, kind, euclidean, seed)).ToArbitrary(), t =>
+        {
+            var rng = new Random(t.seed);
+            float[] x = Points(rng, t.n * t.d, 2), y = Points(rng, t.m * t.d, 2);
+            GroundMetric metric = t.euclidean ? GroundMetric.Euclidean : GroundMetric.SqEuclidean;
+            double eps = 0.05 + 0.5 * rng.NextDouble();
+            var gx = new float[x.Length];
+            var gy = new float[y.Length];
+            var options = new EntropicDistanceOptions { Epsilon = eps, Iterations = t.steps, Kind = t.kind, Metric = metric, Gradient = EntropicGradient.Envelope };
+            UnrolledCloudDistance.Compute(x, y, t.n, t.m, t.d, options, new double[1], [2], gx, gy);
+            var cost = new PointCloudCost(x.Select(v => (double)v).ToArray(), y.Select(v => (double)v).ToArray(), t.d, metric);
+            SinkhornResult<double> engine = Sinkhorn.Solve(Uniform(t.n), Uniform(t.m), cost,
+                new SinkhornOptions { Epsilon = eps, MaxIterations = t.steps, Mode = SinkhornMode.Unrolled, Tolerance = 0 });
+            (double[] ex, double[] ey) = engine.PositionGradients(cost);
+            for (int k = 0; k < x.Length; k++) Assert.True(Math.Abs(2 * ex[k] - gx[k]) <= 1e-5 * (1 + Math.Abs(ex[k])), $"{t} dx[{k}]: {gx[k]} vs the engine's {2 * ex[k]}");
+            for (int k = 0; k < y.Length; k++) Assert.True(Math.Abs(2 * ey[k] - gy[k]) <= 1e-5 * (1 + Math.Abs(ey[k])), $"{t} dy[{k}]: {gy[k]} vs the engine's {2 * ey[k]}");
+        }).QuickCheckThrowOnFailure();
+    }
+
+    [Theory]
+    [InlineData(EntropicDistanceKind.Value)]
+    [InlineData(EntropicDistanceKind.Divergence)]
+    public void EnvelopeGradient_AtConvergence_IsTheUnrolledGradient(EntropicDistanceKind kind)
+    {
+        var rng = new Random(11);
+        const int n = 6, m = 5, d = 2;
+        float[] x = Points(rng, n * d, 2), y = Points(rng, m * d, 2);
+        float[] Gradient(EntropicGradient gradient, int iterations)
+        {
+            var gx = new float[x.Length];
+            var gy = new float[y.Length];
+            UnrolledCloudDistance.Compute(x, y, n, m, d, new EntropicDistanceOptions { Epsilon = 0.3, Iterations = iterations, Kind = kind, Gradient = gradient },
+                new double[1], [1], gx, gy);
+            return [.. gx, .. gy];
+        }
+        float[] unrolled = Gradient(EntropicGradient.Unrolled, 400), envelope = Gradient(EntropicGradient.Envelope, 400);
+        for (int k = 0; k < unrolled.Length; k++) Assert.Equal(unrolled[k], envelope[k], 1e-5);
+        // Not at convergence they differ: the test can tell the two apart.
+        float[] early = Gradient(EntropicGradient.Unrolled, 2), earlyEnvelope = Gradient(EntropicGradient.Envelope, 2);
+        Assert.True(early.Zip(earlyEnvelope).Max(p => Math.Abs(p.First - p.Second)) > 1e-3);
+    }
+
+    [Fact]
     public void BadInput_IsNamed()
     {
         var options = new EntropicDistanceOptions();
@@ -136,5 +189,6 @@ public class UnrolledCloudDistanceTests
         Assert.Throws<ArgumentOutOfRangeException>("Iterations", () => UnrolledCloudDistance.Compute(new float[2], new float[2], 1, 1, 2, options with { Iterations = 0 }, new double[1]));
         Assert.Throws<ArgumentOutOfRangeException>("Metric", () => UnrolledCloudDistance.Compute(new float[2], new float[2], 1, 1, 2, options with { Metric = GroundMetric.Minkowski }, new double[1]));
         Assert.Throws<ArgumentException>("upstream", () => UnrolledCloudDistance.Compute(new float[2], new float[2], 1, 1, 2, options, new double[1], [1]));
+        Assert.Throws<ArgumentOutOfRangeException>("Gradient", () => UnrolledCloudDistance.Compute(new float[2], new float[2], 1, 1, 2, options with { Gradient = (EntropicGradient)7 }, new double[1]));
     }
 }

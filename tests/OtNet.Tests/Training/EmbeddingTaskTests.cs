@@ -87,6 +87,24 @@ public sealed class EmbeddingTaskTests : IDisposable
     }
 
     [Fact]
+    public void SaveThenLoad_KeepsTheDistanceOptions_AndAFileWithoutTheGradientMeansUnrolled()
+    {
+        var sinkhorn = new EntropicDistanceOptions { Epsilon = 0.07, Iterations = 12, Kind = EntropicDistanceKind.Divergence, Metric = GroundMetric.Euclidean, Gradient = EntropicGradient.Envelope };
+        var model = new WassersteinEmbedding(4, 3, EmbeddingDistance.Wasserstein, sinkhorn, seed: 2);
+        string path = Path.Combine(_dir, "envelope.safetensors");
+        model.Save(path);
+        var (loaded, _) = WassersteinEmbedding.Load(path);
+        Assert.Equal(sinkhorn, loaded.Sinkhorn);
+        Assert.Equal(model.Trunk.Parameters.SelectMany(p => p.Value), loaded.Trunk.Parameters.SelectMany(p => p.Value));
+
+        var metadata = model.Describe();
+        metadata.Remove("gradient");
+        string old = Path.Combine(_dir, "old.safetensors");
+        OtNet.IO.SafeTensors.Save(old, OtNet.IO.SafeTensors.NamedParameters(model.Trunk), metadata);
+        Assert.Equal(EntropicGradient.Unrolled, WassersteinEmbedding.Load(old).Model.Sinkhorn.Gradient);
+    }
+
+    [Fact]
     public void Distances_AreDistances_AndTheirGradientsMatchDifferences()
     {
         WassersteinEmbedding model = Model();

@@ -42,6 +42,7 @@ internal static class EmbedCommand
         var iterations = new Option<int>("--iterations") { Description = "L, Sinkhorn iterations differentiated through.", DefaultValueFactory = _ => 20 };
         var reading = new Option<string>("--reading") { Description = "transport (<P, C>), value (OT_eps) or divergence (S_eps).", DefaultValueFactory = _ => "transport" };
         var metric = new Option<string>("--metric") { Description = "Ground metric: sqeuclidean (distance sqrt of the reading) or euclidean.", DefaultValueFactory = _ => "sqeuclidean" };
+        var gradient = GradientOption();
         var margin = new Option<double>("--margin") { Description = "The contrastive margin m.", DefaultValueFactory = _ => 1 };
         var form = new Option<string>("--form") { Description = "squared (r d^2 + (1 - r) max(0, m - d)^2) or plain.", DefaultValueFactory = _ => "squared" };
         var shift = new Option<int>("--shift") { Description = "Move training images by up to this many pixels (augmentation; 0: none).", DefaultValueFactory = _ => 2 };
@@ -53,7 +54,7 @@ internal static class EmbedCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Output directory.", DefaultValueFactory = _ => new DirectoryInfo("runs/embed") };
         var dataDir = DataDirectoryOption.Create();
         var command = new Command("train", "Train a Wasserstein (or Euclidean) embedding of MNIST by contrastive pairs.")
-            { points, dimension, distance, epsilon, iterations, reading, metric, margin, form, shift, epochs, batch, rate, seed, limit, output, dataDir };
+            { points, dimension, distance, epsilon, iterations, reading, metric, gradient, margin, form, shift, epochs, batch, rate, seed, limit, output, dataDir };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             int epochCount = parse.GetValue(epochs), trainCount = parse.GetValue(limit), m = parse.GetValue(points), k = parse.GetValue(dimension);
@@ -66,6 +67,7 @@ internal static class EmbedCommand
                 Epsilon = parse.GetValue(epsilon), Iterations = parse.GetValue(iterations),
                 Kind = Choice(parse.GetValue(reading)!, "--reading", ("transport", EntropicDistanceKind.TransportCost), ("value", EntropicDistanceKind.Value), ("divergence", EntropicDistanceKind.Divergence)),
                 Metric = Choice(parse.GetValue(metric)!, "--metric", ("sqeuclidean", GroundMetric.SqEuclidean), ("euclidean", GroundMetric.Euclidean)),
+                Gradient = GradientOf(parse.GetValue(gradient)!),
             };
             EmbeddingDistance kind = Choice(parse.GetValue(distance)!, "--distance", ("wasserstein", EmbeddingDistance.Wasserstein), ("euclidean", EmbeddingDistance.Euclidean));
             var contrastive = new ContrastiveOptions
@@ -96,7 +98,7 @@ internal static class EmbedCommand
         var run = new TrainingRun(output.FullName);
         Console.Error.WriteLine($"embed train: {train.Count} training and {valid.Count} validation images; {model.Points} points in R^{model.Dimension}, "
                                 + $"{model.Distance.ToString().ToLowerInvariant()} distance" + (model.Distance == EmbeddingDistance.Wasserstein
-                                    ? $" ({model.Sinkhorn.Kind}, eps {model.Sinkhorn.Epsilon}, L {model.Sinkhorn.Iterations}, {model.Sinkhorn.Metric})" : "")
+                                    ? $" ({model.Sinkhorn.Kind}, eps {model.Sinkhorn.Epsilon}, L {model.Sinkhorn.Iterations}, {model.Sinkhorn.Metric}, {model.Sinkhorn.Gradient} gradient)" : "")
                                 + $"; margin {contrastive.Margin}, {contrastive.Form}; batch {options.BatchSize}, rate {options.LearningRate}, {options.MaxEpochs} epochs");
         var clock = Stopwatch.StartNew();
         // The curves are redrawn after every epoch, so a killed run keeps them (the synthesis' Fig. 1).
@@ -178,13 +180,14 @@ internal static class EmbedCommand
         var epsilon = new Option<double>("--epsilon") { Description = "Sinkhorn's eps.", DefaultValueFactory = _ => 0.05 };
         var iterations = new Option<int>("--iterations") { Description = "L, Sinkhorn iterations.", DefaultValueFactory = _ => 20 };
         var metric = new Option<string>("--metric") { Description = "Ground metric: euclidean (W1) or sqeuclidean (W2).", DefaultValueFactory = _ => "euclidean" };
+        var gradient = GradientOption();
         var epochs = new Option<int>("--epochs") { Description = "Epochs over all node pairs.", DefaultValueFactory = _ => 40 };
         var batch = new Option<int>("--batch-size") { Description = "Pairs per Adam step.", DefaultValueFactory = _ => 256 };
         var rate = new Option<double>("--learning-rate") { Description = "Adam's initial rate (cosine-annealed).", DefaultValueFactory = _ => 0.02 };
         var seed = new Option<int>("--seed") { Description = "Seed of the embedding and the batches.", DefaultValueFactory = _ => 1 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output directory (run files and embedding.svg).", DefaultValueFactory = _ => new DirectoryInfo("runs/embed-graph") };
         var command = new Command("graph", "Embed the nodes of a generated graph so that distances fit shortest paths.")
-            { kind, nodes, graphSeed, points, dimension, distance, epsilon, iterations, metric, epochs, batch, rate, seed, output };
+            { kind, nodes, graphSeed, points, dimension, distance, epsilon, iterations, metric, gradient, epochs, batch, rate, seed, output };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             int n = parse.GetValue(nodes), m = parse.GetValue(points), k = parse.GetValue(dimension), g = parse.GetValue(graphSeed);
@@ -204,6 +207,7 @@ internal static class EmbedCommand
             {
                 Epsilon = parse.GetValue(epsilon), Iterations = parse.GetValue(iterations),
                 Metric = Choice(parse.GetValue(metric)!, "--metric", ("euclidean", GroundMetric.Euclidean), ("sqeuclidean", GroundMetric.SqEuclidean)),
+                Gradient = GradientOf(parse.GetValue(gradient)!),
             };
             var embedding = new EmbeddingMetric(m, k, Choice(parse.GetValue(distance)!, "--distance", ("wasserstein", EmbeddingDistance.Wasserstein), ("euclidean", EmbeddingDistance.Euclidean)), sinkhorn);
             var options = new TrainingOptions
@@ -267,6 +271,14 @@ internal static class EmbedCommand
         }
         return predicted;
     }
+
+    private static Option<string> GradientOption() => new("--gradient")
+    {
+        Description = "unrolled (through the L iterations, exact) or envelope (the last plan held fixed).", DefaultValueFactory = _ => "unrolled",
+    };
+
+    private static EntropicGradient GradientOf(string value) =>
+        Choice(value, "--gradient", ("unrolled", EntropicGradient.Unrolled), ("envelope", EntropicGradient.Envelope));
 
     private static T Choice<T>(string value, string option, params (string Name, T Value)[] choices) =>
         choices.FirstOrDefault(c => c.Name == value) is { Name: not null } found ? found.Value
