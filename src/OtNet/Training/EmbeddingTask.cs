@@ -3,7 +3,10 @@
 // paired with an image of its own class (r = 1) or of another (r = 0), alternately, so every
 // batch is balanced; both images go through the trunk as one batch of 2B; the contrastive
 // loss r d^2 + (1 - r) max(0, m - d)^2 (or its unsquared form) of the embeddings' distance d
-// is differentiated through the Sinkhorn iterations (WassersteinEmbedding.Distances). After
+// is differentiated through the Sinkhorn iterations (WassersteinEmbedding.Distances). With
+// hard negatives, each dissimilar pair's partner is instead the batch image of another class
+// nearest its anchor under the current model (batch-hard mining, Hermans et al. 2017): the
+// pairs that still violate the margin, where random ones mostly already do not. After
 // every epoch: the loss and the mean positive and negative distances on fixed validation
 // pairs (the synthesis' Fig. 1), and the kNN accuracy of the validation images against the
 // training images, the monitored metric.
@@ -28,6 +31,10 @@ public sealed record ContrastiveOptions
     public int ValidationPairs { get; init; } = 2000;
     /// <summary>The seed of the partners drawn for each batch and of the validation pairs.</summary>
     public int Seed { get; init; } = 1;
+
+    /// <summary>Each dissimilar pair's partner is the batch image of another class nearest the
+    /// anchor (the hardest negative of the batch) rather than the one drawn.</summary>
+    public bool HardNegatives { get; init; }
 
     /// <summary>Training images are moved by up to this many pixels in each direction (zeros
     /// fill in), drawn per image and batch: the usual augmentation of MNIST networks. 0: none.</summary>
@@ -91,7 +98,7 @@ public sealed class EmbeddingTask : ITrainingTask
 
     /// <inheritdoc/>
     public string Settings => string.Join("\n", [.. _model.Describe().Select(p => $"{p.Key}={p.Value}"),
-        $"margin={_options.Margin:R}", $"form={_options.Form}", $"neighbours={_options.Neighbours}", $"pair seed={_options.Seed}", $"shift={_options.Shift}",
+        $"margin={_options.Margin:R}", $"form={_options.Form}", $"neighbours={_options.Neighbours}", $"pair seed={_options.Seed}", $"shift={_options.Shift}", $"hard negatives={_options.HardNegatives}",
         $"training images={_train.Count}", $"validation images={_valid.Count}"]);
 
     /// <inheritdoc/>
@@ -101,7 +108,7 @@ public sealed class EmbeddingTask : ITrainingTask
         // The partners depend on the batch and the seed alone, so a resumed run draws the same.
         var rng = new Random(Mix(_options.Seed, indices));
         (int[] first, int[] second, bool[] similar) = DrawPairs(indices, _trainLabels, _byClass, rng);
-        return Step(_train, first, second, similar, learn: true, _options.Shift > 0 ? rng : null);
+        return Step(_train, first, second, similar, learn: true, _options.Shift > 0 ? rng : null, _options.HardNegatives);
     }
 
     /// <summary>The batch loss TrainBatch(indices) would step on, forward only (for checks).</summary>
@@ -109,7 +116,7 @@ public sealed class EmbeddingTask : ITrainingTask
     {
         var rng = new Random(Mix(_options.Seed, indices));
         (int[] first, int[] second, bool[] similar) = DrawPairs(indices, _trainLabels, _byClass, rng);
-        return Step(_train, first, second, similar, learn: false, _options.Shift > 0 ? rng : null)[0];
+        return Step(_train, first, second, similar, learn: false, _options.Shift > 0 ? rng : null, _options.HardNegatives)[0];
     }
 
     /// <inheritdoc/>
@@ -135,8 +142,9 @@ public sealed class EmbeddingTask : ITrainingTask
     public void SaveModel(string path, IReadOnlyDictionary<string, string> metadata) => _model.Save(path, metadata);
 
     /// <summary>The loss and the mean distances of similar and dissimilar pairs; with learn,
-    /// the gradients are added to the trunk's parameters.</summary>
-    private double[] Step(LabelledImages images, int[] first, int[] second, bool[] similar, bool learn, Random? shifts = null)
+    /// the gradients are added to the trunk's parameters. With mine, dissimilar pairs take the
+    /// batch's hardest negative as partner.</summary>
+    private double[] Step(LabelledImages images, int[] first, int[] second, bool[] similar, bool learn, Random? shifts = null, bool mine = false)
     {
         int size = first.Length, e = _model.EmbeddingSize;
         if (_input?.Batch != 2 * size) (_input, _gradient) = (new Tensor([2 * size, .. images.SampleShape]), null);
@@ -147,7 +155,11 @@ public sealed class EmbeddingTask : ITrainingTask
             for (int s = 0; s < 2 * size; s++)
                 Translate(input.Sample(s), images.SampleShape[1], images.SampleShape[2], shifts.Next(-_options.Shift, _options.Shift + 1), shifts.Next(-_options.Shift, _options.Shift + 1));
         Tensor output = _model.Trunk.Forward(input);
-        float[] u = output.Data[..(size * e)], v = output.Data[(size * e)..];
+        // Pair p compares output rows p (its anchor) and partner[p]: size + p, its drawn partner,
+        // unless mining picks another row.
+        int[] partner = mine ? HardestNegatives(output.Data, labels, similar) : Enumerable.Range(size, size).ToArray();
+        float[] u = output.Data[..(size * e)], v = new float[size * e];
+        for (int p = 0; p < size; p++) output.Data.AsSpan(partner[p] * e, e).CopyTo(v.AsSpan(p * e, e));
         var distances = new double[size];
         var losses = new double[size];
         // One pass gives d and dd/du, dd/dv (unit upstreams); each pair's gradient is then
@@ -167,11 +179,44 @@ public sealed class EmbeddingTask : ITrainingTask
         {
             _gradient ??= new Tensor(output.Shape);
             gu.CopyTo(_gradient.Data, 0);
-            gv.CopyTo(_gradient.Data, gu.Length);
+            Array.Clear(_gradient.Data, gu.Length, gv.Length);
+            // A row may be the mined partner of several pairs: its gradients add up.
+            for (int p = 0; p < size; p++)
+                System.Numerics.Tensors.TensorPrimitives.Add(_gradient.Data.AsSpan(partner[p] * e, e), gv.AsSpan(p * e, e), _gradient.Data.AsSpan(partner[p] * e, e));
             _model.Trunk.Backward(_gradient);
         }
         double Mean(bool kind) => similar.Select((s, p) => (s, p)).Where(t => t.s == kind).Select(t => distances[t.p]).DefaultIfEmpty(double.NaN).Average();
         return [losses.Average(), Mean(true), Mean(false)];
+    }
+
+    /// <summary>For each pair, the output row of its partner: size + p for similar pairs; for
+    /// dissimilar ones the row (of all 2 size) of another class nearest the anchor under the
+    /// model's distance, ties to the lower row. Distances only: no gradient flows through the
+    /// choice.</summary>
+    private int[] HardestNegatives(float[] rows, int[] labels, bool[] similar)
+    {
+        int size = similar.Length, e = _model.EmbeddingSize;
+        var partner = Enumerable.Range(size, size).ToArray();
+        var anchors = new List<int>();
+        var candidates = new List<int>();
+        for (int p = 0; p < size; p++)
+            if (!similar[p])
+                for (int r = 0; r < 2 * size; r++)
+                    if (labels[r] != labels[p]) { anchors.Add(p); candidates.Add(r); }
+        var u = new float[anchors.Count * e];
+        var v = new float[anchors.Count * e];
+        for (int k = 0; k < anchors.Count; k++)
+        {
+            rows.AsSpan(anchors[k] * e, e).CopyTo(u.AsSpan(k * e, e));
+            rows.AsSpan(candidates[k] * e, e).CopyTo(v.AsSpan(k * e, e));
+        }
+        var distances = new double[anchors.Count];
+        _model.Distances(u, v, distances);
+        var nearest = new double[size];
+        Array.Fill(nearest, double.PositiveInfinity);
+        for (int k = 0; k < anchors.Count; k++)
+            if (distances[k] < nearest[anchors[k]]) (nearest[anchors[k]], partner[anchors[k]]) = (distances[k], candidates[k]);
+        return partner;
     }
 
     /// <summary>Moves a single-channel image by (dy, dx) pixels in place, zeros filling in.</summary>

@@ -40,13 +40,14 @@ public sealed class EmbeddingTaskTests : IDisposable
         new(3, 2, distance, new EntropicDistanceOptions { Epsilon = 0.1, Iterations = 10, Kind = kind }, seed: 4);
 
     [Theory]
-    [InlineData(EmbeddingDistance.Wasserstein, EntropicDistanceKind.TransportCost, ContrastiveForm.Squared)]
-    [InlineData(EmbeddingDistance.Wasserstein, EntropicDistanceKind.Divergence, ContrastiveForm.Plain)]
-    [InlineData(EmbeddingDistance.Euclidean, EntropicDistanceKind.TransportCost, ContrastiveForm.Squared)]
-    public void LossGradient_ThroughTheTrunkAndSinkhorn_MatchesFiniteDifferences(EmbeddingDistance distance, EntropicDistanceKind kind, ContrastiveForm form)
+    [InlineData(EmbeddingDistance.Wasserstein, EntropicDistanceKind.TransportCost, ContrastiveForm.Squared, false)]
+    [InlineData(EmbeddingDistance.Wasserstein, EntropicDistanceKind.Divergence, ContrastiveForm.Plain, false)]
+    [InlineData(EmbeddingDistance.Euclidean, EntropicDistanceKind.TransportCost, ContrastiveForm.Squared, false)]
+    [InlineData(EmbeddingDistance.Wasserstein, EntropicDistanceKind.TransportCost, ContrastiveForm.Squared, true)] // mined partners get their gradients too
+    public void LossGradient_ThroughTheTrunkAndSinkhorn_MatchesFiniteDifferences(EmbeddingDistance distance, EntropicDistanceKind kind, ContrastiveForm form, bool hardNegatives)
     {
         WassersteinEmbedding model = Model(distance, kind);
-        var task = new EmbeddingTask(model, Halves(16, 1), Halves(8, 2), new ContrastiveOptions { Margin = 2, Form = form, ValidationPairs = 4 });
+        var task = new EmbeddingTask(model, Halves(16, 1), Halves(8, 2), new ContrastiveOptions { Margin = 2, Form = form, ValidationPairs = 4, HardNegatives = hardNegatives });
         int[] batch = [3, 0, 7, 12, 5, 9];
         foreach (Parameter p in model.Trunk.Parameters) Array.Clear(p.Gradient);
         task.TrainBatch(batch);
@@ -84,6 +85,27 @@ public sealed class EmbeddingTaskTests : IDisposable
         var (loaded, metadata) = WassersteinEmbedding.Load(run.Model);
         Assert.Equal((3, 2, EmbeddingDistance.Wasserstein, 0.1, 10), (loaded.Points, loaded.Dimension, loaded.Distance, loaded.Sinkhorn.Epsilon, loaded.Sinkhorn.Iterations));
         Assert.Equal(history.MaxBy(h => h["valid_knn_accuracy"])!.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture), metadata["epoch"]);
+    }
+
+    [Fact]
+    public void HardNegatives_RaiseEveryBatchLoss_ForTheyAreTheNearestOfTheOtherClass()
+    {
+        // The mined partner is at most as far as the drawn one (which is a candidate), so each
+        // dissimilar pair's hinge can only grow; the similar pairs are the same.
+        WassersteinEmbedding model = Model();
+        LabelledImages train = Halves(64, 5), valid = Halves(8, 6);
+        var drawn = new EmbeddingTask(model, train, valid, new ContrastiveOptions { Margin = 2, ValidationPairs = 4 });
+        var mined = new EmbeddingTask(model, train, valid, new ContrastiveOptions { Margin = 2, ValidationPairs = 4, HardNegatives = true });
+        var rng = new Random(3);
+        int raised = 0;
+        for (int b = 0; b < 8; b++)
+        {
+            int[] batch = Enumerable.Range(0, 64).OrderBy(_ => rng.Next()).Take(16).ToArray();
+            double random = drawn.LossOf(batch), hard = mined.LossOf(batch);
+            Assert.True(hard >= random - 1e-12, $"batch {b}: mined loss {hard} below the drawn pairs' {random}");
+            if (hard > random + 1e-9) raised++;
+        }
+        Assert.True(raised > 0, "mining never changed a batch's loss");
     }
 
     [Fact]

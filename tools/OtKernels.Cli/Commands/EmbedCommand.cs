@@ -45,6 +45,7 @@ internal static class EmbedCommand
         var gradient = GradientOption();
         var margin = new Option<double>("--margin") { Description = "The contrastive margin m.", DefaultValueFactory = _ => 1 };
         var form = new Option<string>("--form") { Description = "squared (r d^2 + (1 - r) max(0, m - d)^2) or plain.", DefaultValueFactory = _ => "squared" };
+        var hard = new Option<bool>("--hard-negatives") { Description = "Pair each anchor with the nearest image of another class in its batch, not a drawn one." };
         var shift = new Option<int>("--shift") { Description = "Move training images by up to this many pixels (augmentation; 0: none).", DefaultValueFactory = _ => 2 };
         var epochs = new Option<int>("--epochs") { Description = "Epochs (cosine-annealed rate; the best validation kNN model is kept).", DefaultValueFactory = _ => 20 };
         var batch = new Option<int>("--batch-size") { Description = "Pairs per Adam step.", DefaultValueFactory = _ => 64 };
@@ -54,7 +55,7 @@ internal static class EmbedCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Output directory.", DefaultValueFactory = _ => new DirectoryInfo("runs/embed") };
         var dataDir = DataDirectoryOption.Create();
         var command = new Command("train", "Train a Wasserstein (or Euclidean) embedding of MNIST by contrastive pairs.")
-            { points, dimension, distance, epsilon, iterations, reading, metric, gradient, margin, form, shift, epochs, batch, rate, seed, limit, output, dataDir };
+            { points, dimension, distance, epsilon, iterations, reading, metric, gradient, margin, form, hard, shift, epochs, batch, rate, seed, limit, output, dataDir };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             int epochCount = parse.GetValue(epochs), trainCount = parse.GetValue(limit), m = parse.GetValue(points), k = parse.GetValue(dimension);
@@ -72,7 +73,7 @@ internal static class EmbedCommand
             EmbeddingDistance kind = Choice(parse.GetValue(distance)!, "--distance", ("wasserstein", EmbeddingDistance.Wasserstein), ("euclidean", EmbeddingDistance.Euclidean));
             var contrastive = new ContrastiveOptions
             {
-                Margin = parse.GetValue(margin), Seed = parse.GetValue(seed), Shift = parse.GetValue(shift),
+                Margin = parse.GetValue(margin), Seed = parse.GetValue(seed), Shift = parse.GetValue(shift), HardNegatives = parse.GetValue(hard),
                 Form = Choice(parse.GetValue(form)!, "--form", ("squared", ContrastiveForm.Squared), ("plain", ContrastiveForm.Plain)),
             };
             var options = new TrainingOptions
@@ -99,7 +100,7 @@ internal static class EmbedCommand
         Console.Error.WriteLine($"embed train: {train.Count} training and {valid.Count} validation images; {model.Points} points in R^{model.Dimension}, "
                                 + $"{model.Distance.ToString().ToLowerInvariant()} distance" + (model.Distance == EmbeddingDistance.Wasserstein
                                     ? $" ({model.Sinkhorn.Kind}, eps {model.Sinkhorn.Epsilon}, L {model.Sinkhorn.Iterations}, {model.Sinkhorn.Metric}, {model.Sinkhorn.Gradient} gradient)" : "")
-                                + $"; margin {contrastive.Margin}, {contrastive.Form}; batch {options.BatchSize}, rate {options.LearningRate}, {options.MaxEpochs} epochs");
+                                + $"; margin {contrastive.Margin}, {contrastive.Form}" + (contrastive.HardNegatives ? ", hard negatives" : "") + $"; batch {options.BatchSize}, rate {options.LearningRate}, {options.MaxEpochs} epochs");
         var clock = Stopwatch.StartNew();
         // The curves are redrawn after every epoch, so a killed run keeps them (the synthesis' Fig. 1).
         void Plot(IReadOnlyList<EpochRecord> history) => HistoryPlots.Write(run, history,
