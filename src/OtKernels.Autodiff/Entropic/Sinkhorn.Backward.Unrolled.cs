@@ -5,10 +5,12 @@
 // soft-min g_j = -eps log sum_i a_i exp((f_i - C_ij)/eps) has
 //     dg_j/df_i = -a_i E_ij,   dg_j/da_i = -eps E_ij,   dg_j/dC_ij = a_i E_ij,
 // and f_i = -eps log sum_j b_j exp((g_j - C_ij)/eps) the mirror images (E with g_{t-1}).
-// The sweep runs t = L..1 over the taped iterates: O(L n m (1 + d)) time, O(L (n + m))
-// memory. E_ij <= 1/a_i up to rounding (a row of a soft-max), so exp does not overflow;
+// The sweep runs t = L..1 over the taped iterates: O(L n m + n m d) time (C-bar is summed
+// over the steps, and the positions take it once), O(L (n + m) + n m) memory; each step's E
+// goes through one vectorised exp. E_ij <= 1/a_i up to rounding (a row of a soft-max), so exp does not overflow;
 // zero weights need no special case (their E terms are finite).
 using System.Numerics;
+using System.Numerics.Tensors;
 using OtKernels.Entropic;
 using OtKernels.Geometry;
 
@@ -43,10 +45,10 @@ public static partial class SinkhornBackward
             gradientX.Clear();
             gradientY.Clear();
         }
-        double eps = tape.Epsilon;
+        double eps = tape.Epsilon, inverse = 1 / eps;
         double[] wa = ToDouble(a), wb = ToDouble(b);
-        var c = new double[n * m];
-        for (int i = 0; i < n; i++) for (int j = 0; j < m; j++) c[i * m + j] = cost[i, j];
+        var scaledCost = new double[n * m]; // C / eps, read twice per step
+        for (int i = 0; i < n; i++) for (int j = 0; j < m; j++) scaledCost[i * m + j] = cost[i, j] * inverse;
 
         // V = <a, f_L> + <b, g_L>: the direct terms.
         var da = ToDouble(tape.F(steps - 1));
@@ -54,8 +56,11 @@ public static partial class SinkhornBackward
         var fBar = (double[])wa.Clone();      // adjoint of f_L, before g_L's contribution
         var gBar = (double[])wb.Clone();      // adjoint of g_L
         var gBarPrevious = new double[m];
-        int d = clouds?.Dimension ?? 0;
-        Span<double> step = stackalloc double[Math.Max(d, 1)];
+        // dV/dC summed over all steps; the positions take it once at the end (sum_ij C-bar_ij
+        // dC_ij/dx), not once per step and entry.
+        double[] cBar = positions ? new double[n * m] : [];
+        var e = new double[n * m]; // E of one update, the whole block through one vectorised exp
+        var row = new double[m];
         // Iterates of step t, converted once: this step's g_{t-1} is the next step's g.
         var f = new double[n];
         double[] g = (double[])db.Clone(), gBefore = new double[m];
@@ -67,37 +72,62 @@ public static partial class SinkhornBackward
             else Array.Clear(gBefore); // g_0 = 0
 
             // g_t = S_r(f_t): f-bar += -(a E)^T-weighted g-bar; a-bar, C-bar likewise.
+            Exponents(f, g, scaledCost, inverse, e);
             for (int i = 0; i < n; i++)
             {
-                double sum = 0;
-                for (int j = 0; j < m; j++)
-                {
-                    double e = Math.Exp((f[i] + g[j] - c[i * m + j]) / eps);
-                    sum += e * gBar[j];
-                    if (positions && wa[i] > 0 && gBar[j] != 0) AddPositionTerm(clouds!, i, j, wa[i] * e * gBar[j], d, step, gradientX, gradientY);
-                }
+                ReadOnlySpan<double> ei = e.AsSpan(i * m, m);
+                double sum = TensorPrimitives.Dot(ei, gBar);
                 fBar[i] -= wa[i] * sum;
                 da[i] -= eps * sum;
+                if (positions && wa[i] > 0)
+                {
+                    TensorPrimitives.Multiply(ei, gBar, row);
+                    TensorPrimitives.MultiplyAdd(row, wa[i], cBar.AsSpan(i * m, m), cBar.AsSpan(i * m, m));
+                }
             }
-            // f_t = S_c(g_{t-1}): g-bar of t-1, b-bar, C-bar.
-            Array.Clear(gBarPrevious);
+            // f_t = S_c(g_{t-1}): g-bar of t-1, b-bar, C-bar. row collects sum_i E_ij f-bar_i.
+            Exponents(f, gBefore, scaledCost, inverse, e);
+            Array.Clear(row);
             for (int i = 0; i < n; i++)
             {
                 if (fBar[i] == 0) continue;
-                for (int j = 0; j < m; j++)
+                ReadOnlySpan<double> ei = e.AsSpan(i * m, m);
+                TensorPrimitives.MultiplyAdd(ei, fBar[i], row, row);
+                if (positions)
                 {
-                    double e = Math.Exp((f[i] + gBefore[j] - c[i * m + j]) / eps);
-                    gBarPrevious[j] -= wb[j] * e * fBar[i];
-                    db[j] -= eps * e * fBar[i];
-                    if (positions && wb[j] > 0) AddPositionTerm(clouds!, i, j, wb[j] * e * fBar[i], d, step, gradientX, gradientY);
+                    Span<double> ci = cBar.AsSpan(i * m, m);
+                    for (int j = 0; j < m; j++) ci[j] += wb[j] * ei[j] * fBar[i];
                 }
             }
+            TensorPrimitives.Multiply(row, wb, gBarPrevious);
+            TensorPrimitives.Negate(gBarPrevious, gBarPrevious);
+            TensorPrimitives.MultiplyAdd(row, -eps, db, db);
             (gBar, gBarPrevious) = (gBarPrevious, gBar);
             (g, gBefore) = (gBefore, g);
             Array.Clear(fBar); // f_{t-1} feeds only g_{t-1}
         }
+        if (positions)
+        {
+            int d = clouds!.Dimension;
+            Span<double> step = stackalloc double[d];
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < m; j++)
+                    if (cBar[i * m + j] != 0) AddPositionTerm(clouds, i, j, cBar[i * m + j], d, step, gradientX, gradientY);
+        }
         CenteredCopy<double>(da, gradientA);
         CenteredCopy<double>(db, gradientB);
+    }
+
+    /// <summary>E_ij = exp(f_i/eps + h_j/eps - C_ij/eps) for all i, j (scaledCost = C/eps).</summary>
+    private static void Exponents(double[] f, double[] h, double[] scaledCost, double inverse, double[] e)
+    {
+        int n = f.Length, m = h.Length;
+        for (int i = 0; i < n; i++)
+        {
+            double fi = f[i] * inverse;
+            for (int j = 0; j < m; j++) e[i * m + j] = fi + h[j] * inverse - scaledCost[i * m + j];
+        }
+        TensorPrimitives.Exp<double>(e, e);
     }
 
     private static double[] ToDouble<T>(ReadOnlySpan<T> values) where T : unmanaged, IFloatingPointIeee754<T>
