@@ -25,7 +25,7 @@ public sealed class EmbedCommandTests : IDisposable
             Assert.True(System.IO.File.Exists(File("run/" + name)), name);
         Assert.StartsWith("epoch,train_loss,train_positive_distance,train_negative_distance,valid_loss", System.IO.File.ReadAllLines(File("run/history.csv"))[0]);
 
-        foreach (string[] extra in new[] { Array.Empty<string>(), ["--rerank", "10"] })
+        foreach (string[] extra in new[] { Array.Empty<string>(), ["--rerank", "10"], ["--knn-distance", "model", "--test-count", "40"] })
         {
             run = OtkProcess.Run(["embed", "eval", "--model", File("run/model.safetensors"), .. extra]);
             Assert.True(run.ExitCode == 0, run.Stderr);
@@ -33,7 +33,7 @@ public sealed class EmbedCommandTests : IDisposable
             double accuracy = result.RootElement.GetProperty("knn_accuracy").GetDouble();
             Assert.InRange(accuracy, 0.5, 1); // one epoch on 640 images is far above chance (0.1)
             Assert.Equal(5, result.RootElement.GetProperty("k").GetInt32());
-            Assert.Equal(10000, result.RootElement.GetProperty("test_images").GetInt32());
+            Assert.Equal(extra.Contains("--test-count") ? 40 : 10000, result.RootElement.GetProperty("test_images").GetInt32());
         }
 
         // The synthesis' Figures 2 and 3 from that model: 20 images per class, 3 points each.
@@ -73,6 +73,16 @@ public sealed class EmbedCommandTests : IDisposable
         Assert.Equal(2, run.ExitCode);
         Assert.Contains(expected, run.Stderr);
         Assert.False(Directory.Exists(File("bad")));
+    }
+
+    [Theory]
+    [InlineData("--knn-distance", "cosine", "--knn-distance cosine")]
+    [InlineData("--test-count", "-1", "--test-count -1")]
+    public void Eval_BadOptions_AreNamed(string option, string value, string expected)
+    {
+        OtkRun run = OtkProcess.Run(["embed", "eval", option, value, "--data-dir", File("empty")]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(expected, run.Stderr);
     }
 
     [Fact]

@@ -133,31 +133,46 @@ internal static class EmbedCommand
             Description = "Re-rank each test image's N nearest training images (Euclidean) by the model's own distance before the vote (0: off).",
             DefaultValueFactory = _ => 0,
         };
+        var knnDistance = new Option<string>("--knn-distance")
+        {
+            Description = "euclidean (on the flattened M k vectors, as the synthesis) or model (the model's own distance, every test image against every training image: minutes).",
+            DefaultValueFactory = _ => "euclidean",
+        };
+        var testCount = new Option<int>("--test-count") { Description = "Classify only the first N test images (0: all 10,000).", DefaultValueFactory = _ => 0 };
         var dataDir = DataDirectoryOption.Create();
-        var command = new Command("eval", "kNN accuracy on the MNIST test set from the training set's embeddings, as JSON.") { model, neighbours, rerank, dataDir };
+        var command = new Command("eval", "kNN accuracy on the MNIST test set from the training set's embeddings, as JSON.") { model, neighbours, rerank, knnDistance, testCount, dataDir };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             FileInfo file = parse.GetValue(model)!;
             if (!file.Exists) throw new ArgumentException($"--model {file.FullName}: no such file; train one with `otk embed train`.");
-            int k = parse.GetValue(neighbours), candidates = parse.GetValue(rerank);
+            int k = parse.GetValue(neighbours), candidates = parse.GetValue(rerank), limit = parse.GetValue(testCount);
             if (k < 1) throw new ArgumentException($"--neighbours {k}: must be at least 1.");
             if (candidates != 0 && candidates < k) throw new ArgumentException($"--rerank {candidates}: 0, or at least --neighbours ({k}).");
+            if (limit < 0) throw new ArgumentException($"--test-count {limit}: must be 0 (all) or positive.");
+            bool byModel = Choice(parse.GetValue(knnDistance)!, "--knn-distance", ("euclidean", false), ("model", true));
+            if (byModel && candidates != 0) throw new ArgumentException($"--rerank {candidates}: re-ranking is for --knn-distance euclidean; model compares every pair already.");
             var (embedding, _) = WassersteinEmbedding.Load(file.FullName);
             string data = MnistStore.DataDirectory(parse.GetValue(dataDir));
-            LabelledImages train = MnistImages.Of(MnistStore.Load(data, "train"), 0, 0), test = MnistImages.Of(MnistStore.Load(data, "test"), 0, 0);
+            LabelledImages train = MnistImages.Of(MnistStore.Load(data, "train"), 0, 0), test = MnistImages.Of(MnistStore.Load(data, "test"), 0, limit);
             var clock = Stopwatch.StartNew();
             float[] reference = embedding.Embed(train.Pixels), queries = embedding.Embed(test.Pixels);
             double embedSeconds = clock.Elapsed.TotalSeconds;
             clock.Restart();
-            int[] predicted = candidates == 0
-                ? NearestNeighbours.Classify(reference, train.Labels, queries, embedding.EmbeddingSize, k)
-                : Reranked(embedding, reference, train.Labels.ToArray(), queries, k, candidates);
+            int[] trainLabels = train.Labels.ToArray();
+            int[] predicted = byModel
+                ? NearestNeighbours.NearestBy(reference, queries, embedding.EmbeddingSize, k, (u, v, d) => embedding.Distances(u, v, d), blockQueries: 16,
+                        (done, total) => { if (done % 160 == 0 || done == total) Console.Error.WriteLine($"embed eval: {done}/{total} test images, {clock.Elapsed.TotalSeconds:F0} s"); })
+                    .Select(near => NearestNeighbours.Vote(near.Select(r => trainLabels[r]).ToArray())).ToArray()
+                : candidates == 0
+                    ? NearestNeighbours.Classify(reference, train.Labels, queries, embedding.EmbeddingSize, k)
+                    : Reranked(embedding, reference, trainLabels, queries, k, candidates);
             double accuracy = predicted.Select((p, i) => p == test.Labels[i] ? 1.0 : 0).Average();
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 knn_accuracy = accuracy,
                 k,
-                distance = candidates == 0 ? "euclidean" : $"{embedding.Distance.ToString().ToLowerInvariant()} (top {candidates} euclidean re-ranked)",
+                distance = byModel ? $"{embedding.Distance.ToString().ToLowerInvariant()} (all pairs)"
+                    : candidates == 0 ? "euclidean" : $"{embedding.Distance.ToString().ToLowerInvariant()} (top {candidates} euclidean re-ranked)",
                 test_images = test.Count,
                 points = embedding.Points,
                 dimension = embedding.Dimension,
