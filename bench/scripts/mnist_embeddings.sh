@@ -31,7 +31,8 @@ for m in "${sizes[@]}"; do
     /usr/bin/python3 - "$dir.train.json" "$dir/eval.json.partial" "$m" "$distance" <<'PY' > "$dir/eval.json.tmp"
 import json, sys
 train, evaluation = (json.loads(open(p).read().strip().splitlines()[-1]) for p in sys.argv[1:3])
-print(json.dumps({"points": int(sys.argv[3]), "distance": sys.argv[4], **train, **evaluation}))
+# "distance" is the kNN's (eval's); the model's kind is "embedding".
+print(json.dumps({**train, **evaluation, "points": int(sys.argv[3]), "embedding": sys.argv[4]}))
 PY
     mv "$dir/eval.json.tmp" "$dir/eval.json" && rm -f "$dir/eval.json.partial"
   done
@@ -43,8 +44,8 @@ rows = [json.loads(line) for line in open(sys.argv[1])]
 print("| M (points in R^2) | numbers per image | Wasserstein kNN | Euclidean kNN | Wasserstein training s | Euclidean training s |")
 print("|---|---|---|---|---|---|")
 for m in sorted({r["points"] for r in rows}):
-    w = next((r for r in rows if r["points"] == m and r["distance"] == "wasserstein"), None)
-    e = next((r for r in rows if r["points"] == m and r["distance"] == "euclidean"), None)
+    w = next((r for r in rows if r["points"] == m and r["embedding"] == "wasserstein"), None)
+    e = next((r for r in rows if r["points"] == m and r["embedding"] == "euclidean"), None)
     cell = lambda r, key, f: f(r[key]) if r else "not run"
     print(f"| {m} | {2 * m} | {cell(w, 'knn_accuracy', lambda a: f'{100 * a:.2f}%')} | {cell(e, 'knn_accuracy', lambda a: f'{100 * a:.2f}%')} "
           f"| {cell(w, 'seconds_all_epochs', lambda s: f'{s:,.0f}')} | {cell(e, 'seconds_all_epochs', lambda s: f'{s:,.0f}')} |")
