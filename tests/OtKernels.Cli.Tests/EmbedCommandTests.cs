@@ -86,6 +86,33 @@ public sealed class EmbedCommandTests : IDisposable
     }
 
     [Fact]
+    public void Graph_EmbedsASmallTree_AndWritesItsPicture()
+    {
+        OtkRun run = OtkProcess.Run(["embed", "graph", "--kind", "tree", "--nodes", "16", "--points", "2", "--epochs", "3", "--batch-size", "32",
+            "--gradient", "envelope", "--out", File("graph")]);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        using JsonDocument result = JsonDocument.Parse(run.Stdout);
+        Assert.Equal((16, 15, 4), (result.RootElement.GetProperty("nodes").GetInt32(), result.RootElement.GetProperty("edges").GetInt32(),
+            result.RootElement.GetProperty("numbers_per_node").GetInt32()));
+        Assert.InRange(result.RootElement.GetProperty("distortion").GetDouble(), 0, 1);
+        System.Xml.Linq.XNamespace svg = "http://www.w3.org/2000/svg";
+        Assert.Equal(16 * 2 + 2 * 2, System.Xml.Linq.XDocument.Load(File("graph/embedding.svg")).Descendants(svg + "circle").Count());
+    }
+
+    [Theory]
+    [InlineData("--nodes", "3", "--nodes 3")]
+    [InlineData("--kind", "grid", "--kind grid")]
+    [InlineData("--points", "65", "--points 65")]
+    [InlineData("--gradient", "implicit", "--gradient implicit")]
+    public void Graph_BadOptions_AreNamed_AndNothingIsWritten(string option, string value, string expected)
+    {
+        OtkRun run = OtkProcess.Run(["embed", "graph", option, value, "--out", File("bad")]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(expected, run.Stderr);
+        Assert.False(Directory.Exists(File("bad")));
+    }
+
+    [Fact]
     public void Eval_WithoutTheModel_SaysHowToMakeOne()
     {
         OtkRun run = OtkProcess.Run(["embed", "eval", "--model", File("none.safetensors")]);

@@ -35,14 +35,7 @@ internal static class EmbedCommand
 
     private static Command Train()
     {
-        var points = new Option<int>("--points") { Description = "M, points per embedding (1..64).", DefaultValueFactory = _ => 3 };
-        var dimension = new Option<int>("--dimension") { Description = "k, the points' dimension (1..16).", DefaultValueFactory = _ => 2 };
-        var distance = new Option<string>("--distance") { Description = "wasserstein (entropic, through Sinkhorn) or euclidean (the Siamese baseline).", DefaultValueFactory = _ => "wasserstein" };
-        var epsilon = new Option<double>("--epsilon") { Description = "Sinkhorn's eps, in the unit of the ground cost.", DefaultValueFactory = _ => 0.05 };
-        var iterations = new Option<int>("--iterations") { Description = "L, Sinkhorn iterations differentiated through.", DefaultValueFactory = _ => 20 };
-        var reading = new Option<string>("--reading") { Description = "transport (<P, C>), value (OT_eps) or divergence (S_eps).", DefaultValueFactory = _ => "transport" };
-        var metric = new Option<string>("--metric") { Description = "Ground metric: sqeuclidean (distance sqrt of the reading) or euclidean.", DefaultValueFactory = _ => "sqeuclidean" };
-        var gradient = GradientOption();
+        var embedding = new EmbeddingOptions("image", points: 3, metric: "sqeuclidean");
         var margin = new Option<double>("--margin") { Description = "The contrastive margin m.", DefaultValueFactory = _ => 1 };
         var form = new Option<string>("--form") { Description = "squared (r d^2 + (1 - r) max(0, m - d)^2) or plain.", DefaultValueFactory = _ => "squared" };
         var hard = new Option<bool>("--hard-negatives") { Description = "Pair each anchor with the nearest image of another class in its batch, not a drawn one." };
@@ -55,26 +48,18 @@ internal static class EmbedCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Output directory.", DefaultValueFactory = _ => new DirectoryInfo("runs/embed") };
         var dataDir = DataDirectoryOption.Create();
         var command = new Command("train", "Train a Wasserstein (or Euclidean) embedding of MNIST by contrastive pairs.")
-            { points, dimension, distance, epsilon, iterations, reading, metric, gradient, margin, form, hard, shift, epochs, batch, rate, seed, limit, output, dataDir };
+            { margin, form, hard, shift, epochs, batch, rate, seed, limit, output, dataDir };
+        embedding.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            int epochCount = parse.GetValue(epochs), trainCount = parse.GetValue(limit), m = parse.GetValue(points), k = parse.GetValue(dimension);
-            if (m is < 1 or > 64) throw new ArgumentException($"--points {m}: M must be in 1..64.");
-            if (k is < 1 or > 16) throw new ArgumentException($"--dimension {k}: k must be in 1..16.");
+            int epochCount = parse.GetValue(epochs), trainCount = parse.GetValue(limit);
+            var (m, k, kind, sinkhorn) = embedding.Read(parse);
             if (epochCount < 1) throw new ArgumentException($"--epochs {epochCount}: must be at least 1.");
             if (trainCount < 0) throw new ArgumentException($"--train-count {trainCount}: must be 0 (all) or positive.");
-            var sinkhorn = new EntropicDistanceOptions
-            {
-                Epsilon = parse.GetValue(epsilon), Iterations = parse.GetValue(iterations),
-                Kind = Choice(parse.GetValue(reading)!, "--reading", ("transport", EntropicDistanceKind.TransportCost), ("value", EntropicDistanceKind.Value), ("divergence", EntropicDistanceKind.Divergence)),
-                Metric = Choice(parse.GetValue(metric)!, "--metric", ("sqeuclidean", GroundMetric.SqEuclidean), ("euclidean", GroundMetric.Euclidean)),
-                Gradient = GradientOf(parse.GetValue(gradient)!),
-            };
-            EmbeddingDistance kind = Choice(parse.GetValue(distance)!, "--distance", ("wasserstein", EmbeddingDistance.Wasserstein), ("euclidean", EmbeddingDistance.Euclidean));
             var contrastive = new ContrastiveOptions
             {
                 Margin = parse.GetValue(margin), Seed = parse.GetValue(seed), Shift = parse.GetValue(shift), HardNegatives = parse.GetValue(hard),
-                Form = Choice(parse.GetValue(form)!, "--form", ("squared", ContrastiveForm.Squared), ("plain", ContrastiveForm.Plain)),
+                Form = EmbeddingOptions.Choice(parse.GetValue(form)!, "--form", ("squared", ContrastiveForm.Squared), ("plain", ContrastiveForm.Plain)),
             };
             var options = new TrainingOptions
             {
@@ -149,7 +134,7 @@ internal static class EmbedCommand
             if (k < 1) throw new ArgumentException($"--neighbours {k}: must be at least 1.");
             if (candidates != 0 && candidates < k) throw new ArgumentException($"--rerank {candidates}: 0, or at least --neighbours ({k}).");
             if (limit < 0) throw new ArgumentException($"--test-count {limit}: must be 0 (all) or positive.");
-            bool byModel = Choice(parse.GetValue(knnDistance)!, "--knn-distance", ("euclidean", false), ("model", true));
+            bool byModel = EmbeddingOptions.Choice(parse.GetValue(knnDistance)!, "--knn-distance", ("euclidean", false), ("model", true));
             if (byModel && candidates != 0) throw new ArgumentException($"--rerank {candidates}: re-ranking is for --knn-distance euclidean; model compares every pair already.");
             var (embedding, _) = WassersteinEmbedding.Load(file.FullName);
             string data = MnistStore.DataDirectory(parse.GetValue(dataDir));
@@ -190,26 +175,20 @@ internal static class EmbedCommand
         var kind = new Option<string>("--kind") { Description = "tree (random recursive), ba (Barabasi-Albert, m 2), ws (Watts-Strogatz, k 4, p 0.1) or sbm (4 blocks).", DefaultValueFactory = _ => "ba" };
         var nodes = new Option<int>("--nodes") { Description = "Nodes (the largest component is embedded).", DefaultValueFactory = _ => 512 };
         var graphSeed = new Option<int>("--graph-seed") { Description = "Seed of the graph.", DefaultValueFactory = _ => 1 };
-        var points = new Option<int>("--points") { Description = "M, points per node (1..64).", DefaultValueFactory = _ => 4 };
-        var dimension = new Option<int>("--dimension") { Description = "k, the points' dimension (1..16).", DefaultValueFactory = _ => 2 };
-        var distance = new Option<string>("--distance") { Description = "wasserstein or euclidean (a table of M k numbers per node).", DefaultValueFactory = _ => "wasserstein" };
-        var epsilon = new Option<double>("--epsilon") { Description = "Sinkhorn's eps.", DefaultValueFactory = _ => 0.05 };
-        var iterations = new Option<int>("--iterations") { Description = "L, Sinkhorn iterations.", DefaultValueFactory = _ => 20 };
-        var metric = new Option<string>("--metric") { Description = "Ground metric: euclidean (W1) or sqeuclidean (W2).", DefaultValueFactory = _ => "euclidean" };
-        var gradient = GradientOption();
+        var shape = new EmbeddingOptions("node", points: 4, metric: "euclidean");
         var epochs = new Option<int>("--epochs") { Description = "Epochs over all node pairs.", DefaultValueFactory = _ => 40 };
         var batch = new Option<int>("--batch-size") { Description = "Pairs per Adam step.", DefaultValueFactory = _ => 256 };
         var rate = new Option<double>("--learning-rate") { Description = "Adam's initial rate (cosine-annealed).", DefaultValueFactory = _ => 0.02 };
         var seed = new Option<int>("--seed") { Description = "Seed of the embedding and the batches.", DefaultValueFactory = _ => 1 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output directory (run files and embedding.svg).", DefaultValueFactory = _ => new DirectoryInfo("runs/embed-graph") };
         var command = new Command("graph", "Embed the nodes of a generated graph so that distances fit shortest paths.")
-            { kind, nodes, graphSeed, points, dimension, distance, epsilon, iterations, metric, gradient, epochs, batch, rate, seed, output };
+            { kind, nodes, graphSeed, epochs, batch, rate, seed, output };
+        shape.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            int n = parse.GetValue(nodes), m = parse.GetValue(points), k = parse.GetValue(dimension), g = parse.GetValue(graphSeed);
+            int n = parse.GetValue(nodes), g = parse.GetValue(graphSeed);
             if (n is < 4 or > 4096) throw new ArgumentException($"--nodes {n}: must be in 4..4096.");
-            if (m is < 1 or > 64) throw new ArgumentException($"--points {m}: M must be in 1..64.");
-            if (k is < 1 or > 16) throw new ArgumentException($"--dimension {k}: k must be in 1..16.");
+            var (m, k, distance, sinkhorn) = shape.Read(parse);
             string name = parse.GetValue(kind)!;
             Graph graph = (name switch
             {
@@ -219,13 +198,7 @@ internal static class EmbedCommand
                 "sbm" => Graph.StochasticBlock(n, 4, 16.0 / n, 1.0 / n, g),
                 _ => throw new ArgumentException($"--kind {name}: use tree, ba, ws or sbm."),
             }).LargestComponent();
-            var sinkhorn = new EntropicDistanceOptions
-            {
-                Epsilon = parse.GetValue(epsilon), Iterations = parse.GetValue(iterations),
-                Metric = Choice(parse.GetValue(metric)!, "--metric", ("euclidean", GroundMetric.Euclidean), ("sqeuclidean", GroundMetric.SqEuclidean)),
-                Gradient = GradientOf(parse.GetValue(gradient)!),
-            };
-            var embedding = new EmbeddingMetric(m, k, Choice(parse.GetValue(distance)!, "--distance", ("wasserstein", EmbeddingDistance.Wasserstein), ("euclidean", EmbeddingDistance.Euclidean)), sinkhorn);
+            var embedding = new EmbeddingMetric(m, k, distance, sinkhorn);
             var options = new TrainingOptions
             {
                 MaxEpochs = parse.GetValue(epochs), BatchSize = parse.GetValue(batch), LearningRate = parse.GetValue(rate), Seed = parse.GetValue(seed),
@@ -287,16 +260,4 @@ internal static class EmbedCommand
         }
         return predicted;
     }
-
-    private static Option<string> GradientOption() => new("--gradient")
-    {
-        Description = "unrolled (through the L iterations, exact) or envelope (the last plan held fixed).", DefaultValueFactory = _ => "unrolled",
-    };
-
-    private static EntropicGradient GradientOf(string value) =>
-        Choice(value, "--gradient", ("unrolled", EntropicGradient.Unrolled), ("envelope", EntropicGradient.Envelope));
-
-    private static T Choice<T>(string value, string option, params (string Name, T Value)[] choices) =>
-        choices.FirstOrDefault(c => c.Name == value) is { Name: not null } found ? found.Value
-            : throw new ArgumentException($"{option} {value}: use {string.Join(", ", choices.Select(c => c.Name))}.");
 }
