@@ -99,6 +99,25 @@ public sealed class EmbedCommandTests : IDisposable
         Assert.Equal(16 * 2 + 2 * 2, System.Xml.Linq.XDocument.Load(File("graph/embedding.svg")).Descendants(svg + "circle").Count());
     }
 
+    [Fact]
+    public void Graph_FromAnEdgeListFile_EmbedsItsLargestComponent_AndABadLineIsNamed()
+    {
+        // A 6-cycle written with names, one edge twice, and a separate edge (a second component).
+        System.IO.File.WriteAllLines(File("ring.txt"), ["# ring", "a b", "b c", "c d", "d e", "e f", "f a", "b a", "x y"]);
+        OtkRun run = OtkProcess.Run(["embed", "graph", "--graph", File("ring.txt"), "--points", "2", "--epochs", "2", "--batch-size", "8", "--out", File("ring")]);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        using (JsonDocument result = JsonDocument.Parse(run.Stdout))
+            Assert.Equal(("ring.txt", 6, 6), (result.RootElement.GetProperty("kind").GetString(), result.RootElement.GetProperty("nodes").GetInt32(), result.RootElement.GetProperty("edges").GetInt32()));
+        Assert.Contains("repeat an edge", run.Stderr);
+
+        System.IO.File.WriteAllLines(File("loop.txt"), ["a b", "c c"]);
+        run = OtkProcess.Run(["embed", "graph", "--graph", File("loop.txt"), "--out", File("loop")]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--graph", run.Stderr);
+        Assert.Contains("line 2", run.Stderr);
+        Assert.False(Directory.Exists(File("loop")));
+    }
+
     [Theory]
     [InlineData("--nodes", "3", "--nodes 3")]
     [InlineData("--kind", "grid", "--kind grid")]

@@ -174,6 +174,7 @@ internal static class EmbedCommand
     {
         var kind = new Option<string>("--kind") { Description = "tree (random recursive), ba (Barabasi-Albert, m 2), ws (Watts-Strogatz, k 4, p 0.1) or sbm (4 blocks).", DefaultValueFactory = _ => "ba" };
         var nodes = new Option<int>("--nodes") { Description = "Nodes (the largest component is embedded).", DefaultValueFactory = _ => 512 };
+        var file = new Option<FileInfo?>("--graph") { Description = "An edge-list file (two node names per line) to embed instead of a generated graph; its largest component is embedded." };
         var graphSeed = new Option<int>("--graph-seed") { Description = "Seed of the graph.", DefaultValueFactory = _ => 1 };
         var shape = new EmbeddingOptions("node", points: 4, metric: "euclidean");
         var epochs = new Option<int>("--epochs") { Description = "Epochs over all node pairs.", DefaultValueFactory = _ => 40 };
@@ -182,7 +183,7 @@ internal static class EmbedCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the embedding and the batches.", DefaultValueFactory = _ => 1 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output directory (run files and embedding.svg).", DefaultValueFactory = _ => new DirectoryInfo("runs/embed-graph") };
         var command = new Command("graph", "Embed the nodes of a generated graph so that distances fit shortest paths.")
-            { kind, nodes, graphSeed, epochs, batch, rate, seed, output };
+            { kind, nodes, graphSeed, file, epochs, batch, rate, seed, output };
         shape.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -190,14 +191,27 @@ internal static class EmbedCommand
             if (n is < 4 or > 4096) throw new ArgumentException($"--nodes {n}: must be in 4..4096.");
             var (m, k, distance, sinkhorn) = shape.Read(parse);
             string name = parse.GetValue(kind)!;
-            Graph graph = (name switch
+            Graph generated;
+            if (parse.GetValue(file) is { } edges)
+            {
+                if (!edges.Exists) throw new ArgumentException($"--graph {edges.FullName}: no such file.");
+                EdgeList read;
+                try { read = EdgeListFile.Read(edges.FullName); }
+                catch (InvalidDataException e) { throw new ArgumentException($"--graph {e.Message}", e); }
+                (generated, name, n) = (read.Graph, edges.Name, read.Graph.Nodes);
+                if (read.Repeats > 0) Console.Error.WriteLine($"embed graph: {read.Repeats} line(s) of {edges.Name} repeat an edge already read; each edge counts once.");
+            }
+            else generated = name switch
             {
                 "tree" => Graph.RandomTree(n, g),
                 "ba" => Graph.BarabasiAlbert(n, 2, g),
                 "ws" => Graph.WattsStrogatz(n, 4, 0.1, g),
                 "sbm" => Graph.StochasticBlock(n, 4, 16.0 / n, 1.0 / n, g),
                 _ => throw new ArgumentException($"--kind {name}: use tree, ba, ws or sbm."),
-            }).LargestComponent();
+            };
+            Graph graph = generated.LargestComponent();
+            if (graph.Nodes is < 3 or > 4096)
+                throw new ArgumentException($"--graph {name}: its largest component has {graph.Nodes} nodes; 3 to 4,096 can be embedded (all-pairs distances are kept).");
             var embedding = new EmbeddingMetric(m, k, distance, sinkhorn);
             var options = new TrainingOptions
             {
