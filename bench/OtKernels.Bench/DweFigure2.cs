@@ -149,15 +149,5 @@ internal static class DweFigure2
     }
 
     /// <summary>items per second of the fastest of three runs of work.</summary>
-    private static double Rate(long items, Action work)
-    {
-        double best = double.PositiveInfinity;
-        for (int run = 0; run < 3; run++)
-        {
-            var clock = Stopwatch.StartNew();
-            work();
-            best = Math.Min(best, clock.Elapsed.TotalSeconds);
-        }
-        return items / best;
-    }
+    private static double Rate(long items, Action work) => items / Timing.Fastest(work, runs: 3, warm: false);
 }

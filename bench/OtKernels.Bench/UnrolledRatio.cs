@@ -7,7 +7,6 @@
 // over the batch, for <P, C> and for OT_eps (where the envelope is exact at convergence); and
 // the engine's Sinkhorn solved to convergence (1e-6) with its envelope gradient of OT_eps
 // (PositionGradients), the classical alternative to unrolling.
-using System.Diagnostics;
 using OtKernels.Autodiff.Entropic;
 using OtKernels.Entropic;
 using OtKernels.Geometry;
@@ -31,10 +30,10 @@ internal static class UnrolledRatio
                     var distances = new double[count];
                     double[] upstream = Enumerable.Repeat(1.0, count).ToArray();
                     float[] gx = new float[x.Length], gy = new float[y.Length];
-                    double forward = Fastest(() => UnrolledCloudDistance.Compute(x, y, n, n, d, options, distances));
-                    double both = Fastest(() => UnrolledCloudDistance.Compute(x, y, n, n, d, options, distances, upstream, gx, gy));
+                    double forward = Timing.Fastest(() => UnrolledCloudDistance.Compute(x, y, n, n, d, options, distances));
+                    double both = Timing.Fastest(() => UnrolledCloudDistance.Compute(x, y, n, n, d, options, distances, upstream, gx, gy));
                     var envelope = options with { Gradient = EntropicGradient.Envelope };
-                    double withEnvelope = Fastest(() => UnrolledCloudDistance.Compute(x, y, n, n, d, envelope, distances, upstream, gx, gy));
+                    double withEnvelope = Timing.Fastest(() => UnrolledCloudDistance.Compute(x, y, n, n, d, envelope, distances, upstream, gx, gy));
                     double Difference(EntropicDistanceKind kind)
                     {
                         float[] ux = new float[x.Length], uy = new float[y.Length], ex = new float[x.Length], ey = new float[y.Length];
@@ -61,7 +60,7 @@ internal static class UnrolledRatio
         double[] weights = Enumerable.Repeat(1.0 / n, count * n).ToArray();
         var options = new SinkhornOptions { Epsilon = 0.1, Tolerance = 1e-6, MaxIterations = 100_000 };
         double iterations = 0;
-        double seconds = Fastest(() =>
+        double seconds = Timing.Fastest(() =>
         {
             SinkhornResult<double> result = Sinkhorn.SolveBatch(weights, weights, p => costs[p], options);
             iterations = result.Iterations.Average();
@@ -72,18 +71,5 @@ internal static class UnrolledRatio
             }, _ => { });
         });
         return (seconds, iterations);
-    }
-
-    private static double Fastest(Action run)
-    {
-        run();
-        double best = double.PositiveInfinity;
-        for (int r = 0; r < 5; r++)
-        {
-            var clock = Stopwatch.StartNew();
-            run();
-            best = Math.Min(best, clock.Elapsed.TotalSeconds);
-        }
-        return best;
     }
 }
