@@ -99,8 +99,8 @@ public static class UnrolledCloudDistance
             Array.Clear(_g);
             for (int t = 0; t < _steps; t++)
             {
-                SoftMin(_c, _kernel, lowest, _n, _m, _g, logB, _eps, _f, _wf[Math.Min(t, _wf.Length - 1)], _scaled, overColumns: true);
-                SoftMin(_c, _kernel, lowest, _n, _m, _f, logA, _eps, _g, _wg[Math.Min(t, _wg.Length - 1)], _scaled, overColumns: false);
+                SoftMin(_c, _kernel, lowest, _n, _m, _g, logB, _eps, _f, Slot(_wf, t), _scaled, overColumns: true);
+                SoftMin(_c, _kernel, lowest, _n, _m, _f, logA, _eps, _g, Slot(_wg, t), _scaled, overColumns: false);
             }
             double value = (_f.Sum() / _n) + (_g.Sum() / _m);
             return _options.Kind switch
@@ -207,7 +207,7 @@ public static class UnrolledCloudDistance
             Array.Clear(_f);
             for (int t = 0; t < _steps; t++)
             {
-                SoftMin(_c, _kernel, lowest, _count, _count, _f, logA, _eps, _s, _w[Math.Min(t, _w.Length - 1)], _scaled, overColumns: false);
+                SoftMin(_c, _kernel, lowest, _count, _count, _f, logA, _eps, _s, Slot(_w, t), _scaled, overColumns: false);
                 for (int i = 0; i < _count; i++) _f[i] = 0.5 * (_f[i] + _s[i]);
             }
             return 2 * _f.Sum() / _count;
@@ -237,6 +237,10 @@ public static class UnrolledCloudDistance
             CostGradient(_cBar, z, z, _count, _count, d, _metric, gradient, gradient);
         }
     }
+
+    /// <summary>Where iteration t's weights go: their own array when every iteration is kept
+    /// (Unrolled), else the one array that ends holding the last (Envelope).</summary>
+    private static double[] Slot(double[][] kept, int t) => kept[Math.Min(t, kept.Length - 1)];
 
     /// <summary>C_ij = |x_i - y_j|^2 or |x_i - y_j|, [n, m].</summary>
     private static void Costs(double[] x, double[] y, int n, int m, int d, GroundMetric metric, double[] c)
