@@ -59,7 +59,7 @@ internal static class EmbedCommand
             var contrastive = new ContrastiveOptions
             {
                 Margin = parse.GetValue(margin), Seed = parse.GetValue(seed), Shift = parse.GetValue(shift), HardNegatives = parse.GetValue(hard),
-                Form = EmbeddingOptions.Choice(parse.GetValue(form)!, "--form", ("squared", ContrastiveForm.Squared), ("plain", ContrastiveForm.Plain)),
+                Form = OptionChoice.Of(parse.GetValue(form)!, "--form", ("squared", ContrastiveForm.Squared), ("plain", ContrastiveForm.Plain)),
             };
             var options = new TrainingOptions
             {
@@ -134,7 +134,7 @@ internal static class EmbedCommand
             if (k < 1) throw new ArgumentException($"--neighbours {k}: must be at least 1.");
             if (candidates != 0 && candidates < k) throw new ArgumentException($"--rerank {candidates}: 0, or at least --neighbours ({k}).");
             if (limit < 0) throw new ArgumentException($"--test-count {limit}: must be 0 (all) or positive.");
-            bool byModel = EmbeddingOptions.Choice(parse.GetValue(knnDistance)!, "--knn-distance", ("euclidean", false), ("model", true));
+            bool byModel = OptionChoice.Of(parse.GetValue(knnDistance)!, "--knn-distance", ("euclidean", false), ("model", true));
             if (byModel && candidates != 0) throw new ArgumentException($"--rerank {candidates}: re-ranking is for --knn-distance euclidean; model compares every pair already.");
             var (embedding, _) = WassersteinEmbedding.Load(file.FullName);
             string data = MnistStore.DataDirectory(parse.GetValue(dataDir));

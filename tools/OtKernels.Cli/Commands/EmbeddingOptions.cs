@@ -53,16 +53,11 @@ internal sealed class EmbeddingOptions
         var sinkhorn = new EntropicDistanceOptions
         {
             Epsilon = parse.GetValue(_epsilon), Iterations = parse.GetValue(_iterations),
-            Kind = Choice(parse.GetValue(_reading)!, "--reading", ("transport", EntropicDistanceKind.TransportCost), ("value", EntropicDistanceKind.Value), ("divergence", EntropicDistanceKind.Divergence)),
-            Metric = Choice(parse.GetValue(_metric)!, "--metric", ("sqeuclidean", GroundMetric.SqEuclidean), ("euclidean", GroundMetric.Euclidean)),
-            Gradient = Choice(parse.GetValue(_gradient)!, "--gradient", ("unrolled", EntropicGradient.Unrolled), ("envelope", EntropicGradient.Envelope)),
+            Kind = OptionChoice.Of(parse.GetValue(_reading)!, "--reading", ("transport", EntropicDistanceKind.TransportCost), ("value", EntropicDistanceKind.Value), ("divergence", EntropicDistanceKind.Divergence)),
+            Metric = OptionChoice.Of(parse.GetValue(_metric)!, "--metric", ("sqeuclidean", GroundMetric.SqEuclidean), ("euclidean", GroundMetric.Euclidean)),
+            Gradient = OptionChoice.Of(parse.GetValue(_gradient)!, "--gradient", ("unrolled", EntropicGradient.Unrolled), ("envelope", EntropicGradient.Envelope)),
         };
-        EmbeddingDistance distance = Choice(parse.GetValue(_distance)!, "--distance", ("wasserstein", EmbeddingDistance.Wasserstein), ("euclidean", EmbeddingDistance.Euclidean));
+        EmbeddingDistance distance = OptionChoice.Of(parse.GetValue(_distance)!, "--distance", ("wasserstein", EmbeddingDistance.Wasserstein), ("euclidean", EmbeddingDistance.Euclidean));
         return (m, k, distance, sinkhorn);
     }
-
-    /// <summary>The value among the named choices, or an error naming the option and listing them.</summary>
-    public static T Choice<T>(string value, string option, params (string Name, T Value)[] choices) =>
-        choices.FirstOrDefault(c => c.Name == value) is { Name: not null } found ? found.Value
-            : throw new ArgumentException($"{option} {value}: use {string.Join(", ", choices.Select(c => c.Name))}.");
 }
