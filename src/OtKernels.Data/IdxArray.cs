@@ -2,6 +2,8 @@
 // big-endian int32 dimensions, then the data in row-major order. Only unsigned bytes
 // (type 0x08), the type of every MNIST file, are read.
 using System.Buffers.Binary;
+using System.Security.Cryptography;
+using OtKernels.IO;
 
 namespace OtKernels.Data;
 
@@ -35,5 +37,35 @@ public sealed record IdxArray(int[] Shape, byte[] Data)
         if (bytes.Length - header != count)
             throw new InvalidDataException($"{name}: {bytes.Length - header} data bytes, but the shape [{string.Join(", ", shape)}] needs {count}.");
         return new IdxArray(shape, bytes[header..]);
+    }
+
+    /// <summary>Writes the array as an IDX file of unsigned bytes, atomically.</summary>
+    /// <exception cref="ArgumentException">The shape's product is not the data's length.</exception>
+    public void Write(string path)
+    {
+        long count = Shape.Aggregate(1L, (product, n) => product * n);
+        if (Shape.Length is 0 or > 255 || count != Data.Length)
+            throw new ArgumentException($"Shape [{string.Join(", ", Shape)}] does not hold the {Data.Length} bytes of the data.", nameof(Shape));
+        var header = new byte[4 + 4 * Shape.Length];
+        (header[2], header[3]) = (0x08, (byte)Shape.Length);
+        for (int k = 0; k < Shape.Length; k++) BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4 + 4 * k), Shape[k]);
+        AtomicFile.Write(path, stream =>
+        {
+            stream.Write(header);
+            stream.Write(Data);
+        });
+    }
+
+    /// <summary>Reads a data set's IDX file once, its checksum and its contents from the same
+    /// bytes; errors name the file, the data set and the command that fetches it.</summary>
+    internal static IdxArray ReadVerified(string path, string sha256, string dataSet, string fetchCommand, string manualHint)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{dataSet} file {path} is missing. Run `{fetchCommand}` first. {manualHint}", path);
+        byte[] bytes = File.ReadAllBytes(path);
+        string actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        if (actual != sha256)
+            throw new InvalidDataException($"{dataSet} file {path} has SHA-256 {actual}, expected {sha256}. Run `{fetchCommand}` again. {manualHint}");
+        return Parse(bytes, path);
     }
 }

