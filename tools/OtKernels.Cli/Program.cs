@@ -21,6 +21,7 @@ root.Subcommands.Add(BarycenterCommand.Create());
 root.Subcommands.Add(InterpolateCommand.Create());
 root.Subcommands.Add(DweCommand.Create());
 root.Subcommands.Add(EmbedCommand.Create());
+root.Subcommands.Add(DmlCommand.Create());
 ParseResult parse = root.Parse(args);
 if (CliErrors.Usage(parse) is int usage) return usage;
 return CliErrors.Run(() => parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

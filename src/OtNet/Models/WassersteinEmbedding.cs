@@ -4,7 +4,9 @@
 // differentiated through). The Euclidean baseline of the same network and output size
 // compares the flattened M k vectors by |u - v| instead (a Siamese network). Distances are
 // reported as a distance, not its square: sqrt of the reading for a squared ground metric
-// (so W2 for <P, C> on |x - y|^2), the reading itself for the Euclidean one (W1).
+// (so W2 for <P, C> on |x - y|^2), the reading itself for the Euclidean one (W1). For metric
+// learning (Dou et al. 2022) the M k outputs can be normalised to unit length first, as Roth et
+// al. 2020 normalise every embedding, so that a margin means the same at every scale.
 using System.Globalization;
 using OtKernels.Autodiff.Entropic;
 using OtKernels.Geometry;
@@ -16,15 +18,21 @@ namespace OtNet.Models;
 /// its embeddings.</summary>
 public sealed class WassersteinEmbedding
 {
-    /// <summary>An embedding of M points in R^k with a new trunk seeded by seed.</summary>
+    /// <summary>An embedding of M points in R^k with a new trunk seeded by seed; with
+    /// normalized, the M k outputs are scaled to unit length (an L2Normalize layer ends the trunk).</summary>
     /// <exception cref="ArgumentOutOfRangeException">M outside 1..64, k outside 1..16, named.</exception>
-    public WassersteinEmbedding(int points, int dimension, EmbeddingDistance distance, EntropicDistanceOptions sinkhorn, int seed)
+    public WassersteinEmbedding(int points, int dimension, EmbeddingDistance distance, EntropicDistanceOptions sinkhorn, int seed, bool normalized = false)
     {
         if (points is < 1 or > 64) throw new ArgumentOutOfRangeException(nameof(points), points, "Points (M) must be in 1..64.");
         if (dimension is < 1 or > 16) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "Dimension (k) must be in 1..16.");
         Metric = new EmbeddingMetric(points, dimension, distance, sinkhorn);
-        Trunk = Training.ClassifierTraining.MnistCnn(points * dimension, seed);
+        Sequential trunk = Training.ClassifierTraining.MnistCnn(points * dimension, seed);
+        Trunk = normalized ? new Sequential(trunk.InputShape, [.. trunk.Layers, new Layers.L2Normalize()]) : trunk;
+        Normalized = normalized;
     }
+
+    /// <summary>Whether the trunk scales each embedding to unit length.</summary>
+    public bool Normalized { get; }
 
     /// <summary>M, the points of each embedding.</summary>
     public int Points => Metric.Points;
@@ -77,6 +85,7 @@ public sealed class WassersteinEmbedding
         ["reading"] = Sinkhorn.Kind.ToString(),
         ["metric"] = Sinkhorn.Metric.ToString(),
         ["gradient"] = Sinkhorn.Gradient.ToString(),
+        ["normalized"] = Normalized.ToString(),
         ["architecture"] = Trunk.ToString(),
     };
 
@@ -109,7 +118,8 @@ public sealed class WassersteinEmbedding
         WassersteinEmbedding model;
         try
         {
-            model = new WassersteinEmbedding(Parse<int>("points"), Parse<int>("dimension"), Choice<EmbeddingDistance>("distance"), sinkhorn, seed: 0);
+            model = new WassersteinEmbedding(Parse<int>("points"), Parse<int>("dimension"), Choice<EmbeddingDistance>("distance"), sinkhorn, seed: 0,
+                normalized: metadata.ContainsKey("normalized") && Parse<bool>("normalized"));
         }
         catch (ArgumentException e)
         {

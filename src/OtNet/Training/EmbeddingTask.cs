@@ -262,7 +262,7 @@ public sealed class EmbeddingTask : ITrainingTask
 
     /// <summary>A seed from the seed and a batch's indices (FNV-1a: the same on every run and
     /// machine, unlike string or HashCode hashing).</summary>
-    private static int Mix(int seed, int[] indices)
+    internal static int Mix(int seed, int[] indices)
     {
         uint hash = 2166136261u ^ (uint)seed;
         foreach (int i in indices) hash = (hash ^ (uint)i) * 16777619u;

@@ -19,7 +19,7 @@ public sealed class EmbeddingTaskTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>28 x 28 images of two classes: a bright left half or a bright top half, with noise.</summary>
-    private static LabelledImages Halves(int count, int seed)
+    internal static LabelledImages Halves(int count, int seed)
     {
         var rng = new Random(seed);
         var pixels = new float[count * 784];

@@ -15,19 +15,23 @@ internal sealed class EmbeddingOptions
     private readonly Option<double> _epsilon;
     private readonly Option<string> _distance, _reading, _metric, _gradient;
 
+    private readonly bool _hasDistance;
+
     /// <summary>The options with the defaults of one command (what an item is called in the
-    /// descriptions: "image", "node").</summary>
-    public EmbeddingOptions(string item, int points, string metric)
+    /// descriptions: "image", "node"); without distanceOption the command decides the distance
+    /// itself (Read then says Wasserstein).</summary>
+    public EmbeddingOptions(string item, int points, string metric, string reading = "transport", int dimension = 2, bool distanceOption = true)
     {
+        _hasDistance = distanceOption;
         _points = new Option<int>("--points") { Description = $"M, points per {item} (1..64).", DefaultValueFactory = _ => points };
-        _dimension = new Option<int>("--dimension") { Description = "k, the points' dimension (1..16).", DefaultValueFactory = _ => 2 };
+        _dimension = new Option<int>("--dimension") { Description = "k, the points' dimension (1..16).", DefaultValueFactory = _ => dimension };
         _distance = new Option<string>("--distance")
         {
             Description = "wasserstein (entropic, through Sinkhorn) or euclidean (the same M k numbers as one vector: the baseline).", DefaultValueFactory = _ => "wasserstein",
         };
         _epsilon = new Option<double>("--epsilon") { Description = "Sinkhorn's eps, in the unit of the ground cost.", DefaultValueFactory = _ => 0.05 };
         _iterations = new Option<int>("--iterations") { Description = "L, Sinkhorn iterations differentiated through.", DefaultValueFactory = _ => 20 };
-        _reading = new Option<string>("--reading") { Description = "transport (<P, C>), value (OT_eps) or divergence (S_eps).", DefaultValueFactory = _ => "transport" };
+        _reading = new Option<string>("--reading") { Description = "transport (<P, C>), value (OT_eps) or divergence (S_eps).", DefaultValueFactory = _ => reading };
         _metric = new Option<string>("--metric")
         {
             Description = "Ground metric: sqeuclidean (W2; the distance is the square root of the reading) or euclidean (W1).", DefaultValueFactory = _ => metric,
@@ -41,7 +45,8 @@ internal sealed class EmbeddingOptions
     /// <summary>Adds the options to command.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option option in (Option[])[_points, _dimension, _distance, _epsilon, _iterations, _reading, _metric, _gradient]) command.Options.Add(option);
+        foreach (Option option in (Option[])[_points, _dimension, _distance, _epsilon, _iterations, _reading, _metric, _gradient])
+            if (option != _distance || _hasDistance) command.Options.Add(option);
     }
 
     /// <summary>M, k, the distance and the Sinkhorn options parsed, or an error naming the option.</summary>
@@ -57,7 +62,7 @@ internal sealed class EmbeddingOptions
             Metric = OptionChoice.Of(parse.GetValue(_metric)!, "--metric", ("sqeuclidean", GroundMetric.SqEuclidean), ("euclidean", GroundMetric.Euclidean)),
             Gradient = OptionChoice.Of(parse.GetValue(_gradient)!, "--gradient", ("unrolled", EntropicGradient.Unrolled), ("envelope", EntropicGradient.Envelope)),
         };
-        EmbeddingDistance distance = OptionChoice.Of(parse.GetValue(_distance)!, "--distance", ("wasserstein", EmbeddingDistance.Wasserstein), ("euclidean", EmbeddingDistance.Euclidean));
+        EmbeddingDistance distance = !_hasDistance ? EmbeddingDistance.Wasserstein : OptionChoice.Of(parse.GetValue(_distance)!, "--distance", ("wasserstein", EmbeddingDistance.Wasserstein), ("euclidean", EmbeddingDistance.Euclidean));
         return (m, k, distance, sinkhorn);
     }
 }

@@ -1,0 +1,78 @@
+// otk dml end to end on a tiny configuration of real Fashion-MNIST (one epoch of 400 images of
+// classes 0-4), then `otk dml eval` of that model on 200 images of classes 5-9, as JSON; and
+// bad options named with exit code 2 before any data is read. The end-to-end test needs the
+// Fashion-MNIST files and is skipped where they are absent.
+using System.Text.Json;
+using OtKernels.Data;
+using Xunit;
+
+namespace OtKernels.Cli.Tests;
+
+public sealed class FashionMnistFactAttribute : FactAttribute
+{
+    public FashionMnistFactAttribute()
+    {
+        IReadOnlyList<string> missing = FashionMnistStore.Verify(MnistStore.DataDirectory());
+        if (missing.Count > 0) Skip = $"Fashion-MNIST is not in {MnistStore.DataDirectory()} (run `otk data fashion-mnist`): {string.Join(", ", missing)}";
+    }
+}
+
+public sealed class DmlCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("otk-dml-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string File(string name) => Path.Combine(_dir, name);
+
+    [FashionMnistFact]
+    public void TrainThenEval_OfBothDistances_PrintTheRetrievalAndClusteringScores()
+    {
+        foreach (string loss in (string[])["wtriplet", "triplet"])
+        {
+            OtkRun run = OtkProcess.Run(["dml", "train", "--loss", loss, "--train-count", "400", "--epochs", "1", "--points", "2", "--dimension", "2", "--out", File(loss)]);
+            Assert.True(run.ExitCode == 0, run.Stderr);
+            Assert.StartsWith("epoch,train_loss,valid_recall_at_1,valid_map_at_r", System.IO.File.ReadAllLines(File($"{loss}/history.csv"))[0]);
+            Assert.True(System.IO.File.Exists(File($"{loss}/recall.svg")));
+            run = OtkProcess.Run(["dml", "eval", "--model", File($"{loss}/model.safetensors"), "--test-count", "200"]);
+            Assert.True(run.ExitCode == 0, run.Stderr);
+            using JsonDocument result = JsonDocument.Parse(run.Stdout);
+            JsonElement root = result.RootElement;
+            // Five unseen classes: chance is about 0.2 at Recall@1.
+            Assert.InRange(root.GetProperty("recall_at_1").GetDouble(), 0.35, 1);
+            Assert.True(root.GetProperty("recall_at_4").GetDouble() >= root.GetProperty("recall_at_1").GetDouble());
+            foreach (string key in (string[])["map_at_r", "nmi", "f1"]) Assert.InRange(root.GetProperty(key).GetDouble(), 0, 1);
+            Assert.Equal(loss, root.GetProperty("loss").GetString());
+            Assert.Equal(loss == "wtriplet" ? "k-medoids" : "k-means", root.GetProperty("clustering").GetString());
+            Assert.Equal(200, root.GetProperty("test_images").GetInt32());
+        }
+    }
+
+    [Theory]
+    [InlineData("--loss", "lifted", "--loss lifted")]
+    [InlineData("--dataset", "cifar", "--dataset cifar")]
+    [InlineData("--margin", "0", "--margin 0")]
+    [InlineData("--margin", "-0.2", "--margin -0.2")]
+    [InlineData("--batch-size", "1", "--batch-size 1")]
+    [InlineData("--sampling", "hardest", "--sampling hardest")]
+    [InlineData("--epochs", "0", "--epochs 0")]
+    [InlineData("--epsilon", "0", "--epsilon")]
+    public void BadOptions_AreNamed_WithExitCode2_AndNothingIsWritten(string option, string value, string expected)
+    {
+        OtkRun run = OtkProcess.Run(["dml", "train", option, value, "--out", File("bad"), "--data-dir", File("empty")]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(expected, run.Stderr);
+        Assert.False(Directory.Exists(File("bad")));
+    }
+
+    [Fact]
+    public void DistanceWeightedSampling_IsRefusedForAWassersteinLoss_AndEvalWithoutAModelSaysHowToMakeOne()
+    {
+        OtkRun run = OtkProcess.Run(["dml", "train", "--loss", "wtriplet", "--sampling", "distance", "--out", File("bad"), "--data-dir", File("empty")]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--sampling distance", run.Stderr);
+        run = OtkProcess.Run(["dml", "eval", "--model", File("none.safetensors")]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("otk dml train", run.Stderr);
+    }
+}

@@ -1,0 +1,84 @@
+// The metric-learning trainer: the batch loss's gradient through the distances (the Sinkhorn
+// divergence of point clouds, or |u - v| of normalised embeddings) and the trunk against
+// finite differences; a tiny run that separates two classes for retrieval; a resumed run that
+// ends bit for bit where an uninterrupted one does, the margin loss's beta included.
+using OtKernels.Autodiff.Entropic;
+using OtKernels.Geometry;
+using OtNet.Data;
+using OtNet.Losses;
+using OtNet.Models;
+using OtNet.Training;
+using Xunit;
+
+namespace OtNet.Tests.Training;
+
+public sealed class MetricLearningTaskTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("otnet-dml").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static WassersteinEmbedding Model(EmbeddingDistance distance) =>
+        new(3, 2, distance, new EntropicDistanceOptions { Epsilon = 0.05, Iterations = 10, Kind = EntropicDistanceKind.Divergence, Metric = GroundMetric.Euclidean }, seed: 4, normalized: true);
+
+    [Theory]
+    [InlineData(EmbeddingDistance.Wasserstein, "triplet")]
+    [InlineData(EmbeddingDistance.Wasserstein, "contrastive")]
+    [InlineData(EmbeddingDistance.Euclidean, "triplet")]
+    [InlineData(EmbeddingDistance.Euclidean, "margin")]
+    public void LossGradient_ThroughTheDistancesAndTheTrunk_MatchesFiniteDifferences(EmbeddingDistance distance, string loss)
+    {
+        WassersteinEmbedding model = Model(distance);
+        BatchMetricLoss batchLoss = loss switch
+        {
+            "triplet" => new TripletBatchLoss(0.5, TripletSampling.Random),
+            "contrastive" => new ContrastiveBatchLoss(0.5),
+            _ => new MarginBatchLoss(model.EmbeddingSize, initialBeta: 0.5),
+        };
+        var task = new MetricLearningTask(model, batchLoss, loss, EmbeddingTaskTests.Halves(16, 1), EmbeddingTaskTests.Halves(8, 2), seed: 3);
+        int[] batch = [3, 0, 7, 12, 5, 9];
+        foreach (Parameter p in task.Parameters) Array.Clear(p.Gradient);
+        task.TrainBatch(batch);
+        // The last dense layer, where the distances' gradient enters the trunk (deeper layers are
+        // checked in Layers/), and the margin loss's beta.
+        Parameter[] parameters = [.. model.Trunk.Parameters];
+        foreach (Parameter p in (Parameter[])[.. parameters[^2..], .. batchLoss.Parameters])
+            FiniteDifference.Check(p.Value, p.Gradient, () => task.LossOf(batch), 1e-3f, 2e-4, 1e-2, p.Name, count: 12);
+    }
+
+    [Fact]
+    public void Training_SeparatesTwoClasses_AndAResumedRunEndsBitForBitWhereAnUninterruptedOneDoes()
+    {
+        LabelledImages train = EmbeddingTaskTests.Halves(192, 3), valid = EmbeddingTaskTests.Halves(64, 4);
+        var options = new TrainingOptions { MaxEpochs = 3, BatchSize = 16, LearningRate = 3e-3, Schedule = LearningRateScheduleKind.Cosine, Keep = ModelSelection.Best };
+        MetricLearningTask Task(WassersteinEmbedding model, out MarginBatchLoss loss) =>
+            new(model, loss = new MarginBatchLoss(model.EmbeddingSize), "margin", train, valid, seed: 2);
+
+        WassersteinEmbedding straight = Model(EmbeddingDistance.Wasserstein);
+        List<EpochRecord> history = Trainer.Train(Task(straight, out MarginBatchLoss straightLoss), options, _ => { });
+        Assert.Equal(1.0, history[^1]["valid_recall_at_1"]);
+        Assert.True(history[^1]["valid_map_at_r"] > 0.9, $"mAP@R {history[^1]["valid_map_at_r"]}");
+
+        var run = new TrainingRun(Path.Combine(_dir, "run"));
+        Assert.Throws<OperationCanceledException>(() => Trainer.Train(Task(Model(EmbeddingDistance.Wasserstein), out _), options with { Run = run }, _ => { },
+            h => { if (h.Count == 1) throw new OperationCanceledException(); }));
+        WassersteinEmbedding resumed = Model(EmbeddingDistance.Wasserstein);
+        List<EpochRecord> again = Trainer.Train(Task(resumed, out MarginBatchLoss resumedLoss), options with { Run = run }, _ => { });
+        Assert.Equal(history.Select(h => h["train_loss"]), again.Select(h => h["train_loss"]));
+        Assert.Equal(straight.Trunk.Parameters.SelectMany(p => p.Value), resumed.Trunk.Parameters.SelectMany(p => p.Value));
+        Assert.Equal(straightLoss.Beta, resumedLoss.Beta);
+        Assert.NotEqual(1.2, straightLoss.Beta, 6); // beta was learned
+
+        var (loaded, metadata) = WassersteinEmbedding.Load(run.Model);
+        Assert.True(loaded.Normalized);
+        Assert.Equal("margin", metadata["loss"]);
+        Assert.Equal((EntropicDistanceKind.Divergence, GroundMetric.Euclidean), (loaded.Sinkhorn.Kind, loaded.Sinkhorn.Metric));
+    }
+
+    [Fact]
+    public void ATrainingSetWithoutPositives_IsRefused()
+    {
+        var single = new LabelledImages(new float[2 * 784], [0, 1], 1, 28, 28);
+        Assert.Throws<ArgumentException>(() => new MetricLearningTask(Model(EmbeddingDistance.Euclidean), new ContrastiveBatchLoss(1), "contrastive", single, single, 1));
+    }
+}

@@ -1,0 +1,159 @@
+// otk dml: deep metric learning (Dou, Luo and Yang 2022) in the zero-shot protocol of Roth et
+// al. 2020 on MNIST or Fashion-MNIST: train on the training images of classes 0-4, evaluate
+// retrieval and clustering on the test images of classes 5-9, never seen in training.
+//   otk dml train  a loss (wtriplet, wcontrastive on the Sinkhorn divergence between point
+//                  clouds; triplet, contrastive, margin on normalised Euclidean embeddings)
+//                  through the one training loop; the last 1,000 training images of classes
+//                  0-4 are held out and ranked by Recall@1 after every epoch;
+//   otk dml eval   Recall@1 and @4, mAP@R, NMI and F1 of a model on the evaluation classes,
+//                  as JSON.
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using OtKernels.Data;
+using OtNet.Analysis;
+using OtNet.Data;
+using OtNet.Losses;
+using OtNet.Models;
+using OtNet.Training;
+
+namespace OtKernels.Cli.Commands;
+
+internal static class DmlCommand
+{
+    /// <summary>Held-out training-class images ranked after every epoch.</summary>
+    private const int ValidationImages = 1000;
+
+    private static readonly int[] TrainClasses = [0, 1, 2, 3, 4], EvaluationClasses = [5, 6, 7, 8, 9];
+
+    public static Command Create() => new("dml", "Deep Wasserstein metric learning (Dou et al. 2022), zero-shot on MNIST or Fashion-MNIST.") { Train(), Eval() };
+
+    private static Command Train()
+    {
+        var dataset = new Option<string>("--dataset") { Description = "mnist or fashion (Fashion-MNIST).", DefaultValueFactory = _ => "fashion" };
+        var loss = new Option<string>("--loss") { Description = "wtriplet, wcontrastive, triplet, contrastive or margin.", DefaultValueFactory = _ => "wtriplet" };
+        var margin = new Option<double>("--margin") { Description = "gamma of the triplet or contrastive loss (default 0.2 for triplets, 1 for contrastive), alpha of the margin loss (0.2)." };
+        var sampling = new Option<string>("--sampling") { Description = "Triplet negatives: random, semihard or distance (distance-weighted; Euclidean only).", DefaultValueFactory = _ => "semihard" };
+        var embedding = new EmbeddingOptions("image", points: 4, metric: "euclidean", reading: "divergence", dimension: 4, distanceOption: false);
+        var epochs = new Option<int>("--epochs") { Description = "Epochs (cosine-annealed rate; the best validation Recall@1 model is kept).", DefaultValueFactory = _ => 10 };
+        var batch = new Option<int>("--batch-size") { Description = "Anchors per Adam step (each brings an image of its class: twice as many images).", DefaultValueFactory = _ => 32 };
+        var rate = new Option<double>("--learning-rate") { Description = "Adam's initial rate.", DefaultValueFactory = _ => 1e-3 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the weights, batches and sampling.", DefaultValueFactory = _ => 1 };
+        var limit = new Option<int>("--train-count") { Description = "Use only the first N training images of classes 0-4 (0: all but the validation ones).", DefaultValueFactory = _ => 0 };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Output directory.", DefaultValueFactory = _ => new DirectoryInfo("runs/dml") };
+        var dataDir = DataDirectoryOption.Create();
+        var command = new Command("train", "Train a metric embedding on classes 0-4 with a Wasserstein or a Euclidean loss.")
+            { dataset, loss, margin, sampling, epochs, batch, rate, seed, limit, output, dataDir };
+        embedding.AddTo(command);
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            string name = parse.GetValue(loss)!, set = DataSetName(parse.GetValue(dataset)!);
+            int epochCount = parse.GetValue(epochs), trainCount = parse.GetValue(limit), anchors = parse.GetValue(batch);
+            if (epochCount < 1) throw new ArgumentException($"--epochs {epochCount}: must be at least 1.");
+            if (trainCount < 0) throw new ArgumentException($"--train-count {trainCount}: must be 0 (all) or positive.");
+            if (anchors < 2) throw new ArgumentException($"--batch-size {anchors}: a batch needs at least two anchors to hold a positive and a negative.");
+            var (m, k, _, sinkhorn) = embedding.Read(parse);
+            bool wasserstein = name is "wtriplet" or "wcontrastive";
+            TripletSampling rule = OptionChoice.Of(parse.GetValue(sampling)!, "--sampling",
+                ("random", TripletSampling.Random), ("semihard", TripletSampling.SemiHard), ("distance", TripletSampling.DistanceWeighted));
+            if (wasserstein && rule == TripletSampling.DistanceWeighted)
+                throw new ArgumentException("--sampling distance: distance-weighted sampling assumes points on the unit sphere; use random or semihard with a Wasserstein loss.");
+            double? given = parse.GetResult(margin) is null ? null : parse.GetValue(margin);
+            if (given is { } g && !(g > 0 && double.IsFinite(g))) throw new ArgumentException($"--margin {g}: must be positive and finite.");
+            int size = m * k;
+            BatchMetricLoss batchLoss = OptionChoice.Of<Func<BatchMetricLoss>>(name, "--loss",
+                ("wtriplet", () => new TripletBatchLoss(given ?? 0.2, rule, size)),
+                ("wcontrastive", () => new ContrastiveBatchLoss(given ?? 1)),
+                ("triplet", () => new TripletBatchLoss(given ?? 0.2, rule, size)),
+                ("contrastive", () => new ContrastiveBatchLoss(given ?? 1)),
+                ("margin", () => new MarginBatchLoss(size, given ?? 0.2)))();
+            var model = new WassersteinEmbedding(m, k, wasserstein ? EmbeddingDistance.Wasserstein : EmbeddingDistance.Euclidean, sinkhorn, parse.GetValue(seed), normalized: true);
+            var options = new TrainingOptions
+            {
+                MaxEpochs = epochCount, BatchSize = anchors, LearningRate = parse.GetValue(rate), Seed = parse.GetValue(seed),
+                Schedule = LearningRateScheduleKind.Cosine, Keep = ModelSelection.Best,
+            };
+            options.Validate();
+            string data = MnistStore.DataDirectory(parse.GetValue(dataDir));
+            LabelledImages all = OfClasses(Load(set, data, "train"), TrainClasses, 0);
+            int available = all.Count - ValidationImages;
+            LabelledImages train = Slice(all, 0, trainCount == 0 ? available : Math.Min(trainCount, available)), valid = Slice(all, available, ValidationImages);
+            DirectoryInfo outDir = parse.GetValue(output)!;
+            using OtKernels.IO.OutputLock claim = OtKernels.IO.OutputLock.ForDirectory(outDir.FullName, line => Console.Error.WriteLine($"dml train: {line}"));
+            var run = new TrainingRun(outDir.FullName);
+            Console.Error.WriteLine($"dml train: {set}, {train.Count} training and {valid.Count} validation images of classes 0-4; loss {name}"
+                + (batchLoss is TripletBatchLoss t ? $" (margin {t.Margin}, {t.Sampling})" : batchLoss is ContrastiveBatchLoss c ? $" (margin {c.Margin})" : "")
+                + $"; {m} points in R^{k}" + (wasserstein ? $", {sinkhorn.Kind} (eps {sinkhorn.Epsilon}, L {sinkhorn.Iterations}, {sinkhorn.Metric})" : ", Euclidean")
+                + $"; batch {anchors} anchors, rate {options.LearningRate}, {epochCount} epochs");
+            var clock = Stopwatch.StartNew();
+            void Plot(IReadOnlyList<EpochRecord> history) => Pictures.HistoryPlots.Write(run, history,
+                new Pictures.HistoryFigure("loss.svg", $"Metric learning ({name}): training loss", "mean over the batch", ["train_loss"]),
+                new Pictures.HistoryFigure("recall.svg", $"Metric learning ({name}): validation retrieval", "%", ["valid_recall_at_1", "valid_map_at_r"], Scale: 100));
+            List<EpochRecord> history = Trainer.Train(new MetricLearningTask(model, batchLoss, name, train, valid, parse.GetValue(seed)), options with { Run = run },
+                line => Console.Error.WriteLine($"dml train: {line}"), Plot);
+            Plot(history);
+            EpochRecord best = history.MaxBy(h => h["valid_recall_at_1"])!;
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                dataset = set, loss = name, epochs = history.Count, best_epoch = best.Epoch, best_valid_recall_at_1 = best["valid_recall_at_1"],
+                seconds_all_epochs = Math.Round(history.Sum(h => h.Seconds), 1), seconds_this_run = Math.Round(clock.Elapsed.TotalSeconds, 1), model = run.Model,
+            }));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Eval()
+    {
+        var model = new Option<FileInfo>("--model") { Description = "A model of `otk dml train`.", Required = true };
+        var dataset = new Option<string>("--dataset") { Description = "mnist or fashion (Fashion-MNIST).", DefaultValueFactory = _ => "fashion" };
+        var testCount = new Option<int>("--test-count") { Description = "Evaluate only the first N test images of classes 5-9 (0: all).", DefaultValueFactory = _ => 0 };
+        var dataDir = DataDirectoryOption.Create();
+        var command = new Command("eval", "Retrieval and clustering of the unseen classes 5-9 (Recall@1, @4, mAP@R, NMI, F1), as JSON.") { model, dataset, testCount, dataDir };
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            FileInfo file = parse.GetValue(model)!;
+            if (!file.Exists) throw new ArgumentException($"--model {file.FullName}: no such file; train one with `otk dml train`.");
+            int limit = parse.GetValue(testCount);
+            if (limit < 0) throw new ArgumentException($"--test-count {limit}: must be 0 (all) or positive.");
+            string set = DataSetName(parse.GetValue(dataset)!);
+            var (embedding, metadata) = WassersteinEmbedding.Load(file.FullName);
+            LabelledImages test = OfClasses(Load(set, MnistStore.DataDirectory(parse.GetValue(dataDir)), "test"), EvaluationClasses, limit);
+            if (test.Count < 5) throw new ArgumentException($"--test-count {limit}: retrieval at 4 needs at least 5 images.");
+            var clock = Stopwatch.StartNew();
+            MetricLearningScores scores = MetricLearningScores.Of(embedding, test, EvaluationClasses.Length, seed: 1);
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                recall_at_1 = scores.RecallAt1, recall_at_4 = scores.RecallAt4, map_at_r = scores.MapAtR, nmi = scores.Nmi, f1 = scores.F1,
+                clustering = scores.Clustering, dataset = set, loss = metadata.GetValueOrDefault("loss", "?"),
+                distance = embedding.Distance.ToString().ToLowerInvariant(), test_images = test.Count, seconds = Math.Round(clock.Elapsed.TotalSeconds, 2), model = file.FullName,
+            }));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static string DataSetName(string value) => OptionChoice.Of(value, "--dataset", ("mnist", "mnist"), ("fashion", "fashion"));
+
+    private static MnistSplit Load(string set, string data, string split) => set == "mnist" ? MnistStore.Load(data, split) : FashionMnistStore.Load(data, split);
+
+    /// <summary>The split's images of the given classes, in split order (at most count; 0: all).</summary>
+    private static LabelledImages OfClasses(MnistSplit split, int[] classes, int count)
+    {
+        int[] chosen = [.. Enumerable.Range(0, split.Count).Where(i => classes.Contains(split.Labels[i]))];
+        if (count > 0) chosen = chosen[..Math.Min(count, chosen.Length)];
+        int[] missing = [.. classes.Where(c => !chosen.Any(i => split.Labels[i] == c))];
+        if (missing.Length > 0) throw new ArgumentException($"The split has no image of class(es) {string.Join(", ", missing)}; the protocol needs every one of {string.Join(", ", classes)}.");
+        int pixels = split.Height * split.Width;
+        var values = new float[chosen.Length * pixels];
+        for (int k = 0; k < chosen.Length; k++)
+            for (int p = 0; p < pixels; p++) values[k * pixels + p] = split.Images[chosen[k] * pixels + p] / 255f;
+        return new LabelledImages(values, [.. chosen.Select(i => (int)split.Labels[i])], 1, split.Height, split.Width);
+    }
+
+    private static LabelledImages Slice(LabelledImages images, int start, int count)
+    {
+        int length = images.SampleLength;
+        return new LabelledImages(images.Pixels.Slice(start * length, count * length).ToArray(), images.Labels.Slice(start, count).ToArray(), 1, images.SampleShape[1], images.SampleShape[2]);
+    }
+}
