@@ -66,11 +66,15 @@ public sealed class DmlCommandTests : IDisposable
     }
 
     [Fact]
-    public void DistanceWeightedSampling_IsRefusedForAWassersteinLoss_AndEvalWithoutAModelSaysHowToMakeOne()
+    public void DistanceWeightedSamplingForAWassersteinLoss_AndAMarginForALossWithout_AreRefused_AndEvalWithoutAModelSaysHowToMakeOne()
     {
         OtkRun run = OtkProcess.Run(["dml", "train", "--loss", "wtriplet", "--sampling", "distance", "--out", File("bad"), "--data-dir", File("empty")]);
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("--sampling distance", run.Stderr);
+        run = OtkProcess.Run(["dml", "train", "--loss", "npair", "--margin", "0.3", "--out", File("bad"), "--data-dir", File("empty")]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("the npair loss has no margin", run.Stderr);
+        Assert.False(Directory.Exists(File("bad")));
         run = OtkProcess.Run(["dml", "eval", "--model", File("none.safetensors")]);
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("otk dml train", run.Stderr);

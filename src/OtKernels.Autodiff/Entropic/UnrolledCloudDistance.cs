@@ -64,6 +64,30 @@ public static class UnrolledCloudDistance
         }, _ => { });
     }
 
+    /// <summary>values[p] = OT_eps(x[p], x[p]) of each cloud x [P, n, d] by the L averaged
+    /// symmetric steps: the self terms the divergence subtracts, so that a matrix of divergences
+    /// needs them once per cloud and one Value solve per pair: S(x, y) = OT_eps(x, y) -
+    /// (values[x] + values[y]) / 2, exactly as the Divergence reading computes it.</summary>
+    /// <exception cref="ArgumentException">A length that does not match the shape, or a point that is not finite.</exception>
+    public static void SelfValues(float[] x, int n, int d, EntropicDistanceOptions options, double[] values)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(values);
+        options.Validate();
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(d, 1);
+        ThrowHelper.ThrowIfLengthMismatch(x.Length, values.Length * n * d, nameof(x), $"{values.Length} clouds of {n} points in R^{d}");
+        for (int k = 0; k < x.Length; k++) if (!float.IsFinite(x[k])) throw new ArgumentException($"x[{k}] is {x[k]}; points must be finite.", nameof(x));
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
+        Parallel.For(0, values.Length, parallel, () => (Term: new SelfTerm(n, options), Points: new double[n * d]), (p, _, local) =>
+        {
+            for (int k = 0; k < local.Points.Length; k++) local.Points[k] = x[p * n * d + k];
+            values[p] = local.Term.Forward(local.Points, d);
+            return local;
+        }, _ => { });
+    }
+
     /// <summary>One pair's problem: costs, potentials and the stored soft-max weights of every
     /// iteration, reused from pair to pair by one worker.</summary>
     private sealed class Workspace

@@ -18,7 +18,7 @@ public sealed record MetricLearningScores(double RecallAt1, double RecallAt4, do
         ArgumentNullException.ThrowIfNull(images);
         float[] embeddings = model.Embed(images.Pixels);
         int[] labels = images.Labels.ToArray();
-        float[] matrix = PairwiseDistances.Matrix(embeddings, model.EmbeddingSize, (u, v, d) => model.Distances(u, v, d));
+        float[] matrix = model.Metric.Matrix(embeddings);
         (double[] recall, double map) = RetrievalMetrics.Compute(matrix, labels, [1, 4]);
         bool euclidean = model.Distance == EmbeddingDistance.Euclidean;
         int[] assignment = euclidean ? KMeans.Fit(embeddings, model.EmbeddingSize, clusters, seed).Assignment : KMedoids.Fit(matrix, labels.Length, clusters, seed).Assignment;

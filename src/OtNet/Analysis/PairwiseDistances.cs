@@ -1,6 +1,8 @@
 // The symmetric matrix of distances between every two rows of a set of embeddings, under any
 // distance computed in batches of pairs (the Euclidean distance, or the Sinkhorn divergence of
-// point-cloud embeddings): only the pairs i < j are computed, in blocks, and mirrored. The
+// point-cloud embeddings): only the pairs i < j are computed, in blocks, and mirrored (a
+// Sinkhorn distance after a fixed number of iterations is not exactly symmetric; the matrix
+// holds d(i, j) of the lower index first on both sides). The
 // retrieval and clustering metrics of metric learning (Roth et al. 2020) read it.
 namespace OtNet.Analysis;
 
@@ -16,39 +18,46 @@ public static class PairwiseDistances
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(distance);
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(blockPairs, 1);
         if (rows.Length % dimension != 0) throw new ArgumentException($"rows has {rows.Length} values, not a multiple of {dimension}.", nameof(rows));
-        int n = rows.Length / dimension;
-        var matrix = new float[(long)n * n];
-        long total = (long)n * (n - 1) / 2, done = 0;
-        var u = new float[blockPairs * dimension];
-        var v = new float[blockPairs * dimension];
-        var d = new double[blockPairs];
-        var pairs = new (int I, int J)[blockPairs];
-        int filled = 0;
+        return Matrix(rows.Length / dimension, (first, second, d) =>
+        {
+            float[] u = new float[first.Length * dimension], v = new float[first.Length * dimension];
+            for (int p = 0; p < first.Length; p++)
+            {
+                rows.AsSpan(first[p] * dimension, dimension).CopyTo(u.AsSpan(p * dimension));
+                rows.AsSpan(second[p] * dimension, dimension).CopyTo(v.AsSpan(p * dimension));
+            }
+            distance(u, v, d);
+        }, blockPairs, progress);
+    }
+
+    /// <summary>The count x count matrix (row-major, zero diagonal) of the distances that
+    /// distances writes for the pairs (first[p], second[p]), i &lt; j, blockPairs at a time.</summary>
+    public static float[] Matrix(int count, Action<int[], int[], double[]> distances, int blockPairs = 1 << 16, Action<long, long>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(distances);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfLessThan(blockPairs, 1);
+        var matrix = new float[(long)count * count];
+        long total = (long)count * (count - 1) / 2, done = 0;
+        var first = new List<int>(blockPairs);
+        var second = new List<int>(blockPairs);
         void Flush()
         {
-            if (filled == 0) return;
-            if (filled == blockPairs) distance(u, v, d);
-            else
-            {
-                var part = new double[filled];
-                distance(u[..(filled * dimension)], v[..(filled * dimension)], part);
-                part.CopyTo(d, 0);
-            }
-            for (int p = 0; p < filled; p++)
-                matrix[(long)pairs[p].I * n + pairs[p].J] = matrix[(long)pairs[p].J * n + pairs[p].I] = (float)d[p];
-            done += filled;
-            filled = 0;
+            if (first.Count == 0) return;
+            var d = new double[first.Count];
+            distances([.. first], [.. second], d);
+            for (int p = 0; p < d.Length; p++) matrix[(long)first[p] * count + second[p]] = matrix[(long)second[p] * count + first[p]] = (float)d[p];
+            done += d.Length;
+            (first, second) = (new List<int>(blockPairs), new List<int>(blockPairs));
             progress?.Invoke(done, total);
         }
-        for (int i = 0; i < n; i++)
-            for (int j = i + 1; j < n; j++)
+        for (int i = 0; i < count; i++)
+            for (int j = i + 1; j < count; j++)
             {
-                rows.AsSpan(i * dimension, dimension).CopyTo(u.AsSpan(filled * dimension));
-                rows.AsSpan(j * dimension, dimension).CopyTo(v.AsSpan(filled * dimension));
-                pairs[filled++] = (i, j);
-                if (filled == blockPairs) Flush();
+                first.Add(i);
+                second.Add(j);
+                if (first.Count == blockPairs) Flush();
             }
         Flush();
         return matrix;

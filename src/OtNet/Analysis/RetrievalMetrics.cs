@@ -27,35 +27,29 @@ public static class RetrievalMetrics
             if (k < 1 || k > n - 1) throw new ArgumentOutOfRangeException(nameof(ks), k, $"Each k must be in 1..{n - 1} (the other images).");
         var classSize = labels.GroupBy(l => l).ToDictionary(g => g.Key, g => g.Count());
         int deepest = Math.Max(ks.DefaultIfEmpty(1).Max(), classSize.Values.Max() - 1);
-        var hits = new long[ks.Length];
-        double precisionSum = 0;
-        int scored = 0;
-        object gate = new();
-        Parallel.For(0, n, () => (Hits: new long[ks.Length], Precision: 0.0, Scored: 0), (q, _, local) =>
+        // Per query, then summed in query order, so the result does not depend on the threads.
+        var hit = new bool[n, ks.Length];
+        var precision = new double[n];
+        Parallel.For(0, n, q =>
         {
             int[] ranked = Ranked(distances.AsSpan((int)((long)q * n), n), q, deepest);
             for (int s = 0; s < ks.Length; s++)
-                for (int i = 0; i < ks[s]; i++)
-                    if (labels[ranked[i]] == labels[q]) { local.Hits[s]++; break; }
+                for (int i = 0; i < ks[s] && !hit[q, s]; i++) hit[q, s] = labels[ranked[i]] == labels[q];
             int r = classSize[labels[q]] - 1;
-            if (r == 0) return local;
+            if (r == 0)
+            {
+                precision[q] = double.NaN;
+                return;
+            }
             double sum = 0;
             int relevant = 0;
             for (int i = 0; i < r; i++)
                 if (labels[ranked[i]] == labels[q]) sum += (double)++relevant / (i + 1);
-            local.Precision += sum / r;
-            local.Scored++;
-            return local;
-        }, local =>
-        {
-            lock (gate)
-            {
-                for (int s = 0; s < ks.Length; s++) hits[s] += local.Hits[s];
-                precisionSum += local.Precision;
-                scored += local.Scored;
-            }
+            precision[q] = sum / r;
         });
-        return (hits.Select(h => (double)h / n).ToArray(), scored == 0 ? double.NaN : precisionSum / scored);
+        double[] recall = [.. Enumerable.Range(0, ks.Length).Select(s => Enumerable.Range(0, n).Count(q => hit[q, s]) / (double)n)];
+        double[] scored = [.. precision.Where(p => !double.IsNaN(p))];
+        return (recall, scored.Length == 0 ? double.NaN : scored.Sum() / scored.Length);
     }
 
     /// <summary>The count nearest other images of query q, nearest first, ties by index (a

@@ -83,6 +83,38 @@ public sealed class EmbeddingMetric
         for (int p = 0; p < pairs; p++) distances[p] = squared ? Math.Sqrt(Math.Max(readings[p], SmallestSquare)) : readings[p];
     }
 
+    /// <summary>The n x n matrix of distances between the embeddings [n, M k], as Distances
+    /// gives them pair by pair; for the divergence, each cloud's self term is solved once and
+    /// each pair needs one solve, not three.</summary>
+    public float[] Matrix(float[] embeddings, Action<long, long>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(embeddings);
+        int size = EmbeddingSize;
+        if (embeddings.Length % size != 0) throw new ArgumentException($"embeddings has {embeddings.Length} values, not a multiple of {size}.", nameof(embeddings));
+        int count = embeddings.Length / size;
+        if (Distance != EmbeddingDistance.Wasserstein || Sinkhorn.Kind != EntropicDistanceKind.Divergence)
+            return Analysis.PairwiseDistances.Matrix(embeddings, size, (u, v, d) => Distances(u, v, d), progress: progress);
+        var self = new double[count];
+        UnrolledCloudDistance.SelfValues(embeddings, Points, Dimension, Sinkhorn, self);
+        EntropicDistanceOptions value = Sinkhorn with { Kind = EntropicDistanceKind.Value };
+        bool squared = Sinkhorn.Metric == GroundMetric.SqEuclidean;
+        return Analysis.PairwiseDistances.Matrix(count, (first, second, d) =>
+        {
+            float[] u = new float[first.Length * size], v = new float[first.Length * size];
+            for (int p = 0; p < first.Length; p++)
+            {
+                embeddings.AsSpan(first[p] * size, size).CopyTo(u.AsSpan(p * size));
+                embeddings.AsSpan(second[p] * size, size).CopyTo(v.AsSpan(p * size));
+            }
+            UnrolledCloudDistance.Compute(u, v, Points, Points, Dimension, value, d);
+            for (int p = 0; p < d.Length; p++)
+            {
+                double reading = d[p] - 0.5 * self[first[p]] - 0.5 * self[second[p]];
+                d[p] = squared ? Math.Sqrt(Math.Max(reading, SmallestSquare)) : reading;
+            }
+        }, progress: progress);
+    }
+
     private void EuclideanDistances(float[] u, float[] v, double[] distances, double[]? upstream, float[]? gradientU, float[]? gradientV)
     {
         int size = EmbeddingSize;

@@ -127,7 +127,7 @@ public sealed class MetricLearningTask : ITrainingTask
     public double[] Evaluate()
     {
         float[] embeddings = _model.Embed(_valid.Pixels);
-        float[] matrix = PairwiseDistances.Matrix(embeddings, _model.EmbeddingSize, (u, v, d) => _model.Distances(u, v, d));
+        float[] matrix = _model.Metric.Matrix(embeddings);
         (double[] recall, double map) = RetrievalMetrics.Compute(matrix, _valid.Labels.ToArray(), [1]);
         return [recall[0], map];
     }

@@ -1,6 +1,6 @@
-// The batch losses of metric learning: a contrastive batch computed by hand; the triplet and
-// margin losses' gradients in the distances (and in the margin loss's beta) against finite
-// differences on FsCheck-drawn batches; the sampling rules on batches where the choice is known;
+// The batch losses of metric learning: a contrastive batch and an N-pair one computed by hand;
+// the triplet, margin, N-pair and multi-similarity losses' gradients in the distances (and in
+// the margin loss's beta) against finite differences on FsCheck-drawn batches; the sampling rules on batches where the choice is known;
 // a batch without a positive refused.
 using FsCheck;
 using FsCheck.Fluent;
@@ -40,7 +40,7 @@ public class BatchMetricLossTests
                 d[i * b + j] = d[j * b + i] = keep - step;
                 double minus = Value();
                 d[i * b + j] = d[j * b + i] = keep;
-                Assert.Equal((plus - minus) / (2 * step), gradient[i * b + j] + gradient[j * b + i], 6);
+                Assert.Equal((plus - minus) / (2 * step), gradient[i * b + j] + gradient[j * b + i], 1e-6);
             }
         if (beta is null) return;
         float start = beta.Value[0];
@@ -49,7 +49,7 @@ public class BatchMetricLossTests
         beta.Value[0] = start - 1e-3f;
         double down = Value();
         beta.Value[0] = start;
-        Assert.Equal((up - down) / 2e-3, analytic, 3);
+        Assert.Equal((up - down) / 2e-3, analytic, 1e-3);
     }
 
     [Fact]
@@ -68,7 +68,7 @@ public class BatchMetricLossTests
     }
 
     [Fact]
-    public void TripletAndMargin_GradientsMatchFiniteDifferences()
+    public void TripletMarginNPairAndMultiSimilarity_GradientsMatchFiniteDifferences()
     {
         Prop.ForAll((from b in Gen.Choose(4, 12) from classes in Gen.Choose(2, b / 2) from seed in Gen.Choose(0, int.MaxValue) select (b, classes, seed)).ToArbitrary(), t =>
         {
@@ -79,7 +79,20 @@ public class BatchMetricLossTests
                 CheckGradient(new TripletBatchLoss(0.3, sampling, dimension: 16), d, labels, t.seed);
             var margin = new MarginBatchLoss(dimension: 16);
             CheckGradient(margin, d, labels, t.seed, margin.Parameters[0]);
+            CheckGradient(new NPairBatchLoss(), d, labels, t.seed);
+            CheckGradient(new MultiSimilarityBatchLoss(beta: 10), d, labels, t.seed);
         }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public void NPair_OfOneAnchorPerClass_IsTheHandComputedSoftmax()
+    {
+        // Labels 0, 0, 1: each of 0 and 1 has the other as positive and 2 as negative; 2 has no
+        // positive. S = 1 - D^2/2: S01 = 1 - 0.5, S02 = 1 - 0.08, S12 = 1 - 0.32.
+        double[] d = [0, 1, 0.4, 1, 0, 0.8, 0.4, 0.8, 0];
+        double s01 = 0.5, s02 = 0.92, s12 = 0.68;
+        double expected = (Math.Log(1 + Math.Exp(s02 - s01)) + Math.Log(1 + Math.Exp(s12 - s01))) / 2;
+        Assert.Equal(expected, new NPairBatchLoss().Loss(d, [0, 0, 1], new double[9], new Random(1)), 12);
     }
 
     [Fact]

@@ -153,6 +153,30 @@ public sealed class EmbeddingTaskTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(EmbeddingDistance.Wasserstein, EntropicDistanceKind.Divergence, GroundMetric.Euclidean)]
+    [InlineData(EmbeddingDistance.Wasserstein, EntropicDistanceKind.Divergence, GroundMetric.SqEuclidean)]
+    [InlineData(EmbeddingDistance.Wasserstein, EntropicDistanceKind.TransportCost, GroundMetric.SqEuclidean)]
+    [InlineData(EmbeddingDistance.Euclidean, EntropicDistanceKind.Divergence, GroundMetric.Euclidean)]
+    public void Matrix_IsThePairDistances_TheDivergenceFromSelfTermsSolvedOnce(EmbeddingDistance distance, EntropicDistanceKind kind, GroundMetric metric)
+    {
+        var model = new WassersteinEmbedding(3, 2, distance, new EntropicDistanceOptions { Epsilon = 0.1, Iterations = 10, Kind = kind, Metric = metric }, seed: 4);
+        var rng = new Random(6);
+        const int count = 7;
+        float[] embeddings = Enumerable.Range(0, count * 6).Select(_ => (float)rng.NextDouble()).ToArray();
+        float[] matrix = model.Metric.Matrix(embeddings);
+        for (int i = 0; i < count; i++)
+            for (int j = 0; j < count; j++)
+            {
+                // L fixed iterations are not exactly symmetric: the matrix holds d(first, second)
+                // of the lower index first, mirrored.
+                var d = new double[1];
+                (int a, int b) = (Math.Min(i, j), Math.Max(i, j));
+                if (i != j) model.Distances(embeddings[(a * 6)..(a * 6 + 6)], embeddings[(b * 6)..(b * 6 + 6)], d);
+                Assert.Equal((float)d[0], matrix[i * count + j]);
+            }
+    }
+
     [Fact]
     public void BadOptions_AreNamed_AndAnotherFileIsRefused()
     {
