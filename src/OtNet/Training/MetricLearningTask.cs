@@ -86,11 +86,16 @@ public sealed class MetricLearningTask : ITrainingTask
         var labels = new int[size];
         _train.FillBatch(images, _input, labels);
         Tensor output = _model.Trunk.Forward(_input);
-        double[] distances = BatchDistances(output.Data, size);
-        var slopes = new double[size * size];
+        // ProxyNCA's proxies join the batch as rows after its images, on the unit sphere.
+        ProxyNcaBatchLoss? proxyLoss = _loss as ProxyNcaBatchLoss;
+        int proxies = proxyLoss?.Classes.Length ?? 0, rows = size + proxies;
+        float[] embeddings = proxyLoss is null ? output.Data : [.. output.Data, .. UnitRows(proxyLoss.Proxies.Value, e)];
+        int[] rowLabels = proxyLoss is null ? labels : [.. labels, .. proxyLoss.Classes];
+        double[] distances = BatchDistances(embeddings, rows);
+        var slopes = new double[rows * rows];
         // The loss adds its own parameters' gradients; a forward-only step puts them back.
         float[][] kept = learn ? [] : [.. _loss.Parameters.Select(p => p.Gradient.ToArray())];
-        double loss = _loss.Loss(distances, labels, slopes, rng);
+        double loss = _loss.Loss(distances, rowLabels, slopes, rng);
         if (!learn)
         {
             for (int k = 0; k < kept.Length; k++) kept[k].CopyTo(_loss.Parameters[k].Gradient, 0);
@@ -98,29 +103,57 @@ public sealed class MetricLearningTask : ITrainingTask
         }
         // Each pair's distance once, with the upstream of both its entries.
         var pairs = new List<(int I, int J, double Upstream)>();
-        for (int i = 0; i < size; i++)
-            for (int j = i + 1; j < size; j++)
-                if (slopes[i * size + j] + slopes[j * size + i] is var upstream && upstream != 0) pairs.Add((i, j, upstream));
-        _gradient ??= new Tensor(output.Shape);
-        Array.Clear(_gradient.Data);
+        for (int i = 0; i < rows; i++)
+            for (int j = i + 1; j < rows; j++)
+                if (slopes[i * rows + j] + slopes[j * rows + i] is var upstream && upstream != 0) pairs.Add((i, j, upstream));
+        var rowGradients = new float[rows * e];
         if (pairs.Count > 0)
         {
             float[] u = new float[pairs.Count * e], v = new float[pairs.Count * e], gu = new float[u.Length], gv = new float[v.Length];
             for (int p = 0; p < pairs.Count; p++)
             {
-                output.Data.AsSpan(pairs[p].I * e, e).CopyTo(u.AsSpan(p * e));
-                output.Data.AsSpan(pairs[p].J * e, e).CopyTo(v.AsSpan(p * e));
+                embeddings.AsSpan(pairs[p].I * e, e).CopyTo(u.AsSpan(p * e));
+                embeddings.AsSpan(pairs[p].J * e, e).CopyTo(v.AsSpan(p * e));
             }
             _model.Distances(u, v, new double[pairs.Count], [.. pairs.Select(p => p.Upstream)], gu, gv);
             for (int p = 0; p < pairs.Count; p++)
             {
-                Span<float> gi = _gradient.Data.AsSpan(pairs[p].I * e, e), gj = _gradient.Data.AsSpan(pairs[p].J * e, e);
+                Span<float> gi = rowGradients.AsSpan(pairs[p].I * e, e), gj = rowGradients.AsSpan(pairs[p].J * e, e);
                 System.Numerics.Tensors.TensorPrimitives.Add(gi, gu.AsSpan(p * e, e), gi);
                 System.Numerics.Tensors.TensorPrimitives.Add(gj, gv.AsSpan(p * e, e), gj);
             }
         }
+        _gradient ??= new Tensor(output.Shape);
+        rowGradients.AsSpan(0, size * e).CopyTo(_gradient.Data);
         _model.Trunk.Backward(_gradient);
+        if (proxyLoss is not null) AddThroughNormalisation(proxyLoss.Proxies, rowGradients.AsSpan(size * e), e);
         return loss;
+    }
+
+    /// <summary>Each row of values [rows, length] scaled to unit length.</summary>
+    private static float[] UnitRows(float[] values, int length)
+    {
+        var unit = new float[values.Length];
+        for (int r = 0; r < values.Length / length; r++)
+        {
+            float norm = Math.Max(System.Numerics.Tensors.TensorPrimitives.Norm(values.AsSpan(r * length, length)), 1e-12f);
+            System.Numerics.Tensors.TensorPrimitives.Divide(values.AsSpan(r * length, length), norm, unit.AsSpan(r * length, length));
+        }
+        return unit;
+    }
+
+    /// <summary>Adds to parameter's gradient the gradient of its rows, given that of their unit
+    /// versions: (g - y (y . g)) / |x| (as the L2Normalize layer).</summary>
+    private static void AddThroughNormalisation(Parameter parameter, ReadOnlySpan<float> unitGradient, int length)
+    {
+        float[] unit = UnitRows(parameter.Value, length);
+        for (int r = 0; r < unit.Length / length; r++)
+        {
+            ReadOnlySpan<float> y = unit.AsSpan(r * length, length), g = unitGradient.Slice(r * length, length);
+            float norm = Math.Max(System.Numerics.Tensors.TensorPrimitives.Norm(parameter.Value.AsSpan(r * length, length)), 1e-12f);
+            float along = System.Numerics.Tensors.TensorPrimitives.Dot(y, g);
+            for (int i = 0; i < length; i++) parameter.Gradient[r * length + i] += (g[i] - y[i] * along) / norm;
+        }
     }
 
     /// <inheritdoc/>

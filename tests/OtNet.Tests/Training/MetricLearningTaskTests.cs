@@ -26,6 +26,7 @@ public sealed class MetricLearningTaskTests : IDisposable
     [InlineData(EmbeddingDistance.Wasserstein, "contrastive")]
     [InlineData(EmbeddingDistance.Euclidean, "triplet")]
     [InlineData(EmbeddingDistance.Euclidean, "margin")]
+    [InlineData(EmbeddingDistance.Euclidean, "proxynca")] // the proxies' gradient through their normalisation too
     public void LossGradient_ThroughTheDistancesAndTheTrunk_MatchesFiniteDifferences(EmbeddingDistance distance, string loss)
     {
         WassersteinEmbedding model = Model(distance);
@@ -33,6 +34,7 @@ public sealed class MetricLearningTaskTests : IDisposable
         {
             "triplet" => new TripletBatchLoss(0.5, TripletSampling.Random),
             "contrastive" => new ContrastiveBatchLoss(0.5),
+            "proxynca" => new ProxyNcaBatchLoss([0, 1], model.EmbeddingSize, new Random(2)),
             _ => new MarginBatchLoss(model.EmbeddingSize, initialBeta: 0.5),
         };
         var task = new MetricLearningTask(model, batchLoss, loss, EmbeddingTaskTests.Halves(16, 1), EmbeddingTaskTests.Halves(8, 2), seed: 3);
@@ -40,7 +42,7 @@ public sealed class MetricLearningTaskTests : IDisposable
         foreach (Parameter p in task.Parameters) Array.Clear(p.Gradient);
         task.TrainBatch(batch);
         // The last dense layer, where the distances' gradient enters the trunk (deeper layers are
-        // checked in Layers/), and the margin loss's beta.
+        // checked in Layers/), and the loss's own parameters (beta, the proxies).
         Parameter[] parameters = [.. model.Trunk.Parameters];
         foreach (Parameter p in (Parameter[])[.. parameters[^2..], .. batchLoss.Parameters])
             FiniteDifference.Check(p.Value, p.Gradient, () => task.LossOf(batch), 1e-3f, 2e-4, 1e-2, p.Name, count: 12);

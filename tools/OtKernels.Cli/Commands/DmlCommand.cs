@@ -2,8 +2,8 @@
 // al. 2020 on MNIST or Fashion-MNIST: train on the training images of classes 0-4, evaluate
 // retrieval and clustering on the test images of classes 5-9, never seen in training.
 //   otk dml train  a loss (wtriplet, wcontrastive on the Sinkhorn divergence between point
-//                  clouds; triplet, contrastive, margin, multisimilarity, npair on normalised
-//                  Euclidean embeddings)
+//                  clouds; triplet, contrastive, margin, multisimilarity, npair, proxynca
+//                  on normalised Euclidean embeddings)
 //                  through the one training loop; the last 1,000 training images of classes
 //                  0-4 are held out and ranked by Recall@1 after every epoch;
 //   otk dml eval   Recall@1 and @4, mAP@R, NMI and F1 of a model on the evaluation classes,
@@ -32,7 +32,7 @@ internal static class DmlCommand
     private static Command Train()
     {
         var dataset = new Option<string>("--dataset") { Description = "mnist or fashion (Fashion-MNIST).", DefaultValueFactory = _ => "fashion" };
-        var loss = new Option<string>("--loss") { Description = "wtriplet, wcontrastive (Sinkhorn divergence); triplet, contrastive, margin, multisimilarity or npair (Euclidean).", DefaultValueFactory = _ => "wtriplet" };
+        var loss = new Option<string>("--loss") { Description = "wtriplet, wcontrastive (Sinkhorn divergence); triplet, contrastive, margin, multisimilarity, npair or proxynca (Euclidean).", DefaultValueFactory = _ => "wtriplet" };
         var margin = new Option<double>("--margin") { Description = "gamma of the triplet or contrastive loss (default 0.2 for triplets, 1 for contrastive), alpha of the margin loss (0.2)." };
         var sampling = new Option<string>("--sampling") { Description = "Triplet negatives: random, semihard or distance (distance-weighted; Euclidean only).", DefaultValueFactory = _ => "semihard" };
         var embedding = new EmbeddingOptions("image", points: 4, metric: "euclidean", reading: "divergence", dimension: 4, distanceOption: false);
@@ -69,8 +69,9 @@ internal static class DmlCommand
                 ("contrastive", () => new ContrastiveBatchLoss(given ?? 1)),
                 ("margin", () => new MarginBatchLoss(size, given ?? 0.2)),
                 ("multisimilarity", () => new MultiSimilarityBatchLoss()),
-                ("npair", () => new NPairBatchLoss()))();
-            if (given is not null && batchLoss is MultiSimilarityBatchLoss or NPairBatchLoss)
+                ("npair", () => new NPairBatchLoss()),
+                ("proxynca", () => new ProxyNcaBatchLoss(TrainClasses, size, new Random(parse.GetValue(seed)))))();
+            if (given is not null && batchLoss is MultiSimilarityBatchLoss or NPairBatchLoss or ProxyNcaBatchLoss)
                 throw new ArgumentException($"--margin {given}: the {name} loss has no margin.");
             var model = new WassersteinEmbedding(m, k, wasserstein ? EmbeddingDistance.Wasserstein : EmbeddingDistance.Euclidean, sinkhorn, parse.GetValue(seed), normalized: true);
             var options = new TrainingOptions
