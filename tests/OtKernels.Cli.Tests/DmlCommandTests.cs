@@ -32,7 +32,7 @@ public sealed class DmlCommandTests : IDisposable
         {
             OtkRun run = OtkProcess.Run(["dml", "train", "--loss", loss, "--train-count", "400", "--epochs", "1", "--points", "2", "--dimension", "2", "--out", File(loss)]);
             Assert.True(run.ExitCode == 0, run.Stderr);
-            Assert.StartsWith("epoch,train_loss,valid_recall_at_1,valid_map_at_r", System.IO.File.ReadAllLines(File($"{loss}/history.csv"))[0]);
+            Assert.StartsWith("epoch,train_loss,train_distance_share,valid_recall_at_1,valid_map_at_r", System.IO.File.ReadAllLines(File($"{loss}/history.csv"))[0]);
             Assert.True(System.IO.File.Exists(File($"{loss}/recall.svg")));
             run = OtkProcess.Run(["dml", "eval", "--model", File($"{loss}/model.safetensors"), "--test-count", "200"]);
             Assert.True(run.ExitCode == 0, run.Stderr);

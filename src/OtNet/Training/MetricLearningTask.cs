@@ -7,7 +7,8 @@
 // so the gradient reaches the trunk (through the Sinkhorn iterations for a Wasserstein model).
 // After every epoch: Recall@1 and mAP@R of held-out images of the training classes (each
 // image queries all the others), Recall@1 the monitored metric. The evaluation classes are
-// never seen in training (the zero-shot protocol).
+// never seen in training (the zero-shot protocol). Each batch also reports the share of its
+// time spent in the distances, forward and reverse (train_distance_share).
 using OtNet.Analysis;
 using OtNet.Data;
 using OtNet.IO;
@@ -27,6 +28,7 @@ public sealed class MetricLearningTask : ITrainingTask
     private readonly int[][] _byClass;
     private readonly int[] _trainLabels, _classOf;
     private Tensor? _input, _gradient;
+    private long _distanceTicks; // time in the distances (forward and reverse) of the current batch
 
     /// <summary>The task of training model with loss (named lossName in the files) on train,
     /// evaluated by retrieval on valid; seed draws the partners and the sampling.</summary>
@@ -58,7 +60,7 @@ public sealed class MetricLearningTask : ITrainingTask
     /// <inheritdoc/>
     public int Examples => _train.Count;
     /// <inheritdoc/>
-    public IReadOnlyList<string> TrainMetrics { get; } = ["train_loss"];
+    public IReadOnlyList<string> TrainMetrics { get; } = ["train_loss", "train_distance_share"];
     /// <inheritdoc/>
     public IReadOnlyList<string> EvaluationMetrics { get; } = ["valid_recall_at_1", "valid_map_at_r"];
     /// <inheritdoc/>
@@ -69,7 +71,13 @@ public sealed class MetricLearningTask : ITrainingTask
         $"loss={_lossName}", $"seed={_seed}", $"training images={_train.Count}", $"validation images={_valid.Count}"]);
 
     /// <inheritdoc/>
-    public double[] TrainBatch(int[] indices) => [Step(indices, learn: true)];
+    public double[] TrainBatch(int[] indices)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        _distanceTicks = 0;
+        double loss = Step(indices, learn: true);
+        return [loss, (double)_distanceTicks / (System.Diagnostics.Stopwatch.GetTimestamp() - start)];
+    }
 
     /// <summary>The batch loss TrainBatch(indices) would step on, forward only (for checks).</summary>
     internal double LossOf(int[] indices) => Step(indices, learn: false);
@@ -91,7 +99,9 @@ public sealed class MetricLearningTask : ITrainingTask
         int proxies = proxyLoss?.Classes.Length ?? 0, rows = size + proxies;
         float[] embeddings = proxyLoss is null ? output.Data : [.. output.Data, .. UnitRows(proxyLoss.Proxies.Value, e)];
         int[] rowLabels = proxyLoss is null ? labels : [.. labels, .. proxyLoss.Classes];
+        long distanceStart = System.Diagnostics.Stopwatch.GetTimestamp();
         double[] distances = BatchDistances(embeddings, rows);
+        _distanceTicks += System.Diagnostics.Stopwatch.GetTimestamp() - distanceStart;
         var slopes = new double[rows * rows];
         // The loss adds its own parameters' gradients; a forward-only step puts them back.
         float[][] kept = learn ? [] : [.. _loss.Parameters.Select(p => p.Gradient.ToArray())];
@@ -115,7 +125,9 @@ public sealed class MetricLearningTask : ITrainingTask
                 embeddings.AsSpan(pairs[p].I * e, e).CopyTo(u.AsSpan(p * e));
                 embeddings.AsSpan(pairs[p].J * e, e).CopyTo(v.AsSpan(p * e));
             }
+            distanceStart = System.Diagnostics.Stopwatch.GetTimestamp();
             _model.Distances(u, v, new double[pairs.Count], [.. pairs.Select(p => p.Upstream)], gu, gv);
+            _distanceTicks += System.Diagnostics.Stopwatch.GetTimestamp() - distanceStart;
             for (int p = 0; p < pairs.Count; p++)
             {
                 Span<float> gi = rowGradients.AsSpan(pairs[p].I * e, e), gj = rowGradients.AsSpan(pairs[p].J * e, e);
