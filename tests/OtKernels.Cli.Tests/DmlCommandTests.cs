@@ -1,5 +1,5 @@
 // otk dml end to end on a tiny configuration of real Fashion-MNIST (one epoch of 400 images of
-// classes 0-4), then `otk dml eval` of that model on 200 images of classes 5-9, as JSON; and
+// classes 0-4; the triplet model on a coreset of half of them), then `otk dml eval` of that model on 200 images of classes 5-9, as JSON; and
 // bad options named with exit code 2 before any data is read. The end-to-end test needs the
 // Fashion-MNIST files and is skipped where they are absent.
 using System.Text.Json;
@@ -30,8 +30,12 @@ public sealed class DmlCommandTests : IDisposable
     {
         foreach (string loss in (string[])["wtriplet", "triplet"])
         {
-            OtkRun run = OtkProcess.Run(["dml", "train", "--loss", loss, "--train-count", "400", "--epochs", "1", "--points", "2", "--dimension", "2", "--out", File(loss)]);
+            // The triplet model trains on a coreset of half of each class (WCRAIG's selection).
+            string[] coreset = loss == "triplet" ? ["--coreset", "0.5", "--coreset-chunk", "100"] : [];
+            OtkRun run = OtkProcess.Run(["dml", "train", "--loss", loss, "--train-count", "400", "--epochs", "1", "--points", "2", "--dimension", "2", .. coreset, "--out", File(loss)]);
             Assert.True(run.ExitCode == 0, run.Stderr);
+            using (JsonDocument trained = JsonDocument.Parse(run.Stdout))
+                Assert.Equal(loss == "triplet" ? 0.5 : 1, trained.RootElement.GetProperty("coreset").GetDouble());
             Assert.StartsWith("epoch,train_loss,train_distance_share,valid_recall_at_1,valid_map_at_r", System.IO.File.ReadAllLines(File($"{loss}/history.csv"))[0]);
             Assert.True(System.IO.File.Exists(File($"{loss}/recall.svg")));
             run = OtkProcess.Run(["dml", "eval", "--model", File($"{loss}/model.safetensors"), "--test-count", "200"]);
@@ -57,6 +61,9 @@ public sealed class DmlCommandTests : IDisposable
     [InlineData("--sampling", "hardest", "--sampling hardest")]
     [InlineData("--epochs", "0", "--epochs 0")]
     [InlineData("--epsilon", "0", "--epsilon")]
+    [InlineData("--coreset", "1.5", "--coreset 1.5")]
+    [InlineData("--coreset-similarity", "cosine", "--coreset-similarity cosine")]
+    [InlineData("--reselect", "0", "--reselect 0")]
     public void BadOptions_AreNamed_WithExitCode2_AndNothingIsWritten(string option, string value, string expected)
     {
         OtkRun run = OtkProcess.Run(["dml", "train", option, value, "--out", File("bad"), "--data-dir", File("empty")]);

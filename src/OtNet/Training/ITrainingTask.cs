@@ -32,6 +32,13 @@ public interface ITrainingTask
     /// "name=value" lines (data sizes, loss weights, architecture).</summary>
     string Settings { get; }
 
+    /// <summary>Called before each epoch's first batch with the epoch's index from 0 (also the
+    /// first epoch after a resume), for work a task does per epoch, such as choosing a coreset
+    /// from the current model. Nothing by default.</summary>
+    void BeginEpoch(int epoch)
+    {
+    }
+
     /// <summary>Forward and backward on the examples at indices: adds the gradients of the
     /// mean loss to the parameters and returns the batch means of <see cref="TrainMetrics"/>.</summary>
     double[] TrainBatch(int[] indices);

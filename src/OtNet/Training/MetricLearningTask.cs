@@ -17,6 +17,31 @@ using OtNet.Models;
 
 namespace OtNet.Training;
 
+/// <summary>Training on a Wasserstein coreset (WCRAIG, Dou et al. 2022 Algorithm 1): a weighted
+/// subset of the training images chosen by facility location under the model's distance.</summary>
+public sealed record CoresetOptions
+{
+    /// <summary>The share of each class's images kept (0, 1].</summary>
+    public double Fraction { get; init; } = 0.3;
+    /// <summary>Epochs between selections; the first is made before epoch 1.</summary>
+    public int Reselect { get; init; } = 2;
+    /// <summary>Each class is split at random into chunks of at most this many images, each
+    /// chosen from alone (its budget the same share), so that selection costs chunk^2 per
+    /// chunk rather than class^2.</summary>
+    public int Chunk { get; init; } = 500;
+    /// <summary>How a distance becomes a similarity.</summary>
+    public CoresetSimilarity Similarity { get; init; } = CoresetSimilarity.Reciprocal;
+
+    /// <summary>Refuses options out of range, naming the option.</summary>
+    public void Validate()
+    {
+        if (!(Fraction > 0 && Fraction <= 1)) throw new ArgumentOutOfRangeException(nameof(Fraction), Fraction, "Fraction must be in (0, 1].");
+        if (Reselect < 1) throw new ArgumentOutOfRangeException(nameof(Reselect), Reselect, "Reselect must be at least 1 epoch.");
+        if (Chunk < 2) throw new ArgumentOutOfRangeException(nameof(Chunk), Chunk, "Chunk must be at least 2 images.");
+        if (!Enum.IsDefined(Similarity)) throw new ArgumentOutOfRangeException(nameof(Similarity), Similarity, "Unknown similarity.");
+    }
+}
+
 /// <summary>A metric embedding trained by a batch loss over its distances, as a task of <see cref="Trainer"/>.</summary>
 public sealed class MetricLearningTask : ITrainingTask
 {
@@ -29,13 +54,27 @@ public sealed class MetricLearningTask : ITrainingTask
     private readonly int[] _trainLabels, _classOf;
     private Tensor? _input, _gradient;
     private long _distanceTicks; // time in the distances (forward and reverse) of the current batch
+    private readonly CoresetOptions? _coreset;
+    private readonly int _coresetSize;
+    private int[] _members = [];       // the coreset's training images
+    private double[] _cumulative = []; // their weights, summed in order (for the weighted draw)
+    private double _coresetSeconds;    // the last selection's time, reported once
+    // The coreset as the checkpoint keeps it (members then weights, as floats: exact below 2^24),
+    // so that a resumed run trains on the subset the interrupted one chose.
+    private readonly float[] _coresetState = [];
 
     /// <summary>The task of training model with loss (named lossName in the files) on train,
     /// evaluated by retrieval on valid; seed draws the partners and the sampling.</summary>
     /// <exception cref="ArgumentException">A training set where no class has two images, or
     /// fewer than two validation images.</exception>
-    public MetricLearningTask(WassersteinEmbedding model, BatchMetricLoss loss, string lossName, LabelledImages train, LabelledImages valid, int seed)
+    /// <remarks>With coreset, each epoch runs over a weighted subset of the training images
+    /// (<see cref="CoresetOptions"/>): batches draw its members with probability proportional to
+    /// their weights, so the expected gradient is CRAIG's weighted one, and an epoch costs the
+    /// subset's size.</remarks>
+    public MetricLearningTask(WassersteinEmbedding model, BatchMetricLoss loss, string lossName, LabelledImages train, LabelledImages valid, int seed, CoresetOptions? coreset = null)
     {
+        coreset?.Validate();
+        _coreset = coreset;
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(loss);
         ArgumentException.ThrowIfNullOrEmpty(lossName);
@@ -50,25 +89,81 @@ public sealed class MetricLearningTask : ITrainingTask
             throw new ArgumentException("Metric learning needs two classes in the training images and a class with two images.", nameof(train));
         if (valid.Count < 2) throw new ArgumentException("Retrieval needs at least two validation images.", nameof(valid));
         Parameters = [.. model.Trunk.Parameters, .. loss.Parameters];
+        if (coreset is not null)
+        {
+            _coresetSize = _byClass.Sum(members => members.Chunk(coreset.Chunk).Sum(chunk => Budget(chunk.Length, coreset.Fraction)));
+            _coresetState = new float[2 * _coresetSize];
+            EvaluationMetrics = [.. EvaluationMetrics, "coreset_seconds"];
+        }
     }
+
+    /// <summary>A chunk's share of the coreset: at least one image.</summary>
+    private static int Budget(int images, double fraction) => Math.Max(1, (int)Math.Round(fraction * images));
 
     /// <inheritdoc/>
     public IReadOnlyList<Parameter> Parameters { get; }
     /// <inheritdoc/>
     public IReadOnlyList<(string Name, int[] Shape, float[] Data)> NamedParameters() =>
-        [.. SafeTensors.NamedParameters(_model.Trunk), .. _loss.Parameters.Select(p => (p.Name, p.Shape, p.Value))];
+        [.. SafeTensors.NamedParameters(_model.Trunk), .. _loss.Parameters.Select(p => (p.Name, p.Shape, p.Value)),
+            .. _coreset is null ? [] : (IEnumerable<(string, int[], float[])>)[("coreset", [2, _coresetSize], _coresetState)]];
     /// <inheritdoc/>
-    public int Examples => _train.Count;
+    public int Examples => _coreset is null ? _train.Count : _coresetSize;
     /// <inheritdoc/>
     public IReadOnlyList<string> TrainMetrics { get; } = ["train_loss", "train_distance_share"];
     /// <inheritdoc/>
     public IReadOnlyList<string> EvaluationMetrics { get; } = ["valid_recall_at_1", "valid_map_at_r"];
+
+    /// <summary>The coreset's training images, as last chosen (empty without a coreset).</summary>
+    public IReadOnlyList<int> CoresetMembers => _members;
     /// <inheritdoc/>
     public (string Name, bool HigherIsBetter) Monitor => ("valid_recall_at_1", true);
 
     /// <inheritdoc/>
     public string Settings => string.Join("\n", [.. _model.Describe().Select(p => $"{p.Key}={p.Value}"),
-        $"loss={_lossName}", $"seed={_seed}", $"training images={_train.Count}", $"validation images={_valid.Count}"]);
+        $"loss={_lossName}", $"seed={_seed}", $"training images={_train.Count}", $"validation images={_valid.Count}",
+        _coreset is null ? "coreset=none" : $"coreset={_coreset.Fraction:R} every {_coreset.Reselect} epochs, chunks of {_coreset.Chunk}, {_coreset.Similarity}"]);
+
+    /// <inheritdoc/>
+    public void BeginEpoch(int epoch)
+    {
+        if (_coreset is null) return;
+        if (epoch % _coreset.Reselect != 0)
+        {
+            // Between selections: the subset in use, or the one a restored checkpoint holds.
+            if (_members.Length == 0 && _coresetState[_coresetSize..].Any(w => w > 0)) UseCoreset([.. _coresetState[.._coresetSize].Select(v => (int)v)], [.. _coresetState[_coresetSize..].Select(v => (int)v)]);
+            if (_members.Length > 0) return;
+        }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        // The chunks are drawn from the seed and the epoch alone, so a resumed run chooses the same.
+        var rng = new Random(EmbeddingTask.Mix(_seed, [epoch, -1]));
+        float[] embeddings = _model.Embed(_train.Pixels);
+        int e = _model.EmbeddingSize;
+        var members = new List<int>(_coresetSize);
+        var weights = new List<int>(_coresetSize);
+        foreach (int[] ofClass in _byClass)
+        {
+            int[] order = [.. ofClass];
+            rng.Shuffle(order);
+            foreach (int[] chunk in order.Chunk(_coreset.Chunk))
+            {
+                var rows = new float[chunk.Length * e];
+                for (int k = 0; k < chunk.Length; k++) embeddings.AsSpan(chunk[k] * e, e).CopyTo(rows.AsSpan(k * e));
+                FacilityLocation chosen = FacilityLocation.Select(_model.Metric.Matrix(rows), chunk.Length, Budget(chunk.Length, _coreset.Fraction), _coreset.Similarity);
+                members.AddRange(chosen.Selected.Select(k => chunk[k]));
+                weights.AddRange(chosen.Weights);
+            }
+        }
+        UseCoreset([.. members], [.. weights]);
+        for (int k = 0; k < _coresetSize; k++) (_coresetState[k], _coresetState[_coresetSize + k]) = (members[k], weights[k]);
+        _coresetSeconds = clock.Elapsed.TotalSeconds;
+    }
+
+    private void UseCoreset(int[] members, int[] weights)
+    {
+        _members = members;
+        _cumulative = new double[weights.Length];
+        for (int k = 0; k < weights.Length; k++) _cumulative[k] = (k == 0 ? 0 : _cumulative[k - 1]) + weights[k];
+    }
 
     /// <inheritdoc/>
     public double[] TrainBatch(int[] indices)
@@ -88,6 +183,12 @@ public sealed class MetricLearningTask : ITrainingTask
         ArgumentNullException.ThrowIfNull(indices);
         // Partners and sampling depend on the batch and the seed alone, so a resumed run repeats them.
         var rng = new Random(EmbeddingTask.Mix(_seed, indices));
+        if (_coreset is not null)
+        {
+            if (_members.Length == 0) BeginEpoch(0);
+            // Each anchor a coreset member drawn with probability proportional to its weight.
+            indices = [.. indices.Select(_ => _members[Math.Min(_members.Length - 1, UpperBound(_cumulative, rng.NextDouble() * _cumulative[^1]))])];
+        }
         int[] images = [.. indices, .. indices.Select(a => Partner(a, rng))];
         int size = images.Length, e = _model.EmbeddingSize;
         if (_input?.Batch != size) (_input, _gradient) = (new Tensor([size, .. _train.SampleShape]), null);
@@ -174,7 +275,10 @@ public sealed class MetricLearningTask : ITrainingTask
         float[] embeddings = _model.Embed(_valid.Pixels);
         float[] matrix = _model.Metric.Matrix(embeddings);
         (double[] recall, double map) = RetrievalMetrics.Compute(matrix, _valid.Labels.ToArray(), [1]);
-        return [recall[0], map];
+        if (_coreset is null) return [recall[0], map];
+        double seconds = _coresetSeconds;
+        _coresetSeconds = 0;
+        return [recall[0], map, seconds];
     }
 
     /// <inheritdoc/>
@@ -204,6 +308,19 @@ public sealed class MetricLearningTask : ITrainingTask
         for (int i = 0; i < size; i++)
             for (int j = i + 1; j < size; j++, k++) matrix[i * size + j] = matrix[j * size + i] = d[k];
         return matrix;
+    }
+
+    /// <summary>The first index whose cumulative weight exceeds target.</summary>
+    private static int UpperBound(double[] cumulative, double target)
+    {
+        int low = 0, high = cumulative.Length - 1;
+        while (low < high)
+        {
+            int middle = (low + high) / 2;
+            if (cumulative[middle] > target) high = middle;
+            else low = middle + 1;
+        }
+        return low;
     }
 
     /// <summary>Another training image of anchor's class (the anchor itself when its class has one image).</summary>

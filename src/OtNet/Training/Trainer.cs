@@ -49,6 +49,7 @@ public static class Trainer
                 adam.LearningRate = LearningRateSchedule.Cosine(options.LearningRate, epoch, options.MaxEpochs, options.LearningRate / 20);
             double rate = adam.LearningRate;
             var clock = Stopwatch.StartNew();
+            task.BeginEpoch(epoch); // inside the epoch's time: a task's per-epoch work is paid for
             var sums = new double[task.TrainMetrics.Count];
             int seen = 0, batches = task.Examples / options.BatchSize, done = 0;
             // Full batches only, so that a task's tensors are made once; left-over examples are

@@ -78,6 +78,33 @@ public sealed class MetricLearningTaskTests : IDisposable
     }
 
     [Fact]
+    public void OnACoreset_EpochsRunOverTheSubset_BothClassesAreIn_AndAResumeBetweenSelectionsIsBitForBit()
+    {
+        LabelledImages train = EmbeddingTaskTests.Halves(192, 3), valid = EmbeddingTaskTests.Halves(64, 4);
+        var coreset = new CoresetOptions { Fraction = 0.25, Reselect = 2, Chunk = 40 };
+        var options = new TrainingOptions { MaxEpochs = 3, BatchSize = 8, LearningRate = 3e-3, Schedule = LearningRateScheduleKind.Cosine };
+        MetricLearningTask Task(WassersteinEmbedding model) => new(model, new TripletBatchLoss(0.2, TripletSampling.SemiHard), "triplet", train, valid, seed: 2, coreset);
+
+        // 96 images per class in chunks of 40, 40 and 16: 10 + 10 + 4 chosen per class.
+        MetricLearningTask straightTask = Task(Model(EmbeddingDistance.Wasserstein));
+        Assert.Equal(48, straightTask.Examples);
+        List<EpochRecord> history = Trainer.Train(straightTask, options, _ => { });
+        Assert.Equal(48, straightTask.CoresetMembers.Distinct().Count());
+        Assert.Equal([24, 24], straightTask.CoresetMembers.GroupBy(i => train.Labels[i]).OrderBy(g => g.Key).Select(g => g.Count()));
+        Assert.True(history[0]["coreset_seconds"] > 0 && history[1]["coreset_seconds"] == 0 && history[2]["coreset_seconds"] > 0);
+        Assert.True(history[^1]["valid_recall_at_1"] > 0.9, $"Recall@1 {history[^1]["valid_recall_at_1"]}");
+
+        var run = new TrainingRun(Path.Combine(_dir, "coreset"));
+        Assert.Throws<OperationCanceledException>(() => Trainer.Train(Task(Model(EmbeddingDistance.Wasserstein)), options with { Run = run }, _ => { },
+            h => { if (h.Count == 1) throw new OperationCanceledException(); }));
+        MetricLearningTask resumed = Task(Model(EmbeddingDistance.Wasserstein));
+        List<EpochRecord> again = Trainer.Train(resumed, options with { Run = run }, _ => { });
+        Assert.Equal(history.Select(h => h["train_loss"]), again.Select(h => h["train_loss"]));
+        Assert.Equal(straightTask.CoresetMembers, resumed.CoresetMembers);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CoresetOptions { Fraction = 0 }.Validate());
+    }
+
+    [Fact]
     public void ATrainingSetWithoutPositives_IsRefused()
     {
         var single = new LabelledImages(new float[2 * 784], [0, 1], 1, 28, 28);
