@@ -55,6 +55,8 @@ public sealed class EmbedCommandTests : IDisposable
     [InlineData("train", "--gradient", "implicit", "--gradient implicit")]
     [InlineData("train", "--margin", "-1", "--margin")]
     [InlineData("train", "--shift", "9", "--shift")]
+    [InlineData("train", "--accelerator", "tpu", "--accelerator tpu")]
+    [InlineData("train", "--accelerator", "ilgpu-cpu", "--accelerator ilgpu-cpu: the device kernels compute --reading value")] // the default reading is transport
     [InlineData("plot", "--class", "10", "--class 10")]
     [InlineData("plot", "--images", "0", "--images 0")]
     [InlineData("plot", "--per-class", "0", "--per-class 0")]

@@ -4,7 +4,9 @@
 // reported as a distance, not its square: sqrt of the reading for a squared ground metric
 // (so W2 for <P, C> on |x - y|^2), the reading itself for the Euclidean one (W1). Images
 // (WassersteinEmbedding) and graph nodes (GraphEmbeddingTask) share it.
+using OtKernels.Accelerators;
 using OtKernels.Autodiff.Entropic;
+using OtKernels.Entropic;
 using OtKernels.Geometry;
 
 namespace OtNet.Models;
@@ -47,6 +49,26 @@ public sealed class EmbeddingMetric
     /// <summary>The entropic distance's settings (used when Distance is Wasserstein).</summary>
     public EntropicDistanceOptions Sinkhorn { get; }
 
+    /// <summary>Where the Sinkhorn distances run: null for the CPU code (UnrolledCloudDistance,
+    /// double, every reading); an accelerator runs the forward and the unrolled reverse pass of
+    /// the point-cloud kernels (float) on it, which compute the Value reading OT_eps on the
+    /// squared Euclidean cost.</summary>
+    /// <exception cref="ArgumentException">Set for settings the kernels do not compute: another
+    /// reading or ground metric, or the envelope gradient.</exception>
+    public Accelerator? Accelerator
+    {
+        get => _accelerator;
+        set
+        {
+            if (value is not null && Distance == EmbeddingDistance.Wasserstein
+                && (Sinkhorn.Kind != EntropicDistanceKind.Value || Sinkhorn.Metric != GroundMetric.SqEuclidean || Sinkhorn.Gradient != EntropicGradient.Unrolled))
+                throw new ArgumentException($"The accelerator's kernels compute the value reading on the squared Euclidean cost, unrolled; this metric is {Sinkhorn.Kind} on {Sinkhorn.Metric}, {Sinkhorn.Gradient}.", nameof(value));
+            _accelerator = value;
+        }
+    }
+
+    private Accelerator? _accelerator;
+
     /// <summary>distances[p] between embeddings u[p] and v[p] ([P, M k] each). With
     /// upstream (dLoss/ddistance per pair), writes upstream[p] times the gradients into
     /// gradientU and gradientV.</summary>
@@ -66,12 +88,17 @@ public sealed class EmbeddingMetric
         // then scaled by its own chain factor, which needs its reading.
         bool squared = Sinkhorn.Metric == GroundMetric.SqEuclidean;
         var readings = new double[pairs];
-        if (upstream is null) UnrolledCloudDistance.Compute(u, v, Points, Points, Dimension, Sinkhorn, readings);
+        if (upstream is null)
+        {
+            if (_accelerator is null) UnrolledCloudDistance.Compute(u, v, Points, Points, Dimension, Sinkhorn, readings);
+            else OnAccelerator(u, v, readings, null, null);
+        }
         else
         {
             ArgumentNullException.ThrowIfNull(gradientU);
             ArgumentNullException.ThrowIfNull(gradientV);
-            UnrolledCloudDistance.Compute(u, v, Points, Points, Dimension, Sinkhorn, readings, Enumerable.Repeat(1.0, pairs).ToArray(), gradientU, gradientV);
+            if (_accelerator is null) UnrolledCloudDistance.Compute(u, v, Points, Points, Dimension, Sinkhorn, readings, Enumerable.Repeat(1.0, pairs).ToArray(), gradientU, gradientV);
+            else OnAccelerator(u, v, readings, gradientU, gradientV);
             int size = EmbeddingSize;
             for (int p = 0; p < pairs; p++)
             {
@@ -81,6 +108,26 @@ public sealed class EmbeddingMetric
             }
         }
         for (int p = 0; p < pairs; p++) distances[p] = squared ? Math.Sqrt(Math.Max(readings[p], SmallestSquare)) : readings[p];
+    }
+
+    /// <summary>The Value readings of the pairs on the accelerator (a batch of uniform clouds,
+    /// L iterations) and, with gradients, their unrolled gradients for unit upstreams.</summary>
+    private void OnAccelerator(float[] u, float[] v, double[] readings, float[]? gradientU, float[]? gradientV)
+    {
+        int pairs = readings.Length;
+        float[] weights = Enumerable.Repeat(1f / Points, pairs * Points).ToArray();
+        var batch = new PointCloudBatch(pairs, Points, Points, Dimension, u, v, weights, weights);
+        var options = new SinkhornOptions { Epsilon = Sinkhorn.Epsilon, MaxIterations = Sinkhorn.Iterations, Mode = SinkhornMode.Unrolled };
+        if (gradientU is null)
+        {
+            SinkhornResult<float> result = OtKernels.Entropic.Sinkhorn.SolveBatch(_accelerator!, batch, options);
+            for (int p = 0; p < pairs; p++) readings[p] = result.Value[p];
+            return;
+        }
+        (SinkhornResult<float> solved, CloudGradients gradients) = SinkhornBackward.UnrolledValueAndGradients(_accelerator!, batch, options, Enumerable.Repeat(1f, pairs).ToArray());
+        for (int p = 0; p < pairs; p++) readings[p] = solved.Value[p];
+        gradients.X.CopyTo(gradientU, 0);
+        gradients.Y.CopyTo(gradientV!, 0);
     }
 
     /// <summary>The n x n matrix of distances between the embeddings [n, M k], as Distances

@@ -178,6 +178,38 @@ public sealed class EmbeddingTaskTests : IDisposable
     }
 
     [Fact]
+    public void OnAnAccelerator_TheValueReadingAndItsUnrolledGradient_MatchTheCpuCode()
+    {
+        // The point-cloud kernels on ILGPU's CPU accelerator (float, the device code) against
+        // UnrolledCloudDistance (double): OT_eps on |x - y|^2 after L iterations, and the
+        // gradient through them; other readings are refused by name.
+        var options = new EntropicDistanceOptions { Epsilon = 0.1, Iterations = 10, Kind = EntropicDistanceKind.Value, Metric = GroundMetric.SqEuclidean };
+        var cpu = new WassersteinEmbedding(3, 2, EmbeddingDistance.Wasserstein, options, seed: 4);
+        var device = new WassersteinEmbedding(3, 2, EmbeddingDistance.Wasserstein, options, seed: 4);
+        using var accelerator = OtKernels.Accelerators.Accelerator.Create(OtKernels.Accelerators.AcceleratorKind.IlgpuCpu);
+        device.Metric.Accelerator = accelerator;
+        var rng = new Random(8);
+        const int pairs = 5;
+        float[] u = [.. Enumerable.Range(0, pairs * 6).Select(_ => (float)rng.NextDouble())], v = [.. Enumerable.Range(0, pairs * 6).Select(_ => (float)rng.NextDouble())];
+        double[] upstream = [1, -2, 0.5, 3, 1];
+        var (d1, d2) = (new double[pairs], new double[pairs]);
+        float[] gu1 = new float[u.Length], gv1 = new float[v.Length], gu2 = new float[u.Length], gv2 = new float[v.Length];
+        cpu.Distances(u, v, d1, upstream, gu1, gv1);
+        device.Distances(u, v, d2, upstream, gu2, gv2);
+        for (int p = 0; p < pairs; p++) Assert.Equal(d1[p], d2[p], 1e-5);
+        for (int k = 0; k < u.Length; k++)
+        {
+            Assert.Equal(gu1[k], gu2[k], 1e-4);
+            Assert.Equal(gv1[k], gv2[k], 1e-4);
+        }
+        var forward = new double[pairs];
+        device.Distances(u, v, forward);
+        Assert.Equal(d2, forward);
+        var transport = new WassersteinEmbedding(3, 2, EmbeddingDistance.Wasserstein, options with { Kind = EntropicDistanceKind.TransportCost }, seed: 4);
+        Assert.Contains("value reading", Assert.Throws<ArgumentException>(() => transport.Metric.Accelerator = accelerator).Message);
+    }
+
+    [Fact]
     public void BadOptions_AreNamed_AndAnotherFileIsRefused()
     {
         var sinkhorn = new EntropicDistanceOptions();
