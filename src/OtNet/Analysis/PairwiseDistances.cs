@@ -6,50 +6,63 @@
 // retrieval and clustering metrics of metric learning (Roth et al. 2020) read it.
 namespace OtNet.Analysis;
 
+/// <summary>distances[p] between rows first[p] and second[p] of a set, gathered into u[p] and v[p].</summary>
+public delegate void IndexedPairDistances(int[] first, int[] second, float[] u, float[] v, double[] distances);
+
 /// <summary>All pairwise distances of a set of embeddings.</summary>
 public static class PairwiseDistances
 {
     /// <summary>The n x n matrix (row-major, zero diagonal) of distance between rows i and j of
-    /// rows [n, dimension]; pairs go to distance blockPairs at a time, and progress receives
+    /// rows [n, dimension], stored in float; see <see cref="EachPair"/>.</summary>
+    public static float[] Matrix(float[] rows, int dimension, PairDistances distance, int blockPairs = 1 << 16, Action<long, long>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(distance);
+        return Matrix(rows, dimension, (_, _, u, v, d) => distance(u, v, d), blockPairs, progress);
+    }
+
+    /// <summary>The same, for a distance that also reads which rows each pair joins.</summary>
+    public static float[] Matrix(float[] rows, int dimension, IndexedPairDistances distance, int blockPairs = 1 << 16, Action<long, long>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        long n = rows.Length / dimension;
+        var matrix = new float[n * n];
+        EachPair(rows, dimension, distance, (i, j, d) => matrix[i * n + j] = matrix[j * n + i] = (float)d, blockPairs, progress);
+        return matrix;
+    }
+
+    /// <summary>store(i, j, d) for every pair i &lt; j of rows [n, dimension], d from distance
+    /// called on blockPairs pairs at a time (the rows gathered into u and v); progress receives
     /// (pairs done, pairs in all) after each block.</summary>
     /// <exception cref="ArgumentException">rows not a whole number of rows of dimension.</exception>
-    public static float[] Matrix(float[] rows, int dimension, PairDistances distance, int blockPairs = 1 << 16, Action<long, long>? progress = null)
+    public static void EachPair(float[] rows, int dimension, IndexedPairDistances distance, Action<int, int, double> store, int blockPairs = 1 << 16, Action<long, long>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(distance);
+        ArgumentNullException.ThrowIfNull(store);
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
-        if (rows.Length % dimension != 0) throw new ArgumentException($"rows has {rows.Length} values, not a multiple of {dimension}.", nameof(rows));
-        return Matrix(rows.Length / dimension, (first, second, d) =>
-        {
-            float[] u = new float[first.Length * dimension], v = new float[first.Length * dimension];
-            for (int p = 0; p < first.Length; p++)
-            {
-                rows.AsSpan(first[p] * dimension, dimension).CopyTo(u.AsSpan(p * dimension));
-                rows.AsSpan(second[p] * dimension, dimension).CopyTo(v.AsSpan(p * dimension));
-            }
-            distance(u, v, d);
-        }, blockPairs, progress);
-    }
-
-    /// <summary>The count x count matrix (row-major, zero diagonal) of the distances that
-    /// distances writes for the pairs (first[p], second[p]), i &lt; j, blockPairs at a time.</summary>
-    public static float[] Matrix(int count, Action<int[], int[], double[]> distances, int blockPairs = 1 << 16, Action<long, long>? progress = null)
-    {
-        ArgumentNullException.ThrowIfNull(distances);
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfLessThan(blockPairs, 1);
-        var matrix = new float[(long)count * count];
+        if (rows.Length % dimension != 0) throw new ArgumentException($"rows has {rows.Length} values, not a multiple of {dimension}.", nameof(rows));
+        int count = rows.Length / dimension;
         long total = (long)count * (count - 1) / 2, done = 0;
         var first = new List<int>(blockPairs);
         var second = new List<int>(blockPairs);
         void Flush()
         {
             if (first.Count == 0) return;
-            var d = new double[first.Count];
-            distances([.. first], [.. second], d);
-            for (int p = 0; p < d.Length; p++) matrix[(long)first[p] * count + second[p]] = matrix[(long)second[p] * count + first[p]] = (float)d[p];
+            int[] i = [.. first], j = [.. second];
+            float[] u = new float[i.Length * dimension], v = new float[i.Length * dimension];
+            for (int p = 0; p < i.Length; p++)
+            {
+                rows.AsSpan(i[p] * dimension, dimension).CopyTo(u.AsSpan(p * dimension));
+                rows.AsSpan(j[p] * dimension, dimension).CopyTo(v.AsSpan(p * dimension));
+            }
+            var d = new double[i.Length];
+            distance(i, j, u, v, d);
+            for (int p = 0; p < d.Length; p++) store(i[p], j[p], d[p]);
             done += d.Length;
-            (first, second) = (new List<int>(blockPairs), new List<int>(blockPairs));
+            first.Clear();
+            second.Clear();
             progress?.Invoke(done, total);
         }
         for (int i = 0; i < count; i++)
@@ -60,26 +73,5 @@ public static class PairwiseDistances
                 if (first.Count == blockPairs) Flush();
             }
         Flush();
-        return matrix;
-    }
-
-    /// <summary>|u[p] - v[p]| for rows of equal length, summed in double: the distance of the
-    /// Euclidean embeddings, as a <see cref="PairDistances"/>.</summary>
-    public static void Euclidean(float[] u, float[] v, double[] distances)
-    {
-        ArgumentNullException.ThrowIfNull(u);
-        ArgumentNullException.ThrowIfNull(v);
-        ArgumentNullException.ThrowIfNull(distances);
-        int length = distances.Length == 0 ? 0 : u.Length / distances.Length;
-        Parallel.For(0, distances.Length, p =>
-        {
-            double sum = 0;
-            for (int i = 0; i < length; i++)
-            {
-                double diff = (double)u[p * length + i] - v[p * length + i];
-                sum += diff * diff;
-            }
-            distances[p] = Math.Sqrt(sum);
-        });
     }
 }

@@ -12,6 +12,15 @@ public abstract class BatchMetricLoss
     /// <summary>Parameters the loss learns itself (the margin loss's beta), stepped with the network's.</summary>
     public virtual IReadOnlyList<Parameter> Parameters => [];
 
+    /// <summary>Learned rows [count, dimension] the loss adds to the batch (ProxyNCA's proxies),
+    /// or null: the caller scales them to unit length, appends them after the batch's samples
+    /// with <see cref="ProxyLabels"/> as their labels, and takes their rows' gradient back to
+    /// this parameter through the scaling.</summary>
+    public virtual Parameter? Proxies => null;
+
+    /// <summary>The label of each row of <see cref="Proxies"/>.</summary>
+    public virtual IReadOnlyList<int> ProxyLabels => [];
+
     /// <summary>The loss of the batch; writes dL/dD_ij into gradient[i B + j] (zero where the
     /// pair does not count). D_ij and D_ji are one distance: its gradient is the sum of both entries. rng draws the pairs or triplets a sampling rule leaves to chance.</summary>
     /// <exception cref="ArgumentException">Shapes that do not match, or a batch without a pair
@@ -28,6 +37,10 @@ public abstract class BatchMetricLoss
 
     /// <summary>The loss itself; gradient arrives cleared.</summary>
     protected abstract double Compute(ReadOnlySpan<double> distances, ReadOnlySpan<int> labels, Span<double> gradient, Random rng);
+
+    /// <summary>u . v = 1 - |u - v|^2 / 2 for unit-length u and v: the similarity the
+    /// multi-similarity and N-pair losses are defined on, from a distance.</summary>
+    protected static double UnitSimilarity(double distance) => 1 - distance * distance / 2;
 
     /// <summary>For each anchor with another sample of its class and one of another class, a
     /// positive drawn uniformly from its class (the anchors that have none are left out).</summary>

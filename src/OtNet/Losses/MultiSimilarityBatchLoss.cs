@@ -1,5 +1,5 @@
 // The multi-similarity loss (Wang, Han, Huang, Dong and Scott 2019), on the similarities of
-// unit-length embeddings, S_ij = u_i . u_j = 1 - D_ij^2 / 2 (so dS/dD = -D). For each anchor i,
+// unit-length embeddings, S_ij = u_i . u_j = 1 - D_ij^2 / 2 (BatchMetricLoss.UnitSimilarity; dS/dD = -D). For each anchor i,
 // pairs are mined first: a positive j is kept when S_ij - eps < the largest similarity to a
 // negative, a negative k when S_ik + eps > the smallest similarity to a positive; then
 //   L_i = (1/alpha) log(1 + sum_{kept j} exp(-alpha (S_ij - lambda)))
@@ -35,38 +35,39 @@ public sealed class MultiSimilarityBatchLoss : BatchMetricLoss
     {
         int b = labels.Length;
         double sum = 0;
+        var similarity = new double[b];
+        var term = new double[b]; // exp(-alpha (S - lambda)) of a kept positive, exp(beta (S - lambda)) of a kept negative, else 0
         for (int i = 0; i < b; i++)
         {
             double hardestNegative = double.NegativeInfinity, hardestPositive = double.PositiveInfinity;
             for (int j = 0; j < b; j++)
             {
                 if (j == i) continue;
-                double s = Similarity(distances[i * b + j]);
-                if (labels[j] == labels[i]) hardestPositive = Math.Min(hardestPositive, s);
-                else hardestNegative = Math.Max(hardestNegative, s);
+                similarity[j] = UnitSimilarity(distances[i * b + j]);
+                if (labels[j] == labels[i]) hardestPositive = Math.Min(hardestPositive, similarity[j]);
+                else hardestNegative = Math.Max(hardestNegative, similarity[j]);
             }
             if (double.IsInfinity(hardestNegative) || double.IsInfinity(hardestPositive)) continue;
             double positives = 1, negatives = 1;
             for (int j = 0; j < b; j++)
             {
-                if (j == i) continue;
-                double s = Similarity(distances[i * b + j]);
-                if (labels[j] == labels[i] && s - MiningMargin < hardestNegative) positives += Math.Exp(-Alpha * (s - Lambda));
-                else if (labels[j] != labels[i] && s + MiningMargin > hardestPositive) negatives += Math.Exp(Beta * (s - Lambda));
+                double s = similarity[j];
+                bool positive = labels[j] == labels[i];
+                term[j] = j == i ? 0
+                    : positive ? (s - MiningMargin < hardestNegative ? Math.Exp(-Alpha * (s - Lambda)) : 0)
+                    : s + MiningMargin > hardestPositive ? Math.Exp(Beta * (s - Lambda)) : 0;
+                if (positive) positives += term[j];
+                else negatives += term[j];
             }
             sum += Math.Log(positives) / Alpha + Math.Log(negatives) / Beta;
+            // dL/dS (-term/positives for positives, term/negatives for negatives), then dS/dD = -D.
             for (int j = 0; j < b; j++)
             {
-                if (j == i) continue;
-                double d = distances[i * b + j], s = Similarity(d);
-                // dL/dS, then dS/dD = -D.
-                double slope = labels[j] == labels[i] && s - MiningMargin < hardestNegative ? -Math.Exp(-Alpha * (s - Lambda)) / positives
-                    : labels[j] != labels[i] && s + MiningMargin > hardestPositive ? Math.Exp(Beta * (s - Lambda)) / negatives : 0;
-                gradient[i * b + j] += slope * -d / b;
+                double slope = labels[j] == labels[i] ? -term[j] / positives : term[j] / negatives;
+                gradient[i * b + j] += slope * -distances[i * b + j] / b;
             }
         }
         return sum / b;
     }
 
-    private static double Similarity(double distance) => 1 - distance * distance / 2;
 }

@@ -15,22 +15,23 @@ public sealed class NPairBatchLoss : BatchMetricLoss
         int b = labels.Length;
         List<(int Anchor, int Positive)> pairs = DrawPositives(labels, rng);
         double sum = 0;
+        var excess = new double[b]; // S_ak - S_ap for the anchor's negatives, -inf elsewhere
         foreach ((int a, int p) in pairs)
         {
-            double toPositive = 1 - distances[a * b + p] * distances[a * b + p] / 2;
-            // log(1 + sum exp(x_k)) with x_k = S_ak - S_ap, computed from the largest term.
-            double top = 0;
+            double toPositive = UnitSimilarity(distances[a * b + p]), top = 0;
             for (int k = 0; k < b; k++)
-                if (labels[k] != labels[a]) top = Math.Max(top, 1 - distances[a * b + k] * distances[a * b + k] / 2 - toPositive);
+            {
+                excess[k] = labels[k] != labels[a] ? UnitSimilarity(distances[a * b + k]) - toPositive : double.NegativeInfinity;
+                top = Math.Max(top, excess[k]);
+            }
+            // log(1 + sum exp(x_k)), computed from the largest term.
             double total = Math.Exp(-top);
-            for (int k = 0; k < b; k++)
-                if (labels[k] != labels[a]) total += Math.Exp(1 - distances[a * b + k] * distances[a * b + k] / 2 - toPositive - top);
+            for (int k = 0; k < b; k++) total += Math.Exp(excess[k] - top);
             sum += top + Math.Log(total);
             double toPositiveSlope = 0;
             for (int k = 0; k < b; k++)
             {
-                if (labels[k] == labels[a]) continue;
-                double weight = Math.Exp(1 - distances[a * b + k] * distances[a * b + k] / 2 - toPositive - top) / total;
+                double weight = Math.Exp(excess[k] - top) / total; // dL/dS_ak; 0 off the negatives
                 gradient[a * b + k] += weight * -distances[a * b + k] / pairs.Count;
                 toPositiveSlope -= weight;
             }

@@ -5,8 +5,8 @@
 //   L_x = s^2 D(x, p_y)^2 + log sum_{z != y} exp(-s^2 D(x, p_z)^2),
 // averaged over the batch, D the distance between the unit-length embedding and the
 // unit-length proxy (so s^2 D^2 is the distance on the sphere of radius s). The proxies enter
-// the batch as extra rows: the caller appends them (normalised) after the B samples, with
-// their classes as labels, and takes the gradient of their rows back to Proxies.
+// the batch as extra rows (BatchMetricLoss.Proxies): the caller appends them, normalised,
+// after the B samples, with their classes as labels.
 namespace OtNet.Losses;
 
 /// <summary>ProxyNCA: samples classified against one learned proxy per class.</summary>
@@ -32,7 +32,9 @@ public sealed class ProxyNcaBatchLoss : BatchMetricLoss
     /// <summary>The class of each proxy, in the order of the rows of <see cref="Proxies"/>.</summary>
     public int[] Classes { get; }
     /// <summary>The proxies [classes, dimension], before normalisation.</summary>
-    public Parameter Proxies => _proxies;
+    public override Parameter Proxies => _proxies;
+    /// <inheritdoc/>
+    public override IReadOnlyList<int> ProxyLabels => Classes;
 
     /// <inheritdoc/>
     public override IReadOnlyList<Parameter> Parameters => [_proxies];

@@ -138,21 +138,14 @@ public sealed class EmbeddingMetric
         ArgumentNullException.ThrowIfNull(embeddings);
         int size = EmbeddingSize;
         if (embeddings.Length % size != 0) throw new ArgumentException($"embeddings has {embeddings.Length} values, not a multiple of {size}.", nameof(embeddings));
-        int count = embeddings.Length / size;
         if (Distance != EmbeddingDistance.Wasserstein || Sinkhorn.Kind != EntropicDistanceKind.Divergence)
             return Analysis.PairwiseDistances.Matrix(embeddings, size, (u, v, d) => Distances(u, v, d), progress: progress);
-        var self = new double[count];
+        var self = new double[embeddings.Length / size];
         UnrolledCloudDistance.SelfValues(embeddings, Points, Dimension, Sinkhorn, self);
         EntropicDistanceOptions value = Sinkhorn with { Kind = EntropicDistanceKind.Value };
         bool squared = Sinkhorn.Metric == GroundMetric.SqEuclidean;
-        return Analysis.PairwiseDistances.Matrix(count, (first, second, d) =>
+        return Analysis.PairwiseDistances.Matrix(embeddings, size, (first, second, u, v, d) =>
         {
-            float[] u = new float[first.Length * size], v = new float[first.Length * size];
-            for (int p = 0; p < first.Length; p++)
-            {
-                embeddings.AsSpan(first[p] * size, size).CopyTo(u.AsSpan(p * size));
-                embeddings.AsSpan(second[p] * size, size).CopyTo(v.AsSpan(p * size));
-            }
             UnrolledCloudDistance.Compute(u, v, Points, Points, Dimension, value, d);
             for (int p = 0; p < d.Length; p++)
             {

@@ -53,6 +53,7 @@ public sealed class MetricLearningTask : ITrainingTask
     private readonly int[][] _byClass;
     private readonly int[] _trainLabels, _classOf;
     private Tensor? _input, _gradient;
+    private readonly Layers.L2Normalize _normalize = new(); // the proxies' scaling, forward and backward
     private long _distanceTicks; // time in the distances (forward and reverse) of the current batch
     private readonly CoresetOptions? _coreset;
     private readonly int _coresetSize;
@@ -195,11 +196,19 @@ public sealed class MetricLearningTask : ITrainingTask
         var labels = new int[size];
         _train.FillBatch(images, _input, labels);
         Tensor output = _model.Trunk.Forward(_input);
-        // ProxyNCA's proxies join the batch as rows after its images, on the unit sphere.
-        ProxyNcaBatchLoss? proxyLoss = _loss as ProxyNcaBatchLoss;
-        int proxies = proxyLoss?.Classes.Length ?? 0, rows = size + proxies;
-        float[] embeddings = proxyLoss is null ? output.Data : [.. output.Data, .. UnitRows(proxyLoss.Proxies.Value, e)];
-        int[] rowLabels = proxyLoss is null ? labels : [.. labels, .. proxyLoss.Classes];
+        // A loss's proxies (ProxyNCA) join the batch as rows after its images, on the unit sphere.
+        Parameter? proxies = _loss.Proxies;
+        int rows = size + _loss.ProxyLabels.Count;
+        Tensor? proxyInput = null, unitProxies = null;
+        if (proxies is not null)
+        {
+            proxyInput = new Tensor(proxies.Shape);
+            proxies.Value.CopyTo(proxyInput.Data, 0);
+            unitProxies = new Tensor(proxies.Shape);
+            _normalize.Forward(proxyInput, unitProxies);
+        }
+        float[] embeddings = unitProxies is null ? output.Data : [.. output.Data, .. unitProxies.Data];
+        int[] rowLabels = [.. labels, .. _loss.ProxyLabels];
         long distanceStart = System.Diagnostics.Stopwatch.GetTimestamp();
         double[] distances = BatchDistances(embeddings, rows);
         _distanceTicks += System.Diagnostics.Stopwatch.GetTimestamp() - distanceStart;
@@ -239,34 +248,15 @@ public sealed class MetricLearningTask : ITrainingTask
         _gradient ??= new Tensor(output.Shape);
         rowGradients.AsSpan(0, size * e).CopyTo(_gradient.Data);
         _model.Trunk.Backward(_gradient);
-        if (proxyLoss is not null) AddThroughNormalisation(proxyLoss.Proxies, rowGradients.AsSpan(size * e), e);
+        if (proxies is not null)
+        {
+            var unitGradient = new Tensor(proxies.Shape);
+            rowGradients.AsSpan(size * e).CopyTo(unitGradient.Data);
+            var proxyGradient = new Tensor(proxies.Shape);
+            _normalize.Backward(proxyInput!, unitProxies!, unitGradient, proxyGradient);
+            System.Numerics.Tensors.TensorPrimitives.Add(proxies.Gradient, proxyGradient.Data, proxies.Gradient);
+        }
         return loss;
-    }
-
-    /// <summary>Each row of values [rows, length] scaled to unit length.</summary>
-    private static float[] UnitRows(float[] values, int length)
-    {
-        var unit = new float[values.Length];
-        for (int r = 0; r < values.Length / length; r++)
-        {
-            float norm = Math.Max(System.Numerics.Tensors.TensorPrimitives.Norm(values.AsSpan(r * length, length)), 1e-12f);
-            System.Numerics.Tensors.TensorPrimitives.Divide(values.AsSpan(r * length, length), norm, unit.AsSpan(r * length, length));
-        }
-        return unit;
-    }
-
-    /// <summary>Adds to parameter's gradient the gradient of its rows, given that of their unit
-    /// versions: (g - y (y . g)) / |x| (as the L2Normalize layer).</summary>
-    private static void AddThroughNormalisation(Parameter parameter, ReadOnlySpan<float> unitGradient, int length)
-    {
-        float[] unit = UnitRows(parameter.Value, length);
-        for (int r = 0; r < unit.Length / length; r++)
-        {
-            ReadOnlySpan<float> y = unit.AsSpan(r * length, length), g = unitGradient.Slice(r * length, length);
-            float norm = Math.Max(System.Numerics.Tensors.TensorPrimitives.Norm(parameter.Value.AsSpan(r * length, length)), 1e-12f);
-            float along = System.Numerics.Tensors.TensorPrimitives.Dot(y, g);
-            for (int i = 0; i < length; i++) parameter.Gradient[r * length + i] += (g[i] - y[i] * along) / norm;
-        }
     }
 
     /// <inheritdoc/>
@@ -289,24 +279,12 @@ public sealed class MetricLearningTask : ITrainingTask
         _model.Save(path, all);
     }
 
-    /// <summary>The batch's distance matrix [size x size] from its embeddings.</summary>
+    /// <summary>The batch's distance matrix [size x size] from its embeddings, all pairs in one call.</summary>
     private double[] BatchDistances(float[] rows, int size)
     {
-        int e = _model.EmbeddingSize, count = size * (size - 1) / 2;
-        float[] u = new float[count * e], v = new float[count * e];
-        int k = 0;
-        for (int i = 0; i < size; i++)
-            for (int j = i + 1; j < size; j++, k++)
-            {
-                rows.AsSpan(i * e, e).CopyTo(u.AsSpan(k * e));
-                rows.AsSpan(j * e, e).CopyTo(v.AsSpan(k * e));
-            }
-        var d = new double[count];
-        _model.Distances(u, v, d);
         var matrix = new double[size * size];
-        k = 0;
-        for (int i = 0; i < size; i++)
-            for (int j = i + 1; j < size; j++, k++) matrix[i * size + j] = matrix[j * size + i] = d[k];
+        PairwiseDistances.EachPair(rows, _model.EmbeddingSize, (_, _, u, v, d) => _model.Distances(u, v, d),
+            (i, j, d) => matrix[i * size + j] = matrix[j * size + i] = d, blockPairs: Math.Max(1, size * (size - 1) / 2));
         return matrix;
     }
 

@@ -71,7 +71,13 @@ public class MetricLearningMetricsTests
         {
             var rng = new Random(t.seed);
             float[] rows = Enumerable.Range(0, t.n * t.d).Select(_ => (float)rng.NextDouble()).ToArray();
-            float[] matrix = PairwiseDistances.Matrix(rows, t.d, PairwiseDistances.Euclidean, t.block);
+            // The Euclidean distance of the gathered rows; the expected value below comes from the
+            // rows by index, so the check is on which pair lands where.
+            float[] matrix = PairwiseDistances.Matrix(rows, t.d, (u, v, d) =>
+            {
+                for (int p = 0; p < d.Length; p++)
+                    d[p] = Math.Sqrt(Enumerable.Range(0, t.d).Sum(k => Math.Pow((double)u[p * t.d + k] - v[p * t.d + k], 2)));
+            }, t.block);
             for (int i = 0; i < t.n; i++)
                 for (int j = 0; j < t.n; j++)
                 {
