@@ -52,8 +52,8 @@ public static class UnrolledCloudDistance
             ThrowHelper.ThrowIfLengthMismatch(gradientX.Length, x.Length, nameof(gradientX), "x");
             ThrowHelper.ThrowIfLengthMismatch(gradientY.Length, y.Length, nameof(gradientY), "y");
         }
-        for (int k = 0; k < x.Length; k++) if (!float.IsFinite(x[k])) throw new ArgumentException($"x[{k}] is {x[k]}; points must be finite.", nameof(x));
-        for (int k = 0; k < y.Length; k++) if (!float.IsFinite(y[k])) throw new ArgumentException($"y[{k}] is {y[k]}; points must be finite.", nameof(y));
+        ThrowIfNotFinite(x, nameof(x));
+        ThrowIfNotFinite(y, nameof(y));
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
         Parallel.For(0, pairs, parallel, () => new Workspace(n, m, d, options), (p, _, workspace) =>
         {
@@ -78,7 +78,7 @@ public static class UnrolledCloudDistance
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(d, 1);
         ThrowHelper.ThrowIfLengthMismatch(x.Length, values.Length * n * d, nameof(x), $"{values.Length} clouds of {n} points in R^{d}");
-        for (int k = 0; k < x.Length; k++) if (!float.IsFinite(x[k])) throw new ArgumentException($"x[{k}] is {x[k]}; points must be finite.", nameof(x));
+        ThrowIfNotFinite(x, nameof(x));
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
         Parallel.For(0, values.Length, parallel, () => (Term: new SelfTerm(n, options), Points: new double[n * d]), (p, _, local) =>
         {
@@ -86,6 +86,12 @@ public static class UnrolledCloudDistance
             values[p] = local.Term.Forward(local.Points, d);
             return local;
         }, _ => { });
+    }
+
+    private static void ThrowIfNotFinite(float[] points, string name)
+    {
+        for (int k = 0; k < points.Length; k++)
+            if (!float.IsFinite(points[k])) throw new ArgumentException($"{name}[{k}] is {points[k]}; points must be finite.", name);
     }
 
     /// <summary>One pair's problem: costs, potentials and the stored soft-max weights of every

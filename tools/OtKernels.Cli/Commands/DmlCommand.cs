@@ -95,9 +95,11 @@ internal static class DmlCommand
             };
             options.Validate();
             string data = MnistStore.DataDirectory(parse.GetValue(dataDir));
-            LabelledImages all = OfClasses(Load(set, data, "train"), TrainClasses, 0);
-            int available = all.Count - ValidationImages;
-            LabelledImages train = Slice(all, 0, trainCount == 0 ? available : Math.Min(trainCount, available)), valid = Slice(all, available, ValidationImages);
+            MnistSplit trainSplit = Load(set, data, "train");
+            int[] all = OfClasses(trainSplit, TrainClasses, 0);
+            int available = all.Length - ValidationImages;
+            LabelledImages train = MnistImages.Of(trainSplit, all[..(trainCount == 0 ? available : Math.Min(trainCount, available))]),
+                valid = MnistImages.Of(trainSplit, all[available..]);
             DirectoryInfo outDir = parse.GetValue(output)!;
             using OtKernels.IO.OutputLock claim = OtKernels.IO.OutputLock.ForDirectory(outDir.FullName, line => Console.Error.WriteLine($"dml train: {line}"));
             var run = new TrainingRun(outDir.FullName);
@@ -140,7 +142,8 @@ internal static class DmlCommand
             if (limit < 0) throw new ArgumentException($"--test-count {limit}: must be 0 (all) or positive.");
             string set = DataSetName(parse.GetValue(dataset)!);
             var (embedding, metadata) = WassersteinEmbedding.Load(file.FullName);
-            LabelledImages test = OfClasses(Load(set, MnistStore.DataDirectory(parse.GetValue(dataDir)), "test"), EvaluationClasses, limit);
+            MnistSplit testSplit = Load(set, MnistStore.DataDirectory(parse.GetValue(dataDir)), "test");
+            LabelledImages test = MnistImages.Of(testSplit, OfClasses(testSplit, EvaluationClasses, limit));
             if (test.Count < 5) throw new ArgumentException($"--test-count {limit}: retrieval at 4 needs at least 5 images.");
             var clock = Stopwatch.StartNew();
             MetricLearningScores scores = MetricLearningScores.Of(embedding, test, EvaluationClasses.Length, seed: 1);
@@ -159,23 +162,14 @@ internal static class DmlCommand
 
     private static MnistSplit Load(string set, string data, string split) => set == "mnist" ? MnistStore.Load(data, split) : FashionMnistStore.Load(data, split);
 
-    /// <summary>The split's images of the given classes, in split order (at most count; 0: all).</summary>
-    private static LabelledImages OfClasses(MnistSplit split, int[] classes, int count)
+    /// <summary>The indices of the split's images of the given classes, in split order (at most
+    /// count; 0: all); every class must have one.</summary>
+    private static int[] OfClasses(MnistSplit split, int[] classes, int count)
     {
         int[] chosen = [.. Enumerable.Range(0, split.Count).Where(i => classes.Contains(split.Labels[i]))];
         if (count > 0) chosen = chosen[..Math.Min(count, chosen.Length)];
         int[] missing = [.. classes.Where(c => !chosen.Any(i => split.Labels[i] == c))];
         if (missing.Length > 0) throw new ArgumentException($"The split has no image of class(es) {string.Join(", ", missing)}; the protocol needs every one of {string.Join(", ", classes)}.");
-        int pixels = split.Height * split.Width;
-        var values = new float[chosen.Length * pixels];
-        for (int k = 0; k < chosen.Length; k++)
-            for (int p = 0; p < pixels; p++) values[k * pixels + p] = split.Images[chosen[k] * pixels + p] / 255f;
-        return new LabelledImages(values, [.. chosen.Select(i => (int)split.Labels[i])], 1, split.Height, split.Width);
-    }
-
-    private static LabelledImages Slice(LabelledImages images, int start, int count)
-    {
-        int length = images.SampleLength;
-        return new LabelledImages(images.Pixels.Slice(start * length, count * length).ToArray(), images.Labels.Slice(start, count).ToArray(), 1, images.SampleShape[1], images.SampleShape[2]);
+        return chosen;
     }
 }

@@ -12,11 +12,16 @@ internal static class MnistImages
     {
         if (start < 0 || start > split.Count) throw new ArgumentOutOfRangeException(nameof(start), start, $"The split has {split.Count} images.");
         count = count == 0 ? split.Count - start : Math.Min(count, split.Count - start);
+        return Of(split, Enumerable.Range(start, count).ToArray());
+    }
+
+    /// <summary>The images of split at indices, in that order.</summary>
+    public static LabelledImages Of(MnistSplit split, int[] indices)
+    {
         int pixels = split.Height * split.Width;
-        var values = new float[count * pixels];
-        for (int i = 0; i < values.Length; i++) values[i] = split.Images[start * pixels + i] / 255f;
-        var labels = new int[count];
-        for (int i = 0; i < count; i++) labels[i] = split.Labels[start + i];
-        return new LabelledImages(values, labels, 1, split.Height, split.Width);
+        var values = new float[indices.Length * pixels];
+        for (int k = 0; k < indices.Length; k++)
+            for (int p = 0; p < pixels; p++) values[k * pixels + p] = split.Images[indices[k] * pixels + p] / 255f;
+        return new LabelledImages(values, [.. indices.Select(i => (int)split.Labels[i])], 1, split.Height, split.Width);
     }
 }
