@@ -1,5 +1,6 @@
 // otk dml end to end on a tiny configuration of real Fashion-MNIST (one epoch of 400 images of
-// classes 0-4; the triplet model on a coreset of half of them), then `otk dml eval` of that model on 200 images of classes 5-9, as JSON; and
+// classes 0-4; the triplet model on a coreset of half of them), then `otk dml eval` of that
+// model on 200 images of classes 5-9, as JSON, and `otk dml plot` of both models; and
 // bad options named with exit code 2 before any data is read. The end-to-end test needs the
 // Fashion-MNIST files and is skipped where they are absent.
 using System.Text.Json;
@@ -26,8 +27,9 @@ public sealed class DmlCommandTests : IDisposable
     private string File(string name) => Path.Combine(_dir, name);
 
     [FashionMnistFact]
-    public void TrainThenEval_OfBothDistances_PrintTheRetrievalAndClusteringScores()
+    public void TrainThenEvalThenPlot_OfBothDistances_PrintTheRetrievalAndClusteringScores_AndDrawThem()
     {
+        var recallAt1 = new Dictionary<string, double>();
         foreach (string loss in (string[])["wtriplet", "triplet"])
         {
             // The triplet model trains on a coreset of half of each class (WCRAIG's selection).
@@ -49,7 +51,30 @@ public sealed class DmlCommandTests : IDisposable
             Assert.Equal(loss, root.GetProperty("loss").GetString());
             Assert.Equal(loss == "wtriplet" ? "k-medoids" : "k-means", root.GetProperty("clustering").GetString());
             Assert.Equal(200, root.GetProperty("test_images").GetInt32());
+            recallAt1[loss] = root.GetProperty("recall_at_1").GetDouble();
         }
+
+        // Both models in one projection (two panels) and one Recall@k figure; the curves' first
+        // points are the Recall@1 that eval printed, since both rank the same images.
+        OtkRun plot = OtkProcess.Run(["dml", "plot", "--model", File("wtriplet/model.safetensors"), "--model", File("triplet/model.safetensors"),
+            "--test-count", "200", "--per-class", "20", "--out", File("plot")]);
+        Assert.True(plot.ExitCode == 0, plot.Stderr);
+        using JsonDocument pictures = JsonDocument.Parse(plot.Stdout);
+        JsonElement[] models = [.. pictures.RootElement.GetProperty("models").EnumerateArray()];
+        Assert.Equal(["wtriplet", "triplet"], models.Select(m => m.GetProperty("loss").GetString()));
+        foreach (JsonElement m in models)
+        {
+            double[] recall = [.. m.GetProperty("recall_at_k").EnumerateObject().Select(p => p.Value.GetDouble())];
+            Assert.Equal(6, recall.Length);
+            Assert.Equal(recallAt1[m.GetProperty("loss").GetString()!], recall[0]);
+            for (int i = 1; i < recall.Length; i++) Assert.True(recall[i] >= recall[i - 1], $"Recall@k falls with k: {string.Join(", ", recall)}");
+        }
+        var svg = System.Xml.Linq.XDocument.Load(File("plot/projection.svg"));
+        System.Xml.Linq.XNamespace ns = "http://www.w3.org/2000/svg";
+        Assert.Equal(2, svg.Root!.Elements(ns + "svg").Count());
+        // Five classes of 20 images each: 100 dots per panel.
+        Assert.All(svg.Root.Elements(ns + "svg"), panel => Assert.Equal(100, panel.Descendants(ns + "circle").Count()));
+        Assert.Equal(2, System.Xml.Linq.XDocument.Load(File("plot/recall.svg")).Descendants(ns + "polyline").Count());
     }
 
     [Theory]
@@ -73,7 +98,7 @@ public sealed class DmlCommandTests : IDisposable
     }
 
     [Fact]
-    public void DistanceWeightedSamplingForAWassersteinLoss_AndAMarginForALossWithout_AreRefused_AndEvalWithoutAModelSaysHowToMakeOne()
+    public void DistanceWeightedSamplingForAWassersteinLoss_AndAMarginForALossWithout_AreRefused_AndEvalOrPlotWithoutAModelSaysHowToMakeOne()
     {
         OtkRun run = OtkProcess.Run(["dml", "train", "--loss", "wtriplet", "--sampling", "distance", "--out", File("bad"), "--data-dir", File("empty")]);
         Assert.Equal(2, run.ExitCode);
@@ -85,5 +110,9 @@ public sealed class DmlCommandTests : IDisposable
         run = OtkProcess.Run(["dml", "eval", "--model", File("none.safetensors")]);
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("otk dml train", run.Stderr);
+        run = OtkProcess.Run(["dml", "plot", "--model", File("none.safetensors"), "--out", File("bad")]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("none.safetensors: no such file", run.Stderr);
+        Assert.False(Directory.Exists(File("bad")));
     }
 }

@@ -1,6 +1,6 @@
 // The leading principal components of points [count, d]: their mean, and the top eigenvectors
 // of the covariance with their eigenvalues (variances), by power iteration with deflation
-// on the d x d covariance (in double). In a DWE embedding, where squared Euclidean distance
+// on the d x d covariance (SymmetricEigen). In a DWE embedding, where squared Euclidean distance
 // mimics W2^2, these are the principal geodesics of Courty et al. 2018 (Fig. 4) once decoded.
 namespace OtNet.Analysis;
 
@@ -29,33 +29,7 @@ public sealed record PrincipalComponents(double[] Mean, double[][] Directions, d
         }
         for (int i = 0; i < covariance.Length; i++) covariance[i] /= count - 1;
 
-        var rng = new Random(seed);
-        var directions = new double[components][];
-        var variances = new double[components];
-        for (int c = 0; c < components; c++)
-        {
-            var v = Enumerable.Range(0, dimension).Select(_ => rng.NextDouble() - 0.5).ToArray();
-            double lambda = 0;
-            for (int it = 0; it < iterations; it++)
-            {
-                double[] w = Multiply(covariance, v, dimension);
-                double norm = Math.Sqrt(w.Sum(x => x * x));
-                if (norm == 0) break;
-                for (int i = 0; i < dimension; i++) w[i] /= norm;
-                double change = w.Zip(v, (a, b) => Math.Abs(a - b)).Max();
-                v = w;
-                lambda = norm;
-                if (change < 1e-12) break;
-            }
-            // The sign is fixed (largest entry positive) so that runs agree.
-            int largest = 0;
-            for (int i = 1; i < dimension; i++) if (Math.Abs(v[i]) > Math.Abs(v[largest])) largest = i;
-            if (v[largest] < 0) for (int i = 0; i < dimension; i++) v[i] = -v[i];
-            directions[c] = v;
-            variances[c] = lambda;
-            for (int i = 0; i < dimension; i++)
-                for (int j = 0; j < dimension; j++) covariance[i * dimension + j] -= lambda * v[i] * v[j];
-        }
+        var (directions, variances) = SymmetricEigen.Leading(covariance, dimension, components, iterations, seed);
         return new PrincipalComponents(mean, directions, variances);
     }
 
@@ -77,17 +51,5 @@ public sealed record PrincipalComponents(double[] Mean, double[][] Directions, d
                     points[(c * deviations.Length + s) * dimension + d] = (float)(Mean[d] + deviations[s] * sigma * Directions[c][d]);
         }
         return points;
-    }
-
-    private static double[] Multiply(double[] matrix, double[] v, int d)
-    {
-        var result = new double[d];
-        for (int i = 0; i < d; i++)
-        {
-            double sum = 0;
-            for (int j = 0; j < d; j++) sum += matrix[i * d + j] * v[j];
-            result[i] = sum;
-        }
-        return result;
     }
 }

@@ -11,6 +11,7 @@
 //                  every --reselect epochs.
 //   otk dml eval   Recall@1 and @4, mAP@R, NMI and F1 of a model on the evaluation classes,
 //                  as JSON.
+//   otk dml plot   the evaluation embeddings in the plane and Recall@k curves (DmlPlotCommand).
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
@@ -28,9 +29,11 @@ internal static class DmlCommand
     /// <summary>Held-out training-class images ranked after every epoch.</summary>
     private const int ValidationImages = 1000;
 
-    private static readonly int[] TrainClasses = [0, 1, 2, 3, 4], EvaluationClasses = [5, 6, 7, 8, 9];
+    private static readonly int[] TrainClasses = [0, 1, 2, 3, 4];
 
-    public static Command Create() => new("dml", "Deep Wasserstein metric learning (Dou et al. 2022), zero-shot on MNIST or Fashion-MNIST.") { Train(), Eval() };
+    internal static readonly int[] EvaluationClasses = [5, 6, 7, 8, 9];
+
+    public static Command Create() => new("dml", "Deep Wasserstein metric learning (Dou et al. 2022), zero-shot on MNIST or Fashion-MNIST.") { Train(), Eval(), DmlPlotCommand.Create() };
 
     private static Command Train()
     {
@@ -158,13 +161,13 @@ internal static class DmlCommand
         return command;
     }
 
-    private static string DataSetName(string value) => OptionChoice.Of(value, "--dataset", ("mnist", "mnist"), ("fashion", "fashion"));
+    internal static string DataSetName(string value) => OptionChoice.Of(value, "--dataset", ("mnist", "mnist"), ("fashion", "fashion"));
 
-    private static MnistSplit Load(string set, string data, string split) => set == "mnist" ? MnistStore.Load(data, split) : FashionMnistStore.Load(data, split);
+    internal static MnistSplit Load(string set, string data, string split) => set == "mnist" ? MnistStore.Load(data, split) : FashionMnistStore.Load(data, split);
 
     /// <summary>The indices of the split's images of the given classes, in split order (at most
     /// count; 0: all); every class must have one.</summary>
-    private static int[] OfClasses(MnistSplit split, int[] classes, int count)
+    internal static int[] OfClasses(MnistSplit split, int[] classes, int count)
     {
         int[] chosen = [.. Enumerable.Range(0, split.Count).Where(i => classes.Contains(split.Labels[i]))];
         if (count > 0) chosen = chosen[..Math.Min(count, chosen.Length)];

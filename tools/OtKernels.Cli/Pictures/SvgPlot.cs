@@ -59,8 +59,31 @@ internal sealed class SvgPlot(string title, string xLabel, string yLabel, int wi
     /// <summary>Writes the plot to path atomically.</summary>
     public void Save(string path) => AtomicFile.WriteAllText(path, ToSvg());
 
-    /// <summary>The plot as an SVG document.</summary>
-    public string ToSvg()
+    /// <summary>Plots side by side in one SVG document (each its own nested SVG), written
+    /// to path atomically.</summary>
+    public static void SaveSideBySide(string path, params SvgPlot[] plots)
+    {
+        var panels = new StringBuilder();
+        int x = 0, height = 0;
+        foreach (SvgPlot plot in plots)
+        {
+            panels.Append(plot.ToSvg(x));
+            x += plot.CanvasWidth;
+            height = Math.Max(height, plot.Height);
+        }
+        AtomicFile.WriteAllText(path, string.Create(CultureInfo.InvariantCulture,
+            $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{x}\" height=\"{height}\" viewBox=\"0 0 {x} {height}\">\n{panels}</svg>\n"));
+    }
+
+    private int Height => height;
+
+    // The legend column fits its longest name: the canvas widens rather than cut it off.
+    private int RightMargin => Math.Max(Right, 30 + (int)Math.Ceiling(CharacterWidth * TextSize * _series.Select(s => s.Name.Length).DefaultIfEmpty(0).Max()) + 10);
+
+    private int CanvasWidth => width + RightMargin - Right;
+
+    /// <summary>The plot as an SVG document; offset places it in a larger one.</summary>
+    public string ToSvg(int offset = 0)
     {
         double[] xs = _series.SelectMany(s => s.X).DefaultIfEmpty(0).ToArray(), ys = _series.SelectMany(s => s.Y).DefaultIfEmpty(0).ToArray();
         if (_logarithmicY)
@@ -71,15 +94,12 @@ internal sealed class SvgPlot(string title, string xLabel, string yLabel, int wi
         double Scale(double y) => _logarithmicY ? Math.Log10(y) : y;
         double x0 = xTicks[0], x1 = xTicks[^1], y0 = Scale(yTicks[0]), y1 = Scale(yTicks[^1]);
         int plotWidth = width - Left - Right, plotHeight = height - Top - Bottom;
-        // The legend column fits its longest name: the canvas widens rather than cut it off.
-        int longest = _series.Select(s => s.Name.Length).DefaultIfEmpty(0).Max();
-        int right = Math.Max(Right, 30 + (int)Math.Ceiling(CharacterWidth * TextSize * longest) + 10);
-        int canvas = Left + plotWidth + right;
+        int canvas = CanvasWidth;
         double Px(double x) => Left + (x - x0) / (x1 - x0) * plotWidth;
         double Py(double y) => Top + plotHeight - (Scale(y) - y0) / (y1 - y0) * plotHeight;
 
         var svg = new StringBuilder();
-        svg.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{canvas}\" height=\"{height}\" viewBox=\"0 0 {canvas} {height}\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"{TextSize}\">\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" x=\"{offset}\" width=\"{canvas}\" height=\"{height}\" viewBox=\"0 0 {canvas} {height}\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"{TextSize}\">\n");
         svg.Append(CultureInfo.InvariantCulture, $"<rect width=\"{canvas}\" height=\"{height}\" fill=\"white\"/>\n");
         svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left + plotWidth / 2}\" y=\"26\" text-anchor=\"middle\" font-size=\"{TitleSize}\">{Escape(title)}</text>\n");
         svg.Append(CultureInfo.InvariantCulture, $"<rect class=\"frame\" x=\"{Left}\" y=\"{Top}\" width=\"{plotWidth}\" height=\"{plotHeight}\" fill=\"none\" stroke=\"black\"/>\n");
