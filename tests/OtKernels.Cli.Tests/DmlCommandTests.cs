@@ -88,6 +88,7 @@ public sealed class DmlCommandTests : IDisposable
     [InlineData("--epsilon", "0", "--epsilon")]
     [InlineData("--coreset", "1.5", "--coreset 1.5")]
     [InlineData("--coreset-similarity", "cosine", "--coreset-similarity cosine")]
+    [InlineData("--coreset-selection", "kmeans", "--coreset-selection kmeans")]
     [InlineData("--reselect", "0", "--reselect 0")]
     public void BadOptions_AreNamed_WithExitCode2_AndNothingIsWritten(string option, string value, string expected)
     {

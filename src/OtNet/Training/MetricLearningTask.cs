@@ -31,6 +31,10 @@ public sealed record CoresetOptions
     public int Chunk { get; init; } = 500;
     /// <summary>How a distance becomes a similarity.</summary>
     public CoresetSimilarity Similarity { get; init; } = CoresetSimilarity.Reciprocal;
+    /// <summary>Facility location (WCRAIG), or a uniform random subset of the same size per
+    /// chunk, each member standing for an equal share of its chunk: the control that tells
+    /// what the selection adds beyond training on fewer images.</summary>
+    public CoresetSelection Selection { get; init; } = CoresetSelection.FacilityLocation;
 
     /// <summary>Refuses options out of range, naming the option.</summary>
     public void Validate()
@@ -39,7 +43,17 @@ public sealed record CoresetOptions
         if (Reselect < 1) throw new ArgumentOutOfRangeException(nameof(Reselect), Reselect, "Reselect must be at least 1 epoch.");
         if (Chunk < 2) throw new ArgumentOutOfRangeException(nameof(Chunk), Chunk, "Chunk must be at least 2 images.");
         if (!Enum.IsDefined(Similarity)) throw new ArgumentOutOfRangeException(nameof(Similarity), Similarity, "Unknown similarity.");
+        if (!Enum.IsDefined(Selection)) throw new ArgumentOutOfRangeException(nameof(Selection), Selection, "Unknown selection.");
     }
+}
+
+/// <summary>How a coreset is chosen from each chunk of a class.</summary>
+public enum CoresetSelection
+{
+    /// <summary>Greedy facility location under the model's distance (WCRAIG).</summary>
+    FacilityLocation,
+    /// <summary>A uniform random subset of the same size (the control).</summary>
+    Random,
 }
 
 /// <summary>A metric embedding trained by a batch loss over its distances, as a task of <see cref="Trainer"/>.</summary>
@@ -116,13 +130,16 @@ public sealed class MetricLearningTask : ITrainingTask
 
     /// <summary>The coreset's training images, as last chosen (empty without a coreset).</summary>
     public IReadOnlyList<int> CoresetMembers => _members;
+
+    /// <summary>The images each member stands for (its weight), in the order of CoresetMembers.</summary>
+    internal IEnumerable<double> CoresetWeights => _cumulative.Select((c, k) => c - (k == 0 ? 0 : _cumulative[k - 1]));
     /// <inheritdoc/>
     public (string Name, bool HigherIsBetter) Monitor => ("valid_recall_at_1", true);
 
     /// <inheritdoc/>
     public string Settings => string.Join("\n", [.. _model.Describe().Select(p => $"{p.Key}={p.Value}"),
         $"loss={_lossName}", $"seed={_seed}", $"training images={_train.Count}", $"validation images={_valid.Count}",
-        _coreset is null ? "coreset=none" : $"coreset={_coreset.Fraction:R} every {_coreset.Reselect} epochs, chunks of {_coreset.Chunk}, {_coreset.Similarity}"]);
+        _coreset is null ? "coreset=none" : $"coreset={_coreset.Fraction:R} every {_coreset.Reselect} epochs, chunks of {_coreset.Chunk}, {_coreset.Similarity}, {_coreset.Selection}"]);
 
     /// <inheritdoc/>
     public void BeginEpoch(int epoch)
@@ -137,7 +154,8 @@ public sealed class MetricLearningTask : ITrainingTask
         var clock = System.Diagnostics.Stopwatch.StartNew();
         // The chunks are drawn from the seed and the epoch alone, so a resumed run chooses the same.
         var rng = new Random(EmbeddingTask.Mix(_seed, [epoch, -1]));
-        float[] embeddings = _model.Embed(_train.Pixels);
+        bool random = _coreset.Selection == CoresetSelection.Random;
+        float[] embeddings = random ? [] : _model.Embed(_train.Pixels);
         int e = _model.EmbeddingSize;
         var members = new List<int>(_coresetSize);
         var weights = new List<int>(_coresetSize);
@@ -147,9 +165,17 @@ public sealed class MetricLearningTask : ITrainingTask
             rng.Shuffle(order);
             foreach (int[] chunk in order.Chunk(_coreset.Chunk))
             {
+                int budget = Budget(chunk.Length, _coreset.Fraction);
+                if (random)
+                {
+                    // The chunk is already in random order: its first images, weights spread evenly.
+                    members.AddRange(chunk[..budget]);
+                    weights.AddRange(Enumerable.Range(0, budget).Select(k => chunk.Length / budget + (k < chunk.Length % budget ? 1 : 0)));
+                    continue;
+                }
                 var rows = new float[chunk.Length * e];
                 for (int k = 0; k < chunk.Length; k++) embeddings.AsSpan(chunk[k] * e, e).CopyTo(rows.AsSpan(k * e));
-                FacilityLocation chosen = FacilityLocation.Select(_model.Metric.Matrix(rows), chunk.Length, Budget(chunk.Length, _coreset.Fraction), _coreset.Similarity);
+                FacilityLocation chosen = FacilityLocation.Select(_model.Metric.Matrix(rows), chunk.Length, budget, _coreset.Similarity);
                 members.AddRange(chosen.Selected.Select(k => chunk[k]));
                 weights.AddRange(chosen.Weights);
             }

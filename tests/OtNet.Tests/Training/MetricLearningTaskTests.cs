@@ -78,7 +78,7 @@ public sealed class MetricLearningTaskTests : IDisposable
     }
 
     [Fact]
-    public void OnACoreset_EpochsRunOverTheSubset_BothClassesAreIn_AndAResumeBetweenSelectionsIsBitForBit()
+    public void OnACoreset_EpochsRunOverTheSubset_BothClassesAreIn_AResumeBetweenSelectionsIsBitForBit_AndTheRandomControlKeepsTheSizes()
     {
         LabelledImages train = EmbeddingTaskTests.Halves(192, 3), valid = EmbeddingTaskTests.Halves(64, 4);
         var coreset = new CoresetOptions { Fraction = 0.25, Reselect = 2, Chunk = 40 };
@@ -102,6 +102,17 @@ public sealed class MetricLearningTaskTests : IDisposable
         Assert.Equal(history.Select(h => h["train_loss"]), again.Select(h => h["train_loss"]));
         Assert.Equal(straightTask.CoresetMembers, resumed.CoresetMembers);
         Assert.Throws<ArgumentOutOfRangeException>(() => new CoresetOptions { Fraction = 0 }.Validate());
+        Assert.Equal(train.Count, straightTask.CoresetWeights.Sum());
+
+        // The random control: the same sizes per class and chunk, every image of a chunk
+        // represented once (weights summing to the training set), another subset.
+        var uniform = new MetricLearningTask(Model(EmbeddingDistance.Wasserstein), new TripletBatchLoss(0.2, TripletSampling.SemiHard), "triplet", train, valid, seed: 2,
+            coreset with { Selection = CoresetSelection.Random });
+        uniform.BeginEpoch(0);
+        Assert.Equal([24, 24], uniform.CoresetMembers.Distinct().GroupBy(i => train.Labels[i]).OrderBy(g => g.Key).Select(g => g.Count()));
+        Assert.Equal(train.Count, uniform.CoresetWeights.Sum());
+        Assert.Equal([4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4], uniform.CoresetWeights.Take(24));
+        Assert.NotEqual(straightTask.CoresetMembers.Order(), uniform.CoresetMembers.Order());
     }
 
     [Fact]

@@ -51,10 +51,11 @@ internal static class DmlCommand
         var reselect = new Option<int>("--reselect") { Description = "Epochs between coreset selections.", DefaultValueFactory = _ => 2 };
         var chunk = new Option<int>("--coreset-chunk") { Description = "Each class is chosen from in random chunks of at most this many images.", DefaultValueFactory = _ => 500 };
         var similarity = new Option<string>("--coreset-similarity") { Description = "reciprocal (1 / d, eq. 6) or offset (max d - d).", DefaultValueFactory = _ => "reciprocal" };
+        var selection = new Option<string>("--coreset-selection") { Description = "wcraig (facility location) or random (a uniform subset of the same size: the control).", DefaultValueFactory = _ => "wcraig" };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output directory.", DefaultValueFactory = _ => new DirectoryInfo("runs/dml") };
         var dataDir = DataDirectoryOption.Create();
         var command = new Command("train", "Train a metric embedding on classes 0-4 with a Wasserstein or a Euclidean loss.")
-            { dataset, loss, margin, sampling, epochs, batch, rate, seed, limit, coreset, reselect, chunk, similarity, output, dataDir };
+            { dataset, loss, margin, sampling, epochs, batch, rate, seed, limit, coreset, reselect, chunk, similarity, selection, output, dataDir };
         embedding.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -89,7 +90,8 @@ internal static class DmlCommand
             if (reselectEvery < 1) throw new ArgumentException($"--reselect {reselectEvery}: must be at least 1 epoch.");
             if (chunkSize < 2) throw new ArgumentException($"--coreset-chunk {chunkSize}: must be at least 2 images.");
             CoresetSimilarity similarityRule = OptionChoice.Of(parse.GetValue(similarity)!, "--coreset-similarity", ("reciprocal", CoresetSimilarity.Reciprocal), ("offset", CoresetSimilarity.Offset));
-            CoresetOptions? subset = share == 0 ? null : new CoresetOptions { Fraction = share, Reselect = reselectEvery, Chunk = chunkSize, Similarity = similarityRule };
+            CoresetSelection selectionRule = OptionChoice.Of(parse.GetValue(selection)!, "--coreset-selection", ("wcraig", CoresetSelection.FacilityLocation), ("random", CoresetSelection.Random));
+            CoresetOptions? subset = share == 0 ? null : new CoresetOptions { Fraction = share, Reselect = reselectEvery, Chunk = chunkSize, Similarity = similarityRule, Selection = selectionRule };
             var model = new WassersteinEmbedding(m, k, wasserstein ? EmbeddingDistance.Wasserstein : EmbeddingDistance.Euclidean, sinkhorn, parse.GetValue(seed), normalized: true);
             var options = new TrainingOptions
             {
@@ -110,7 +112,7 @@ internal static class DmlCommand
                 + (batchLoss is TripletBatchLoss t ? $" (margin {t.Margin}, {t.Sampling})" : batchLoss is ContrastiveBatchLoss c ? $" (margin {c.Margin})" : "")
                 + $"; {m} points in R^{k}" + (wasserstein ? $", {sinkhorn.Kind} (eps {sinkhorn.Epsilon}, L {sinkhorn.Iterations}, {sinkhorn.Metric})" : ", Euclidean")
                 + $"; batch {anchors} anchors, rate {options.LearningRate}, {epochCount} epochs"
-                + (subset is null ? "" : $"; coreset of {subset.Fraction:P0} chosen every {subset.Reselect} epochs in chunks of {subset.Chunk} ({subset.Similarity})"));
+                + (subset is null ? "" : $"; coreset of {subset.Fraction:P0} chosen every {subset.Reselect} epochs in chunks of {subset.Chunk} ({(subset.Selection == CoresetSelection.Random ? "at random" : subset.Similarity)})"));
             var clock = Stopwatch.StartNew();
             void Plot(IReadOnlyList<EpochRecord> history) => Pictures.HistoryPlots.Write(run, history,
                 new Pictures.HistoryFigure("loss.svg", $"Metric learning ({name}): training loss", "mean over the batch", ["train_loss"]),
@@ -123,7 +125,7 @@ internal static class DmlCommand
             {
                 dataset = set, loss = name, epochs = history.Count, best_epoch = best.Epoch, best_valid_recall_at_1 = best["valid_recall_at_1"],
                 seconds_all_epochs = Math.Round(history.Sum(h => h.Seconds), 1),
-                coreset = subset?.Fraction ?? 1, coreset_seconds = subset is null ? 0 : Math.Round(history.Sum(h => h["coreset_seconds"]), 1), seconds_this_run = Math.Round(clock.Elapsed.TotalSeconds, 1), model = run.Model,
+                coreset = subset?.Fraction ?? 1, coreset_selection = subset is null ? null : parse.GetValue(selection), coreset_seconds = subset is null ? 0 : Math.Round(history.Sum(h => h["coreset_seconds"]), 1), seconds_this_run = Math.Round(clock.Elapsed.TotalSeconds, 1), model = run.Model,
             }));
             return 0;
         }));
