@@ -9,5 +9,6 @@ private_otk() {
   if [[ ! -d "$dir/otk" ]]; then
     rm -rf "$dir/otk.partial" && cp -r "$root/tools/OtKernels.Cli/bin/Release/net10.0" "$dir/otk.partial" && mv "$dir/otk.partial" "$dir/otk"
   fi
-  otk() { dotnet "$dir/otk/otk.dll" "$@"; }
+  PRIVATE_OTK="$dir/otk/otk.dll"
+  otk() { dotnet "$PRIVATE_OTK" "$@"; }
 }
