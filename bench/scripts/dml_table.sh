@@ -5,7 +5,8 @@
 # defaults, then `otk dml eval`. Each finished run leaves eval.json in its directory and is
 # skipped when the script runs again; a killed run resumes from its checkpoint. Prints one
 # markdown table per data set: mean and standard deviation over the seeds of Recall@1, @4,
-# mAP@R, NMI, F1, and the training time; every run's JSON is in RESULTS_DIR/dml-runs.jsonl.
+# mAP@R, NMI, F1, and the median training time (a median, since a run that shared the
+# machine or was paused reads long); every run's JSON is in RESULTS_DIR/dml-runs.jsonl.
 # Usage: bash bench/scripts/dml_table.sh [EPOCHS] [SEEDS] [DATASETS] [LOSSES]
 #   e.g. bash bench/scripts/dml_table.sh 5 "1 2 3" "fashion mnist" "wtriplet triplet"
 set -euo pipefail
@@ -15,13 +16,8 @@ seeds=(${2:-1 2 3})
 datasets=(${3:-fashion mnist})
 losses=(${4:-wtriplet wcontrastive triplet contrastive margin multisimilarity npair proxynca})
 out=${RESULTS_DIR:-runs/dml-table}
-mkdir -p "$out"
-# A private copy of the program, so that rebuilding the tree during a long run changes nothing.
-dotnet build "$root/tools/OtKernels.Cli" -c Release -v quiet -nologo >/dev/null
-if [[ ! -d "$out/otk" ]]; then
-  rm -rf "$out/otk.partial" && cp -r "$root/tools/OtKernels.Cli/bin/Release/net10.0" "$out/otk.partial" && mv "$out/otk.partial" "$out/otk"
-fi
-otk() { dotnet "$out/otk/otk.dll" "$@"; }
+source "$root/bench/scripts/private-otk.sh"
+private_otk "$root" "$out"
 otk data fashion-mnist >/dev/null
 otk data mnist >/dev/null
 for seed in "${seeds[@]}"; do
@@ -50,11 +46,11 @@ for dataset in ["fashion", "mnist"]:
     mine = [r for r in rows if r["dataset"] == dataset]
     if not mine: continue
     print(f"\n{dataset}: mean ± standard deviation over seeds (n seeds)\n")
-    print("| loss | R@1 | R@4 | mAP@R | NMI | F1 | training s | seeds |")
+    print("| loss | R@1 | R@4 | mAP@R | NMI | F1 | training s (median) | seeds |")
     print("|---|---|---|---|---|---|---|---|")
     for loss in dict.fromkeys(r["loss"] for r in mine):
         runs = [r for r in mine if r["loss"] == loss]
         cell = lambda v: f"{statistics.mean(v):.4f} ± {statistics.stdev(v):.4f}" if len(v) > 1 else f"{v[0]:.4f}"
         print(f"| {loss} | " + " | ".join(cell([r[k] for r in runs]) for k in keys)
-              + f" | {statistics.mean(r['seconds_all_epochs'] for r in runs):,.0f} | {len(runs)} |")
+              + f" | {statistics.median(r['seconds_all_epochs'] for r in runs):,.0f} | {len(runs)} |")
 PY
