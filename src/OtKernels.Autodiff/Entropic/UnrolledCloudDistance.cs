@@ -34,17 +34,12 @@ public static class UnrolledCloudDistance
     public static void Compute(float[] x, float[] y, int n, int m, int d, EntropicDistanceOptions options, double[] distances,
         double[]? upstream = null, float[]? gradientX = null, float[]? gradientY = null)
     {
-        ArgumentNullException.ThrowIfNull(x);
-        ArgumentNullException.ThrowIfNull(y);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(distances);
         options.Validate();
-        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(m, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(d, 1);
         int pairs = distances.Length;
-        ThrowHelper.ThrowIfLengthMismatch(x.Length, pairs * n * d, nameof(x), $"{pairs} pairs of {n} points in R^{d}");
-        ThrowHelper.ThrowIfLengthMismatch(y.Length, pairs * m * d, nameof(y), $"{pairs} pairs of {m} points in R^{d}");
+        ThrowIfNotClouds(x, pairs, n, nameof(n), d, nameof(x));
+        ThrowIfNotClouds(y, pairs, m, nameof(m), d, nameof(y));
         if (upstream is not null)
         {
             ThrowHelper.ThrowIfLengthMismatch(upstream.Length, pairs, nameof(upstream), "one per pair");
@@ -52,8 +47,6 @@ public static class UnrolledCloudDistance
             ThrowHelper.ThrowIfLengthMismatch(gradientX.Length, x.Length, nameof(gradientX), "x");
             ThrowHelper.ThrowIfLengthMismatch(gradientY.Length, y.Length, nameof(gradientY), "y");
         }
-        ThrowIfNotFinite(x, nameof(x));
-        ThrowIfNotFinite(y, nameof(y));
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
         Parallel.For(0, pairs, parallel, () => new Workspace(n, m, d, options), (p, _, workspace) =>
         {
@@ -71,14 +64,10 @@ public static class UnrolledCloudDistance
     /// <exception cref="ArgumentException">A length that does not match the shape, or a point that is not finite.</exception>
     public static void SelfValues(float[] x, int n, int d, EntropicDistanceOptions options, double[] values)
     {
-        ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(values);
         options.Validate();
-        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(d, 1);
-        ThrowHelper.ThrowIfLengthMismatch(x.Length, values.Length * n * d, nameof(x), $"{values.Length} clouds of {n} points in R^{d}");
-        ThrowIfNotFinite(x, nameof(x));
+        ThrowIfNotClouds(x, values.Length, n, nameof(n), d, nameof(x));
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
         Parallel.For(0, values.Length, parallel, () => (Term: new SelfTerm(n, options), Points: new double[n * d]), (p, _, local) =>
         {
@@ -88,8 +77,14 @@ public static class UnrolledCloudDistance
         }, _ => { });
     }
 
-    private static void ThrowIfNotFinite(float[] points, string name)
+    /// <summary>Refuses points that are not count clouds of n finite points in R^d, naming them
+    /// (and the size's own name).</summary>
+    private static void ThrowIfNotClouds(float[] points, int count, int n, string sizeName, int d, string name)
     {
+        ArgumentNullException.ThrowIfNull(points, name);
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1, sizeName);
+        ArgumentOutOfRangeException.ThrowIfLessThan(d, 1, nameof(d));
+        ThrowHelper.ThrowIfLengthMismatch(points.Length, count * n * d, name, $"{count} clouds of {n} points in R^{d}");
         for (int k = 0; k < points.Length; k++)
             if (!float.IsFinite(points[k])) throw new ArgumentException($"{name}[{k}] is {points[k]}; points must be finite.", name);
     }

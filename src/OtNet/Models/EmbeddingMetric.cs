@@ -107,8 +107,13 @@ public sealed class EmbeddingMetric
                 System.Numerics.Tensors.TensorPrimitives.Multiply(gradientV.AsSpan(p * size, size), (float)chain, gradientV.AsSpan(p * size, size));
             }
         }
-        for (int p = 0; p < pairs; p++) distances[p] = squared ? Math.Sqrt(Math.Max(readings[p], SmallestSquare)) : readings[p];
+        for (int p = 0; p < pairs; p++) distances[p] = DistanceOf(readings[p]);
     }
+
+    /// <summary>The distance a reading stands for: its root for a squared ground metric (held at
+    /// the root of SmallestSquare), the reading itself otherwise.</summary>
+    private double DistanceOf(double reading) =>
+        Sinkhorn.Metric == GroundMetric.SqEuclidean ? Math.Sqrt(Math.Max(reading, SmallestSquare)) : reading;
 
     /// <summary>The Value readings of the pairs on the accelerator (a batch of uniform clouds,
     /// L iterations) and, with gradients, their unrolled gradients for unit upstreams.</summary>
@@ -143,15 +148,10 @@ public sealed class EmbeddingMetric
         var self = new double[embeddings.Length / size];
         UnrolledCloudDistance.SelfValues(embeddings, Points, Dimension, Sinkhorn, self);
         EntropicDistanceOptions value = Sinkhorn with { Kind = EntropicDistanceKind.Value };
-        bool squared = Sinkhorn.Metric == GroundMetric.SqEuclidean;
         return Analysis.PairwiseDistances.Matrix(embeddings, size, (first, second, u, v, d) =>
         {
             UnrolledCloudDistance.Compute(u, v, Points, Points, Dimension, value, d);
-            for (int p = 0; p < d.Length; p++)
-            {
-                double reading = d[p] - 0.5 * self[first[p]] - 0.5 * self[second[p]];
-                d[p] = squared ? Math.Sqrt(Math.Max(reading, SmallestSquare)) : reading;
-            }
+            for (int p = 0; p < d.Length; p++) d[p] = DistanceOf(d[p] - 0.5 * self[first[p]] - 0.5 * self[second[p]]);
         }, progress: progress);
     }
 

@@ -71,11 +71,11 @@ public sealed class MetricLearningTask : ITrainingTask
     private long _distanceTicks; // time in the distances (forward and reverse) of the current batch
     private readonly CoresetOptions? _coreset;
     private readonly int _coresetSize;
-    private int[] _members = [];       // the coreset's training images
+    private int[] _members = [];       // the coreset's training images, read from _coresetState
     private double[] _cumulative = []; // their weights, summed in order (for the weighted draw)
     private double _coresetSeconds;    // the last selection's time, reported once
-    // The coreset as the checkpoint keeps it (members then weights, as floats: exact below 2^24),
-    // so that a resumed run trains on the subset the interrupted one chose.
+    // The coreset itself, as the checkpoint keeps it (members then weights, as floats: exact
+    // below 2^24), so that a resumed run trains on the subset the interrupted one chose.
     private readonly float[] _coresetState = [];
 
     /// <summary>The task of training model with loss (named lossName in the files) on train,
@@ -132,7 +132,7 @@ public sealed class MetricLearningTask : ITrainingTask
     public IReadOnlyList<int> CoresetMembers => _members;
 
     /// <summary>The images each member stands for (its weight), in the order of CoresetMembers.</summary>
-    internal IEnumerable<double> CoresetWeights => _cumulative.Select((c, k) => c - (k == 0 ? 0 : _cumulative[k - 1]));
+    internal IEnumerable<double> CoresetWeights => _coresetState[_coresetSize..].Select(w => (double)w);
     /// <inheritdoc/>
     public (string Name, bool HigherIsBetter) Monitor => ("valid_recall_at_1", true);
 
@@ -148,7 +148,7 @@ public sealed class MetricLearningTask : ITrainingTask
         if (epoch % _coreset.Reselect != 0)
         {
             // Between selections: the subset in use, or the one a restored checkpoint holds.
-            if (_members.Length == 0 && _coresetState[_coresetSize..].Any(w => w > 0)) UseCoreset([.. _coresetState[.._coresetSize].Select(v => (int)v)], [.. _coresetState[_coresetSize..].Select(v => (int)v)]);
+            if (_members.Length == 0 && _coresetState[_coresetSize..].Any(w => w > 0)) UseCoreset();
             if (_members.Length > 0) return;
         }
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -180,16 +180,17 @@ public sealed class MetricLearningTask : ITrainingTask
                 weights.AddRange(chosen.Weights);
             }
         }
-        UseCoreset([.. members], [.. weights]);
         for (int k = 0; k < _coresetSize; k++) (_coresetState[k], _coresetState[_coresetSize + k]) = (members[k], weights[k]);
+        UseCoreset();
         _coresetSeconds = clock.Elapsed.TotalSeconds;
     }
 
-    private void UseCoreset(int[] members, int[] weights)
+    /// <summary>Draws from the coreset _coresetState holds (chosen now, or restored).</summary>
+    private void UseCoreset()
     {
-        _members = members;
-        _cumulative = new double[weights.Length];
-        for (int k = 0; k < weights.Length; k++) _cumulative[k] = (k == 0 ? 0 : _cumulative[k - 1]) + weights[k];
+        _members = [.. _coresetState[.._coresetSize].Select(v => (int)v)];
+        _cumulative = new double[_coresetSize];
+        for (int k = 0; k < _coresetSize; k++) _cumulative[k] = (k == 0 ? 0 : _cumulative[k - 1]) + _coresetState[_coresetSize + k];
     }
 
     /// <inheritdoc/>
@@ -214,7 +215,7 @@ public sealed class MetricLearningTask : ITrainingTask
         {
             if (_members.Length == 0) BeginEpoch(0);
             // Each anchor a coreset member drawn with probability proportional to its weight.
-            indices = [.. indices.Select(_ => _members[Math.Min(_members.Length - 1, UpperBound(_cumulative, rng.NextDouble() * _cumulative[^1]))])];
+            indices = [.. indices.Select(_ => _members[Drawn(rng.NextDouble() * _cumulative[^1])])];
         }
         int[] images = [.. indices, .. indices.Select(a => Partner(a, rng))];
         int size = images.Length, e = _model.EmbeddingSize;
@@ -314,17 +315,12 @@ public sealed class MetricLearningTask : ITrainingTask
         return matrix;
     }
 
-    /// <summary>The first index whose cumulative weight exceeds target.</summary>
-    private static int UpperBound(double[] cumulative, double target)
+    /// <summary>The member whose span of the cumulative weights holds target in [0, total):
+    /// the first whose cumulative weight exceeds it.</summary>
+    private int Drawn(double target)
     {
-        int low = 0, high = cumulative.Length - 1;
-        while (low < high)
-        {
-            int middle = (low + high) / 2;
-            if (cumulative[middle] > target) high = middle;
-            else low = middle + 1;
-        }
-        return low;
+        int at = Array.BinarySearch(_cumulative, target);
+        return Math.Min(_cumulative.Length - 1, at < 0 ? ~at : at + 1);
     }
 
     /// <summary>Another training image of anchor's class (the anchor itself when its class has one image).</summary>
