@@ -42,7 +42,7 @@ internal static class DmlPlotCommand
             if (test.Count <= Ks[^1]) throw new ArgumentException($"--test-count {limit}: Recall@{Ks[^1]} needs more than {Ks[^1]} images.");
             int[] labels = test.Labels.ToArray();
             // The first per-class images of each class are projected; all are ranked.
-            int[] drawn = [.. Enumerable.Range(0, labels.Length).GroupBy(i => labels[i]).OrderBy(g => g.Key).SelectMany(g => g.Take(per))];
+            int[] drawn = PointCloudPictures.FirstOfEachClass(labels, per);
             string directory = parse.GetValue(output)!.FullName;
             Directory.CreateDirectory(directory);
             string name = set == "mnist" ? "MNIST" : "Fashion-MNIST";

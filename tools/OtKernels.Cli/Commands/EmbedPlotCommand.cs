@@ -40,7 +40,7 @@ internal static class EmbedPlotCommand
 
             // The first per-class images of each class, drawn in both pictures (all 10,000
             // would make an SVG of megabytes and hide nothing more).
-            int[] drawn = Enumerable.Range(0, labels.Length).GroupBy(i => labels[i]).OrderBy(g => g.Key).SelectMany(g => g.Take(per)).ToArray();
+            int[] drawn = PointCloudPictures.FirstOfEachClass(labels, per);
             string clouds = Path.Combine(directory, "clouds.svg");
             PointCloudPictures.ByClass(table, embedding.Points, embedding.Dimension, labels, drawn, $"MNIST test images as {shape}, {per} per class").Save(clouds);
 

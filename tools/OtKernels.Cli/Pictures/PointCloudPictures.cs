@@ -9,6 +9,11 @@ internal static class PointCloudPictures
 {
     private const string Background = "#d0d0d0";
 
+    /// <summary>The indices of the first per items of each class, class by class: what a
+    /// picture draws of a set too large to show whole.</summary>
+    public static int[] FirstOfEachClass(IReadOnlyList<int> labels, int per) =>
+        [.. Enumerable.Range(0, labels.Count).GroupBy(i => labels[i]).OrderBy(g => g.Key).SelectMany(g => g.Take(per))];
+
     /// <summary>The first two coordinates of the points of the given items, from a table of
     /// items of points x dimension numbers each.</summary>
     public static (double[] X, double[] Y) Points(ReadOnlySpan<float> table, int points, int dimension, IEnumerable<int> items)
