@@ -25,11 +25,14 @@ using OtKernels.Geometry;
 namespace OtKernels.Conformance;
 
 /// <summary>One generated batch: Batch problems of N x M points in Dimension dimensions,
-/// weights with every third one zero when PlantZeros, at regularisation Epsilon.</summary>
-public sealed record ConformanceCase(int Batch, int N, int M, int Dimension, double Epsilon, int Seed, bool PlantZeros = true)
+/// weights with every third one zero when PlantZeros, at regularisation Epsilon, under the
+/// ground metric Metric.</summary>
+public sealed record ConformanceCase(int Batch, int N, int M, int Dimension, double Epsilon, int Seed, bool PlantZeros = true,
+    GroundMetric Metric = GroundMetric.SqEuclidean)
 {
     /// <summary>The case as the conformance table prints it.</summary>
-    public override string ToString() => $"{Batch} x {N}x{M}, d={Dimension}, eps={Epsilon:G3}";
+    public override string ToString() =>
+        $"{Batch} x {N}x{M}, d={Dimension}, eps={Epsilon:G3}" + (Metric == GroundMetric.SqEuclidean ? "" : $", {Metric}");
 
     /// <summary>The batch of this case, the same for every call.</summary>
     public PointCloudBatch Generate()
@@ -49,7 +52,7 @@ public sealed record ConformanceCase(int Batch, int N, int M, int Dimension, dou
             }
             return w;
         }
-        return new PointCloudBatch(Batch, N, M, Dimension, Points(Batch * N * Dimension), Points(Batch * M * Dimension), Weights(N), Weights(M));
+        return new PointCloudBatch(Batch, N, M, Dimension, Points(Batch * N * Dimension), Points(Batch * M * Dimension), Weights(N), Weights(M), Metric);
     }
 }
 
@@ -78,9 +81,9 @@ public static class KernelConformance
     ];
 
     /// <summary>The fixed cases of `otk gpu check`: small and square, ragged with odd sizes,
-    /// and the largest size the tolerances are stated for.</summary>
+    /// the largest size the tolerances are stated for, and the Euclidean (W1) cost.</summary>
     public static IReadOnlyList<ConformanceCase> Cases { get; } =
-        [new(8, 16, 16, 2, 0.1, 1), new(4, 37, 23, 5, 0.3, 2), new(2, 64, 64, 16, 0.5, 3)];
+        [new(8, 16, 16, 2, 0.1, 1), new(4, 37, 23, 5, 0.3, 2), new(2, 64, 64, 16, 0.5, 3), new(4, 24, 19, 3, 0.2, 4, Metric: GroundMetric.Euclidean)];
 
     /// <summary>One kernel on one case, against the CPU.</summary>
     public static ConformanceRow Check(DeviceAccelerator device, string kernel, ConformanceCase c)

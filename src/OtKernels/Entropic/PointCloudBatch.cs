@@ -7,16 +7,30 @@ namespace OtKernels.Entropic;
 
 /// <summary>Problems k = 0..Batch-1 between x [Batch, N, Dimension] with weights a [Batch, N]
 /// and y [Batch, M, Dimension] with weights b [Batch, M], row-major, under the squared
-/// Euclidean cost. Zero weights pad ragged batches: those points are absent. B holds b as
-/// solved, rescaled to the mass of a (as Sinkhorn.SolveBatch does).</summary>
+/// Euclidean cost |x - y|^2 (W2) or the Euclidean cost |x - y| (W1). Zero weights pad ragged
+/// batches: those points are absent. B holds b as solved, rescaled to the mass of a (as
+/// Sinkhorn.SolveBatch does).</summary>
 public sealed class PointCloudBatch
 {
+    /// <summary>A batch under the squared Euclidean cost.</summary>
     /// <exception cref="ArgumentException">A length that does not match the shape; a
     /// coordinate that is NaN or infinite; masses that are negative, not finite, all zero, or
     /// whose sums differ beyond 1e-6 relative. The message names the argument, problem and index.</exception>
     public PointCloudBatch(int batch, int n, int m, int dimension, ReadOnlyMemory<float> x, ReadOnlyMemory<float> y,
         ReadOnlyMemory<float> a, ReadOnlyMemory<float> b)
+        : this(batch, n, m, dimension, x, y, a, b, GroundMetric.SqEuclidean)
     {
+    }
+
+    /// <summary>A batch under the given ground metric: SqEuclidean or Euclidean, the two the
+    /// device kernels compute.</summary>
+    /// <exception cref="ArgumentException">As the other constructor.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Another metric.</exception>
+    public PointCloudBatch(int batch, int n, int m, int dimension, ReadOnlyMemory<float> x, ReadOnlyMemory<float> y,
+        ReadOnlyMemory<float> a, ReadOnlyMemory<float> b, GroundMetric metric)
+    {
+        if (metric is not (GroundMetric.SqEuclidean or GroundMetric.Euclidean))
+            throw new ArgumentOutOfRangeException(nameof(metric), metric, "A point-cloud batch is under SqEuclidean or Euclidean, the costs the device kernels compute.");
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(m, 1);
@@ -27,7 +41,7 @@ public sealed class PointCloudBatch
         ThrowHelper.ThrowIfLengthMismatch(b.Length, batch * m, nameof(b), $"[{batch}, {m}]");
         ThrowIfNotFinite(x.Span, nameof(x));
         ThrowIfNotFinite(y.Span, nameof(y));
-        Batch = batch; N = n; M = m; Dimension = dimension;
+        Batch = batch; N = n; M = m; Dimension = dimension; Metric = metric;
         X = x; Y = y; A = a;
         float[] solved = b.ToArray();
         for (int k = 0; k < batch; k++)
@@ -46,6 +60,8 @@ public sealed class PointCloudBatch
     public int M { get; }
     /// <summary>The points' dimension.</summary>
     public int Dimension { get; }
+    /// <summary>The ground metric: SqEuclidean or Euclidean.</summary>
+    public GroundMetric Metric { get; }
     /// <summary>Source points [batch, n, d].</summary>
     public ReadOnlyMemory<float> X { get; }
     /// <summary>Target points [batch, m, d].</summary>
@@ -57,7 +73,7 @@ public sealed class PointCloudBatch
 
     /// <summary>Problem k's cost for the CPU code (coordinates widened to double).</summary>
     public PointCloudCost CostOf(int k) => new(Widen(X.Span.Slice(k * N * Dimension, N * Dimension)),
-        Widen(Y.Span.Slice(k * M * Dimension, M * Dimension)), Dimension);
+        Widen(Y.Span.Slice(k * M * Dimension, M * Dimension)), Dimension, Metric);
 
     private static double[] Widen(ReadOnlySpan<float> values)
     {

@@ -11,6 +11,7 @@ using OtKernels.Autodiff.Entropic.Device;
 using OtKernels.Conformance;
 using OtKernels.Entropic;
 using OtKernels.Entropic.Device;
+using OtKernels.Geometry;
 using Xunit;
 
 namespace OtKernels.Autodiff.Tests.Entropic;
@@ -27,7 +28,8 @@ internal static class KernelCases
         from eps in Gen.Choose(5, 100)
         from seed in Gen.Choose(0, int.MaxValue)
         from zeros in Gen.Elements(true, false)
-        select new ConformanceCase(batch, n, m, d, eps / 100.0, seed, zeros);
+        from metric in Gen.Elements(GroundMetric.SqEuclidean, GroundMetric.Euclidean)
+        select new ConformanceCase(batch, n, m, d, eps / 100.0, seed, zeros, metric);
 
     public static float[] Upstream(ConformanceCase c) => Enumerable.Range(0, c.Batch).Select(k => 1f + 0.5f * k).ToArray();
 

@@ -144,6 +144,10 @@ public class AcceleratorTests
         e = Assert.Throws<ArgumentException>(() => new PointCloudBatch(2, 2, 2, 1, new float[4], new float[4], new[] { 0.5f, 0.5f, 0.5f, -0.5f }, new float[] { 0.5f, 0.5f, 0.5f, 0.5f }));
         Assert.Contains("Problem 1", e.Message);
         Assert.Throws<ArgumentException>(() => new PointCloudBatch(1, 2, 2, 2, new float[3], new float[4], w, w));
+        // The kernels compute |x - y|^2 and |x - y|; a Minkowski batch is refused by name.
+        Assert.Equal("metric", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new PointCloudBatch(1, 2, 2, 1, new float[2], new float[2], w, w, OtKernels.Geometry.GroundMetric.Minkowski)).ParamName);
+        Assert.Equal(5.0, new PointCloudBatch(1, 1, 1, 2, new[] { 0f, 0f }, new[] { 3f, 4f }, new[] { 1f }, new[] { 1f }, OtKernels.Geometry.GroundMetric.Euclidean).CostOf(0)[0, 0]);
     }
 
     [Fact]

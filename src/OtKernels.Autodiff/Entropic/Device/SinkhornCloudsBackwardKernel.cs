@@ -5,7 +5,8 @@
 // Sinkhorn.Backward.cs for the equations and the second-order caveat). For upstream
 // gradients gradOut [B] of the values:
 //     dV/da = f - mean f,   dV/db = g - mean g,
-//     dV/dx_i = 2 sum_j P_ij (x_i - y_j),   dV/dy_j = -2 sum_i P_ij (x_i - y_j),
+//     dV/dx_i = sum_j P_ij s_ij (x_i - y_j),   dV/dy_j = -sum_i P_ij s_ij (x_i - y_j),
+// with s_ij = 2 for the squared cost and 1/|x_i - y_j| for the Euclidean one (CloudCostView.Slope),
 //     P_ij = a_i b_j exp((f_i + g_j - C_ij) / eps), in base 2: 2^(hA_i + hB_j - C_ij log2e / eps).
 // Layout: one team per problem (SinkhornKernel's Packing: several problems per group), points
 // and scaled potentials in the team's shared memory, a thread per row then per column. A point's moment sum_j P_oj q_j is accumulated in its own row of
@@ -17,14 +18,17 @@ using ILGPU.Runtime;
 using OtKernels.Accelerators;
 using OtKernels.Entropic;
 using OtKernels.Entropic.Device;
+using OtKernels.Geometry;
 
 namespace OtKernels.Autodiff.Entropic.Device;
 
 /// <summary>The shapes and epsilon of a reverse launch.</summary>
-internal readonly struct SinkhornBackwardParameters(int n, int m, float epsilon, int problems, int teamSize)
+internal readonly struct SinkhornBackwardParameters(int n, int m, float epsilon, int problems, int teamSize, GroundMetric metric)
 {
     public readonly int N = n, M = m, Problems = problems, TeamSize = teamSize;
     public readonly float Epsilon = epsilon;
+    /// <summary>1 for the Euclidean cost |x - y|, 0 for |x - y|^2 (CloudCostView).</summary>
+    public readonly int Root = metric == GroundMetric.Euclidean ? 1 : 0;
 }
 
 internal static class SinkhornCloudsBackwardKernel
@@ -72,19 +76,20 @@ internal static class SinkhornCloudsBackwardKernel
         for (int i = team.Lane; i < n; i += team.Size)
         {
             gradA[k * n + i] = go * (f[k * n + i] - meanF);
-            PositionGradient(i, hA, hB, m, X, Y, d, scale, go, gradX.SubView((k * n + i) * d, d));
+            PositionGradient(i, hA, hB, m, new CloudCostView(X, Y, d, p.Root != 0), X, Y, d, scale, go, gradX.SubView((k * n + i) * d, d));
         }
         for (int j = team.Lane; j < m; j += team.Size)
         {
             gradB[k * m + j] = go * (g[k * m + j] - meanG);
-            PositionGradient(j, hB, hA, n, Y, X, d, scale, go, gradY.SubView((k * m + j) * d, d));
+            PositionGradient(j, hB, hA, n, new CloudCostView(Y, X, d, p.Root != 0), Y, X, d, scale, go, gradY.SubView((k * m + j) * d, d));
         }
     }
 
-    /// <summary>dV/dp_o = 2 go (p_o sum_j P_oj - sum_j P_oj q_j) for point o of either side
-    /// against the other side's points q (dC/dx = -dC/dy, so one form serves both);
-    /// SinkhornBackward.PositionGradients' twin. output is o's row of the gradient.</summary>
-    private static void PositionGradient(int o, ArrayView<float> hOwn, ArrayView<float> hOther, int otherCount,
+    /// <summary>dV/dp_o = go (p_o sum_j P_oj s_oj - sum_j P_oj s_oj q_j) for point o of either
+    /// side against the other side's points q, cost C(o, j) = |p_o - q_j|^2 or |p_o - q_j| with
+    /// its slope s (dC/dx = -dC/dy, so one form serves both); SinkhornBackward.PositionGradients'
+    /// twin. output is o's row of the gradient.</summary>
+    private static void PositionGradient(int o, ArrayView<float> hOwn, ArrayView<float> hOther, int otherCount, CloudCostView cost,
         ArrayView<float> P, ArrayView<float> Q, int d, float scale, float go, ArrayView<float> output)
     {
         for (int c = 0; c < d; c++) output[c] = 0;
@@ -93,18 +98,13 @@ internal static class SinkhornCloudsBackwardKernel
         {
             for (int j = 0; j < otherCount; j++)
             {
-                float cost = 0;
-                for (int c = 0; c < d; c++)
-                {
-                    float diff = P[o * d + c] - Q[j * d + c];
-                    cost += diff * diff;
-                }
-                float p = XMath.Exp2(hOwn[o] + hOther[j] - cost * scale);
-                mass += p;
-                for (int c = 0; c < d; c++) output[c] += p * Q[j * d + c];
+                float between = cost.ForColumn(o, j);
+                float w = XMath.Exp2(hOwn[o] + hOther[j] - between * scale) * cost.Slope(between);
+                mass += w;
+                for (int c = 0; c < d; c++) output[c] += w * Q[j * d + c];
             }
         }
-        for (int c = 0; c < d; c++) output[c] = 2 * go * (P[o * d + c] * mass - output[c]);
+        for (int c = 0; c < d; c++) output[c] = go * (P[o * d + c] * mass - output[c]);
     }
 
     /// <summary>The gradients of sum_k gradOut_k OT_eps(a_k, b_k) at the potentials of a
@@ -188,7 +188,7 @@ internal static class SinkhornCloudsBackwardKernel
             ArrayView<float>, ArrayView<float>, SinkhornBackwardParameters, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>>(Gradients);
         kernel(pack.Config(WorkFloats(n, m, d, pack.TeamSize)), SpecializedValue.New(d),
-            problem.X, problem.Y, problem.A, problem.B, problem.F, problem.G, new SinkhornBackwardParameters(n, m, eps, batch.Batch, pack.TeamSize), gradOut,
+            problem.X, problem.Y, problem.A, problem.B, problem.F, problem.G, new SinkhornBackwardParameters(n, m, eps, batch.Batch, pack.TeamSize, batch.Metric), gradOut,
             outputs.A.View, outputs.B.View, outputs.X.View, outputs.Y.View);
         return outputs;
     }

@@ -6,7 +6,8 @@
 // records. With E_ij = exp((f_i + g_j - C_ij)/eps) of step t and E'_ij the same with
 // g_{t-1}: the g update gives f-bar_i -= a_i sum_j E_ij g-bar_j and a-bar_i -= eps of that
 // sum; the f update gives g-bar_{t-1, j} = -b_j sum_i E'_ij f-bar_i and b-bar_j -= eps of that
-// sum; positions collect both terms' dC/dx = 2 (x_i - y_j).
+// sum; positions collect both terms' dC/dx = s (x_i - y_j), s = 2 for |x - y|^2 and
+// 1/|x_i - y_j| for |x - y| (CloudCostView.Slope).
 // Layout: one team per problem (SinkhornKernel's Packing); points, weights, the step's
 // iterates and the adjoints in the team's shared memory; a thread per row, then per column. Each position term is added to the
 // thread's own row of the output as it is found (global memory, no other thread touches it)
@@ -56,7 +57,7 @@ internal static class SinkhornCloudsUnrolledKernel
         ArrayView<float> B = work.SubView(at, m), G = work.SubView(at + m, m), GB = work.SubView(at + 2 * m, m);
         ArrayView<float> gBar = work.SubView(at + 3 * m, m), gBarPrev = work.SubView(at + 4 * m, m), dB = work.SubView(at + 5 * m, m);
         ArrayView<float> red = work.SubView(at + 6 * m, team.Size);
-        var cost = new CloudCostView(X, Y, d);
+        var cost = new CloudCostView(X, Y, d, p.Root != 0);
 
         // Global writes (the position gradients accumulate there) only for a team's own problem.
         int ownN = valid ? n : 0, ownM = valid ? m : 0;
@@ -99,10 +100,11 @@ internal static class SinkhornCloudsUnrolledKernel
                 float s = 0;
                 for (int j = 0; j < m; j++)
                 {
-                    float w = XMath.Exp2((F[i] + G[j] - cost.ForColumn(i, j)) * scale) * gBar[j];
+                    float between = cost.ForColumn(i, j);
+                    float w = XMath.Exp2((F[i] + G[j] - between) * scale) * gBar[j];
                     s += w;
                     if (A[i] > 0)
-                        for (int c = 0; c < d; c++) gx[c] += 2 * A[i] * w * (X[i * d + c] - Y[j * d + c]);
+                        for (int c = 0; c < d; c++) gx[c] += cost.Slope(between) * A[i] * w * (X[i * d + c] - Y[j * d + c]);
                 }
                 float fb = fBar[i] - A[i] * s;
                 fBar[i] = fb;
@@ -111,8 +113,9 @@ internal static class SinkhornCloudsUnrolledKernel
                     for (int j = 0; j < m; j++)
                         if (B[j] > 0)
                         {
-                            float w = B[j] * XMath.Exp2((F[i] + GB[j] - cost.ForColumn(i, j)) * scale);
-                            for (int c = 0; c < d; c++) gx[c] += 2 * fb * w * (X[i * d + c] - Y[j * d + c]);
+                            float between = cost.ForColumn(i, j);
+                            float w = B[j] * XMath.Exp2((F[i] + GB[j] - between) * scale);
+                            for (int c = 0; c < d; c++) gx[c] += cost.Slope(between) * fb * w * (X[i * d + c] - Y[j * d + c]);
                         }
             }
             Group.Barrier();
@@ -123,18 +126,18 @@ internal static class SinkhornCloudsUnrolledKernel
                 float s = 0;
                 for (int i = 0; i < n; i++)
                 {
-                    float c2 = cost.ForColumn(i, j);
+                    float c2 = cost.ForColumn(i, j), slope = cost.Slope(c2);
                     if (A[i] > 0)
                     {
                         float w = A[i] * XMath.Exp2((F[i] + G[j] - c2) * scale);
-                        for (int c = 0; c < d; c++) gy[c] -= 2 * gBar[j] * w * (X[i * d + c] - Y[j * d + c]);
+                        for (int c = 0; c < d; c++) gy[c] -= slope * gBar[j] * w * (X[i * d + c] - Y[j * d + c]);
                     }
                     if (fBar[i] != 0)
                     {
                         float w = XMath.Exp2((F[i] + GB[j] - c2) * scale) * fBar[i];
                         s += w;
                         if (B[j] > 0)
-                            for (int c = 0; c < d; c++) gy[c] -= 2 * B[j] * w * (X[i * d + c] - Y[j * d + c]);
+                            for (int c = 0; c < d; c++) gy[c] -= slope * B[j] * w * (X[i * d + c] - Y[j * d + c]);
                     }
                 }
                 gBarPrev[j] = -B[j] * s;
@@ -182,7 +185,7 @@ internal static class SinkhornCloudsUnrolledKernel
             ArrayView<float>>(Gradients);
         kernel(pack.Config(WorkFloats(n, m, d, pack.TeamSize)), SpecializedValue.New(d),
             inputs.X, inputs.Y, inputs.A, inputs.B, forward.Tape!.View, forward.Stats.View, options.MaxIterations,
-            new SinkhornBackwardParameters(n, m, (float)options.Epsilon, batch.Batch, pack.TeamSize), gradOut, outputs.A.View, outputs.B.View, outputs.X.View, outputs.Y.View);
+            new SinkhornBackwardParameters(n, m, (float)options.Epsilon, batch.Batch, pack.TeamSize, batch.Metric), gradOut, outputs.A.View, outputs.B.View, outputs.X.View, outputs.Y.View);
         return (forward, outputs);
     }
 }

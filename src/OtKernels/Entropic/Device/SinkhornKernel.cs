@@ -11,7 +11,7 @@
 // slice of dynamic shared memory (WorkFloats counts it); each soft-min streams
 // its inputs with a running maximum in base 2 (out_o = -eps ln2 (M + log2 sum_i
 // 2^(h_i - C_oi log2e / eps)), h_i = (p_i / eps + log w_i) log2e; Milakov and Gimelshein
-// 2018), recomputing |x_i - y_j|^2 from the shared points, so nothing of size n x m exists.
+// 2018), recomputing |x_i - y_j|^2 (or its root, the W1 cost) from the shared points, so nothing of size n x m exists.
 // The point dimension is a specialised value, so the coordinate loops unroll. Every barrier
 // is reached by every thread of the group: a team decides from its own reductions, the
 // loops run while any team of the group works (Group.BarrierOr), and a finished team goes
@@ -26,9 +26,12 @@ namespace OtKernels.Entropic.Device;
 
 /// <summary>The launch parameters of one batch: SinkhornOptions in float, the shapes, and the
 /// packing (problems in the launch, threads per problem's team).</summary>
-internal readonly struct SinkhornParameters(int n, int m, SinkhornOptions options, int problems, int teamSize)
+internal readonly struct SinkhornParameters(int n, int m, SinkhornOptions options, int problems, int teamSize,
+    GroundMetric metric = GroundMetric.SqEuclidean)
 {
     public readonly int N = n, M = m, MaxIterations = options.MaxIterations, CheckEvery = options.CheckEvery;
+    /// <summary>1 for the Euclidean cost |x - y| of point clouds, 0 for |x - y|^2 (CloudCostView).</summary>
+    public readonly int Root = metric == GroundMetric.Euclidean ? 1 : 0;
     public readonly int Problems = problems, TeamSize = teamSize;
     public readonly int Unrolled = options.Mode == SinkhornMode.Unrolled ? 1 : 0;
     public readonly float Epsilon = (float)options.Epsilon, Scaling = (float)options.EpsilonScaling;
@@ -86,11 +89,13 @@ internal interface IDeviceCost
     void Pair(bool byRow, int first, int second, int input, out float c1, out float c2);
 }
 
-/// <summary>|x_i - y_j|^2 from points in shared memory (PointCloudCost's squared Euclidean).</summary>
-internal readonly struct CloudCostView(ArrayView<float> x, ArrayView<float> y, int dimension) : IDeviceCost
+/// <summary>|x_i - y_j|^2, or |x_i - y_j| when root, from points in shared memory
+/// (PointCloudCost's SqEuclidean and Euclidean).</summary>
+internal readonly struct CloudCostView(ArrayView<float> x, ArrayView<float> y, int dimension, bool root) : IDeviceCost
 {
     private readonly ArrayView<float> _x = x, _y = y;
     private readonly int _d = dimension;
+    private readonly bool _root = root;
 
     public float ForRow(int i, int j) => ForColumn(i, j);
 
@@ -102,7 +107,7 @@ internal readonly struct CloudCostView(ArrayView<float> x, ArrayView<float> y, i
             float diff = _x[i * _d + t] - _y[j * _d + t];
             c += diff * diff;
         }
-        return c;
+        return _root ? XMath.Sqrt(c) : c;
     }
 
     public void Pair(bool byRow, int first, int second, int input, out float c1, out float c2)
@@ -118,7 +123,17 @@ internal readonly struct CloudCostView(ArrayView<float> x, ArrayView<float> y, i
             c1 += d1 * d1;
             c2 += d2 * d2;
         }
+        if (_root)
+        {
+            c1 = XMath.Sqrt(c1);
+            c2 = XMath.Sqrt(c2);
+        }
     }
+
+    /// <summary>s with dC_ij/dx_i = s (x_i - y_j) = -dC_ij/dy_j, from cost = C_ij: 2 for the
+    /// squared cost, 1/|x_i - y_j| for the Euclidean one and 0 where the points coincide (a
+    /// subgradient, as PointCloudCost.AddSourceGradient).</summary>
+    public float Slope(float cost) => !_root ? 2 : cost > 0 ? 1 / cost : 0;
 }
 
 /// <summary>A dense n x m cost in global memory with its transpose (DenseCost's twin): the
@@ -182,7 +197,7 @@ internal static class SinkhornKernel
         for (int j = team.Lane; j < m * d; j += team.Size) Y[j] = y[k * m * d + j];
         Group.Barrier();
         long taped = (long)p.MaxIterations * (n + m);
-        Solve(team, valid, new CloudCostView(X, Y, d), a.SubView(k * n, n), b.SubView(k * m, m), n, m, false, p,
+        Solve(team, valid, new CloudCostView(X, Y, d, p.Root != 0), a.SubView(k * n, n), b.SubView(k * m, m), n, m, false, p,
             fOut.SubView(k * n, n), gOut.SubView(k * m, m), stats.SubView(k * Stats, Stats), tape.Length > 0 ? tape.SubView(k * taped, taped) : tape,
             work.SubView((n + m) * d));
     }
@@ -216,7 +231,7 @@ internal static class SinkhornKernel
             for (int j = team.Lane; j < m * d; j += team.Size) Y[j] = y[k * m * d + j];
         Group.Barrier();
         ArrayView<float> f = term == 0 ? fOut.SubView(k * n, n) : term == 1 ? fSelfA.SubView(k * n, n) : fSelfB.SubView(k * m, m);
-        Solve(team, valid, new CloudCostView(X, Y, d), wRows, term == 0 ? b.SubView(k * m, m) : wRows, rows, cols, term != 0, p,
+        Solve(team, valid, new CloudCostView(X, Y, d, p.Root != 0), wRows, term == 0 ? b.SubView(k * m, m) : wRows, rows, cols, term != 0, p,
             f, gOut.SubView(k * m, m), stats.SubView(problem * Stats, Stats), ArrayView<float>.Empty, work.SubView((rows + (term == 0 ? cols : 0)) * d));
     }
 
@@ -408,7 +423,7 @@ internal static class SinkhornKernel
         var kernel = device.Device.LoadStreamKernel<SpecializedValue<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             SinkhornParameters, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Clouds);
         kernel(pack.Config(WorkFloats(n, m, d, pack.TeamSize)),
-            SpecializedValue.New(d), inputs.X, inputs.Y, inputs.A, inputs.B, new SinkhornParameters(n, m, options, batch.Batch, pack.TeamSize),
+            SpecializedValue.New(d), inputs.X, inputs.Y, inputs.A, inputs.B, new SinkhornParameters(n, m, options, batch.Batch, pack.TeamSize, batch.Metric),
             run.F.View, run.G.View, run.Stats.View, run.Tape?.View ?? ArrayView<float>.Empty);
         return run;
     }
@@ -454,7 +469,7 @@ internal static class SinkhornKernel
         var kernel = device.Device.LoadStreamKernel<SpecializedValue<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             SinkhornParameters, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Divergence);
         kernel(pack.Config(DivergenceWorkFloats(n, m, d, pack.TeamSize)),
-            SpecializedValue.New(d), inputs.X, inputs.Y, inputs.A, inputs.B, new SinkhornParameters(n, m, options, 3 * count, pack.TeamSize),
+            SpecializedValue.New(d), inputs.X, inputs.Y, inputs.A, inputs.B, new SinkhornParameters(n, m, options, 3 * count, pack.TeamSize, batch.Metric),
             run.F.View, run.G.View, run.FSelfA.View, run.FSelfB.View, run.Stats.View);
         return run;
     }
