@@ -84,6 +84,15 @@ internal static class KernelRates
         Report("Sinkhorn divergence", pairs, iterations * 4 * nm * sweep, iterations * 4 * nm, device, repeats, device is null
             ? () => SinkhornDivergence.SolveBatch(accelerator, batch, divergence)
             : OnDevice((dev, buffers) => SinkhornKernel.LaunchDivergence(dev, buffers, inputs, batch, divergence)));
+        // Metric learning's batch (Dou et al. 2022): the divergence of uniform clouds on |x - y|,
+        // unrolled, forward and reverse through the public call (with transfers). Each
+        // self-term costs what the cross term does (one sweep forward, two in reverse, against
+        // two and four), so twice the cross term's work.
+        float[] x = batch.X.ToArray(), y = batch.Y.ToArray(), gradX = new float[x.Length], gradY = new float[y.Length];
+        double[] values = new double[pairs], unit = Enumerable.Repeat(1.0, pairs).ToArray();
+        var metricLearning = new EntropicDistanceOptions { Epsilon = 0.1, Iterations = iterations, Kind = EntropicDistanceKind.Divergence, Metric = GroundMetric.Euclidean };
+        Report("divergence + reverse, W1 (with transfers)", pairs, 2 * iterations * nm * (2 * sweep + 4 * (sweep + 3.0 * d)), iterations * 12 * nm, device, repeats,
+            () => UnrolledCloudDistance.Compute(accelerator, x, y, n, n, d, metricLearning, values, unit, gradX, gradY));
         var histograms = new ConformanceCase(densePairs, denseN, denseN, 2, 0.1, 43, PlantZeros: false).Generate();
         float[] support = histograms.X.Span[..(2 * denseN)].ToArray();
         var shared = new DenseCost(PairwiseDistances.SquaredEuclidean(accelerator, support, support, 2).Select(v => (double)v).ToArray(), denseN, denseN);

@@ -3,7 +3,8 @@
 # tools/gpu-bundle.sh in .gpu/: `otk gpu check --kind cuda` (every ILGPU kernel against the
 # CPU code), then the benchmark program's `kernels` (data resident on the device) beside the same
 # iteration in PyTorch (bench/scripts/torch_sinkhorn_clouds.py) for n = 16, 64 and d = 2, 16,
-# printing the ratio of pairs/s for the forward and the forward + unrolled reverse pass.
+# printing the ratio of pairs/s for the forward and the forward + unrolled reverse pass; then
+# the time of metric learning's batch of divergences (otk dml train) on the GPU and the CPU.
 # Everything goes to one results file (default $OUT/gpu-results.txt, else gpu-results.txt).
 # Sized to finish in under 5 minutes on an H100/H200 at the defaults.
 # Usage: bash bench/scripts/gpu_kernels_vs_torch.sh [PAIRS] [ITERATIONS]
@@ -34,6 +35,12 @@ rate() { awk -v row="$1" 'index($0, row) == 1 { v = $(NF - 4); gsub(",", "", v);
         printf "ratio n=%d d=%d: forward %.1fx torch (%d vs %d pairs/s); forward+backward %.1fx torch (%d vs %d pairs/s)\n",
                n, d, of / tf, of, tf, ofb / tfb, ofb, tfb }'
     done
+  done
+  # Metric learning's batch (otk dml train's defaults: 32 anchors and their partners, 2,016
+  # pairs of 4 points in R^4, L = 20): the divergences forward and reverse, per batch, on the
+  # GPU and on this host's CPU cores, from the row "divergence + reverse, W1".
+  for where in cuda cpu; do
+    bench kernels --accelerator "$where" --pairs 2016 --n 4 --d 4 --iterations 20 --dense-pairs 64 | grep -E "^(accelerator|divergence \+ reverse)"
   done
 } 2>&1 | tee "$results"
 echo "results: $results"

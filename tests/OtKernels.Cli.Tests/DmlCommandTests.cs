@@ -54,6 +54,19 @@ public sealed class DmlCommandTests : IDisposable
             recallAt1[loss] = root.GetProperty("recall_at_1").GetDouble();
         }
 
+        // The divergences of eval on a device (ILGPU's CPU accelerator runs the kernels, in
+        // float) rank the test images as the CPU code does: Recall@1 within one query of 40.
+        double[] recall40 = new double[2];
+        foreach ((int i, string[] where) in new[] { (0, new[] { "--accelerator", "cpu" }), (1, new[] { "--accelerator", "ilgpu-cpu" }) })
+        {
+            OtkRun eval = OtkProcess.Run(["dml", "eval", "--model", File("wtriplet/model.safetensors"), "--test-count", "40", .. where]);
+            Assert.True(eval.ExitCode == 0, eval.Stderr);
+            Assert.Equal(i == 1, eval.Stderr.Contains("dml eval: Sinkhorn distances on"));
+            using JsonDocument scores = JsonDocument.Parse(eval.Stdout);
+            recall40[i] = scores.RootElement.GetProperty("recall_at_1").GetDouble();
+        }
+        Assert.InRange(Math.Abs(recall40[0] - recall40[1]), 0, 1.0 / 40 + 1e-12);
+
         // Both models in one projection (two panels) and one Recall@k figure; the curves' first
         // points are the Recall@1 that eval printed, since both rank the same images.
         OtkRun plot = OtkProcess.Run(["dml", "plot", "--model", File("wtriplet/model.safetensors"), "--model", File("triplet/model.safetensors"),
@@ -90,6 +103,7 @@ public sealed class DmlCommandTests : IDisposable
     [InlineData("--coreset-similarity", "cosine", "--coreset-similarity cosine")]
     [InlineData("--coreset-selection", "kmeans", "--coreset-selection kmeans")]
     [InlineData("--reselect", "0", "--reselect 0")]
+    [InlineData("--accelerator", "tpu", "--accelerator tpu")]
     public void BadOptions_AreNamed_WithExitCode2_AndNothingIsWritten(string option, string value, string expected)
     {
         OtkRun run = OtkProcess.Run(["dml", "train", option, value, "--out", File("bad"), "--data-dir", File("empty")]);
@@ -107,6 +121,10 @@ public sealed class DmlCommandTests : IDisposable
         run = OtkProcess.Run(["dml", "train", "--loss", "npair", "--margin", "0.3", "--out", File("bad"), "--data-dir", File("empty")]);
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("the npair loss has no margin", run.Stderr);
+        // The device kernels compute the value and divergence readings, not <P, C>.
+        run = OtkProcess.Run(["dml", "train", "--loss", "wtriplet", "--reading", "transport", "--accelerator", "ilgpu-cpu", "--out", File("bad"), "--data-dir", File("empty")]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--accelerator ilgpu-cpu: the device kernels compute --reading value or divergence", run.Stderr);
         Assert.False(Directory.Exists(File("bad")));
         run = OtkProcess.Run(["dml", "eval", "--model", File("none.safetensors")]);
         Assert.Equal(2, run.ExitCode);

@@ -24,7 +24,7 @@ namespace OtKernels.Autodiff.Entropic;
 /// <summary>Entropic distances between pairs of uniform point clouds after L Sinkhorn
 /// iterations, and their gradients with respect to the points (an unrolled reverse pass over
 /// stored soft-max weights).</summary>
-public static class UnrolledCloudDistance
+public static partial class UnrolledCloudDistance
 {
     /// <summary>distances[p] between clouds x[p] (n points in R^d) and y[p] (m points), each
     /// with uniform weights, for the P pairs of x [P, n, d] and y [P, m, d]. When upstream is
@@ -33,6 +33,21 @@ public static class UnrolledCloudDistance
     /// <exception cref="ArgumentException">Lengths that do not match the shapes, named.</exception>
     public static void Compute(float[] x, float[] y, int n, int m, int d, EntropicDistanceOptions options, double[] distances,
         double[]? upstream = null, float[]? gradientX = null, float[]? gradientY = null)
+    {
+        int pairs = ThrowIfBadArguments(x, y, n, m, d, options, distances, upstream, gradientX, gradientY);
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
+        Parallel.For(0, pairs, parallel, () => new Workspace(n, m, d, options), (p, _, workspace) =>
+        {
+            distances[p] = workspace.Forward(x.AsSpan(p * n * d, n * d), y.AsSpan(p * m * d, m * d));
+            if (upstream is not null)
+                workspace.Backward(upstream[p], gradientX.AsSpan(p * n * d, n * d), gradientY.AsSpan(p * m * d, m * d));
+            return workspace;
+        }, _ => { });
+    }
+
+    /// <summary>Compute's checks; returns the number of pairs.</summary>
+    private static int ThrowIfBadArguments(float[] x, float[] y, int n, int m, int d, EntropicDistanceOptions options, double[] distances,
+        double[]? upstream, float[]? gradientX, float[]? gradientY)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(distances);
@@ -47,14 +62,7 @@ public static class UnrolledCloudDistance
             ThrowHelper.ThrowIfLengthMismatch(gradientX.Length, x.Length, nameof(gradientX), "x");
             ThrowHelper.ThrowIfLengthMismatch(gradientY.Length, y.Length, nameof(gradientY), "y");
         }
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
-        Parallel.For(0, pairs, parallel, () => new Workspace(n, m, d, options), (p, _, workspace) =>
-        {
-            distances[p] = workspace.Forward(x.AsSpan(p * n * d, n * d), y.AsSpan(p * m * d, m * d));
-            if (upstream is not null)
-                workspace.Backward(upstream[p], gradientX.AsSpan(p * n * d, n * d), gradientY.AsSpan(p * m * d, m * d));
-            return workspace;
-        }, _ => { });
+        return pairs;
     }
 
     /// <summary>values[p] = OT_eps(x[p], x[p]) of each cloud x [P, n, d] by the L averaged

@@ -6,7 +6,6 @@
 // (WassersteinEmbedding) and graph nodes (GraphEmbeddingTask) share it.
 using OtKernels.Accelerators;
 using OtKernels.Autodiff.Entropic;
-using OtKernels.Entropic;
 using OtKernels.Geometry;
 
 namespace OtNet.Models;
@@ -50,19 +49,19 @@ public sealed class EmbeddingMetric
     public EntropicDistanceOptions Sinkhorn { get; }
 
     /// <summary>Where the Sinkhorn distances run: null for the CPU code (UnrolledCloudDistance,
-    /// double, every reading); an accelerator runs the forward and the unrolled reverse pass of
-    /// the point-cloud kernels (float) on it, which compute the Value reading OT_eps on the
-    /// squared Euclidean cost.</summary>
-    /// <exception cref="ArgumentException">Set for settings the kernels do not compute: another
-    /// reading or ground metric, or the envelope gradient.</exception>
+    /// double, every reading); an accelerator runs them through UnrolledCloudDistance's
+    /// accelerator overloads, on a device the point-cloud kernels (float) for the Value and
+    /// Divergence readings with their unrolled reverse pass, on |x - y|^2 or |x - y|.</summary>
+    /// <exception cref="ArgumentException">Set for settings the kernels do not compute: the
+    /// TransportCost reading or the Envelope gradient.</exception>
     public Accelerator? Accelerator
     {
         get => _accelerator;
         set
         {
             if (value is not null && Distance == EmbeddingDistance.Wasserstein
-                && (Sinkhorn.Kind != EntropicDistanceKind.Value || Sinkhorn.Metric != GroundMetric.SqEuclidean || Sinkhorn.Gradient != EntropicGradient.Unrolled))
-                throw new ArgumentException($"The accelerator's kernels compute the value reading on the squared Euclidean cost, unrolled; this metric is {Sinkhorn.Kind} on {Sinkhorn.Metric}, {Sinkhorn.Gradient}.", nameof(value));
+                && (Sinkhorn.Kind == EntropicDistanceKind.TransportCost || Sinkhorn.Gradient != EntropicGradient.Unrolled))
+                throw new ArgumentException($"The accelerator's kernels compute the value and divergence readings with the unrolled gradient; this metric is {Sinkhorn.Kind} with the {Sinkhorn.Gradient} gradient.", nameof(value));
             _accelerator = value;
         }
     }
@@ -88,17 +87,12 @@ public sealed class EmbeddingMetric
         // then scaled by its own chain factor, which needs its reading.
         bool squared = Sinkhorn.Metric == GroundMetric.SqEuclidean;
         var readings = new double[pairs];
-        if (upstream is null)
-        {
-            if (_accelerator is null) UnrolledCloudDistance.Compute(u, v, Points, Points, Dimension, Sinkhorn, readings);
-            else OnAccelerator(u, v, readings, null, null);
-        }
+        if (upstream is null) Readings(u, v, Sinkhorn, readings);
         else
         {
             ArgumentNullException.ThrowIfNull(gradientU);
             ArgumentNullException.ThrowIfNull(gradientV);
-            if (_accelerator is null) UnrolledCloudDistance.Compute(u, v, Points, Points, Dimension, Sinkhorn, readings, Enumerable.Repeat(1.0, pairs).ToArray(), gradientU, gradientV);
-            else OnAccelerator(u, v, readings, gradientU, gradientV);
+            Readings(u, v, Sinkhorn, readings, Enumerable.Repeat(1.0, pairs).ToArray(), gradientU, gradientV);
             int size = EmbeddingSize;
             for (int p = 0; p < pairs; p++)
             {
@@ -115,24 +109,13 @@ public sealed class EmbeddingMetric
     private double DistanceOf(double reading) =>
         Sinkhorn.Metric == GroundMetric.SqEuclidean ? Math.Sqrt(Math.Max(reading, SmallestSquare)) : reading;
 
-    /// <summary>The Value readings of the pairs on the accelerator (a batch of uniform clouds,
-    /// L iterations) and, with gradients, their unrolled gradients for unit upstreams.</summary>
-    private void OnAccelerator(float[] u, float[] v, double[] readings, float[]? gradientU, float[]? gradientV)
+    /// <summary>The readings of the pairs (and their gradients for the upstreams) where this
+    /// metric runs: the CPU code, or the accelerator.</summary>
+    private void Readings(float[] u, float[] v, EntropicDistanceOptions options, double[] readings,
+        double[]? upstream = null, float[]? gradientU = null, float[]? gradientV = null)
     {
-        int pairs = readings.Length;
-        float[] weights = Enumerable.Repeat(1f / Points, pairs * Points).ToArray();
-        var batch = new PointCloudBatch(pairs, Points, Points, Dimension, u, v, weights, weights);
-        var options = new SinkhornOptions { Epsilon = Sinkhorn.Epsilon, MaxIterations = Sinkhorn.Iterations, Mode = SinkhornMode.Unrolled };
-        if (gradientU is null)
-        {
-            SinkhornResult<float> result = OtKernels.Entropic.Sinkhorn.SolveBatch(_accelerator!, batch, options);
-            for (int p = 0; p < pairs; p++) readings[p] = result.Value[p];
-            return;
-        }
-        (SinkhornResult<float> solved, CloudGradients gradients) = SinkhornBackward.UnrolledValueAndGradients(_accelerator!, batch, options, Enumerable.Repeat(1f, pairs).ToArray());
-        for (int p = 0; p < pairs; p++) readings[p] = solved.Value[p];
-        gradients.X.CopyTo(gradientU, 0);
-        gradients.Y.CopyTo(gradientV!, 0);
+        if (_accelerator is null) UnrolledCloudDistance.Compute(u, v, Points, Points, Dimension, options, readings, upstream, gradientU, gradientV);
+        else UnrolledCloudDistance.Compute(_accelerator, u, v, Points, Points, Dimension, options, readings, upstream, gradientU, gradientV);
     }
 
     /// <summary>The n x n matrix of distances between the embeddings [n, M k], as Distances
@@ -146,11 +129,12 @@ public sealed class EmbeddingMetric
         if (Distance != EmbeddingDistance.Wasserstein || Sinkhorn.Kind != EntropicDistanceKind.Divergence)
             return Analysis.PairwiseDistances.Matrix(embeddings, size, (u, v, d) => Distances(u, v, d), progress: progress);
         var self = new double[embeddings.Length / size];
-        UnrolledCloudDistance.SelfValues(embeddings, Points, Dimension, Sinkhorn, self);
+        if (_accelerator is null) UnrolledCloudDistance.SelfValues(embeddings, Points, Dimension, Sinkhorn, self);
+        else UnrolledCloudDistance.SelfValues(_accelerator, embeddings, Points, Dimension, Sinkhorn, self);
         EntropicDistanceOptions value = Sinkhorn with { Kind = EntropicDistanceKind.Value };
         return Analysis.PairwiseDistances.Matrix(embeddings, size, (first, second, u, v, d) =>
         {
-            UnrolledCloudDistance.Compute(u, v, Points, Points, Dimension, value, d);
+            Readings(u, v, value, d);
             for (int p = 0; p < d.Length; p++) d[p] = DistanceOf(d[p] - 0.5 * self[first[p]] - 0.5 * self[second[p]]);
         }, progress: progress);
     }

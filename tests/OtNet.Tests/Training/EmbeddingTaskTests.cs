@@ -177,13 +177,16 @@ public sealed class EmbeddingTaskTests : IDisposable
             }
     }
 
-    [Fact]
-    public void OnAnAccelerator_TheValueReadingAndItsUnrolledGradient_MatchTheCpuCode()
+    [Theory]
+    [InlineData(EntropicDistanceKind.Value, GroundMetric.SqEuclidean)]
+    [InlineData(EntropicDistanceKind.Divergence, GroundMetric.Euclidean)] // metric learning's SD with p = 1
+    public void OnAnAccelerator_TheDistancesTheirGradientAndTheMatrix_MatchTheCpuCode(EntropicDistanceKind kind, GroundMetric metric)
     {
         // The point-cloud kernels on ILGPU's CPU accelerator (float, the device code) against
-        // UnrolledCloudDistance (double): OT_eps on |x - y|^2 after L iterations, and the
-        // gradient through them; other readings are refused by name.
-        var options = new EntropicDistanceOptions { Epsilon = 0.1, Iterations = 10, Kind = EntropicDistanceKind.Value, Metric = GroundMetric.SqEuclidean };
+        // UnrolledCloudDistance (double): the reading after L iterations, reported as a
+        // distance, the gradient through them and the distance matrix; the transport-cost
+        // reading is refused by name.
+        var options = new EntropicDistanceOptions { Epsilon = 0.1, Iterations = 10, Kind = kind, Metric = metric };
         var cpu = new WassersteinEmbedding(3, 2, EmbeddingDistance.Wasserstein, options, seed: 4);
         var device = new WassersteinEmbedding(3, 2, EmbeddingDistance.Wasserstein, options, seed: 4);
         using var accelerator = OtKernels.Accelerators.Accelerator.Create(OtKernels.Accelerators.AcceleratorKind.IlgpuCpu);
@@ -205,8 +208,10 @@ public sealed class EmbeddingTaskTests : IDisposable
         var forward = new double[pairs];
         device.Distances(u, v, forward);
         Assert.Equal(d2, forward);
+        float[] m1 = cpu.Metric.Matrix(u), m2 = device.Metric.Matrix(u);
+        for (int k = 0; k < m1.Length; k++) Assert.Equal(m1[k], m2[k], 1e-5);
         var transport = new WassersteinEmbedding(3, 2, EmbeddingDistance.Wasserstein, options with { Kind = EntropicDistanceKind.TransportCost }, seed: 4);
-        Assert.Contains("value reading", Assert.Throws<ArgumentException>(() => transport.Metric.Accelerator = accelerator).Message);
+        Assert.Contains("value and divergence readings", Assert.Throws<ArgumentException>(() => transport.Metric.Accelerator = accelerator).Message);
     }
 
     [Fact]

@@ -2,6 +2,7 @@
 // Accelerator.ParseKind, and errors that name the option.
 using System.CommandLine;
 using OtKernels.Accelerators;
+using OtNet.Models;
 
 namespace OtKernels.Cli.Commands;
 
@@ -20,5 +21,34 @@ internal static class AcceleratorOption
         {
             throw new ArgumentException($"{option} {value}: use {Accelerator.KindNames}.");
         }
+    }
+
+    /// <summary>The device --accelerator names, set on a model's metric so that its Sinkhorn
+    /// distances and their reverse pass run there; null for cpu, for auto's CPU fallback (the
+    /// CPU code stays) and for a Euclidean model (nothing to run there). An explicit kind the
+    /// machine lacks fails with the reason; readings the kernels do not compute are refused by
+    /// their options. The caller disposes what it returns.</summary>
+    public static Accelerator? ForEmbedding(string value, EmbeddingMetric metric, string command)
+    {
+        AcceleratorKind kind = Parse(value);
+        if (kind == AcceleratorKind.Cpu) return null;
+        Accelerator chosen = Accelerator.Create(kind);
+        if (chosen is not DeviceAccelerator || metric.Distance != EmbeddingDistance.Wasserstein)
+        {
+            if (chosen is DeviceAccelerator) Console.Error.WriteLine($"{command}: the Euclidean distance runs on the CPU; --accelerator {value} applies to Sinkhorn distances");
+            chosen.Dispose();
+            return null;
+        }
+        try
+        {
+            metric.Accelerator = chosen;
+        }
+        catch (ArgumentException)
+        {
+            chosen.Dispose();
+            throw new ArgumentException($"--accelerator {value}: the device kernels compute --reading value or divergence with --gradient unrolled.");
+        }
+        Console.Error.WriteLine($"{command}: Sinkhorn distances on {chosen.Name}");
+        return chosen;
     }
 }

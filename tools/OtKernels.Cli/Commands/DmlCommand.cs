@@ -54,8 +54,10 @@ internal static class DmlCommand
         var selection = new Option<string>("--coreset-selection") { Description = "wcraig (facility location) or random (a uniform subset of the same size: the control).", DefaultValueFactory = _ => "wcraig" };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output directory.", DefaultValueFactory = _ => new DirectoryInfo("runs/dml") };
         var dataDir = DataDirectoryOption.Create();
+        Option<string> accelerator = AcceleratorOption.Create("Where the batch's Sinkhorn divergences and their reverse pass run");
+        accelerator.DefaultValueFactory = _ => "cpu";
         var command = new Command("train", "Train a metric embedding on classes 0-4 with a Wasserstein or a Euclidean loss.")
-            { dataset, loss, margin, sampling, epochs, batch, rate, seed, limit, coreset, reselect, chunk, similarity, selection, output, dataDir };
+            { dataset, loss, margin, sampling, epochs, batch, rate, seed, limit, coreset, reselect, chunk, similarity, selection, accelerator, output, dataDir };
         embedding.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -93,6 +95,7 @@ internal static class DmlCommand
             CoresetSelection selectionRule = OptionChoice.Of(parse.GetValue(selection)!, "--coreset-selection", ("wcraig", CoresetSelection.FacilityLocation), ("random", CoresetSelection.Random));
             CoresetOptions? subset = share == 0 ? null : new CoresetOptions { Fraction = share, Reselect = reselectEvery, Chunk = chunkSize, Similarity = similarityRule, Selection = selectionRule };
             var model = new WassersteinEmbedding(m, k, wasserstein ? EmbeddingDistance.Wasserstein : EmbeddingDistance.Euclidean, sinkhorn, parse.GetValue(seed), normalized: true);
+            using OtKernels.Accelerators.Accelerator? device = AcceleratorOption.ForEmbedding(parse.GetValue(accelerator)!, model.Metric, "dml train");
             var options = new TrainingOptions
             {
                 MaxEpochs = epochCount, BatchSize = anchors, LearningRate = parse.GetValue(rate), Seed = parse.GetValue(seed),
@@ -138,7 +141,9 @@ internal static class DmlCommand
         var dataset = new Option<string>("--dataset") { Description = "mnist or fashion (Fashion-MNIST).", DefaultValueFactory = _ => "fashion" };
         var testCount = new Option<int>("--test-count") { Description = "Evaluate only the first N test images of classes 5-9 (0: all).", DefaultValueFactory = _ => 0 };
         var dataDir = DataDirectoryOption.Create();
-        var command = new Command("eval", "Retrieval and clustering of the unseen classes 5-9 (Recall@1, @4, mAP@R, NMI, F1), as JSON.") { model, dataset, testCount, dataDir };
+        Option<string> accelerator = AcceleratorOption.Create("Where the test images' Sinkhorn divergences run");
+        accelerator.DefaultValueFactory = _ => "cpu";
+        var command = new Command("eval", "Retrieval and clustering of the unseen classes 5-9 (Recall@1, @4, mAP@R, NMI, F1), as JSON.") { model, dataset, testCount, accelerator, dataDir };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             FileInfo file = parse.GetValue(model)!;
@@ -147,6 +152,7 @@ internal static class DmlCommand
             if (limit < 0) throw new ArgumentException($"--test-count {limit}: must be 0 (all) or positive.");
             string set = DataSetName(parse.GetValue(dataset)!);
             var (embedding, metadata) = WassersteinEmbedding.Load(file.FullName);
+            using OtKernels.Accelerators.Accelerator? device = AcceleratorOption.ForEmbedding(parse.GetValue(accelerator)!, embedding.Metric, "dml eval");
             MnistSplit testSplit = Load(set, MnistStore.DataDirectory(parse.GetValue(dataDir)), "test");
             LabelledImages test = MnistImages.Of(testSplit, OfClasses(testSplit, EvaluationClasses, limit));
             if (test.Count < 5) throw new ArgumentException($"--test-count {limit}: retrieval at 4 needs at least 5 images.");

@@ -47,7 +47,7 @@ internal static class EmbedCommand
         var limit = new Option<int>("--train-count") { Description = "Use only the first N training images (0: all but the validation ones).", DefaultValueFactory = _ => 0 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output directory.", DefaultValueFactory = _ => new DirectoryInfo("runs/embed") };
         var dataDir = DataDirectoryOption.Create();
-        Option<string> accelerator = AcceleratorOption.Create("Where the Sinkhorn distances and their reverse pass run (a device needs --reading value --metric sqeuclidean)");
+        Option<string> accelerator = AcceleratorOption.Create("Where the Sinkhorn distances and their reverse pass run (a device needs --reading value or divergence)");
         accelerator.DefaultValueFactory = _ => "cpu";
         var command = new Command("train", "Train a Wasserstein (or Euclidean) embedding of MNIST by contrastive pairs.")
             { margin, form, hard, shift, epochs, batch, rate, seed, limit, accelerator, output, dataDir };
@@ -69,16 +69,7 @@ internal static class EmbedCommand
                 Schedule = LearningRateScheduleKind.Cosine, Keep = ModelSelection.Best,
             };
             var model = new WassersteinEmbedding(m, k, kind, sinkhorn, parse.GetValue(seed));
-            string where = parse.GetValue(accelerator)!;
-            OtKernels.Accelerators.AcceleratorKind device = AcceleratorOption.Parse(where);
-            using OtKernels.Accelerators.Accelerator? chosen = device == OtKernels.Accelerators.AcceleratorKind.Cpu ? null : OtKernels.Accelerators.Accelerator.Create(device);
-            // Only a device runs the kernels; the CPU fallback of "auto" keeps the CPU code.
-            if (chosen is OtKernels.Accelerators.DeviceAccelerator && kind == EmbeddingDistance.Wasserstein)
-            {
-                try { model.Metric.Accelerator = chosen; }
-                catch (ArgumentException) { throw new ArgumentException($"--accelerator {where}: the device kernels compute --reading value on --metric sqeuclidean with --gradient unrolled."); }
-                Console.Error.WriteLine($"embed train: Sinkhorn distances on {chosen.Name}");
-            }
+            using OtKernels.Accelerators.Accelerator? chosen = AcceleratorOption.ForEmbedding(parse.GetValue(accelerator)!, model.Metric, "embed train");
             return RunTraining(model, contrastive, options, trainCount, parse.GetValue(output)!, MnistStore.DataDirectory(parse.GetValue(dataDir)));
         }));
         return command;

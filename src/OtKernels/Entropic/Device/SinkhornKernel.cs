@@ -235,6 +235,66 @@ internal static class SinkhornKernel
             f, gOut.SubView(k * m, m), stats.SubView(problem * Stats, Stats), ArrayView<float>.Empty, work.SubView((rows + (term == 0 ? cols : 0)) * d));
     }
 
+    /// <summary>Self-terms OT_eps(a, a) of clouds z [B, n, d] with weights a [B, n]: problem k
+    /// (numbered as in Clouds) solves cloud k against itself in the symmetric mode, writing f
+    /// [B, n], stats [B, 4] (the value 2 &lt;a, f&gt;) and, unless tape is empty, f_t after
+    /// every iteration into tape [B, MaxIterations, 2 n] (the second half of a row unused) for
+    /// the self-term's unrolled reverse pass. Each team's shared memory is
+    /// SelfWorkFloats(n, d, TeamSize) floats.</summary>
+    public static void SelfTerms(SpecializedValue<int> dimension, ArrayView<float> z, ArrayView<float> a, SinkhornParameters p,
+        ArrayView<float> fOut, ArrayView<float> stats, ArrayView<float> tape)
+    {
+        int d = dimension, n = p.N;
+        var team = Team.OfSize(p.TeamSize);
+        long problem = (long)Grid.IdxX * (Group.DimX / team.Size) + team.Index;
+        bool valid = problem < p.Problems;
+        long k = valid ? problem : p.Problems - 1;
+        int teamFloats = SelfWorkFloats(n, d, team.Size);
+        ArrayView<float> work = SharedMemory.GetDynamic<float>().SubView(team.Index * teamFloats, teamFloats);
+        ArrayView<float> Z = work.SubView(0, n * d);
+        for (int i = team.Lane; i < n * d; i += team.Size) Z[i] = z[k * n * d + i];
+        Group.Barrier();
+        long taped = (long)p.MaxIterations * 2 * n;
+        ArrayView<float> weights = a.SubView(k * n, n);
+        Solve(team, valid, new CloudCostView(Z, Z, d, p.Root != 0), weights, weights, n, n, true, p, fOut.SubView(k * n, n), fOut.SubView(k * n, n),
+            stats.SubView(k * Stats, Stats), tape.Length > 0 ? tape.SubView(k * taped, taped) : tape, work.SubView(n * d));
+    }
+
+    /// <summary>Dynamic shared floats per team of SelfTerms: one cloud n d and Solve's.</summary>
+    public static int SelfWorkFloats(int n, int d, int team) => n * d + SolveFloats(n, n, team);
+
+    /// <summary>The device buffers of a self-term run: f [B, n], stats [B, Stats] and, for a
+    /// taped run, tape [B, MaxIterations, 2 n].</summary>
+    internal readonly record struct SelfTermsRun(MemoryBuffer1D<float, Stride1D.Dense> F, MemoryBuffer1D<float, Stride1D.Dense> Stats,
+        MemoryBuffer1D<float, Stride1D.Dense>? Tape)
+    {
+        /// <summary>Waits for the run and returns each cloud's value 2 &lt;a, f&gt;.</summary>
+        public float[] Values(int count)
+        {
+            float[] stats = Stats.GetAsArray1D(); // synchronises
+            var values = new float[count];
+            for (int k = 0; k < count; k++) values[k] = stats[k * SinkhornKernel.Stats];
+            return values;
+        }
+    }
+
+    /// <summary>Launches SelfTerms on count clouds of n points already on the device, under the
+    /// given metric; a taped run (Unrolled, no epsilon scaling) records every iterate.</summary>
+    internal static SelfTermsRun LaunchSelfTerms(DeviceAccelerator device, DeviceBuffers buffers, ArrayView<float> z, ArrayView<float> a,
+        int count, int n, int d, GroundMetric metric, SinkhornOptions options, bool taped)
+    {
+        if (taped && (options.Mode != SinkhornMode.Unrolled || options.EpsilonScaling != 0))
+            throw new ArgumentException("A tape records an Unrolled run without epsilon scaling (Mode = Unrolled, EpsilonScaling = 0).", nameof(options));
+        Packing pack = Packing.For(device, count, n, n, team => SelfWorkFloats(n, d, team), nameof(z), $"Self-terms of {n} points in R^{d}");
+        var run = new SelfTermsRun(buffers.Allocate((long)count * n, "the self-term potentials"), buffers.Allocate((long)count * Stats, "stats"),
+            taped ? buffers.Allocate((long)count * options.MaxIterations * 2 * n, "the self-terms' unrolled tape") : null);
+        var kernel = device.Device.LoadStreamKernel<SpecializedValue<int>, ArrayView<float>, ArrayView<float>, SinkhornParameters,
+            ArrayView<float>, ArrayView<float>, ArrayView<float>>(SelfTerms);
+        kernel(pack.Config(SelfWorkFloats(n, d, pack.TeamSize)), SpecializedValue.New(d), z, a,
+            new SinkhornParameters(n, n, options, count, pack.TeamSize, metric), run.F.View, run.Stats.View, run.Tape?.View ?? ArrayView<float>.Empty);
+        return run;
+    }
+
     /// <summary>Histograms on one support under a shared dense cost C [n, m] with C^T [m, n]:
     /// problem k (numbered as in Clouds) is a from offset k aStride (aStride 0: one source
     /// against every target) against b [k] (Sinkhorn.SolveBatch's shared-cost twin). Each
