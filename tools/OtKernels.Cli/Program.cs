@@ -20,6 +20,7 @@ root.Subcommands.Add(GpuCommand.Create());
 root.Subcommands.Add(BarycenterCommand.Create());
 root.Subcommands.Add(InterpolateCommand.Create());
 root.Subcommands.Add(DweCommand.Create());
+root.Subcommands.Add(LossesCommand.Create());
 root.Subcommands.Add(EmbedCommand.Create());
 root.Subcommands.Add(DmlCommand.Create());
 ParseResult parse = root.Parse(args);

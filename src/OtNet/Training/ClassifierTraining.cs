@@ -16,6 +16,8 @@ public sealed class ClassifierTask : ITrainingTask
     private readonly Sequential _model;
     private readonly LabelledImages _train, _test;
     private readonly int _evaluationBatch;
+    private readonly ClassifierLoss _loss;
+    private readonly IReadOnlyDictionary<string, string> _metadata;
     private Tensor? _images, _gradient;
     private int[] _labels = [];
 
@@ -24,14 +26,23 @@ public sealed class ClassifierTask : ITrainingTask
     /// <param name="train">The training images.</param>
     /// <param name="test">The images of the accuracy after each epoch.</param>
     /// <param name="evaluationBatch">Images per batch of the accuracy pass.</param>
-    public ClassifierTask(Sequential model, LabelledImages train, LabelledImages test, int evaluationBatch = 64)
+    /// <param name="loss">The training loss (the cross-entropy when null).</param>
+    /// <param name="accuracyName">The name of the accuracy after each epoch in the history
+    /// (valid_accuracy when test holds held-out training images).</param>
+    /// <param name="metadata">Entries the saved model's metadata carries besides the architecture (the loss, the label space).</param>
+    public ClassifierTask(Sequential model, LabelledImages train, LabelledImages test, int evaluationBatch = 64, ClassifierLoss? loss = null,
+        string accuracyName = "test_accuracy", IReadOnlyDictionary<string, string>? metadata = null)
     {
+        _metadata = metadata ?? new Dictionary<string, string>();
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(test);
         ArgumentOutOfRangeException.ThrowIfLessThan(evaluationBatch, 1);
-        (_model, _train, _test, _evaluationBatch) = (model, train, test, evaluationBatch);
+        ArgumentException.ThrowIfNullOrWhiteSpace(accuracyName);
+        (_model, _train, _test, _evaluationBatch, _loss) = (model, train, test, evaluationBatch, loss ?? new CrossEntropyLoss());
         Parameters = model.Parameters.ToList();
+        EvaluationMetrics = [accuracyName];
+        Monitor = (accuracyName, true);
     }
 
     /// <inheritdoc/>
@@ -43,11 +54,12 @@ public sealed class ClassifierTask : ITrainingTask
     /// <inheritdoc/>
     public IReadOnlyList<string> TrainMetrics { get; } = ["train_loss"];
     /// <inheritdoc/>
-    public IReadOnlyList<string> EvaluationMetrics { get; } = ["test_accuracy"];
+    public IReadOnlyList<string> EvaluationMetrics { get; }
     /// <inheritdoc/>
-    public (string Name, bool HigherIsBetter) Monitor => ("test_accuracy", true);
+    public (string Name, bool HigherIsBetter) Monitor { get; }
     /// <inheritdoc/>
-    public string Settings => string.Join("\n", $"architecture={_model}", $"training images={_train.Count}", $"test images={_test.Count}");
+    public string Settings => string.Join("\n", $"architecture={_model}", $"training images={_train.Count}", $"test images={_test.Count}")
+                              + (_loss is CrossEntropyLoss ? "" : $"\nloss={_loss}");
 
     /// <inheritdoc/>
     public double[] TrainBatch(int[] indices)
@@ -62,7 +74,7 @@ public sealed class ClassifierTask : ITrainingTask
         _train.FillBatch(indices, _images, _labels);
         Tensor logits = _model.Forward(_images);
         _gradient ??= new Tensor(logits.Shape);
-        double loss = CrossEntropy.FromLogits(logits, _labels, _gradient);
+        double loss = _loss.Compute(logits, _labels, _gradient);
         _model.Backward(_gradient);
         return [loss];
     }
@@ -71,12 +83,14 @@ public sealed class ClassifierTask : ITrainingTask
     public double[] Evaluate() => [ClassifierTraining.Accuracy(_model, _test, _evaluationBatch)];
 
     /// <inheritdoc/>
-    public void SaveModel(string path, IReadOnlyDictionary<string, string> metadata) =>
-        SafeTensors.Save(path, SafeTensors.NamedParameters(_model), new Dictionary<string, string>(metadata)
-        {
-            ["format"] = "otnet",
-            ["architecture"] = _model.ToString(),
-        });
+    public void SaveModel(string path, IReadOnlyDictionary<string, string> metadata)
+    {
+        var all = new Dictionary<string, string>(metadata);
+        foreach ((string key, string value) in _metadata) all[key] = value;
+        all["format"] = "otnet";
+        all["architecture"] = _model.ToString();
+        SafeTensors.Save(path, SafeTensors.NamedParameters(_model), all);
+    }
 }
 
 /// <summary>The MNIST classifier's network, its defaults and its accuracy.</summary>
