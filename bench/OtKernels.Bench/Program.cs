@@ -3,6 +3,7 @@
 // `-- dwe-figure2 [options]`: W2^2 per second as in Courty et al. 2018, Fig. 2 (DweFigure2).
 // `-- sinkhorn-times`: the Sinkhorn timings of the workspace entry in docs/PERFORMANCE.md.
 // `-- unrolled-ratio PAIRS`: UnrolledCloudDistance's forward + reverse against its forward.
+// `-- losses BATCH`: each classifier loss of `otk losses` against the CNN's training step (LossShares).
 // `-- mnist-w2 ...`, `-- sinkhorn-clouds ...`, `-- sinkhorn-mnist ...`, `-- sgemm ...`, `-- dwe-throughput BATCH`: the otk sides of the
 // comparisons in bench/scripts (see each file's header).
 using System.Globalization;
@@ -21,5 +22,6 @@ if (args is ["sinkhorn-times"]) return SinkhornTimes.Run();
 if (args is ["unrolled-ratio", var ratioPairs]) return UnrolledRatio.Run(int.Parse(ratioPairs));
 if (args is ["dwe-throughput", var dweBatch]) return DweThroughput.Run(int.Parse(dweBatch));
 if (args is ["sgemm", var sgemmThreads]) return SgemmRates.Run(int.Parse(sgemmThreads));
+if (args is ["losses", var lossBatch]) return LossShares.Run(int.Parse(lossBatch));
 BenchmarkSwitcher.FromAssembly(typeof(MnistPairs).Assembly).Run(args);
 return 0;

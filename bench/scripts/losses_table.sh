@@ -37,3 +37,4 @@ PY
   done
 done
 echo "results: $results"
+/usr/bin/python3 "$root/bench/scripts/losses_summary.py" "$results"

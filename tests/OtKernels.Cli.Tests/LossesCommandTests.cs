@@ -42,6 +42,16 @@ public sealed class LossesCommandTests : IDisposable
         using JsonDocument flat = JsonDocument.Parse(run.Stdout);
         Assert.Equal(2, flat.RootElement.GetProperty("mistake_severity").GetDouble(), 12);
         Assert.Equal(root.GetProperty("accuracy").GetDouble(), flat.RootElement.GetProperty("accuracy").GetDouble());
+
+        // The pictures: one confusion matrix per model (100 squares), one top-K curve each,
+        // and the lecture's gradient figure in three panels.
+        run = OtkProcess.Run(["losses", "plot", "--model", File("hemd/model.safetensors"), "--test-count", "300", "--out", File("plot")]);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        System.Xml.Linq.XNamespace ns = "http://www.w3.org/2000/svg";
+        var confusion = System.Xml.Linq.XDocument.Load(File("plot/confusion.svg"));
+        Assert.Equal(100, confusion.Descendants(ns + "rect").Count(r => (string?)r.Attribute("class") == "cell"));
+        Assert.Single(System.Xml.Linq.XDocument.Load(File("plot/topk.svg")).Descendants(ns + "polyline"));
+        Assert.Equal(3, System.Xml.Linq.XDocument.Load(File("plot/gradient.svg")).Root!.Elements(ns + "svg").Count());
     }
 
     [Theory]

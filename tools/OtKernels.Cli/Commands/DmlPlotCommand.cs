@@ -72,7 +72,7 @@ internal static class DmlPlotCommand
                 summary.Add(new { model = file.FullName, loss, distance = model.Distance.ToString().ToLowerInvariant(), recall_at_k = Ks.Zip(recall).ToDictionary(p => p.First.ToString(System.Globalization.CultureInfo.InvariantCulture), p => p.Second), eigenvalues = plane.Eigenvalues });
             }
             string projection = Path.Combine(directory, "projection.svg"), curves = Path.Combine(directory, "recall.svg");
-            SvgPlot.SaveSideBySide(projection, [.. panels]);
+            SvgPanels.SaveSideBySide(projection, [.. panels]);
             recallPlot.Save(curves);
             Console.WriteLine(JsonSerializer.Serialize(new { dataset = set, projection, recall = curves, projected_per_class = per, ranked_images = labels.Length, models = summary }));
             return 0;

@@ -27,7 +27,9 @@ internal static class LossesCommand
 {
     private const int ValidationImages = 5000, Classes = 10;
 
-    public static Command Create() => new("losses", "Classifiers trained with EMD losses on a label chain or tree (Martinez), against the cross-entropy.") { Train(), Eval() };
+    public static Command Create() => new("losses", "Classifiers trained with EMD losses on a label chain or tree (Martinez), against the cross-entropy.") { Train(), Eval(), Plot() };
+
+    private static readonly string[] FashionNames = ["T-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot"];
 
     private static Command Train()
     {
@@ -135,6 +137,74 @@ internal static class LossesCommand
             return 0;
         }));
         return command;
+    }
+
+    private static Command Plot()
+    {
+        var models = new Option<FileInfo[]>("--model") { Description = "Models of `otk losses train`, one confusion matrix each (repeat the option; 1 to 4).", AllowMultipleArgumentsPerToken = true };
+        var testCount = new Option<int>("--test-count") { Description = "Score only the first N test images (0: all 10,000).", DefaultValueFactory = _ => 0 };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Directory of confusion.svg, topk.svg and gradient.svg.", DefaultValueFactory = _ => new DirectoryInfo("runs/losses-plot") };
+        var dataDir = DataDirectoryOption.Create();
+        var command = new Command("plot", "Confusion matrices and top-K costs of models side by side, and the MSE and EMD gradients of one histogram (the lecture's figure).")
+            { models, testCount, output, dataDir };
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            FileInfo[] files = parse.GetValue(models) ?? [];
+            if (files.Length > 4) throw new ArgumentException($"--model given {files.Length} times: draw at most 4 models.");
+            foreach (FileInfo file in files)
+                if (!file.Exists) throw new ArgumentException($"--model {file.FullName}: no such file; train one with `otk losses train`.");
+            int limit = parse.GetValue(testCount);
+            if (limit < 0) throw new ArgumentException($"--test-count {limit}: must be 0 (all) or positive.");
+            string directory = parse.GetValue(output)!.FullName;
+            Directory.CreateDirectory(directory);
+            GradientFigure(Path.Combine(directory, "gradient.svg"));
+            var maps = new List<Pictures.SvgHeatmap>();
+            var topK = new Pictures.SvgPlot("Top-K cost (Frogner et al. 2015, Fig. 3)", "K", "mean label distance of the top K");
+            var summary = new List<object>();
+            foreach (FileInfo file in files)
+            {
+                Sequential network = ClassifierTraining.MnistCnn(1);
+                Dictionary<string, string> metadata = SafeTensors.LoadInto(file.FullName, network);
+                string set = DmlCommand.DataSetName(metadata.GetValueOrDefault("dataset")
+                    ?? throw new ArgumentException($"--model {file.Name} does not record its data set; it is not a model of `otk losses train`."));
+                string loss = metadata.GetValueOrDefault("loss", Path.GetFileNameWithoutExtension(file.Name));
+                LabelTree labels = metadata.TryGetValue("label_tree", out string? text) ? LabelTree.Parse(text, Classes, $"{file.Name}'s label_tree") : LabelSpace(set, null);
+                LabelledImages test = MnistImages.Of(DmlCommand.Load(set, MnistStore.DataDirectory(parse.GetValue(dataDir)), "test"), 0, limit);
+                ClassifierScores scores = ClassifierScores.Of(network, test, labels.PathMetric());
+                string[] names = set == "fashion" ? FashionNames : [.. Enumerable.Range(0, Classes).Select(c => c.ToString(CultureInfo.InvariantCulture))];
+                maps.Add(new Pictures.SvgHeatmap($"{loss}: accuracy {scores.Accuracy:P1}, severity {scores.MistakeSeverity:F2}", "true class", "predicted class", names, scores.Confusion));
+                topK.Line(loss, [.. Enumerable.Range(1, Classes).Select(k => (double)k)], scores.TopKCost);
+                summary.Add(new { loss, dataset = set, accuracy = scores.Accuracy, mistake_severity = scores.MistakeSeverity, model = file.FullName });
+            }
+            if (maps.Count > 0)
+            {
+                Pictures.SvgPanels.SaveSideBySide(Path.Combine(directory, "confusion.svg"), [.. maps]);
+                topK.Save(Path.Combine(directory, "topk.svg"));
+            }
+            Console.WriteLine(JsonSerializer.Serialize(new { models = summary, directory }));
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>The lecture's "how does the gradient look" figure: a predicted histogram on 40
+    /// ordered bins (a bump at bin 12) against its target (a bump at bin 26), and the descent
+    /// directions of the MSE, -2 (p - q), and of the EMD and EMD^2 on the chain (their
+    /// gradients projected onto sum-zero vectors, TreeEmdLoss): the MSE's is zero away from the
+    /// two bumps, the EMD's moves every bin of p towards the target.</summary>
+    internal static void GradientFigure(string path)
+    {
+        const int bins = 40;
+        double[] Bump(double at) { double[] b = [.. Enumerable.Range(0, bins).Select(i => Math.Exp(-0.5 * Math.Pow((i - at) / 2.5, 2)))]; double sum = b.Sum(); return [.. b.Select(v => v / sum)]; }
+        double[] p = Bump(12), q = Bump(26), x = [.. Enumerable.Range(0, bins).Select(i => (double)i)];
+        LabelTree chain = LabelTree.Chain(bins);
+        double[] emd = new double[bins], emd2 = new double[bins];
+        OtKernels.Autodiff.Losses.TreeEmdLoss.Compute(chain, 1, p, q, emd);
+        OtKernels.Autodiff.Losses.TreeEmdLoss.Compute(chain, 2, p, q, emd2);
+        Pictures.SvgPanels.SaveSideBySide(path,
+            new Pictures.SvgPlot("prediction p and target q", "bin", "mass", 420, 320).Line("p", x, p).Line("q", x, q),
+            new Pictures.SvgPlot("(a) mean squared error: -grad", "bin", "descent direction", 420, 320).Line("-2 (p - q)", x, [.. p.Zip(q, (a, b) => -2 * (a - b))]),
+            new Pictures.SvgPlot("(b) EMD on the chain: -grad", "bin", "descent direction", 420, 320).Line("EMD", x, [.. emd.Select(v => -v)]).Line("EMD^2", x, [.. emd2.Select(v => -v)]));
     }
 
     private static Option<FileInfo> TreeOption(string description = "The label tree (`name parent weight` per node; default: the chain of digits for mnist, data/fashion-mnist.tree for fashion)") =>

@@ -15,7 +15,7 @@ using OtKernels.IO;
 namespace OtKernels.Cli.Pictures;
 
 /// <summary>Line and scatter plots as SVG, with nice ticks and a legend.</summary>
-internal sealed class SvgPlot(string title, string xLabel, string yLabel, int width = 640, int height = 400)
+internal sealed class SvgPlot(string title, string xLabel, string yLabel, int width = 640, int height = 400) : ISvgPanel
 {
     // Ten colours, so that the ten MNIST classes are told apart in one scatter plot.
     private static readonly string[] Palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
@@ -59,23 +59,11 @@ internal sealed class SvgPlot(string title, string xLabel, string yLabel, int wi
     /// <summary>Writes the plot to path atomically.</summary>
     public void Save(string path) => AtomicFile.WriteAllText(path, ToSvg());
 
-    /// <summary>Plots side by side in one SVG document (each its own nested SVG), written
-    /// to path atomically.</summary>
-    public static void SaveSideBySide(string path, params SvgPlot[] plots)
-    {
-        var panels = new StringBuilder();
-        int x = 0, height = 0;
-        foreach (SvgPlot plot in plots)
-        {
-            panels.Append(plot.ToSvg(x));
-            x += plot.CanvasWidth;
-            height = Math.Max(height, plot.Height);
-        }
-        AtomicFile.WriteAllText(path, string.Create(CultureInfo.InvariantCulture,
-            $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{x}\" height=\"{height}\" viewBox=\"0 0 {x} {height}\">\n{panels}</svg>\n"));
-    }
+    /// <inheritdoc/>
+    public int Height => height;
 
-    private int Height => height;
+    /// <inheritdoc/>
+    public int Width => CanvasWidth;
 
     // The legend column fits its longest name: the canvas widens rather than cut it off.
     private int RightMargin => Math.Max(Right, 30 + (int)Math.Ceiling(CharacterWidth * TextSize * _series.Select(s => s.Name.Length).DefaultIfEmpty(0).Max()) + 10);
