@@ -130,7 +130,7 @@ internal static class LossesCommand
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 accuracy = scores.Accuracy, mistake_severity = scores.MistakeSeverity, expected_cost = scores.ExpectedCost,
-                top_k_cost = scores.TopKCost.Select(v => Math.Round(v, 6)), dataset = set, loss = metadata.GetValueOrDefault("loss", "?"),
+                top_k_cost = scores.TopKCost.Select(v => Math.Round(v, 6)), dataset = set, loss = LossLabel(metadata, "?"),
                 test_images = test.Count, confusion = Enumerable.Range(0, Classes).Select(r => scores.Confusion.Skip(r * Classes).Take(Classes)),
                 seconds = Math.Round(clock.Elapsed.TotalSeconds, 2), model = file.FullName,
             }));
@@ -141,7 +141,7 @@ internal static class LossesCommand
 
     private static Command Plot()
     {
-        var models = new Option<FileInfo[]>("--model") { Description = "Models of `otk losses train`, one confusion matrix each (repeat the option; 1 to 4).", AllowMultipleArgumentsPerToken = true };
+        var models = new Option<FileInfo[]>("--model") { Description = "Models of `otk losses train`, one confusion matrix each (repeat the option; up to 6).", AllowMultipleArgumentsPerToken = true };
         var testCount = new Option<int>("--test-count") { Description = "Score only the first N test images (0: all 10,000).", DefaultValueFactory = _ => 0 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Directory of confusion.svg, topk.svg and gradient.svg.", DefaultValueFactory = _ => new DirectoryInfo("runs/losses-plot") };
         var dataDir = DataDirectoryOption.Create();
@@ -150,7 +150,7 @@ internal static class LossesCommand
         command.SetAction(parse => CliErrors.Run(() =>
         {
             FileInfo[] files = parse.GetValue(models) ?? [];
-            if (files.Length > 4) throw new ArgumentException($"--model given {files.Length} times: draw at most 4 models.");
+            if (files.Length > 6) throw new ArgumentException($"--model given {files.Length} times: draw at most 6 models.");
             foreach (FileInfo file in files)
                 if (!file.Exists) throw new ArgumentException($"--model {file.FullName}: no such file; train one with `otk losses train`.");
             int limit = parse.GetValue(testCount);
@@ -167,7 +167,7 @@ internal static class LossesCommand
                 Dictionary<string, string> metadata = SafeTensors.LoadInto(file.FullName, network);
                 string set = DmlCommand.DataSetName(metadata.GetValueOrDefault("dataset")
                     ?? throw new ArgumentException($"--model {file.Name} does not record its data set; it is not a model of `otk losses train`."));
-                string loss = metadata.GetValueOrDefault("loss", Path.GetFileNameWithoutExtension(file.Name));
+                string loss = LossLabel(metadata, Path.GetFileNameWithoutExtension(file.Name));
                 LabelTree labels = metadata.TryGetValue("label_tree", out string? text) ? LabelTree.Parse(text, Classes, $"{file.Name}'s label_tree") : LabelSpace(set, null);
                 LabelledImages test = MnistImages.Of(DmlCommand.Load(set, MnistStore.DataDirectory(parse.GetValue(dataDir)), "test"), 0, limit);
                 ClassifierScores scores = ClassifierScores.Of(network, test, labels.PathMetric());
@@ -205,6 +205,13 @@ internal static class LossesCommand
             new Pictures.SvgPlot("prediction p and target q", "bin", "mass", 420, 320).Line("p", x, p).Line("q", x, q),
             new Pictures.SvgPlot("(a) mean squared error: -grad", "bin", "descent direction", 420, 320).Line("-2 (p - q)", x, [.. p.Zip(q, (a, b) => -2 * (a - b))]),
             new Pictures.SvgPlot("(b) EMD on the chain: -grad", "bin", "descent direction", 420, 320).Line("EMD", x, [.. emd.Select(v => -v)]).Line("EMD^2", x, [.. emd2.Select(v => -v)]));
+    }
+
+    /// <summary>The loss a model trained with, as `otk losses` names it; the Wasserstein loss with its power p.</summary>
+    private static string LossLabel(Dictionary<string, string> metadata, string fallback)
+    {
+        string loss = metadata.GetValueOrDefault("loss", fallback);
+        return loss == "wasserstein" && metadata.TryGetValue("p", out string? p) ? $"wasserstein p={p}" : loss;
     }
 
     private static Option<FileInfo> TreeOption(string description = "The label tree (`name parent weight` per node; default: the chain of digits for mnist, data/fashion-mnist.tree for fashion)") =>

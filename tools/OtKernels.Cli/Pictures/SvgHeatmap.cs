@@ -14,7 +14,7 @@ internal sealed class SvgHeatmap(string title, string rowLabel, string columnLab
     private const int Cell = 34, Left = 120, Top = 56, TextSize = 12, TitleSize = 16;
 
     /// <summary>The width of the drawing in px.</summary>
-    public int Width => Left + Cell * names.Count + 20;
+    public int Width => Math.Max(Left + Cell * names.Count + 20, (int)Math.Ceiling(0.62 * TitleSize * title.Length) + 40);
 
     /// <summary>The height of the drawing in px.</summary>
     public int Height => Top + Cell * names.Count + 60;
@@ -27,7 +27,7 @@ internal sealed class SvgHeatmap(string title, string rowLabel, string columnLab
         var svg = new StringBuilder();
         svg.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" x=\"{offset}\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"{TextSize}\">\n");
         svg.Append(CultureInfo.InvariantCulture, $"<rect width=\"{Width}\" height=\"{Height}\" fill=\"white\"/>\n");
-        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left + Cell * k / 2}\" y=\"24\" text-anchor=\"middle\" font-size=\"{TitleSize}\">{Escape(title)}</text>\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Width / 2}\" y=\"24\" text-anchor=\"middle\" font-size=\"{TitleSize}\">{Escape(title)}</text>\n");
         for (int r = 0; r < k; r++)
         {
             int total = 0;
