@@ -60,6 +60,7 @@ public sealed class LossesCommandTests : IDisposable
     [InlineData("--p", "0", "--p 0")]
     [InlineData("--epsilon", "-1", "--epsilon -1")]
     [InlineData("--epochs", "0", "--epochs 0")]
+    [InlineData("--ce-weight", "-1", "--ce-weight -1")]
     [InlineData("--tree", "/nonexistent/labels.tree", "no such file")]
     public void BadOptions_AreNamed_WithExitCode2_AndNothingIsWritten(string option, string value, string expected)
     {
@@ -81,6 +82,9 @@ public sealed class LossesCommandTests : IDisposable
         Assert.Contains("--tree bad.tree", run.Stderr);
         Assert.Contains(expected, run.Stderr);
         Assert.False(Directory.Exists(File("bad")));
+        run = OtkProcess.Run(["losses", "train", "--loss", "ce", "--ce-weight", "1", "--out", File("bad"), "--data-dir", File("empty")]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("the loss is the cross-entropy already", run.Stderr);
         run = OtkProcess.Run(["losses", "eval", "--model", File("none.safetensors")]);
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("otk losses train", run.Stderr);

@@ -18,7 +18,7 @@ public class ClassifierLossTests
 {
     private static readonly LabelTree Taxonomy = LabelTree.Parse("root -\na root 1\nb root 1\n0 a 1\n1 a 1\n2 a 1\n3 b 1\n4 b 1\n5 root 2", 6);
 
-    public static TheoryData<string> Losses() => ["ce", "hemd", "hemd2", "chain2", "wasserstein"];
+    public static TheoryData<string> Losses() => ["ce", "hemd", "hemd2", "chain2", "wasserstein", "hemd+ce"];
 
     private static ClassifierLoss Named(string name) => name switch
     {
@@ -26,6 +26,7 @@ public class ClassifierLossTests
         "hemd" => new TreeEmdClassifierLoss(Taxonomy, 1),
         "hemd2" => new TreeEmdClassifierLoss(Taxonomy, 2),
         "chain2" => new TreeEmdClassifierLoss(LabelTree.Chain(6), 2),
+        "hemd+ce" => new WithCrossEntropyLoss(new TreeEmdClassifierLoss(Taxonomy, 1), 0.5),
         _ => new WassersteinClassifierLoss(Taxonomy.PathMetric(), 0.1),
     };
 

@@ -38,6 +38,7 @@ internal static class LossesCommand
         var tree = TreeOption();
         var power = new Option<double>("--p") { Description = "wasserstein: the ground metric is the tree distance to this power.", DefaultValueFactory = _ => 1 };
         var epsilon = new Option<double>("--epsilon") { Description = "wasserstein: the entropic regularisation, in the ground metric's unit.", DefaultValueFactory = _ => 0.1 };
+        var ceWeight = new Option<double>("--ce-weight") { Description = "Add this weight times the cross-entropy to an EMD or Wasserstein loss (0: none; Frogner et al. 2015 trained beside a KL term).", DefaultValueFactory = _ => 0 };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the training images (cosine-annealed rate; the last model is kept).", DefaultValueFactory = _ => 3 };
         var batch = new Option<int>("--batch-size") { Description = "Images per Adam step.", DefaultValueFactory = _ => 64 };
         var rate = new Option<double>("--learning-rate") { Description = "Adam's initial rate.", DefaultValueFactory = _ => 1e-3 };
@@ -45,7 +46,7 @@ internal static class LossesCommand
         var limit = new Option<int>("--train-count") { Description = "Use only the first N training images (0: all but the 5,000 held out).", DefaultValueFactory = _ => 0 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output directory.", DefaultValueFactory = _ => new DirectoryInfo("runs/losses") };
         var dataDir = DataDirectoryOption.Create();
-        var command = new Command("train", "Train the MNIST CNN with a loss on the label space.") { dataset, loss, tree, power, epsilon, epochs, batch, rate, seed, limit, output, dataDir };
+        var command = new Command("train", "Train the MNIST CNN with a loss on the label space.") { dataset, loss, tree, power, epsilon, ceWeight, epochs, batch, rate, seed, limit, output, dataDir };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             string set = DmlCommand.DataSetName(parse.GetValue(dataset)!), name = parse.GetValue(loss)!;
@@ -63,6 +64,10 @@ internal static class LossesCommand
                 ("hemd", () => new TreeEmdClassifierLoss(labels, 1)),
                 ("hemd2", () => new TreeEmdClassifierLoss(labels, 2)),
                 ("wasserstein", () => new WassersteinClassifierLoss(labels.PathMetric(p), eps)))();
+            double mix = parse.GetValue(ceWeight);
+            if (!(mix >= 0 && double.IsFinite(mix))) throw new ArgumentException($"--ce-weight {mix}: must be 0 or positive, and finite.");
+            if (mix > 0 && name == "ce") throw new ArgumentException($"--ce-weight {mix}: the loss is the cross-entropy already.");
+            if (mix > 0) criterion = new WithCrossEntropyLoss(criterion, mix);
             var options = ClassifierTraining.DefaultOptions with
             {
                 MaxEpochs = epochCount,
@@ -82,7 +87,7 @@ internal static class LossesCommand
                 + $" over {labels.Classes} classes; batch {options.BatchSize}, rate {options.LearningRate}, {epochCount} epochs");
             var metadata = new Dictionary<string, string>
             {
-                ["loss"] = name, ["dataset"] = set, ["label_tree"] = labels.Format(),
+                ["loss"] = mix > 0 ? $"{name}+ce" : name, ["ce_weight"] = mix.ToString("R", CultureInfo.InvariantCulture), ["dataset"] = set, ["label_tree"] = labels.Format(),
                 ["p"] = p.ToString("R", CultureInfo.InvariantCulture), ["epsilon"] = eps.ToString("R", CultureInfo.InvariantCulture),
             };
             var clock = Stopwatch.StartNew();
