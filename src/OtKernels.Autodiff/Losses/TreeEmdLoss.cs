@@ -51,7 +51,7 @@ public static class TreeEmdLoss
         var below = new double[tree.Nodes];
         double loss = Forward(tree, rho, difference, below);
         if (gradient.IsEmpty) return loss;
-        Backward(tree, rho, below, gradient);
+        Backward(tree, rho, below, new double[tree.Nodes], gradient);
         double shift = 0;
         for (int c = 0; c < k; c++) shift += kind == TreeEmdGradient.Simplex ? gradient[c] / k : gradient[c] * p[c] / sumP;
         for (int c = 0; c < k; c++) gradient[c] = kind == TreeEmdGradient.Simplex ? gradient[c] - shift : (gradient[c] - shift) / sumP;
@@ -73,7 +73,7 @@ public static class TreeEmdLoss
         var probabilities = new double[k];
         var difference = new double[k];
         var g = new double[k];
-        var below = new double[tree.Nodes];
+        double[] below = new double[tree.Nodes], above = new double[tree.Nodes];
         for (int s = 0; s < batch; s++)
         {
             Softmax(logits.Slice(s * k, k), probabilities, s);
@@ -88,7 +88,7 @@ public static class TreeEmdLoss
             for (int c = 0; c < k; c++) difference[c] = probabilities[c] - targets[s * k + c] / sumQ;
             losses[s] = Forward(tree, rho, difference, below);
             if (gradient.IsEmpty) continue;
-            Backward(tree, rho, below, g);
+            Backward(tree, rho, below, above, g);
             double mean = 0;
             for (int c = 0; c < k; c++) mean += probabilities[c] * g[c];
             for (int c = 0; c < k; c++) gradient[s * k + c] = (float)(probabilities[c] * (g[c] - mean));
@@ -113,10 +113,10 @@ public static class TreeEmdLoss
     }
 
     /// <summary>g_c = the sum over the edges above class c's node of rho w_e sign(phi_e) |phi_e|^(rho-1),
-    /// accumulated from the root down.</summary>
-    private static void Backward(LabelTree tree, double rho, double[] below, Span<double> g)
+    /// accumulated from the root down into above (scratch of one per node, every entry written).</summary>
+    private static void Backward(LabelTree tree, double rho, double[] below, double[] above, Span<double> g)
     {
-        var above = new double[tree.Nodes];
+        above[tree.Root] = 0;
         foreach (int v in tree.TopDown)
         {
             int parent = tree.Parents[v];
