@@ -41,7 +41,7 @@ public partial class ArchitectureTests
     /// <summary>Top-level folder of src/OtKernels -> the top-level folders its files import.</summary>
     private static Dictionary<string, HashSet<string>> Imports()
     {
-        string root = Path.Combine(RepositoryRoot(), "src", "OtKernels");
+        string root = Path.Combine(RepositoryFiles.Root(), "src", "OtKernels");
         var imports = new Dictionary<string, HashSet<string>>();
         foreach (string file in Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories))
         {
@@ -53,13 +53,6 @@ public partial class ArchitectureTests
                 if (m.Groups[1].Value != folder) targets.Add(m.Groups[1].Value);
         }
         return imports;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "OtKernels.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"No OtKernels.sln above {AppContext.BaseDirectory}.");
     }
 
     [GeneratedRegex(@"^using OtKernels\.(\w+)", RegexOptions.Multiline)]

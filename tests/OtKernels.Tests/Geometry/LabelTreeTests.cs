@@ -8,13 +8,10 @@ namespace OtKernels.Tests.Geometry;
 
 public class LabelTreeTests
 {
-    private static string Repository([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", "..", ".."));
-
     [Fact]
     public void TheFashionTaxonomy_Loads_WithTwoWithinAGroupAndFourAcross()
     {
-        LabelTree tree = LabelTree.Load(Path.Combine(Repository(), "data", "fashion-mnist.tree"), 10);
+        LabelTree tree = LabelTree.Load(Path.Combine(RepositoryFiles.Root(), "data", "fashion-mnist.tree"), 10);
         Assert.Equal(10, tree.Classes);
         Assert.Equal(13, tree.Nodes);
         Assert.Equal(2, tree.Distance(0, 6)); // T-shirt and shirt: both tops
