@@ -76,7 +76,7 @@ public static class TreeEmdLoss
         double[] below = new double[tree.Nodes], above = new double[tree.Nodes];
         for (int s = 0; s < batch; s++)
         {
-            Softmax(logits.Slice(s * k, k), probabilities, s);
+            Logits.Softmax(logits.Slice(s * k, k), probabilities, s);
             double sumQ = 0;
             for (int c = 0; c < k; c++)
             {
@@ -126,19 +126,6 @@ public static class TreeEmdLoss
             above[v] = above[parent] + tree.Weights[v] * slope;
         }
         for (int c = 0; c < g.Length; c++) g[c] = above[tree.ClassNodes[c]];
-    }
-
-    private static void Softmax(ReadOnlySpan<float> z, double[] probabilities, int sample)
-    {
-        double max = double.NegativeInfinity;
-        for (int c = 0; c < z.Length; c++)
-        {
-            if (!float.IsFinite(z[c])) throw new ArgumentException($"logits of sample {sample}, class {c} is {z[c]}; logits must be finite.", "logits");
-            max = Math.Max(max, z[c]);
-        }
-        double sum = 0;
-        for (int c = 0; c < z.Length; c++) sum += probabilities[c] = Math.Exp(z[c] - max);
-        for (int c = 0; c < z.Length; c++) probabilities[c] /= sum;
     }
 
     private static void ThrowIfBadRho(double rho)

@@ -5,6 +5,7 @@
 // and Frogner et al. 2015's top-K cost (Fig. 3): the mean over samples of the average
 // d(c, y_s) over the K classes of highest score, for K = 1..classes. And the confusion matrix.
 using System.Numerics.Tensors;
+using OtKernels.Autodiff.Losses;
 using OtKernels.Geometry;
 using OtNet.Data;
 
@@ -55,9 +56,8 @@ public sealed record ClassifierScores(double Accuracy, double MistakeSeverity, d
                     mistakes++;
                     severity += distance[predicted, y];
                 }
-                double max = TensorPrimitives.Max(z), sum = 0;
-                for (int c = 0; c < k; c++) sum += probabilities[c] = Math.Exp(z[c] - max);
-                for (int c = 0; c < k; c++) expected += probabilities[c] / sum * distance[c, y];
+                Logits.Softmax(z, probabilities, start + s);
+                for (int c = 0; c < k; c++) expected += probabilities[c] * distance[c, y];
                 // Classes by falling score (ties by index), and the running mean of their cost.
                 float[] scores = z.ToArray();
                 int[] ranked = [.. Enumerable.Range(0, k).OrderByDescending(c => scores[c]).ThenBy(c => c)];

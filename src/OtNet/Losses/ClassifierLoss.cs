@@ -113,13 +113,7 @@ public sealed class WassersteinClassifierLoss : ClassifierLoss
     {
         int batch = logits.Batch, k = LabelCost.Rows;
         var predictions = new double[batch * k];
-        for (int s = 0; s < batch; s++)
-        {
-            ReadOnlySpan<float> z = logits.Sample(s);
-            double max = System.Numerics.Tensors.TensorPrimitives.Max(z), sum = 0;
-            for (int c = 0; c < k; c++) sum += predictions[s * k + c] = Math.Exp(z[c] - max);
-            for (int c = 0; c < k; c++) predictions[s * k + c] /= sum;
-        }
+        for (int s = 0; s < batch; s++) Logits.Softmax(logits.Sample(s), predictions.AsSpan(s * k, k), s);
         double[] targets = Array.ConvertAll(OneHot(labels, k), v => (double)v);
         var losses = new double[batch];
         var dLogits = gradient is null ? [] : new double[batch * k];
