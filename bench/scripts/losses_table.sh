@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The experiments of `otk losses` (Martinez's lecture, issue 19): each run of RUNS for each
 # seed of SEEDS trains the MNIST CNN for EPOCHS epochs and scores it on the 10,000 test
-# images; a run is DATASET:LOSS or DATASET:wasserstein:P. Resumable: a run whose eval JSON
+# images; a run is DATASET:LOSS or DATASET:wasserstein:P, and LOSS+ce adds the cross-entropy
+# at weight 1 (--ce-weight 1). Resumable: a run whose eval JSON
 # exists is skipped, and an interrupted training resumes from its checkpoint. Each eval's
 # JSON (with the run's spec and seed) is appended to docs/results/losses-runs.jsonl.
 # Usage: bash bench/scripts/losses_table.sh [EPOCHS] [SEEDS] [RUNS]
@@ -20,11 +21,12 @@ mkdir -p "$(dirname "$results")"
 for seed in $seeds; do
   for spec in $runs; do
     IFS=: read -r dataset loss p <<<"$spec"
+    ce=""; [[ $loss == *+ce ]] && ce=1
     name="$dataset-$loss${p:+-p$p}-s$seed"
     dir="$out/$name"
     [[ -f "$dir/eval.json" ]] && { echo "skip $name (done)"; continue; }
     echo "== $name"
-    otk losses train --dataset "$dataset" --loss "$loss" ${p:+--p "$p"} --epochs "$epochs" --seed "$seed" --out "$dir" > "$dir.train.json"
+    otk losses train --dataset "$dataset" --loss "${loss%+ce}" ${p:+--p "$p"} ${ce:+--ce-weight "$ce"} --epochs "$epochs" --seed "$seed" --out "$dir" > "$dir.train.json"
     otk losses eval --model "$dir/model.safetensors" > "$dir/eval.json.partial"
     mv "$dir/eval.json.partial" "$dir/eval.json"
     python3 - "$dir/eval.json" "$dir.train.json" "$spec" "$seed" "$epochs" >>"$results" <<'PY'
