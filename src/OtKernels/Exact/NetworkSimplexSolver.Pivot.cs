@@ -1,8 +1,9 @@
 // Entering-arc selection by block search (Grigoriadis 1986; LEMON's default and POT's):
-// scan the arcs cyclically in blocks of about sqrt(n*m), and take the most negative reduced
-// cost of the first block that has one. Here a block is a whole number of rows of C, since
-// the reduced costs of the arcs out of source i are one row, C[i, :] + pi_i - pi_{n+:},
-// which RowArgMin scans four arcs at a time.
+// scan the arcs cyclically in blocks of about sqrt(arcs), and take the most negative reduced
+// cost of the first block that has one. Here a block is a whole number of sources' rows,
+// since the reduced costs of the arcs out of source i are one row, C[i, :] + pi_i - pi_{n+:},
+// which RowArgMin scans four arcs at a time on the complete graph (a sparse row gathers the
+// potentials of its targets).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -27,8 +28,9 @@ internal sealed partial class NetworkSimplexSolver
     private bool Pivot(int maxIterations)
     {
         _nextRow = 0;
-        int blockSize = Math.Max((int)(BlockSizeFactor * Math.Sqrt(_realArcCount)), MinBlockSize);
-        int blockRows = Math.Max(1, (blockSize + _m - 1) / _m);
+        int blockSize = Math.Max((int)(BlockSizeFactor * Math.Sqrt(_arcCount)), MinBlockSize);
+        int meanRow = Math.Max(1, _arcCount / _n);
+        int blockRows = Math.Max(1, (blockSize + meanRow - 1) / meanRow);
         while (FindEnteringArc(blockRows))
         {
             if (Iterations == maxIterations) return false;
@@ -51,8 +53,8 @@ internal sealed partial class NetworkSimplexSolver
         int best = -1;
         for (int scanned = 1; scanned <= n; scanned++)
         {
-            (double r, int j) = RowArgMin(_cost.AsSpan(i * m, m), _pi[i], piT);
-            if (r < min) { min = r; best = i * m + j; }
+            (double r, int arc) = _complete ? CompleteRowArgMin(i, piT) : SparseRowArgMin(i);
+            if (r < min) { min = r; best = arc; }
             if (++i == n) i = 0;
             if (scanned % blockRows == 0 || scanned == n)
             {
@@ -67,10 +69,28 @@ internal sealed partial class NetworkSimplexSolver
         return false;
     }
 
-    private bool IsSignificant(int arc, double reducedCost)
+    private bool IsSignificant(int arc, double reducedCost) =>
+        IsSignificant(reducedCost, _cost[arc], _pi[_arcSource[arc]], _pi[_n + _arcTarget[arc]]);
+
+    private static bool IsSignificant(double reducedCost, double cost, double piS, double piT) =>
+        reducedCost < -RelativeTolerance * (Math.Abs(cost) + Math.Abs(piS) + Math.Abs(piT));
+
+    private (double Min, int Arc) CompleteRowArgMin(int i, ReadOnlySpan<double> piT)
     {
-        double scale = Math.Abs(_cost[arc]) + Math.Abs(_pi[arc / _m]) + Math.Abs(_pi[_n + arc % _m]);
-        return reducedCost < -RelativeTolerance * scale;
+        (double r, int j) = RowArgMin(_cost.AsSpan(_rowStart[i], _m), _pi[i], piT);
+        return (r, _rowStart[i] + j);
+    }
+
+    private (double Min, int Arc) SparseRowArgMin(int i)
+    {
+        double min = double.PositiveInfinity, piS = _pi[i];
+        int best = -1;
+        for (int e = _rowStart[i]; e < _rowStart[i + 1]; e++)
+        {
+            double r = _cost[e] + piS - _pi[_n + _arcTarget[e]];
+            if (r < min) { min = r; best = e; }
+        }
+        return (min, best);
     }
 
     /// <summary>min_j (c_j + piS) - piT_j and its first index. The vector path keeps, per

@@ -47,6 +47,9 @@ public abstract partial class GroundCost
     /// (the default). Only a heuristic: it changes speed, never the optimum.</summary>
     public virtual Coarsening? Coarsen() => null;
 
+    /// <summary>Reads C(i, cols) one row at a time (the exact solver's sparse path).</summary>
+    internal virtual CostRows RowsOver(int[] cols) => new(this, cols);
+
     /// <summary>Writes the submatrix C[rows, cols] row-major into <paramref name="destination"/>
     /// (length rows.Length * cols.Length).</summary>
     public virtual void FillSubmatrix(ReadOnlySpan<int> rows, ReadOnlySpan<int> cols, Span<double> destination)
