@@ -4,7 +4,7 @@
 // `-- sinkhorn-times`: the Sinkhorn timings of the workspace entry in docs/PERFORMANCE.md.
 // `-- unrolled-ratio PAIRS`: UnrolledCloudDistance's forward + reverse against its forward.
 // `-- losses BATCH`: each classifier loss of `otk losses` against the CNN's training step (LossShares).
-// `-- mnist-w2 ...`, `-- grid-w2 ...`, `-- sinkhorn-clouds ...`, `-- sinkhorn-mnist ...`, `-- sgemm ...`, `-- dwe-throughput BATCH`: the otk sides of the
+// `-- mnist-w2 ...`, `-- grid-w2 ...`, `-- cloud-w2 ...`, `-- sinkhorn-clouds ...`, `-- sinkhorn-mnist ...`, `-- sgemm ...`, `-- dwe-throughput BATCH`: the otk sides of the
 // comparisons in bench/scripts (see each file's header).
 using System.Globalization;
 using BenchmarkDotNet.Running;
@@ -13,7 +13,9 @@ using OtKernels.Bench;
 if (args is ["kernels", ..]) return KernelRates.Create().Parse(args[1..]).Invoke();
 if (args is ["dwe-figure2", ..]) return DweFigure2.Create().Parse(args[1..]).Invoke();
 if (args is ["mnist-w2", var images, var pairs, var threads]) return MnistPairs.Run(images, pairs, int.Parse(threads));
-if (args is ["grid-w2", var gridSize, var gridPairs, var gridInputs]) return GridPairs.Run(int.Parse(gridSize), int.Parse(gridPairs), gridInputs);
+if (args is ["grid-w2", var gridSize, var gridPairs, var gridInputs]) return ExactPairs.Grid(int.Parse(gridSize), int.Parse(gridPairs), gridInputs);
+if (args is ["cloud-w2", var cloudPoints, var cloudDimension, var cloudPairs, var cloudInputs])
+    return ExactPairs.Clouds(int.Parse(cloudPoints), int.Parse(cloudDimension), int.Parse(cloudPairs), cloudInputs);
 if (args is ["sinkhorn-clouds", var x, var y, var eps, var iterations, var cloudThreads, var output])
     return SinkhornClouds.Run(x, y, double.Parse(eps, CultureInfo.InvariantCulture), int.Parse(iterations), int.Parse(cloudThreads), output);
 if (args is ["sinkhorn-mnist", var mnistImages, var mnistPairs, var mnistEps, var tol, var scaling, var omega, var mnistThreads, var mnistOut])

@@ -108,6 +108,46 @@ public class MultiscaleTests
     }
 
     [Fact]
+    public void SparsePath_OnPointClouds_IsCertifiedAndEqualsTheDenseSolve()
+    {
+        // Clouds of 2 to 150 points in 1 to 3 dimensions, both metrics; integer coordinates
+        // (many equal costs, duplicated points) or uniform ones; some masses zero. Every
+        // size goes down the sparse path, its coarsenings included.
+        Prop.ForAll((from n in Gen.Choose(2, 150)
+                     from m in Gen.Choose(2, 150)
+                     from d in Gen.Choose(1, 3)
+                     from euclidean in Gen.Elements(false, true)
+                     from integer in Gen.Elements(false, true)
+                     from seed in Gen.Choose(0, int.MaxValue)
+                     select (n, m, d, euclidean, integer, seed)).ToArbitrary(), t =>
+        {
+            var rng = new Random(t.seed);
+            double Coordinate() => t.integer ? rng.Next(5) : rng.NextDouble() * 4;
+            double[] x = [.. Enumerable.Range(0, t.n * t.d).Select(_ => Coordinate())];
+            double[] y = [.. Enumerable.Range(0, t.m * t.d).Select(_ => Coordinate())];
+            // Integer masses with equal totals, so that GLPK's exact LP sees balanced marginals.
+            double[] a = [.. Enumerable.Range(0, t.n).Select(_ => (double)(rng.Next(4) == 0 ? 0 : rng.Next(1, 9)))];
+            a[rng.Next(t.n)] += 1;
+            var b = new double[t.m];
+            for (int unit = 0; unit < a.Sum(); unit++) b[rng.Next(t.m)]++;
+            var cloud = new PointCloudCost(x, y, t.d, t.euclidean ? GroundMetric.Euclidean : GroundMetric.SqEuclidean);
+            var dense = new double[t.n * t.m];
+            for (int i = 0; i < t.n; i++) for (int j = 0; j < t.m; j++) dense[i * t.m + j] = cloud[i, j];
+            EmdResult sparse = NetworkSimplex.SolveWith(new(0, 0), a, b, cloud);
+            EmdResult single = NetworkSimplex.Solve(a, b, new DenseCost(dense, t.n, t.m));
+            Assert.Equal(EmdStatus.Optimal, sparse.Status);
+            Assert.True(Math.Abs(sparse.Cost - single.Cost) <= 1e-12 * Math.Max(1, single.Cost),
+                $"{t.n} x {t.m} points in {t.d}-D seed {t.seed}: sparse {sparse.Cost:R}, dense {single.Cost:R}");
+            Certificate.Check(TransportProblem.FromArrays(a, b, dense, t.n, t.m), sparse);
+            if (t.n * t.m <= 900)
+            {
+                double lp = Glpk.SolveTransport(a, b, dense);
+                Assert.True(Math.Abs(sparse.Cost - lp) <= 1e-9 * Math.Max(1, lp), $"GLPK {lp:R}, sparse {sparse.Cost:R}");
+            }
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(60));
+    }
+
+    [Fact]
     public void SparsePath_AddsTheArcsTheCheckFinds_WhenTheCoarsePlanMissesTheOptimum()
     {
         // Two translated blobs on 16 x 16: the coarse plan's candidates alone are not

@@ -52,6 +52,54 @@ public class CostRowsTests
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(200));
 
     [Fact]
+    public void CloudRows_EqualTheIndexer_BitForBit_ForEveryMetric() =>
+        Prop.ForAll((from n in Gen.Choose(1, 30)
+                     from m in Gen.Choose(1, 30)
+                     from d in Gen.Choose(1, 4)
+                     from metric in Gen.Elements(GroundMetric.SqEuclidean, GroundMetric.Euclidean, GroundMetric.Minkowski)
+                     from seed in Gen.Choose(0, int.MaxValue)
+                     select (n, m, d, metric, seed)).ToArbitrary(), t =>
+        {
+            var rng = new Random(t.seed);
+            double[] x = [.. Enumerable.Range(0, t.n * t.d).Select(_ => rng.NextDouble() * 10 - 5)];
+            double[] y = [.. Enumerable.Range(0, t.m * t.d).Select(_ => rng.NextDouble() * 10 - 5)];
+            var cloud = new PointCloudCost(x, y, t.d, t.metric, p: 3);
+            int[] cols = [.. Enumerable.Range(0, t.m).Where(_ => rng.Next(4) > 0).DefaultIfEmpty(t.m - 1)];
+            CostRows reader = cloud.RowsOver(cols);
+            var row = new double[cols.Length];
+            for (int i = 0; i < t.n; i++)
+            {
+                reader.Fill(i, row);
+                for (int k = 0; k < cols.Length; k++) Assert.Equal(cloud[i, cols[k]], row[k]);
+            }
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(200));
+
+    [Fact]
+    public void CloudCoarsening_PoolsNearbyPoints_AndStopsWhenItCannotShrink()
+    {
+        var rng = new Random(1);
+        double[] x = [.. Enumerable.Range(0, 400 * 2).Select(_ => rng.NextDouble())];
+        double[] y = [.. Enumerable.Range(0, 300 * 2).Select(_ => rng.NextDouble())];
+        Coarsening coarse = new PointCloudCost(x, y, 2).Coarsen()!;
+        var c = (PointCloudCost)coarse.Cost;
+        Assert.InRange(c.Rows, 20, 300); // about 100 cells of about 4 points
+        Assert.Equal(400, coarse.RowParent.Length);
+        Assert.Equal(300, coarse.ColParent.Length);
+        // Every coarse point is the mean of its points: the cost from each coarse source to
+        // coarse target 0 is the squared distance between the means.
+        int[] target = [.. Enumerable.Range(0, 300).Where(j => coarse.ColParent[j] == 0)];
+        (double tx, double ty) = (target.Average(j => y[2 * j]), target.Average(j => y[2 * j + 1]));
+        for (int parent = 0; parent < c.Rows; parent++)
+        {
+            int[] members = [.. Enumerable.Range(0, 400).Where(i => coarse.RowParent[i] == parent)];
+            Assert.NotEmpty(members);
+            double sx = members.Average(i => x[2 * i]), sy = members.Average(i => x[2 * i + 1]);
+            Assert.Equal((sx - tx) * (sx - tx) + (sy - ty) * (sy - ty), c[parent, 0], 1e-12);
+        }
+        Assert.Null(new PointCloudCost(new double[] { 0 }, new double[] { 1 }, 1).Coarsen());
+    }
+
+    [Fact]
     public void DenseCost_HasNoTransform_SoEveryRowIsRead()
     {
         var dense = new DenseCost(new double[] { 1, 2, 3, 4 }, 2, 2);
