@@ -23,9 +23,10 @@ public static class NetworkSimplex
     /// memory. Costs that coarsen hold only their sparse arcs and have no such limit.</summary>
     public const long MaxArcs = 1L << 26;
 
-    /// <summary>Problems with at least this many arcs (after zero bins are removed) take the
-    /// multiscale sparse path when the cost has a coarsening.</summary>
-    private const int MultiscaleMinArcs = 4096;
+    /// <summary>Problems with at least this many arcs (after zero bins are removed) start
+    /// from the solution of their coarsening, when the cost has one (at 1,024 rather than
+    /// 4,096 the 14 x 14 level of MNIST starts from the 7 x 7 one: 728 to 657 pivots per pair).</summary>
+    private const int MultiscaleMinArcs = 1024;
 
     /// <summary>From this many arcs a problem with a coarse start is solved on the sparse
     /// path; below it the complete graph, priced a whole row at a time, is faster (measured:

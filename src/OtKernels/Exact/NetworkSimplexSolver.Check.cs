@@ -39,12 +39,26 @@ internal sealed partial class NetworkSimplexSolver
             if (transformed && !(minima[i] + _pi[i] < -RelativeTolerance * (Math.Abs(minima[i]) + Math.Abs(_pi[i])))) continue;
             rows.Fill(i, costs);
             CollectViolations(costs, _pi[i], piT);
+            if (_rowViolations.Count == 0) continue;
             if (_rowViolations.Count > MaxArcsAddedPerRow) _rowViolations.Sort((x, y) => x.ReducedCost.CompareTo(y.ReducedCost));
             for (int k = 0; k < Math.Min(MaxArcsAddedPerRow, _rowViolations.Count); k++) _violated.Add((i, _rowViolations[k].Col, _rowViolations[k].Cost));
+            ThrowIfAlreadyInTheSet(i);
         }
         if (_violated.Count == 0) return false;
         AddArcs(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_violated), treeBuilt: true);
         return true;
+    }
+
+    /// <summary>The pricing tests every arc of the set as the check does, so an arc the check
+    /// finds violated is new; were it not, each check would add it again and the solve would
+    /// never end. This turns such a bug into an error.</summary>
+    private void ThrowIfAlreadyInTheSet(int row)
+    {
+        int added = Math.Min(MaxArcsAddedPerRow, _rowViolations.Count);
+        for (int e = _rowStart[row]; e < _rowStart[row + 1]; e++)
+            for (int k = 0; k < added; k++)
+                if (_arcTarget[e] == _rowViolations[k].Col)
+                    throw new InvalidOperationException($"Network simplex: the check found arc ({row}, {_arcTarget[e]}) of the sparse set violated after pricing found none (internal error).");
     }
 
     /// <summary>Lists in _rowViolations the columns j with c_j + piS - piT_j significantly

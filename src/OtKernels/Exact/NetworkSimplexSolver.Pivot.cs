@@ -81,14 +81,19 @@ internal sealed partial class NetworkSimplexSolver
         return (r, _rowStart[i] + j);
     }
 
+    /// <summary>The most negative significant reduced cost of a sparse row (infinity and -1
+    /// if none). Testing each arc, not only the row's minimum, makes the pricing's idea of
+    /// optimal on the set the check's: an arc of small scale can be significant where the
+    /// row's minimum, of larger scale, is not, and the check would add it again forever.</summary>
     private (double Min, int Arc) SparseRowArgMin(int i)
     {
         double min = double.PositiveInfinity, piS = _pi[i];
         int best = -1;
         for (int e = _rowStart[i]; e < _rowStart[i + 1]; e++)
         {
-            double r = _cost[e] + piS - _pi[_n + _arcTarget[e]];
-            if (r < min) { min = r; best = e; }
+            double piT = _pi[_n + _arcTarget[e]];
+            double r = _cost[e] + piS - piT;
+            if (r < min && IsSignificant(r, _cost[e], piS, piT)) { min = r; best = e; }
         }
         return (min, best);
     }

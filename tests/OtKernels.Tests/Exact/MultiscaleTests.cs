@@ -7,8 +7,8 @@ using Xunit;
 
 namespace OtKernels.Tests.Exact;
 
-/// <summary>Image grids on the multiscale paths (by default a coarse start from 4096 arcs
-/// after zero bins are removed, the sparse path from 32768; SolveWith(new(0, 0), ...) sends
+/// <summary>Image grids on the multiscale paths (by default a coarse start from 1024 arcs
+/// after zero bins are removed, the sparse path from 65536; SolveWith(new(0, 0), ...) sends
 /// every grid down the sparse one) must give the optimum of the
 /// same problem posed as a dense cost, which is never coarsened, a valid certificate, and
 /// GLPK's value where the LP is small.</summary>
