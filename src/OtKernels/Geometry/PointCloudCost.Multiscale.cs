@@ -1,6 +1,6 @@
 // What the exact solver's multiscale sparse path needs from point clouds. Coarsen() pools
 // the points of both clouds by one regular grid over their joint bounding box, about four
-// points per cell, each cell becoming the mean of its points (the hierarchical clustering of
+// to six points per occupied cell, each cell becoming the mean of its points (the hierarchical clustering of
 // Schmitzer 2016, section 4, in its simplest form); the coarse cost is the same metric
 // between the means. It is only a start for the fine solve, so its quality changes speed,
 // never the optimum. RowsOver() reads a row of costs against the target points held
@@ -25,10 +25,21 @@ public sealed partial class PointCloudCost
         Array.Fill(high, double.NegativeInfinity);
         Widen(x, low, high);
         Widen(y, low, high);
-        // About four points of the larger cloud per cell if they were spread evenly.
-        int cellsPerAxis = Math.Max(1, (int)Math.Round(Math.Pow(Math.Max(Rows, Cols) / 4.0, 1.0 / d)));
+        // About four points of the larger cloud per cell if they were spread evenly; clustered
+        // clouds leave most cells empty, so the grid is refined until the occupied cells hold
+        // at most six points on average (or it is four times finer).
+        int larger = Math.Max(Rows, Cols);
+        int first = Math.Max(1, (int)Math.Round(Math.Pow(larger / 4.0, 1.0 / d)));
+        int cellsPerAxis = first;
         (int[] rowParent, double[] coarseX) = Pool(x, d, low, high, cellsPerAxis);
         (int[] colParent, double[] coarseY) = Pool(y, d, low, high, cellsPerAxis);
+        while (Math.Max(coarseX.Length, coarseY.Length) / d * 6 < larger && cellsPerAxis < 4 * first
+               && Math.Pow(cellsPerAxis + 1, d) < long.MaxValue / 2)
+        {
+            cellsPerAxis = Math.Max(cellsPerAxis + 1, (int)(cellsPerAxis * Math.Pow(2, 1.0 / d)));
+            (rowParent, coarseX) = Pool(x, d, low, high, cellsPerAxis);
+            (colParent, coarseY) = Pool(y, d, low, high, cellsPerAxis);
+        }
         if (Math.Max(coarseX.Length, coarseY.Length) / d > MinShrink * Math.Max(Rows, Cols)) return null;
         return new Coarsening(new PointCloudCost(coarseX, coarseY, d, Metric, P), rowParent, colParent);
     }
