@@ -22,8 +22,6 @@ internal sealed class EmdTrace
         return new Scope();
     }
 
-    internal static EmdTrace? Current => t_current;
-
     internal static long Now() => t_current is null ? 0 : Stopwatch.GetTimestamp();
 
     internal static void Record(int depth, int rows, int cols, long arcs, int rounds, int pivots, long started)

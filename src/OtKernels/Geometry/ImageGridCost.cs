@@ -63,25 +63,8 @@ public sealed partial class ImageGridCost : GroundCost
     public override void FillSubmatrix(ReadOnlySpan<int> rows, ReadOnlySpan<int> cols, Span<double> destination)
     {
         ThrowHelper.ThrowIfLengthMismatch(destination.Length, rows.Length * cols.Length, nameof(destination), "rows.Length * cols.Length");
-        int w = Width;
-        double s2 = Spacing * Spacing;
-        Span<int> colR = cols.Length <= 1024 ? stackalloc int[cols.Length] : new int[cols.Length];
-        Span<int> colC = cols.Length <= 1024 ? stackalloc int[cols.Length] : new int[cols.Length];
-        for (int c = 0; c < cols.Length; c++)
-        {
-            colR[c] = cols[c] / w;
-            colC[c] = cols[c] % w;
-        }
-        for (int r = 0; r < rows.Length; r++)
-        {
-            int ri = rows[r] / w, ci = rows[r] % w;
-            Span<double> row = destination.Slice(r * cols.Length, cols.Length);
-            for (int c = 0; c < cols.Length; c++)
-            {
-                int dr = ri - colR[c], dc = ci - colC[c];
-                row[c] = s2 * (dr * dr + dc * dc);
-            }
-        }
+        var reader = new GridRows(this, cols.ToArray());
+        for (int r = 0; r < rows.Length; r++) reader.Fill(rows[r], destination.Slice(r * cols.Length, cols.Length));
     }
 
     /// <inheritdoc/>
