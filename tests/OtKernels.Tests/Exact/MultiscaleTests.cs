@@ -169,6 +169,34 @@ public class MultiscaleTests
     }
 
     [Fact]
+    public void SparsePath_SolvesBeyondMaxArcs_WhereTranslationIsOptimal()
+    {
+        // Random masses on a 91 x 91 block and the same masses moved by (3, 4) on a 100 x 100
+        // grid: 8,281 nonzero bins a side, 68.6 M arcs, beyond what the dense path holds. For
+        // the squared Euclidean cost a translation is an optimal map (the gradient of the
+        // convex |x|^2 / 2 + t.x), so W2^2 = 3^2 + 4^2 whatever the masses.
+        const int size = 100, block = 91, dr = 3, dc = 4;
+        var rng = new Random(11);
+        var a = new double[size * size];
+        var b = new double[size * size];
+        for (int r = 0; r < block; r++)
+            for (int c = 0; c < block; c++)
+            {
+                double mass = 1 + rng.NextDouble();
+                a[r * size + c] = mass;
+                b[(r + dr) * size + c + dc] = mass;
+            }
+        Assert.True((long)block * block * block * block > NetworkSimplex.MaxArcs);
+        EmdResult result = NetworkSimplex.Solve(a, b, new ImageGridCost(size, size), new EmdOptions { Normalize = true });
+        Assert.Equal(EmdStatus.Optimal, result.Status);
+        Assert.Equal(dr * dr + dc * dc, result.Cost, 1e-9);
+        var rowSums = new double[a.Length];
+        foreach (var (row, mass) in result.Plan.Rows.Zip(result.Plan.Mass)) rowSums[row] += mass;
+        double total = a.Sum();
+        for (int k = 0; k < a.Length; k++) Assert.Equal(a[k] / total, rowSums[k], 1e-12);
+    }
+
+    [Fact]
     public void Coarsening_PoolsTwoByTwoBlocks_AtTwiceTheSpacing()
     {
         var grid = new ImageGridCost(5, 3);
