@@ -11,6 +11,7 @@
 // Any other cost is solved on the complete graph of the nonzero bins.
 // What it is not: an entropic or approximate solver (see Entropic/), or a solver for
 // unbalanced masses.
+using System.Runtime.Intrinsics;
 using OtKernels.Geometry;
 
 namespace OtKernels.Exact;
@@ -35,7 +36,6 @@ public static class NetworkSimplex
     private const long SparseMinArcs = 1 << 16;
 
     [ThreadStatic] private static NetworkSimplexSolver? t_solver;
-    [ThreadStatic] private static double[]? t_compactCost;
 
     /// <summary>Solves min &lt;P, C&gt; over plans with marginals a and b.</summary>
     /// <param name="a">Source masses, length C.Rows: finite, nonnegative, not all zero.</param>
@@ -118,11 +118,10 @@ public static class NetworkSimplex
         {
             if (arcs > MaxArcs)
                 throw new ArgumentException($"{rows.Length} x {cols.Length} nonzero bins exceed the {MaxArcs} arcs this solver holds for a cost without a coarsening.", nameof(cost));
-            double[] compactCost = t_compactCost is { } buffer && buffer.Length >= arcs ? buffer : (t_compactCost = new double[arcs]);
-            Span<double> dense = compactCost.AsSpan(0, (int)arcs);
+            Span<double> dense = solver.CompleteCosts(rows.Length, cols.Length);
             cost.FillSubmatrix(rows, cols, dense);
-            ThrowIfCostsOverflow(dense, rows, cols);
-            optimal = solver.SolveComplete(supply, demand, dense, budget, coarse?.Start);
+            if (!(cost.KnownMaxCost <= CostLimit(rows.Length, cols.Length))) ThrowIfCostsOverflow(dense, rows, cols);
+            optimal = solver.SolveComplete(supply, demand, budget, coarse?.Start);
         }
         var plan = new List<(int Row, int Col, double Mass, double Cost)>(rows.Length + cols.Length);
         solver.CopyPlan(plan);
@@ -275,11 +274,29 @@ public static class NetworkSimplex
     internal static void ThrowIfCostsOverflow(ReadOnlySpan<double> c, int[] rows, int[] cols, int firstRow = 0)
     {
         double limit = CostLimit(rows.Length, cols.Length);
+        if (AllWithin(c, limit)) return;
         for (int k = 0; k < c.Length; k++)
         {
             if (!(Math.Abs(c[k]) <= limit)) // NaN fails too
                 throw CostOverflow(c[k], rows[firstRow + k / cols.Length], cols[k % cols.Length], rows.Length, cols.Length);
         }
+    }
+
+    /// <summary>Whether every |c_k| &lt;= limit (false on NaN): a vector pass, since every
+    /// cost of a complete graph is checked before each solve.</summary>
+    private static bool AllWithin(ReadOnlySpan<double> c, double limit)
+    {
+        int k = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var bound = Vector256.Create(limit);
+            var inside = Vector256<double>.AllBitsSet;
+            for (; k <= c.Length - Vector256<double>.Count; k += Vector256<double>.Count)
+                inside &= Vector256.LessThanOrEqual(Vector256.Abs(Vector256.Create(c.Slice(k, Vector256<double>.Count))), bound);
+            if (inside != Vector256<double>.AllBitsSet) return false;
+        }
+        for (; k < c.Length; k++) if (!(Math.Abs(c[k]) <= limit)) return false;
+        return true;
     }
 
     /// <summary>The largest |cost| whose sums along tree paths of rows + cols nodes stay finite.</summary>

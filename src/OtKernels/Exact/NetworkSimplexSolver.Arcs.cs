@@ -25,22 +25,20 @@ internal sealed partial class NetworkSimplexSolver
     /// <summary>A costs row, m long, for the rows a sparse set reads.</summary>
     private double[] _rowCosts = [];
 
-    private void LoadComplete(ReadOnlySpan<double> cost)
+    /// <summary>The complete graph over the costs already in _cost (CompleteCosts).</summary>
+    private void LoadComplete()
     {
         _complete = true;
         _arcCount = _n * _m;
-        Grow(ref _cost, _arcCount);
-        cost.CopyTo(_cost);
         if (_completeN == _n && _completeM == _m) return;
         Grow(ref _rowStart, _n + 1); Grow(ref _arcSource, _arcCount); Grow(ref _arcTarget, _arcCount);
         for (int i = 0; i <= _n; i++) _rowStart[i] = i * _m;
-        for (int i = 0, e = 0; i < _n; i++)
+        Span<int> firstTargets = _arcTarget.AsSpan(0, _m);
+        for (int j = 0; j < _m; j++) firstTargets[j] = j;
+        for (int i = 0; i < _n; i++)
         {
-            for (int j = 0; j < _m; j++, e++)
-            {
-                _arcSource[e] = i;
-                _arcTarget[e] = j;
-            }
+            _arcSource.AsSpan(i * _m, _m).Fill(i);
+            if (i > 0) firstTargets.CopyTo(_arcTarget.AsSpan(i * _m, _m));
         }
         (_completeN, _completeM) = (_n, _m);
     }

@@ -1,9 +1,9 @@
 // The starting basis: a greedy allocation. With a coarse start, the candidate arcs (fine
 // rows to the children of the coarse targets of their parent) are allocated first, in the
 // order of their reduced cost under potentials lifted from the coarse solution; then every
-// row with supply left ships, in turn, to its cheapest target with demand left over all
-// columns ("row minimum", which alone is the start without a coarse solution; on a sparse
-// set the arcs it uses join the set). Every allocation exhausts its row or its column,
+// row with supply left ships, in turn, to the target with demand left of least C_ij - v_j
+// over all columns, v those potentials ("row minimum" with v = 0 is the start without a
+// coarse solution; on a sparse set the arcs it uses join the set). Every allocation exhausts its row or its column,
 // so the positive allocations form a forest whose components are balanced (the classic
 // basic-solution argument for the north-west-corner and least-cost rules). Each component
 // hangs from the root by a zero-flow artificial arc pointing up, so every zero-flow tree
@@ -20,9 +20,9 @@ internal sealed partial class NetworkSimplexSolver
 
     private int[] _adjStart = [], _adjArc = [], _stack = [], _basisArcs = [];
     private double[] _basisFlow = [];
-    private bool[] _columnOpen = [];
-    private double[] _candidateKeys = [], _u = [], _v = [];
-    private int[] _candidateArcs = [];
+    private double[] _candidateKeys = [], _u = [], _v = [], _openPotential = [];
+    private int[] _candidateArcs = [], _sortScratchArcs = [];
+    private ulong[] _sortBits = [], _sortScratchBits = [];
     private readonly List<(int Row, int Col, double Cost)> _extraArcs = [];
     private int[] _extraIds = [];
 
@@ -41,21 +41,27 @@ internal sealed partial class NetworkSimplexSolver
     {
         Grow(ref _basisArcs, _nodeCount);
         Grow(ref _basisFlow, _nodeCount);
-        Grow(ref _columnOpen, _m);
+        Grow(ref _openPotential, _m);
         Span<double> supplyLeft = _supply.AsSpan(0, _n);  // consumed here; not needed after
         Span<double> demandLeft = _demand.AsSpan(0, _m);
-        Span<bool> open = _columnOpen.AsSpan(0, _m);
-        open.Fill(true);
+        // The row-minimum step picks argmin_j C_ij - v_j over the columns with demand left
+        // (v the lifted potentials, or 0 without a coarse start); a closed column's entry is
+        // -infinity, which makes its key +infinity, so the pick is one vector scan (RowArgMin).
+        Span<double> openPotential = _openPotential.AsSpan(0, _m);
         int openCount = _m, count = 0;
-
         if (start is not null)
         {
             int candidates = OrderCandidates(start);
+            _v.AsSpan(0, _m).CopyTo(openPotential);
             foreach (int arc in _candidateArcs.AsSpan(0, candidates))
             {
                 int i = _arcSource[arc], j = _arcTarget[arc];
-                if (supplyLeft[i] > 0 && demandLeft[j] > 0) Allocate(i, j, arc, supplyLeft, demandLeft, open, ref openCount, ref count);
+                if (supplyLeft[i] > 0 && demandLeft[j] > 0) Allocate(i, j, arc, supplyLeft, demandLeft, openPotential, ref openCount, ref count);
             }
+        }
+        else
+        {
+            openPotential.Clear();
         }
 
         _extraArcs.Clear();
@@ -65,13 +71,8 @@ internal sealed partial class NetworkSimplexSolver
             ReadOnlySpan<double> row = RowCosts(i, rows);
             while (supplyLeft[i] > 0 && openCount > 0)
             {
-                int best = -1;
-                double bestCost = double.PositiveInfinity;
-                for (int j = 0; j < row.Length; j++)
-                {
-                    if (open[j] && row[j] < bestCost) { bestCost = row[j]; best = j; }
-                }
-                Allocate(i, best, ArcOrExtra(i, best, bestCost), supplyLeft, demandLeft, open, ref openCount, ref count);
+                int best = RowArgMin(row, 0, openPotential).Index;
+                Allocate(i, best, ArcOrExtra(i, best, row[best]), supplyLeft, demandLeft, openPotential, ref openCount, ref count);
             }
             // Rounding dust (sum supply and sum demand agree only to the last bits) is
             // dropped here; it is below 1e-15 of the total mass.
@@ -152,20 +153,21 @@ internal sealed partial class NetworkSimplexSolver
                 keys[c++] = _cost[arc] - u[i] - v[columns[k]];
             }
         }
-        keys.Sort(arcs);
+        Grow(ref _sortBits, candidates); Grow(ref _sortScratchBits, candidates); Grow(ref _sortScratchArcs, candidates);
+        RadixSort.SortByKey(keys, arcs, _sortBits.AsSpan(0, candidates), _sortScratchBits.AsSpan(0, candidates), _sortScratchArcs.AsSpan(0, candidates));
         return candidates;
     }
 
     /// <summary>Ships min(supply left, demand left) on arc (i, j): this exhausts row i or
     /// column j (exactly: x equals one of the two), which is what makes the start a forest.</summary>
-    private void Allocate(int i, int j, int arc, Span<double> supplyLeft, Span<double> demandLeft, Span<bool> open, ref int openCount, ref int count)
+    private void Allocate(int i, int j, int arc, Span<double> supplyLeft, Span<double> demandLeft, Span<double> openPotential, ref int openCount, ref int count)
     {
         double x = Math.Min(supplyLeft[i], demandLeft[j]);
         _basisArcs[count] = arc;
         _basisFlow[count++] = x;
         supplyLeft[i] -= x;
         demandLeft[j] -= x;
-        if (demandLeft[j] <= 0) { open[j] = false; openCount--; }
+        if (demandLeft[j] <= 0) { openPotential[j] = double.NegativeInfinity; openCount--; }
     }
 
     /// <summary>Builds parent/pred/thread/succ_num/last_succ for the forest of basis arcs,

@@ -42,14 +42,21 @@ internal sealed partial class NetworkSimplexSolver
     /// <summary>Checks of every arc the last sparse solve made (the last one found none violated).</summary>
     public int Rounds { get; private set; }
 
-    /// <summary>Solves the compact problem on the complete graph with the dense n x m cost
-    /// (all masses positive, sum supply = sum demand). Returns true when optimal, false
-    /// when the pivot limit stopped it.</summary>
-    public bool SolveComplete(ReadOnlySpan<double> supply, ReadOnlySpan<double> demand, ReadOnlySpan<double> cost, int maxIterations,
-        CoarseStart? start = null)
+    /// <summary>The buffer of the complete graph's costs for an n x m problem, row-major:
+    /// fill it, then call <see cref="SolveComplete"/> (the solver reads it in place).</summary>
+    public Span<double> CompleteCosts(int n, int m)
+    {
+        Grow(ref _cost, n * m);
+        return _cost.AsSpan(0, n * m);
+    }
+
+    /// <summary>Solves the compact problem on the complete graph whose costs were written
+    /// into <see cref="CompleteCosts"/> (all masses positive, sum supply = sum demand).
+    /// Returns true when optimal, false when the pivot limit stopped it.</summary>
+    public bool SolveComplete(ReadOnlySpan<double> supply, ReadOnlySpan<double> demand, int maxIterations, CoarseStart? start = null)
     {
         LoadNodes(supply, demand);
-        LoadComplete(cost);
+        LoadComplete();
         BuildInitialBasis(start, null);
         return Pivot(maxIterations);
     }
@@ -104,13 +111,35 @@ internal sealed partial class NetworkSimplexSolver
     /// <summary>The positive-flow real arcs of the basis with their costs, sorted by row, then column.</summary>
     public void CopyPlan(List<(int Row, int Col, double Mass, double Cost)> plan)
     {
-        plan.Clear();
+        // Bucket the tree's arcs by row (counting sort), then order each row's few by column.
+        Grow(ref _adjStart, _n + 1);
+        Span<int> rowStart = _adjStart.AsSpan(0, _n + 1);
+        rowStart.Clear();
+        int count = 0;
         for (int u = 0; u < _nodeCount; u++)
         {
             int arc = _pred[u];
-            if (arc < _arcCount && _predFlow[u] > 0) plan.Add((_arcSource[arc], _arcTarget[arc], _predFlow[u], _cost[arc]));
+            if (arc < _arcCount && _predFlow[u] > 0) { rowStart[_arcSource[arc] + 1]++; count++; }
         }
-        plan.Sort((x, y) => x.Row != y.Row ? x.Row.CompareTo(y.Row) : x.Col.CompareTo(y.Col));
+        for (int i = 0; i < _n; i++) rowStart[i + 1] += rowStart[i];
+        Grow(ref _stack, count);
+        Span<int> byRow = _stack.AsSpan(0, count);
+        for (int u = 0; u < _nodeCount; u++)
+        {
+            int arc = _pred[u];
+            if (arc < _arcCount && _predFlow[u] > 0) byRow[rowStart[_arcSource[arc]]++] = u;
+        }
+        plan.Clear();
+        for (int k = 0, rowFirst = 0; k < count; k++)
+        {
+            int u = byRow[k], arc = _pred[u];
+            if (k > 0 && _arcSource[_pred[byRow[k - 1]]] != _arcSource[arc]) rowFirst = k;
+            (int Row, int Col, double Mass, double Cost) entry = (_arcSource[arc], _arcTarget[arc], _predFlow[u], _cost[arc]);
+            int at = plan.Count;
+            plan.Add(entry);
+            for (; at > rowFirst && plan[at - 1].Col > entry.Col; at--) plan[at] = plan[at - 1];
+            plan[at] = entry;
+        }
     }
 
     /// <summary>Dual potentials u (sources), v (targets) with u_i + v_j = C_ij on tree arcs.
@@ -124,18 +153,24 @@ internal sealed partial class NetworkSimplexSolver
     /// <summary>The rows of the compact problem against its columns: source r is bin rowBins[r].</summary>
     private sealed class CompactRows(CostRows costs, int[] rowBins)
     {
+        private readonly double _limit = NetworkSimplex.CostLimit(rowBins.Length, costs.Cols.Length);
+
+        /// <summary>Whether the cost's known bound already rules out overflow.</summary>
+        private readonly bool _bounded = costs.KnownMaxCost <= NetworkSimplex.CostLimit(rowBins.Length, costs.Cols.Length);
+
         /// <summary>Reads row r, and refuses costs whose sums along tree paths could overflow.</summary>
         public void Fill(int row, Span<double> destination)
         {
             costs.Fill(rowBins[row], destination);
-            NetworkSimplex.ThrowIfCostsOverflow(destination, rowBins, costs.Cols, row);
+            if (!_bounded) NetworkSimplex.ThrowIfCostsOverflow(destination, rowBins, costs.Cols, row);
         }
 
         /// <summary>Reads the given compact columns of row r, checked as Fill checks.</summary>
         public void Fill(int row, ReadOnlySpan<int> columns, Span<double> destination)
         {
             costs.Fill(rowBins[row], columns, destination);
-            double limit = NetworkSimplex.CostLimit(rowBins.Length, costs.Cols.Length);
+            if (_bounded) return;
+            double limit = _limit;
             for (int k = 0; k < columns.Length; k++)
             {
                 if (!(Math.Abs(destination[k]) <= limit)) // NaN fails too

@@ -6,6 +6,9 @@ namespace OtKernels.Geometry;
 
 internal class CostRows(GroundCost cost, int[] cols)
 {
+    /// <summary>max |C| when the cost knows it without reading (<see cref="GroundCost.KnownMaxCost"/>).</summary>
+    public double? KnownMaxCost => cost.KnownMaxCost;
+
     /// <summary>The target bins, in the order Fill writes them.</summary>
     public int[] Cols => cols;
 

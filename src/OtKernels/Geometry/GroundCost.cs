@@ -36,6 +36,10 @@ public abstract partial class GroundCost
         return max;
     }
 
+    /// <summary>max |C(i, j)| when this cost knows it without reading its entries (a grid's
+    /// squared diagonal), else null; the exact solver then skips its overflow check.</summary>
+    internal virtual double? KnownMaxCost => null;
+
     /// <summary>The cost between the source bins and themselves, C(x, x), for the
     /// self-terms of the Sinkhorn divergence; null if this cost cannot say (a dense matrix).</summary>
     public virtual GroundCost? SourceSelfCost() => null;

@@ -49,6 +49,8 @@ public sealed partial class ImageGridCost : GroundCost
     /// <summary>The squared diagonal of the grid, s^2 ((h-1)^2 + (w-1)^2).</summary>
     public override double MaxCost() => Spacing * Spacing * ((double)(Height - 1) * (Height - 1) + (double)(Width - 1) * (Width - 1));
 
+    internal override double? KnownMaxCost => MaxCost();
+
     /// <summary>The grid of 2 x 2 blocks (ceil(h/2) x ceil(w/2), spacing 2s); null for a single pixel.</summary>
     public override Coarsening? Coarsen()
     {
