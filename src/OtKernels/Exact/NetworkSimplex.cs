@@ -194,23 +194,25 @@ public static class NetworkSimplex
 
         // The coarse plan's entries are sorted by row: walk them once per coarse source.
         var groupStart = new int[coarseRows.Length + 1];
-        var groupColumns = new List<int>();
-        int e = 0;
+        int total = 0;
+        foreach ((_, int target, _, _) in solution.Plan) total += childStart[target + 1] - childStart[target];
+        var groupColumns = new int[total];
+        int e = 0, filled = 0;
         for (int parent = 0; parent < coarseRows.Length; parent++)
         {
-            groupStart[parent] = groupColumns.Count;
+            groupStart[parent] = filled;
             for (; e < solution.Plan.Count && solution.Plan[e].Row == parent; e++)
             {
                 int target = solution.Plan[e].Col;
-                for (int c = childStart[target]; c < childStart[target + 1]; c++) groupColumns.Add(children[c]);
+                for (int c = childStart[target]; c < childStart[target + 1]; c++) groupColumns[filled++] = children[c];
             }
         }
-        groupStart[coarseRows.Length] = groupColumns.Count;
+        groupStart[coarseRows.Length] = filled;
         var rowGroup = new int[rows.Length];
         for (int k = 0; k < rows.Length; k++) rowGroup[k] = coarseRowIndex[coarse.RowParent[rows[k]]];
         var lifted = new double[cols.Length];
         for (int k = 0; k < cols.Length; k++) lifted[k] = solution.V[coarseColIndex[coarse.ColParent[cols[k]]]];
-        return (new CoarseStart(rowGroup, groupStart, groupColumns.ToArray(), lifted), solution.Pivots);
+        return (new CoarseStart(rowGroup, groupStart, groupColumns, lifted), solution.Pivots);
     }
 
     private static int[] NonzeroIndices(ReadOnlySpan<double> masses)

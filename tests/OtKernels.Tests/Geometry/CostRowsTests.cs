@@ -100,6 +100,20 @@ public class CostRowsTests
     }
 
     [Fact]
+    public void GridCoarsening_PoolsTwoByTwoBlocks_AndIsMadeOnce()
+    {
+        var grid = new ImageGridCost(5, 3, spacing: 0.5);
+        Coarsening coarse = grid.Coarsen()!;
+        Assert.Same(coarse, grid.Coarsen());
+        var c = (ImageGridCost)coarse.Cost;
+        Assert.Equal((3, 2, 1.0), (c.Height, c.Width, c.Spacing));
+        // Pixel (r, col) of the 5 x 3 grid belongs to block (r / 2, col / 2) of the 3 x 2 one.
+        for (int k = 0; k < 15; k++) Assert.Equal(k / 3 / 2 * 2 + k % 3 / 2, coarse.RowParent[k]);
+        Assert.Equal(coarse.RowParent, coarse.ColParent);
+        Assert.Null(new ImageGridCost(1, 1).Coarsen());
+    }
+
+    [Fact]
     public void DenseCost_HasNoTransform_SoEveryRowIsRead()
     {
         var dense = new DenseCost(new double[] { 1, 2, 3, 4 }, 2, 2);
