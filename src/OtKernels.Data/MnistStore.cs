@@ -12,6 +12,21 @@ public sealed record MnistSplit(byte[] Images, byte[] Labels, int Count, int Hei
     /// <summary>Image index as height x width bytes.</summary>
     public ReadOnlySpan<byte> Image(int index) => Images.AsSpan(index * Height * Width, Height * Width);
 
+    /// <summary>The images at indices, back to back, [indices.Length, height x width] bytes.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An index outside the split, named with its position.</exception>
+    public byte[] Pixels(ReadOnlySpan<int> indices)
+    {
+        int pixels = Height * Width;
+        var images = new byte[indices.Length * pixels];
+        for (int k = 0; k < indices.Length; k++)
+        {
+            if ((uint)indices[k] >= (uint)Count)
+                throw new ArgumentOutOfRangeException(nameof(indices), indices[k], $"indices[{k}] is outside 0..{Count - 1} of the split.");
+            Image(indices[k]).CopyTo(images.AsSpan(k * pixels, pixels));
+        }
+        return images;
+    }
+
     /// <summary>The images at indices as histograms (pixels over their sum, DESIGN.md),
     /// [indices.Length, height x width], as the transport solvers take them.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An index outside the split, named with its position.</exception>

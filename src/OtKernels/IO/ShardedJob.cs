@@ -74,11 +74,25 @@ public sealed class ShardedJob
     public int Run(Func<int, int, ShardOutput> computeShard, Action<int>? progress = null, Action<string>? log = null)
     {
         ArgumentNullException.ThrowIfNull(computeShard);
+        return RunAsync((start, length, _) => Task.FromResult(computeShard(start, length)), () => 1, progress, log).GetAwaiter().GetResult();
+    }
+
+    /// <summary>As <see cref="Run(Func{int, int, ShardOutput}, Action{int}?, Action{string}?)"/>, with up to
+    /// <paramref name="concurrency"/>() shards computing at once (asked again whenever one
+    /// finishes, so a cluster that grows gets more). Shards finish in any order; each is
+    /// written with its receipt as it arrives, and the output is assembled in shard order,
+    /// so it is the same file whatever the order. When a shard fails, no new one starts,
+    /// the ones in flight are cancelled and waited for, and the first error is thrown.</summary>
+    public async Task<int> RunAsync(Func<int, int, CancellationToken, Task<ShardOutput>> computeShard, Func<int> concurrency,
+        Action<int>? progress = null, Action<string>? log = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(computeShard);
+        ArgumentNullException.ThrowIfNull(concurrency);
         AtomicFile.CheckTarget(_output);
         using OutputLock claim = OutputLock.Acquire(LockPath, _output, log);
         PrepareWorkDirectory(log);
         int done = 0, flagged = 0;
-        var pending = new List<int>();
+        var pending = new Queue<int>();
         for (int s = 0; s < ShardCount; s++)
         {
             (string? problem, int shardFlagged) = Verify(s, File.Exists(ShardPath(s)) ? File.ReadAllBytes(ShardPath(s)) : null);
@@ -86,21 +100,33 @@ public sealed class ShardedJob
             else
             {
                 if (problem.Length > 0) log?.Invoke($"shard {s} ({ShardPath(s)}) {problem}; computing it again.");
-                pending.Add(s);
+                pending.Enqueue(s);
             }
         }
         ResumedItems = done;
         progress?.Invoke(done);
-        foreach (int s in pending)
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var inFlight = new List<Task<(int Rows, int Flagged)>>();
+        try
         {
-            ShardOutput output = computeShard(s * _shardSize, ShardLength(s));
-            CheckLines(s, output.Lines);
-            byte[] bytes = Encoding.UTF8.GetBytes(string.Concat(output.Lines.Select(l => l + "\n")));
-            AtomicFile.Write(ShardPath(s), stream => stream.Write(bytes));
-            AtomicFile.WriteAllText(ReceiptPath(s), Receipt(output.Lines.Count, bytes, output.Flagged));
-            done += output.Lines.Count;
-            flagged += output.Flagged;
-            progress?.Invoke(done);
+            while (pending.Count > 0 || inFlight.Count > 0)
+            {
+                while (pending.Count > 0 && inFlight.Count < Math.Max(1, concurrency()))
+                    inFlight.Add(ComputeAndWrite(pending.Dequeue(), computeShard, stop.Token));
+                Task<(int Rows, int Flagged)> finished = await Task.WhenAny(inFlight).ConfigureAwait(false);
+                inFlight.Remove(finished);
+                (int rows, int shardFlagged) = await finished.ConfigureAwait(false);
+                done += rows;
+                flagged += shardFlagged;
+                progress?.Invoke(done);
+            }
+        }
+        catch
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            // Their own errors (cancellations, mostly) are not the one to report.
+            await ((Task)Task.WhenAll(inFlight)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
         }
         AtomicFile.Write(_output, stream =>
         {
@@ -115,6 +141,17 @@ public sealed class ShardedJob
         });
         Directory.Delete(_workDirectory, recursive: true);
         return flagged;
+    }
+
+    /// <summary>Computes shard s and writes it, then its receipt, each atomically.</summary>
+    private async Task<(int Rows, int Flagged)> ComputeAndWrite(int s, Func<int, int, CancellationToken, Task<ShardOutput>> computeShard, CancellationToken cancellationToken)
+    {
+        ShardOutput output = await computeShard(s * _shardSize, ShardLength(s), cancellationToken).ConfigureAwait(false);
+        CheckLines(s, output.Lines);
+        byte[] bytes = Encoding.UTF8.GetBytes(string.Concat(output.Lines.Select(l => l + "\n")));
+        AtomicFile.Write(ShardPath(s), stream => stream.Write(bytes));
+        AtomicFile.WriteAllText(ReceiptPath(s), Receipt(output.Lines.Count, bytes, output.Flagged));
+        return (output.Lines.Count, output.Flagged);
     }
 
     private int ShardLength(int shard) => (int)Math.Min(_shardSize, (long)_count - (long)shard * _shardSize);

@@ -22,7 +22,7 @@ internal static class CliErrors
         {
             return body();
         }
-        catch (Exception e) when (e is AcceleratorException or ComputationFailedException)
+        catch (Exception e) when (e is AcceleratorException or ComputationFailedException or OtKernels.Cluster.ShardClusterException)
         {
             return Report(e.Message, Failed);
         }

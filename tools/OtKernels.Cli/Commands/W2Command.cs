@@ -3,6 +3,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Security.Cryptography;
+using OtKernels.Cluster;
 using OtKernels.Data;
 using OtKernels.IO;
 
@@ -17,14 +18,16 @@ internal static class W2Command
         var threads = new Option<int>("--threads") { Description = "Worker threads (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var output = new Option<FileInfo>("--out") { Description = "Output CSV: i,j,w2sq.", Required = true };
         var dataDir = DataDirectoryOption.Create();
+        var cluster = new ClusterOptions();
         var mnist = new Command("mnist", "Exact W2^2 between pairs of MNIST images.") { pairs, split, threads, output, dataDir };
+        cluster.AddTo(mnist);
         mnist.SetAction(parse => CliErrors.Run(() => Run(
             parse.GetValue(pairs)!, parse.GetValue(split)!, parse.GetValue(threads), parse.GetValue(output)!,
-            MnistStore.DataDirectory(parse.GetValue(dataDir)))));
+            MnistStore.DataDirectory(parse.GetValue(dataDir)), () => cluster.Connect(parse, "w2"))));
         return new Command("w2", "Exact squared 2-Wasserstein distances.") { mnist };
     }
 
-    private static int Run(FileInfo pairsFile, string split, int threads, FileInfo output, string dataDirectory)
+    private static int Run(FileInfo pairsFile, string split, int threads, FileInfo output, string dataDirectory, Func<ShardCluster?> connect)
     {
         if (threads < 1) throw new ArgumentException($"--threads {threads}: need at least 1.");
         AtomicFile.CheckTarget(output.FullName);
@@ -33,11 +36,13 @@ internal static class W2Command
 
         string fingerprint = $"pairs-sha256={Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(pairsFile.FullName)))}\nsplit={split}";
         var job = new ShardedJob(output.FullName, "i,j,w2sq", first.Length, W2PairsJob.ShardSize, fingerprint);
+        using var cluster = new ClusterConnection(connect());
         var clock = Stopwatch.StartNew();
-        int notOptimal = W2PairsJob.Run(job, images, first, second, threads, "w2");
+        int notOptimal = W2PairsJob.Run(job, images, first, second, threads, "w2", cluster.Value);
         double seconds = clock.Elapsed.TotalSeconds;
         int computed = first.Length - job.ResumedItems;
-        Console.WriteLine($"{computed} pairs in {seconds:F2} s: {computed / Math.Max(seconds, 1e-9):F1} pairs/s on {threads} thread(s)"
+        string where = cluster.Value is null ? $"{threads} thread(s)" : $"the cluster ({cluster.Value.PerSilo.Count} silo(s) took shards)";
+        Console.WriteLine($"{computed} pairs in {seconds:F2} s: {computed / Math.Max(seconds, 1e-9):F1} pairs/s on {where}"
             + (job.ResumedItems > 0 ? $" ({job.ResumedItems} resumed from {job.WorkDirectory})" : "") + $"; wrote {output.FullName}");
         if (notOptimal > 0) Console.Error.WriteLine($"w2: {notOptimal} pairs stopped at the pivot limit (not proven optimal).");
         return notOptimal > 0 ? 1 : 0;

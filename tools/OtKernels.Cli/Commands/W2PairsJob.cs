@@ -1,9 +1,8 @@
 // Exact W2^2 of MNIST image pairs as a resumable sharded job, with progress: what `otk w2
 // mnist` and `otk dwe pairs` both run.
 using System.Diagnostics;
+using OtKernels.Cluster;
 using OtKernels.Data;
-using OtKernels.Exact;
-using OtKernels.Geometry;
 using OtKernels.IO;
 using Spectre.Console;
 
@@ -15,22 +14,28 @@ internal static class W2PairsJob
     public const int ShardSize = 2000;
 
     /// <summary>Runs job over the pairs (first[k], second[k]) of images, exact W2^2 by the
-    /// network simplex on threads workers, with a progress bar on a terminal and a line per
-    /// shard otherwise; returns how many pairs stopped short of optimality.</summary>
-    public static int Run(ShardedJob job, MnistSplit images, int[] first, int[] second, int threads, string name)
+    /// network simplex on threads workers, or on the silos of cluster when one is given, with
+    /// a progress bar on a terminal and a line per shard otherwise; returns how many pairs
+    /// stopped short of optimality. Both ways compute a shard with ImagePairsW2.Solve on the
+    /// same pixels, so they write the same bytes.</summary>
+    public static int Run(ShardedJob job, MnistSplit images, int[] first, int[] second, int threads, string name, ShardCluster? cluster = null)
     {
-        var cost = new ImageGridCost(images.Height, images.Width);
-        var options = new EmdOptions { MaxDegreeOfParallelism = threads };
+        string jobId = Guid.NewGuid().ToString("N");
 
-        ShardOutput ComputeShard(int start, int length)
+        async Task<ShardOutput> ComputeShard(int start, int length, CancellationToken cancellationToken)
         {
-            double[] a = images.Histograms(first.AsSpan(start, length)), b = images.Histograms(second.AsSpan(start, length));
-            EmdBatchResult results = NetworkSimplex.SolveBatch(a, b, cost, options);
+            byte[] a = images.Pixels(first.AsSpan(start, length)), b = images.Pixels(second.AsSpan(start, length));
+            (double[] values, int notOptimal) = cluster is null
+                ? ImagePairsW2.Solve(a, b, images.Height, images.Width, threads)
+                : await SolveOnCluster(cluster, jobId, start / ShardSize, a, b, images, cancellationToken);
             // A pair stopped at the pivot limit is flagged in the shard's receipt, so a resumed
             // run still reports it.
-            return new ShardOutput(results.Cost.Select((c, k) => $"{first[start + k]},{second[start + k]},{Csv.Format(c)}").ToArray(),
-                results.Status.Count(s => s != EmdStatus.Optimal));
+            return new ShardOutput(values.Select((c, k) => $"{first[start + k]},{second[start + k]},{Csv.Format(c)}").ToArray(), notOptimal);
         }
+
+        int Concurrency() => cluster?.Concurrency ?? 1;
+        int Run(Action<int> progress, Action<string> log) =>
+            job.RunAsync(ComputeShard, Concurrency, progress, log).GetAwaiter().GetResult();
 
         void Log(string line) => Console.Error.WriteLine($"{name}: {line}");
         var clock = Stopwatch.StartNew();
@@ -40,18 +45,33 @@ internal static class W2PairsJob
             AnsiConsole.Progress().Start(context =>
             {
                 ProgressTask task = context.AddTask("W2^2 pairs", maxValue: first.Length);
-                notOptimal = job.Run(ComputeShard, done => task.Value = done, Log);
+                notOptimal = Run(done => task.Value = done, Log);
             });
         }
         else
         {
-            notOptimal = job.Run(ComputeShard, done =>
+            notOptimal = Run(done =>
             {
                 double rate = (done - job.ResumedItems) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
                 string left = rate > 0 && done > job.ResumedItems ? $", {rate:F0} pairs/s, {(first.Length - done) / rate:F0} s left" : "";
-                Console.Error.WriteLine($"{name}: {done}/{first.Length} pairs{left}");
+                Console.Error.WriteLine($"{name}: {done}/{first.Length} pairs{left}{SiloRates(cluster, clock.Elapsed.TotalSeconds)}");
             }, Log);
         }
         return notOptimal;
     }
+
+    private static async Task<(double[], int)> SolveOnCluster(ShardCluster cluster, string jobId, int shard, byte[] a, byte[] b, MnistSplit images, CancellationToken cancellationToken)
+    {
+        ImagePairsReply reply = await cluster.SolveImagePairsAsync(jobId, ImagePairsWork.Create(shard, images.Height, images.Width, a, b), cancellationToken);
+        if (reply.W2Squared.Length != a.Length / (images.Height * images.Width))
+            throw new InvalidDataException($"shard {shard}: silo {reply.Silo} returned {reply.W2Squared.Length} values for {a.Length / (images.Height * images.Width)} pairs.");
+        return (reply.W2Squared, reply.NotOptimal);
+    }
+
+    /// <summary>"; per silo: ADDRESS N pairs/s, ..." over the run's seconds so far for a
+    /// cluster run, else "".</summary>
+    private static string SiloRates(ShardCluster? cluster, double seconds) =>
+        cluster is null || cluster.PerSilo.Count == 0 ? ""
+            : "; per silo: " + string.Join(", ", cluster.PerSilo.OrderBy(p => p.Key, StringComparer.Ordinal)
+                .Select(p => $"{p.Key} {p.Value / Math.Max(seconds, 1e-9):F0} pairs/s"));
 }

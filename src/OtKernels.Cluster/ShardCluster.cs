@@ -1,0 +1,208 @@
+// The client's side of a cluster job: a connection to the cluster, the number of shards to
+// keep in flight (two per active silo: one computing, one queued behind it), and a call per
+// shard that survives the loss of a silo. Delivery is at least once: a call whose silo died
+// is retried under a new grain key (so it is placed afresh), and the caller keeps one
+// result per shard index. Errors are of two kinds:
+//  - the cluster's (a silo gone, a call rejected or timed out, the connection lost): retried
+//    with a short backoff until RetryWindow passes without an answer, longer than Orleans'
+//    failure detection;
+//  - the shard's own (its computation throws, a silo of another engine version): retried
+//    on another placement, and after MaxShardFailures the job fails naming the shard.
+// A call in flight on a silo that dies is not failed by Orleans until its response timeout
+// (30 s); so when the client loses a gateway, every call in flight is abandoned and sent
+// again (the ones on live silos are computed twice, harmlessly), which bounds the cost of a
+// lost silo by a shard's time rather than by the timeout.
+using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.Runtime;
+
+namespace OtKernels.Cluster;
+
+/// <summary>A client connected to a cluster of OtKernels silos.</summary>
+public sealed class ShardCluster : IAsyncDisposable
+{
+    /// <summary>Failures of a shard's own computation before the job gives up on it.</summary>
+    public const int MaxShardFailures = 3;
+
+    private readonly IHost _host;
+    private readonly IClusterClient _client;
+    private readonly ConcurrentDictionary<string, long> _perSilo = new();
+    private readonly GatewayLoss _gatewayLoss;
+    private int _activeSilos = 1, _attempt;
+
+    private ShardCluster(IHost host, GatewayLoss gatewayLoss)
+    {
+        _host = host;
+        _gatewayLoss = gatewayLoss;
+        _client = host.Services.GetRequiredService<IClusterClient>();
+    }
+
+    /// <summary>A token cancelled whenever the client loses a gateway (a silo died or left).</summary>
+    private sealed class GatewayLoss : IDisposable
+    {
+        private CancellationTokenSource _source = new();
+
+        public CancellationToken Token => Volatile.Read(ref _source).Token;
+
+        public void OnGatewayCountChanged(object? sender, GatewayCountChangedEventArgs e)
+        {
+            if (e.NumberOfConnectedGateways >= e.PreviousNumberOfConnectedGateways) return;
+            CancellationTokenSource lost = Interlocked.Exchange(ref _source, new CancellationTokenSource());
+            lost.Cancel();
+            lost.Dispose();
+        }
+
+        public void Dispose() => _source.Dispose();
+    }
+
+    /// <summary>How long the cluster may fail to answer a shard (no silo, calls lost) before
+    /// the job stops; Orleans declares a dead silo dead within seconds.</summary>
+    public TimeSpan RetryWindow { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long ConnectAsync keeps trying when it finds no silo (one may be starting).</summary>
+    public static readonly TimeSpan ConnectWindow = TimeSpan.FromSeconds(15);
+
+    /// <summary>Connects to cluster (its gateways from Redis), trying for
+    /// <see cref="ConnectWindow"/>.</summary>
+    /// <param name="responseTimeout">How long a call waits for its answer; a call in flight on
+    /// a silo that dies fails only then (Orleans' default 30 s).</param>
+    /// <exception cref="ShardClusterException">No silo of the cluster could be reached.</exception>
+    public static async Task<ShardCluster> ConnectAsync(ClusterAddress cluster, TimeSpan? responseTimeout = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        var gatewayLoss = new GatewayLoss();
+        var connecting = System.Diagnostics.Stopwatch.StartNew();
+        IHost host = Host.CreateDefaultBuilder()
+            .ConfigureLogging(logging => logging.ClearProviders())
+            .UseOrleansClient(client =>
+            {
+                client.UseRedisClustering(cluster.Redis);
+                client.Configure<ClusterOptions>(o => { o.ClusterId = cluster.ClusterId; o.ServiceId = ClusterAddress.ServiceId; });
+                if (responseTimeout is { } timeout) client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = timeout);
+                client.AddGatewayCountChangedHandler(gatewayLoss.OnGatewayCountChanged);
+                // Orleans retries a client's first connection for minutes by default.
+                client.UseConnectionRetryFilter(async (_, token) =>
+                {
+                    if (connecting.Elapsed > ConnectWindow) return false;
+                    await Task.Delay(TimeSpan.FromSeconds(1), token).ConfigureAwait(false);
+                    return true;
+                });
+            })
+            .Build();
+        try
+        {
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            host.Dispose();
+            gatewayLoss.Dispose();
+            throw new ShardClusterException($"could not join cluster '{cluster.ClusterId}' through Redis at {cluster.Redis}: {e.Message} (is Redis running there, and at least one `otk cluster silo --redis {cluster.Redis}`?)", e);
+        }
+        var connection = new ShardCluster(host, gatewayLoss);
+        await connection.RefreshSilosAsync().ConfigureAwait(false);
+        return connection;
+    }
+
+    /// <summary>Shards to keep in flight: two per active silo at the last count.</summary>
+    public int Concurrency => 2 * Math.Max(1, Volatile.Read(ref _activeSilos));
+
+    /// <summary>Counts the active silos again (a silo that joined takes work from then on).</summary>
+    public async Task<int> RefreshSilosAsync()
+    {
+        IManagementGrain management = _client.GetGrain<IManagementGrain>(0);
+        Dictionary<SiloAddress, SiloStatus> hosts = await management.GetHosts(onlyActive: true).ConfigureAwait(false);
+        Volatile.Write(ref _activeSilos, hosts.Count);
+        return hosts.Count;
+    }
+
+    /// <summary>The active silos and their status, for `otk cluster status`.</summary>
+    public async Task<IReadOnlyList<(string Silo, string Status, DateTime Started)>> SilosAsync()
+    {
+        IManagementGrain management = _client.GetGrain<IManagementGrain>(0);
+        MembershipEntry[] entries = await management.GetDetailedHosts(onlyActive: false).ConfigureAwait(false);
+        return [.. entries.Select(e => (e.SiloAddress.ToString(), e.Status.ToString(), e.StartTime))];
+    }
+
+    /// <summary>Items (pairs) computed per silo through this connection.</summary>
+    public IReadOnlyDictionary<string, long> PerSilo => _perSilo;
+
+    /// <summary>Computes one shard of job on the cluster.</summary>
+    /// <exception cref="ShardClusterException">The shard failed MaxShardFailures times, or the
+    /// cluster did not answer for RetryWindow.</exception>
+    public async Task<ImagePairsReply> SolveImagePairsAsync(string job, ImagePairsWork work, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        int shardFailures = 0, attempt = 0;
+        DateTime lastAnswer = DateTime.UtcNow;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                IShardWorker worker = _client.GetGrain<IShardWorker>($"{job}/{work.Shard}/{Interlocked.Increment(ref _attempt)}");
+                using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _gatewayLoss.Token);
+                ImagePairsReply reply = await worker.SolveImagePairs(work).WaitAsync(abandon.Token).ConfigureAwait(false);
+                _perSilo.AddOrUpdate(reply.Silo, reply.W2Squared.Length, (_, old) => old + reply.W2Squared.Length);
+                return reply;
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                if (IsClusterFailure(e))
+                {
+                    if (DateTime.UtcNow - lastAnswer > RetryWindow)
+                        throw new ShardClusterException($"shard {work.Shard}: the cluster gave no answer for {RetryWindow.TotalSeconds:F0} s (last: {e.GetType().Name}: {e.Message}).", e);
+                }
+                else
+                {
+                    lastAnswer = DateTime.UtcNow;
+                    if (++shardFailures >= MaxShardFailures)
+                        throw new ShardClusterException($"shard {work.Shard} failed {shardFailures} times on the cluster: {e.GetType().Name}: {e.Message}", e);
+                }
+                attempt++;
+                _ = RefreshSilosSafelyAsync();
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(200 * attempt, 1000)), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Whether e is the cluster's failure (the shard may succeed elsewhere) rather
+    /// than the shard's own.</summary>
+    private static bool IsClusterFailure(Exception e) =>
+        e is TimeoutException or OrleansException or ObjectDisposedException or System.Net.Sockets.SocketException or OperationCanceledException
+        || (e is IOException && e is not InvalidDataException);
+
+    private async Task RefreshSilosSafelyAsync()
+    {
+        try { await RefreshSilosAsync().ConfigureAwait(false); }
+        catch (Exception e) when (e is TimeoutException or OrleansException) { } // the next shard's retry asks again
+    }
+
+    /// <summary>Disconnects.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try { await _host.StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false); }
+        finally
+        {
+            _host.Dispose();
+            _gatewayLoss.Dispose();
+        }
+    }
+}
+
+/// <summary>A cluster job that cannot go on: the cluster is unreachable, or a shard failed
+/// on every try; the message names the shard and the error.</summary>
+public sealed class ShardClusterException : Exception
+{
+    /// <summary>An error described by message.</summary>
+    public ShardClusterException(string message) : base(message) { }
+
+    /// <summary>An error described by message, caused by inner.</summary>
+    public ShardClusterException(string message, Exception inner) : base(message, inner) { }
+
+    /// <summary>For serialisation.</summary>
+    public ShardClusterException() { }
+}

@@ -1,0 +1,67 @@
+// otk cluster: a worker of the Orleans cluster that runs the sharded jobs (`silo`), and what
+// the cluster holds (`status`). A silo runs until SIGTERM or Ctrl-C, then leaves the cluster.
+using System.CommandLine;
+using System.Net;
+using Microsoft.Extensions.Hosting;
+using OtKernels.Cluster;
+
+namespace OtKernels.Cli.Commands;
+
+internal static class ClusterCommand
+{
+    public static Command Create()
+    {
+        var redis = new Option<string>("--redis") { Description = "HOST:PORT of the Redis server that holds the cluster's membership.", Required = true };
+        var id = new Option<string>("--cluster-id") { Description = "The cluster's id in that Redis.", DefaultValueFactory = _ => ClusterAddress.DefaultClusterId };
+        var threads = new Option<int>("--threads") { Description = "Threads per shard (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var address = new Option<string>("--address") { Description = "The address this silo listens on and is reached at (default 127.0.0.1; give the machine's address for a cluster of several machines).", DefaultValueFactory = _ => "127.0.0.1" };
+        var siloPort = new Option<int>("--silo-port") { Description = "Port for the other silos (default: a free one)." };
+        var gatewayPort = new Option<int>("--gateway-port") { Description = "Port for clients (default: a free one)." };
+        var silo = new Command("silo", "Start a worker that joins the cluster and computes shards until stopped.") { redis, id, threads, address, siloPort, gatewayPort };
+        silo.SetAction(parse => CliErrors.Run(() => RunSilo(new ClusterAddress(parse.GetValue(redis)!, parse.GetValue(id)!),
+            parse.GetValue(address)!, parse.GetValue(siloPort), parse.GetValue(gatewayPort), parse.GetValue(threads))));
+
+        var statusRedis = new Option<string>("--redis") { Description = "HOST:PORT of the cluster's Redis.", Required = true };
+        var statusId = new Option<string>("--cluster-id") { Description = "The cluster's id in that Redis.", DefaultValueFactory = _ => ClusterAddress.DefaultClusterId };
+        var status = new Command("status", "List the cluster's silos.") { statusRedis, statusId };
+        status.SetAction(parse => CliErrors.Run(() => Status(new ClusterAddress(parse.GetValue(statusRedis)!, parse.GetValue(statusId)!))));
+        return new Command("cluster", "Run the sharded jobs on an Orleans cluster with Redis membership.") { silo, status };
+    }
+
+    private static int RunSilo(ClusterAddress cluster, string address, int siloPort, int gatewayPort, int threads)
+    {
+        if (threads < 1) throw new ArgumentException($"--threads {threads}: need at least 1.");
+        if (!IPAddress.TryParse(address, out IPAddress? ip)) throw new ArgumentException($"--address '{address}' is not an IP address.");
+        foreach ((string flag, int port) in new[] { ("--silo-port", siloPort), ("--gateway-port", gatewayPort) })
+            if (port is < 0 or > 65535) throw new ArgumentException($"{flag} {port}: not a port (1..65535, or 0 for a free one).");
+        using IHost host = SiloHost.Build(cluster, new SiloOptions(ip, siloPort, gatewayPort, threads));
+        try
+        {
+            host.StartAsync().GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new ComputationFailedException($"the silo could not join cluster '{cluster.ClusterId}' through Redis at {cluster.Redis}: {e.Message}");
+        }
+        Console.WriteLine($"silo joined cluster '{cluster.ClusterId}' (Redis {cluster.Redis}) on {address}, engine {EngineVersion.Current}, {threads} thread(s) per shard; Ctrl-C or SIGTERM stops it");
+        host.WaitForShutdownAsync().GetAwaiter().GetResult();
+        return 0;
+    }
+
+    private static int Status(ClusterAddress cluster)
+    {
+        ShardCluster connection = ShardCluster.ConnectAsync(cluster).GetAwaiter().GetResult();
+        try
+        {
+            var silos = connection.SilosAsync().GetAwaiter().GetResult();
+            Console.WriteLine($"cluster '{cluster.ClusterId}' at {cluster.Redis}: {silos.Count(s => s.Status == "Active")} active silo(s)");
+            foreach ((string silo, string state, DateTime started) in silos.OrderBy(s => s.Started))
+                Console.WriteLine($"  {silo}  {state}  started {started:yyyy-MM-dd HH:mm:ss} UTC");
+            return 0;
+        }
+        finally
+        {
+            connection.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+}
