@@ -116,6 +116,20 @@ public sealed class ClusterCommandTests : IDisposable
     }
 
     [ClusterFact]
+    public void DwePairs_OnTheCluster_WritesTheFilesOfALocalRun()
+    {
+        string redis = StartRedis(), clusterId = $"test-{Guid.NewGuid():N}";
+        StartSilo(redis, clusterId);
+        string[] common = ["dwe", "pairs", "--count", "3000", "--seed", "5"];
+        OtkRun local = OtkProcess.Run([.. common, "--out", PathOf("local"), "--threads", "1"]);
+        Assert.True(local.ExitCode == 0, local.Stderr);
+        OtkRun cluster = OtkProcess.Run([.. common, "--out", PathOf("cluster"), "--cluster", redis, "--cluster-id", clusterId]);
+        Assert.True(cluster.ExitCode == 0, cluster.Stderr);
+        foreach (string file in new[] { "train.csv", "valid.csv", "test.csv", "manifest.json" })
+            Assert.Equal(System.IO.File.ReadAllBytes(Path.Combine(PathOf("local"), file)), System.IO.File.ReadAllBytes(Path.Combine(PathOf("cluster"), file)));
+    }
+
+    [ClusterFact]
     public void W2_OnAClusterWithNoSilo_FailsInOneLine_NamingTheRedis()
     {
         string redis = StartRedis();

@@ -24,15 +24,18 @@ internal static class DwePairsCommand
         var threads = new Option<int>("--threads") { Description = "Worker threads (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output directory.", Required = true };
         var dataDir = DataDirectoryOption.Create();
+        var cluster = new ClusterOptions();
         var command = new Command("pairs", "Random MNIST image pairs and their exact W2^2, split train/valid/test.")
             { count, split, seed, fractions, threads, output, dataDir };
+        cluster.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() => Run(parse.GetValue(count), parse.GetValue(split)!, parse.GetValue(seed),
             parse.GetValue(fractions)!, parse.GetValue(threads), parse.GetValue(output)!,
-            MnistStore.DataDirectory(parse.GetValue(dataDir)))));
+            MnistStore.DataDirectory(parse.GetValue(dataDir)), () => cluster.Connect(parse, "dwe pairs"))));
         return command;
     }
 
-    private static int Run(int count, string split, int seed, string fractions, int threads, DirectoryInfo output, string dataDirectory)
+    private static int Run(int count, string split, int seed, string fractions, int threads, DirectoryInfo output, string dataDirectory,
+        Func<OtKernels.Cluster.ShardCluster?> connect)
     {
         int parts = W2PairsDataSet.Parts.Count;
         if (count < parts) throw new ArgumentException($"--count {count}: need at least {parts} pairs (one per file).");
@@ -58,8 +61,9 @@ internal static class DwePairsCommand
         string all = Path.Combine(output.FullName, "all.csv");
         // The distances depend on the draw, not on how it is cut: other --fractions reuse the shards.
         var job = new ShardedJob(all, "i,j,w2sq", count, W2PairsJob.ShardSize, recipe.Settings(withSizes: false));
+        using var cluster = new ClusterConnection(connect());
         var clock = Stopwatch.StartNew();
-        int notOptimal = W2PairsJob.Run(job, images, first, second, threads, "dwe pairs");
+        int notOptimal = W2PairsJob.Run(job, images, first, second, threads, "dwe pairs", cluster.Value);
         double seconds = clock.Elapsed.TotalSeconds;
         if (notOptimal > 0) throw new ComputationFailedException($"{notOptimal} pairs stopped at the pivot limit (not proven optimal); {all} kept.");
 
@@ -71,7 +75,8 @@ internal static class DwePairsCommand
         W2PairsDataSet.Write(output.FullName, recipe, first, second, distances!);
         File.Delete(all);
         int computed = count - job.ResumedItems;
-        Console.WriteLine($"{computed} pairs in {seconds:F1} s: {computed / Math.Max(seconds, 1e-9):F0} pairs/s on {threads} thread(s)"
+        string where = cluster.Value is null ? $"{threads} thread(s)" : "the cluster";
+        Console.WriteLine($"{computed} pairs in {seconds:F1} s: {computed / Math.Max(seconds, 1e-9):F0} pairs/s on {where}"
             + (job.ResumedItems > 0 ? $" ({job.ResumedItems} resumed)" : "")
             + $"; wrote {string.Join(", ", W2PairsDataSet.Parts.Select((p, k) => $"{p}.csv ({sizes[k]})"))} in {output.FullName}");
         return 0;
