@@ -4,6 +4,7 @@
 // `-- sinkhorn-times`: the Sinkhorn timings of the workspace entry in docs/PERFORMANCE.md.
 // `-- unrolled-ratio PAIRS`: UnrolledCloudDistance's forward + reverse against its forward.
 // `-- losses BATCH`: each classifier loss of `otk losses` against the CNN's training step (LossShares).
+// `-- cluster-overhead REDIS CLUSTER_ID SHARDS CALLERS`: empty shards through a cluster (ClusterOverhead).
 // `-- mnist-w2 ...`, `-- grid-w2 ...`, `-- cloud-w2 ...`, `-- sinkhorn-clouds ...`, `-- sinkhorn-mnist ...`, `-- sgemm ...`, `-- dwe-throughput BATCH`: the otk sides of the
 // comparisons in bench/scripts (see each file's header).
 using System.Globalization;
@@ -12,6 +13,8 @@ using OtKernels.Bench;
 
 if (args is ["kernels", ..]) return KernelRates.Create().Parse(args[1..]).Invoke();
 if (args is ["dwe-figure2", ..]) return DweFigure2.Create().Parse(args[1..]).Invoke();
+if (args is ["cluster-overhead", var redis, var clusterId, var shards, var callers])
+    return ClusterOverhead.Run(redis, clusterId, int.Parse(shards), int.Parse(callers));
 if (args is ["mnist-w2", var images, var pairs, var threads]) return MnistPairs.Run(images, pairs, int.Parse(threads));
 if (args is ["grid-w2", var gridSize, var gridPairs, var gridInputs]) return ExactPairs.Grid(int.Parse(gridSize), int.Parse(gridPairs), gridInputs);
 if (args is ["cloud-w2", var cloudPoints, var cloudDimension, var cloudPairs, var cloudInputs])

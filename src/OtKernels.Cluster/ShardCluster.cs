@@ -32,6 +32,11 @@ public sealed class ShardCluster : IAsyncDisposable
     private readonly ConcurrentDictionary<string, long> _perSilo = new();
     private readonly GatewayLoss _gatewayLoss;
     private int _activeSilos = 1, _attempt;
+    private long _countedAt;
+
+    /// <summary>How often the active silos are counted while shards succeed (a silo that
+    /// joins is given work from the next count on).</summary>
+    private const long SiloCountPeriodMs = 5000;
 
     private ShardCluster(IHost host, GatewayLoss gatewayLoss)
     {
@@ -110,10 +115,12 @@ public sealed class ShardCluster : IAsyncDisposable
     /// <summary>Shards to keep in flight: two per active silo at the last count.</summary>
     public int Concurrency => 2 * Math.Max(1, Volatile.Read(ref _activeSilos));
 
-    /// <summary>Counts the active silos again (a silo that joined takes work from then on).</summary>
+    /// <summary>Counts the active silos again (every few seconds while shards succeed, and after
+    /// each failure).</summary>
     public async Task<int> RefreshSilosAsync()
     {
         IManagementGrain management = _client.GetGrain<IManagementGrain>(0);
+        Volatile.Write(ref _countedAt, Environment.TickCount64);
         Dictionary<SiloAddress, SiloStatus> hosts = await management.GetHosts(onlyActive: true).ConfigureAwait(false);
         Volatile.Write(ref _activeSilos, hosts.Count);
         return hosts.Count;
@@ -147,6 +154,7 @@ public sealed class ShardCluster : IAsyncDisposable
                 using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _gatewayLoss.Token);
                 ImagePairsReply reply = await worker.SolveImagePairs(work).WaitAsync(abandon.Token).ConfigureAwait(false);
                 _perSilo.AddOrUpdate(reply.Silo, reply.W2Squared.Length, (_, old) => old + reply.W2Squared.Length);
+                if (Environment.TickCount64 - Volatile.Read(ref _countedAt) > SiloCountPeriodMs) _ = RefreshSilosSafelyAsync();
                 return reply;
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
