@@ -18,14 +18,14 @@ public sealed record MnistSplit(byte[] Images, byte[] Labels, int Count, int Hei
     {
         int pixels = Height * Width;
         var images = new byte[indices.Length * pixels];
-        for (int k = 0; k < indices.Length; k++)
-        {
-            if ((uint)indices[k] >= (uint)Count)
-                throw new ArgumentOutOfRangeException(nameof(indices), indices[k], $"indices[{k}] is outside 0..{Count - 1} of the split.");
-            Image(indices[k]).CopyTo(images.AsSpan(k * pixels, pixels));
-        }
+        for (int k = 0; k < indices.Length; k++) ImageAt(indices, k).CopyTo(images.AsSpan(k * pixels, pixels));
         return images;
     }
+
+    /// <summary>The image at indices[k], refused by position when it is outside the split.</summary>
+    private ReadOnlySpan<byte> ImageAt(ReadOnlySpan<int> indices, int k) =>
+        (uint)indices[k] < (uint)Count ? Image(indices[k])
+            : throw new ArgumentOutOfRangeException(nameof(indices), indices[k], $"indices[{k}] is outside 0..{Count - 1} of the split.");
 
     /// <summary>The images at indices as histograms (pixels over their sum, DESIGN.md),
     /// [indices.Length, height x width], as the transport solvers take them.</summary>
@@ -34,12 +34,7 @@ public sealed record MnistSplit(byte[] Images, byte[] Labels, int Count, int Hei
     {
         int pixels = Height * Width;
         var histograms = new double[indices.Length * pixels];
-        for (int k = 0; k < indices.Length; k++)
-        {
-            if ((uint)indices[k] >= (uint)Count)
-                throw new ArgumentOutOfRangeException(nameof(indices), indices[k], $"indices[{k}] is outside 0..{Count - 1} of the split.");
-            ImageHistogram.FromPixels(Image(indices[k]), histograms.AsSpan(k * pixels, pixels));
-        }
+        for (int k = 0; k < indices.Length; k++) ImageHistogram.FromPixels(ImageAt(indices, k), histograms.AsSpan(k * pixels, pixels));
         return histograms;
     }
 
@@ -76,9 +71,7 @@ public sealed record MnistSplit(byte[] Images, byte[] Labels, int Count, int Hei
         var h = new double[pixels];
         for (int k = 0; k < indices.Length; k++)
         {
-            if ((uint)indices[k] >= (uint)Count)
-                throw new ArgumentOutOfRangeException(nameof(indices), indices[k], $"indices[{k}] is outside 0..{Count - 1} of the split.");
-            ImageHistogram.FromPixels(Image(indices[k]), h);
+            ImageHistogram.FromPixels(ImageAt(indices, k), h);
             for (int p = 0; p < pixels; p++) histograms[k * pixels + p] = (float)h[p];
         }
         return histograms;
