@@ -4,8 +4,6 @@
 // Needs redis-server (tools/test.sh installs it) and MNIST; skipped with the reason where
 // either is absent. Everything listens on 127.0.0.1 only, and is killed on the way out.
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Xunit;
 
 namespace OtKernels.Cli.Tests;
@@ -14,7 +12,7 @@ public sealed class ClusterFactAttribute : FactAttribute
 {
     public ClusterFactAttribute()
     {
-        if (ClusterCommandTests.RedisServer() is null) Skip = "redis-server is not installed (tools/test.sh installs it: apt-get install redis-server)";
+        if (RedisProcess.Executable is null) Skip = "redis-server is not installed (tools/test.sh installs it: apt-get install redis-server)";
         else if (new MnistFactAttribute().Skip is { } mnist) Skip = mnist;
     }
 }
@@ -23,6 +21,7 @@ public sealed class ClusterCommandTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("otk-cluster-").FullName;
     private readonly List<Process> _processes = [];
+    private readonly List<RedisProcess> _redis = [];
 
     public void Dispose()
     {
@@ -31,43 +30,17 @@ public sealed class ClusterCommandTests : IDisposable
             try { if (!p.HasExited) p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
             p.Dispose();
         }
+        foreach (RedisProcess redis in _redis) redis.Dispose();
         Directory.Delete(_dir, recursive: true);
     }
 
-    internal static string? RedisServer() =>
-        new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists);
-
     private string PathOf(string name) => Path.Combine(_dir, name);
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>redis-server on a free loopback port, without persistence; its host:port.</summary>
     private string StartRedis()
     {
-        int port = FreePort();
-        var start = new ProcessStartInfo(RedisServer()!) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in new[] { "--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" }) start.ArgumentList.Add(a);
-        Process redis = Process.Start(start)!;
-        _processes.Add(redis);
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                using var probe = new TcpClient();
-                probe.Connect(IPAddress.Loopback, port);
-                return $"127.0.0.1:{port}";
-            }
-            catch (SocketException) when (clock.Elapsed.TotalSeconds < 20 && !redis.HasExited)
-            {
-                Thread.Sleep(50);
-            }
-        }
+        var redis = new RedisProcess();
+        _redis.Add(redis);
+        return redis.Start();
     }
 
     /// <summary>An otk silo; returns once it says it joined.</summary>
@@ -84,6 +57,25 @@ public sealed class ClusterCommandTests : IDisposable
         return silo;
     }
 
+    /// <summary>Starts otk with args and returns once the first shard of output is written
+    /// (the job is under way, shards in flight).</summary>
+    private Process StartAndWaitForAShard(string[] args, string output)
+    {
+        Process run = OtkProcess.Start(args);
+        _processes.Add(run);
+        var clock = Stopwatch.StartNew();
+        while (!System.IO.File.Exists(output + ".shards/shard-000000.csv.done") && !run.HasExited && clock.Elapsed.TotalSeconds < 120) Thread.Sleep(20);
+        if (run.HasExited) throw new Xunit.Sdk.XunitException($"otk ended before a shard was written: {run.StandardError.ReadToEnd()}");
+        return run;
+    }
+
+    /// <summary>The reference: otk w2 mnist on one local thread, into local.csv.</summary>
+    private void RunLocally(string pairs)
+    {
+        OtkRun local = OtkProcess.Run(["w2", "mnist", "--pairs", pairs, "--out", PathOf("local.csv"), "--threads", "1"]);
+        Assert.True(local.ExitCode == 0, local.Stderr);
+    }
+
     private string Pairs(int count, int seed)
     {
         var rng = new Random(seed);
@@ -98,20 +90,51 @@ public sealed class ClusterCommandTests : IDisposable
         Process doomed = StartSilo(redis, clusterId);
         StartSilo(redis, clusterId);
         string pairs = Pairs(12000, seed: 7);
-        OtkRun local = OtkProcess.Run(["w2", "mnist", "--pairs", pairs, "--out", PathOf("local.csv"), "--threads", "1"]);
-        Assert.True(local.ExitCode == 0, local.Stderr);
+        RunLocally(pairs);
 
-        // Kill a silo once the first shard is written: the job is under way, shards are in
-        // flight on both silos.
+        // Kill a silo once the first shard is written: shards are in flight on both silos.
         string output = PathOf("cluster.csv");
-        Process client = OtkProcess.Start(["w2", "mnist", "--pairs", pairs, "--out", output, "--cluster", redis, "--cluster-id", clusterId]);
-        var clock = Stopwatch.StartNew();
-        while (!System.IO.File.Exists(output + ".shards/shard-000000.csv.done") && !client.HasExited && clock.Elapsed.TotalSeconds < 120) Thread.Sleep(20);
+        Process client = StartAndWaitForAShard(["w2", "mnist", "--pairs", pairs, "--out", output, "--cluster", redis, "--cluster-id", clusterId], output);
         doomed.Kill(entireProcessTree: true);
         OtkRun cluster = OtkProcess.Wait(client);
 
         Assert.True(cluster.ExitCode == 0, cluster.Stderr);
         Assert.Contains("pairs/s on the cluster", cluster.Stdout, StringComparison.Ordinal);
+        Assert.Equal(System.IO.File.ReadAllBytes(PathOf("local.csv")), System.IO.File.ReadAllBytes(output));
+    }
+
+    [ClusterFact]
+    public void W2_WithRedisRestartedMidJob_FinishesByteIdentical()
+    {
+        var redis = new RedisProcess();
+        _redis.Add(redis);
+        string address = redis.Start(), clusterId = $"test-{Guid.NewGuid():N}";
+        StartSilo(address, clusterId);
+        string pairs = Pairs(8000, seed: 9);
+        RunLocally(pairs);
+        string output = PathOf("cluster.csv");
+        Process client = StartAndWaitForAShard(["w2", "mnist", "--pairs", pairs, "--out", output, "--cluster", address, "--cluster-id", clusterId], output);
+        redis.Restart();
+        OtkRun cluster = OtkProcess.Wait(client);
+        Assert.True(cluster.ExitCode == 0, cluster.Stderr);
+        Assert.Equal(System.IO.File.ReadAllBytes(PathOf("local.csv")), System.IO.File.ReadAllBytes(output));
+    }
+
+    [ClusterFact]
+    public void W2_ClientKilledMidJob_ResumesItsShards_OnTheRerun()
+    {
+        string redis = StartRedis(), clusterId = $"test-{Guid.NewGuid():N}";
+        StartSilo(redis, clusterId);
+        string pairs = Pairs(8000, seed: 11), output = PathOf("cluster.csv");
+        RunLocally(pairs);
+        string[] run = ["w2", "mnist", "--pairs", pairs, "--out", output, "--cluster", redis, "--cluster-id", clusterId];
+        Process first = StartAndWaitForAShard(run, output);
+        first.Kill(entireProcessTree: true);
+        first.WaitForExit();
+
+        OtkRun rerun = OtkProcess.Run(run);
+        Assert.True(rerun.ExitCode == 0, rerun.Stderr);
+        Assert.Matches(@"\(\d+ resumed from ", rerun.Stdout);
         Assert.Equal(System.IO.File.ReadAllBytes(PathOf("local.csv")), System.IO.File.ReadAllBytes(output));
     }
 

@@ -1,0 +1,88 @@
+// The cluster's refusals, through the library: a silo hosted in this process on a Redis of
+// its own, and a client. A shard whose computation fails on every try fails the job with its
+// number and the error; a silo refuses work stamped with another engine build, and pixels
+// whose SHA-256 does not match. Needs redis-server; skipped with the reason where it is absent.
+using Microsoft.Extensions.Hosting;
+using OtKernels.Cluster;
+using Xunit;
+
+namespace OtKernels.Cli.Tests;
+
+public sealed class RedisFactAttribute : FactAttribute
+{
+    public RedisFactAttribute()
+    {
+        if (RedisProcess.Executable is null) Skip = "redis-server is not installed (tools/test.sh installs it: apt-get install redis-server)";
+    }
+}
+
+/// <summary>One Redis and one in-process silo for the tests of the class.</summary>
+public sealed class InProcessCluster : IDisposable
+{
+    private readonly RedisProcess _redis = new();
+    private readonly IHost _silo;
+
+    public InProcessCluster()
+    {
+        if (RedisProcess.Executable is null) { _silo = null!; return; }
+        Address = new ClusterAddress(_redis.Start(), $"test-{Guid.NewGuid():N}");
+        _silo = SiloHost.Build(Address, SiloOptions.Local with { Threads = 1 });
+        _silo.StartAsync().GetAwaiter().GetResult();
+    }
+
+    public ClusterAddress Address { get; } = new("127.0.0.1:1");
+
+    public void Dispose()
+    {
+        _silo?.StopAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+        _silo?.Dispose();
+        _redis.Dispose();
+    }
+}
+
+public sealed class ShardClusterTests(InProcessCluster cluster) : IClassFixture<InProcessCluster>
+{
+    private const int Side = 4, Pixels = Side * Side;
+
+    private static byte[] Images(int count, byte value) => Enumerable.Repeat(value, count * Pixels).ToArray();
+
+    private static ShardClusterException Refused(ShardCluster client, ImagePairsWork work) =>
+        Assert.Throws<ShardClusterException>(() => client.SolveImagePairsAsync("refusals", work).GetAwaiter().GetResult());
+
+    [RedisFact]
+    public async Task AShard_ComputesOnTheSilo_AsLocally()
+    {
+        await using ShardCluster client = await ShardCluster.ConnectAsync(cluster.Address);
+        byte[] first = [.. Enumerable.Range(0, 2 * Pixels).Select(k => (byte)(k % 7 + 1))];
+        byte[] second = [.. Enumerable.Range(0, 2 * Pixels).Select(k => (byte)(k % 5 + 1))];
+        ImagePairsReply reply = await client.SolveImagePairsAsync("local", ImagePairsWork.Create(3, Side, Side, first, second));
+        Assert.Equal(OtKernels.Data.ImagePairsW2.Solve(first, second, Side, Side, threads: 1).W2Squared, reply.W2Squared);
+        Assert.Equal(0, reply.NotOptimal);
+    }
+
+    [RedisFact]
+    public async Task AShardThatFailsOnEveryTry_FailsTheJob_NamingTheShardAndTheError()
+    {
+        await using ShardCluster client = await ShardCluster.ConnectAsync(cluster.Address);
+        ShardClusterException e = Refused(client, ImagePairsWork.Create(7, Side, Side, Images(1, 0), Images(1, 1)));
+        Assert.StartsWith($"shard 7 failed {ShardCluster.MaxShardFailures} times on the cluster: ArgumentException: The image is all zero", e.Message, StringComparison.Ordinal);
+    }
+
+    [RedisFact]
+    public async Task WorkOfAnotherEngineBuild_IsRefused()
+    {
+        await using ShardCluster client = await ShardCluster.ConnectAsync(cluster.Address);
+        byte[] a = Images(1, 1), b = Images(1, 2);
+        var work = new ImagePairsWork("0.0.1+another", 0, Side, Side, a, b, ImagePairsWork.Hash(a, b));
+        ShardClusterException e = Refused(client, work);
+        Assert.Contains($"runs engine {EngineVersion.Current}, the job needs 0.0.1+another", e.Message, StringComparison.Ordinal);
+    }
+
+    [RedisFact]
+    public async Task PixelsThatDoNotMatchTheirHash_AreRefused()
+    {
+        await using ShardCluster client = await ShardCluster.ConnectAsync(cluster.Address);
+        ImagePairsWork work = ImagePairsWork.Create(2, Side, Side, Images(1, 1), Images(1, 2)) with { Second = Images(1, 3) };
+        Assert.Contains("shard 2: its pixels arrived with another SHA-256", Refused(client, work).Message, StringComparison.Ordinal);
+    }
+}
