@@ -139,6 +139,22 @@ public sealed class ClusterCommandTests : IDisposable
     }
 
     [ClusterFact]
+    public void ASiloJoiningMidJob_TakesShards()
+    {
+        string redis = StartRedis(), clusterId = $"test-{Guid.NewGuid():N}";
+        StartSilo(redis, clusterId);
+        // 20 shards: at a few seconds each on one thread, most are still to place when the
+        // second silo has joined and been counted (every 5 s); random placement then gives
+        // it some of them (none of 10 or more would be a chance of 1 in 1,000).
+        string pairs = Pairs(40000, seed: 13), output = PathOf("cluster.csv");
+        Process client = StartAndWaitForAShard(["w2", "mnist", "--pairs", pairs, "--out", output, "--cluster", redis, "--cluster-id", clusterId], output);
+        StartSilo(redis, clusterId);
+        OtkRun cluster = OtkProcess.Wait(client);
+        Assert.True(cluster.ExitCode == 0, cluster.Stderr);
+        Assert.Contains("on the cluster (2 silo(s) took shards)", cluster.Stdout, StringComparison.Ordinal);
+    }
+
+    [ClusterFact]
     public void DwePairs_OnTheCluster_WritesTheFilesOfALocalRun()
     {
         string redis = StartRedis(), clusterId = $"test-{Guid.NewGuid():N}";

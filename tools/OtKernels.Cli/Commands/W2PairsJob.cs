@@ -45,7 +45,11 @@ internal static class W2PairsJob
             AnsiConsole.Progress().Start(context =>
             {
                 ProgressTask task = context.AddTask("W2^2 pairs", maxValue: first.Length);
-                notOptimal = Run(done => task.Value = done, Log);
+                notOptimal = Run(done =>
+                {
+                    task.Value = done;
+                    if (cluster is not null) task.Description = "W2^2 pairs" + SiloRates(cluster, clock.Elapsed.TotalSeconds).EscapeMarkup();
+                }, Log);
             });
         }
         else
