@@ -25,6 +25,21 @@ public class ReliabilityTests
         Assert.Contains("points down", e.Message);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the sparse multiscale path, which reads its rows as it goes
+    public void AGridWhoseDiagonalOverflows_IsRefused_ThoughGridsSkipTheScan(bool sparse)
+    {
+        // A grid's costs are bounded by its diagonal, so the solver does not scan them; a
+        // spacing whose squared diagonal is beyond double must still be refused.
+        var grid = new ImageGridCost(2, 2, spacing: 1e160);
+        double[] a = [0.25, 0.25, 0.25, 0.25], b = [0.4, 0.1, 0.1, 0.4];
+        NetworkSimplex.PathSizes sizes = sparse ? new(0, 0) : NetworkSimplex.PathSizes.Default;
+        var e = Assert.Throws<ArgumentException>("cost", () => NetworkSimplex.SolveWith(sizes, a, b, grid));
+        Assert.Contains("cost[", e.Message);
+        Assert.Equal(EmdStatus.Optimal, NetworkSimplex.SolveWith(sizes, a, b, new ImageGridCost(2, 2, spacing: 1e100)).Status);
+    }
+
     [Fact]
     public void CostsThatWouldOverflowThePotentials_AreRefused()
     {

@@ -120,7 +120,7 @@ public static class NetworkSimplex
                 throw new ArgumentException($"{rows.Length} x {cols.Length} nonzero bins exceed the {MaxArcs} arcs this solver holds for a cost without a coarsening.", nameof(cost));
             Span<double> dense = solver.CompleteCosts(rows.Length, cols.Length);
             cost.FillSubmatrix(rows, cols, dense);
-            if (!(cost.KnownMaxCost <= CostLimit(rows.Length, cols.Length))) ThrowIfCostsOverflow(dense, rows, cols);
+            if (!OverflowRuledOut(cost.KnownMaxCost, rows.Length, cols.Length)) ThrowIfCostsOverflow(dense, rows, cols);
             optimal = solver.SolveComplete(supply, demand, budget, coarse?.Start);
         }
         var plan = new List<(int Row, int Col, double Mass, double Cost)>(rows.Length + cols.Length);
@@ -300,6 +300,10 @@ public static class NetworkSimplex
         for (; k < c.Length; k++) if (!(Math.Abs(c[k]) <= limit)) return false;
         return true;
     }
+
+    /// <summary>Whether a cost's known bound (<see cref="GroundCost.KnownMaxCost"/>) already
+    /// keeps every potential finite, so its values need no scan; null or too large: scan.</summary>
+    internal static bool OverflowRuledOut(double? knownMaxCost, int rows, int cols) => knownMaxCost <= CostLimit(rows, cols);
 
     /// <summary>The largest |cost| whose sums along tree paths of rows + cols nodes stay finite.</summary>
     internal static double CostLimit(int rows, int cols) => double.MaxValue / (rows + cols);

@@ -111,36 +111,19 @@ internal sealed partial class NetworkSimplexSolver
     /// <summary>The positive-flow real arcs of the basis with their costs, sorted by row, then column.</summary>
     public void CopyPlan(List<(int Row, int Col, double Mass, double Cost)> plan)
     {
-        // Bucket the tree's arcs by row (counting sort), then order each row's few by column.
-        Grow(ref _adjStart, _n + 1);
-        Span<int> rowStart = _adjStart.AsSpan(0, _n + 1);
-        rowStart.Clear();
-        int count = 0;
-        for (int u = 0; u < _nodeCount; u++)
-        {
-            int arc = _pred[u];
-            if (arc < _arcCount && _predFlow[u] > 0) { rowStart[_arcSource[arc] + 1]++; count++; }
-        }
-        for (int i = 0; i < _n; i++) rowStart[i + 1] += rowStart[i];
-        Grow(ref _stack, count);
-        Span<int> byRow = _stack.AsSpan(0, count);
-        for (int u = 0; u < _nodeCount; u++)
-        {
-            int arc = _pred[u];
-            if (arc < _arcCount && _predFlow[u] > 0) byRow[rowStart[_arcSource[arc]]++] = u;
-        }
         plan.Clear();
-        for (int k = 0, rowFirst = 0; k < count; k++)
+        Grow(ref _planKeys, _nodeCount);
+        for (int u = 0; u < _nodeCount; u++)
         {
-            int u = byRow[k], arc = _pred[u];
-            if (k > 0 && _arcSource[_pred[byRow[k - 1]]] != _arcSource[arc]) rowFirst = k;
-            (int Row, int Col, double Mass, double Cost) entry = (_arcSource[arc], _arcTarget[arc], _predFlow[u], _cost[arc]);
-            int at = plan.Count;
-            plan.Add(entry);
-            for (; at > rowFirst && plan[at - 1].Col > entry.Col; at--) plan[at] = plan[at - 1];
-            plan[at] = entry;
+            int arc = _pred[u];
+            if (!(arc < _arcCount && _predFlow[u] > 0)) continue;
+            _planKeys[plan.Count] = (long)_arcSource[arc] * _m + _arcTarget[arc]; // row-major order, compared as integers
+            plan.Add((_arcSource[arc], _arcTarget[arc], _predFlow[u], _cost[arc]));
         }
+        _planKeys.AsSpan(0, plan.Count).Sort(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(plan));
     }
+
+    private long[] _planKeys = [];
 
     /// <summary>Dual potentials u (sources), v (targets) with u_i + v_j = C_ij on tree arcs.
     /// In node terms the reduced cost of arc s->t is c + pi_s - pi_t, so u = -pi, v = pi.</summary>
@@ -154,9 +137,7 @@ internal sealed partial class NetworkSimplexSolver
     private sealed class CompactRows(CostRows costs, int[] rowBins)
     {
         private readonly double _limit = NetworkSimplex.CostLimit(rowBins.Length, costs.Cols.Length);
-
-        /// <summary>Whether the cost's known bound already rules out overflow.</summary>
-        private readonly bool _bounded = costs.KnownMaxCost <= NetworkSimplex.CostLimit(rowBins.Length, costs.Cols.Length);
+        private readonly bool _bounded = NetworkSimplex.OverflowRuledOut(costs.KnownMaxCost, rowBins.Length, costs.Cols.Length);
 
         /// <summary>Reads row r, and refuses costs whose sums along tree paths could overflow.</summary>
         public void Fill(int row, Span<double> destination)

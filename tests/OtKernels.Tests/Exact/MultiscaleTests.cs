@@ -99,6 +99,8 @@ public class MultiscaleTests
             Assert.True(Math.Abs(sparse.Cost - single.Cost) <= 1e-12 * Math.Max(1, single.Cost),
                 $"grid {t.h}x{t.w} kinds {t.kindA},{t.kindB} seed {t.seed}: sparse {sparse.Cost:R}, dense {single.Cost:R}");
             Certificate.Check(TransportProblem.FromArrays(a, b, dense, n, n), sparse);
+            AssertSortedByRowThenColumn(sparse.Plan);
+            AssertSortedByRowThenColumn(single.Plan);
             if (n <= 64)
             {
                 double lp = Glpk.SolveTransport(a, b, dense);
@@ -145,6 +147,14 @@ public class MultiscaleTests
                 Assert.True(Math.Abs(sparse.Cost - lp) <= 1e-9 * Math.Max(1, lp), $"GLPK {lp:R}, sparse {sparse.Cost:R}");
             }
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(60));
+    }
+
+    /// <summary>TransportPlan's promise: entries sorted by row, then column, each arc once.</summary>
+    private static void AssertSortedByRowThenColumn(TransportPlan plan)
+    {
+        for (int k = 1; k < plan.Rows.Length; k++)
+            Assert.True(plan.Rows[k - 1] < plan.Rows[k] || (plan.Rows[k - 1] == plan.Rows[k] && plan.Cols[k - 1] < plan.Cols[k]),
+                $"plan entries {k - 1} and {k}: ({plan.Rows[k - 1]}, {plan.Cols[k - 1]}) then ({plan.Rows[k]}, {plan.Cols[k]})");
     }
 
     [Fact]
