@@ -1,8 +1,6 @@
 // Where a cluster is: the Redis server that holds its membership table, and the cluster's
 // id within it. Silos and clients need nothing else: a client finds the silos' gateways in
 // the table. Several clusters can share one Redis under different ids.
-using System.Net;
-
 namespace OtKernels.Cluster;
 
 /// <summary>A cluster: its Redis (host:port) and its id.</summary>
@@ -37,13 +35,4 @@ public sealed record ClusterAddress
     /// <summary>The cluster's id.</summary>
     public string ClusterId { get; }
 
-    /// <summary>Whether Redis is on this machine's loopback, where silos then listen too.</summary>
-    public bool IsLoopback
-    {
-        get
-        {
-            string host = Redis[..Redis.LastIndexOf(':')];
-            return host == "localhost" || (IPAddress.TryParse(host.Trim('[', ']'), out IPAddress? ip) && IPAddress.IsLoopback(ip));
-        }
-    }
 }

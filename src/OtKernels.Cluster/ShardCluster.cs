@@ -55,9 +55,9 @@ public sealed class ShardCluster : IAsyncDisposable
         public void OnGatewayCountChanged(object? sender, GatewayCountChangedEventArgs e)
         {
             if (e.NumberOfConnectedGateways >= e.PreviousNumberOfConnectedGateways) return;
-            CancellationTokenSource lost = Interlocked.Exchange(ref _source, new CancellationTokenSource());
-            lost.Cancel();
-            lost.Dispose();
+            // Not disposed: a caller may be reading its token at this moment, and a source
+            // without a timer holds nothing that needs freeing.
+            Interlocked.Exchange(ref _source, new CancellationTokenSource()).Cancel();
         }
 
         public void Dispose() => _source.Dispose();
@@ -65,7 +65,7 @@ public sealed class ShardCluster : IAsyncDisposable
 
     /// <summary>How long the cluster may fail to answer a shard (no silo, calls lost) before
     /// the job stops; Orleans declares a dead silo dead within seconds.</summary>
-    public TimeSpan RetryWindow { get; init; } = TimeSpan.FromMinutes(2);
+    public static readonly TimeSpan RetryWindow = TimeSpan.FromMinutes(2);
 
     /// <summary>How long ConnectAsync keeps trying when it finds no silo (one may be starting).</summary>
     public static readonly TimeSpan ConnectWindow = TimeSpan.FromSeconds(15);
@@ -112,12 +112,14 @@ public sealed class ShardCluster : IAsyncDisposable
         return connection;
     }
 
-    /// <summary>Shards to keep in flight: two per active silo at the last count.</summary>
-    public int Concurrency => 2 * Math.Max(1, Volatile.Read(ref _activeSilos));
+    /// <summary>Active silos at the last count (made every few seconds while shards succeed,
+    /// and after each failure).</summary>
+    public int ActiveSilos => Volatile.Read(ref _activeSilos);
 
-    /// <summary>Counts the active silos again (every few seconds while shards succeed, and after
-    /// each failure).</summary>
-    public async Task<int> RefreshSilosAsync()
+    /// <summary>Shards to keep in flight: two per active silo.</summary>
+    public int Concurrency => 2 * Math.Max(1, ActiveSilos);
+
+    private async Task<int> RefreshSilosAsync()
     {
         IManagementGrain management = _client.GetGrain<IManagementGrain>(0);
         Volatile.Write(ref _countedAt, Environment.TickCount64);

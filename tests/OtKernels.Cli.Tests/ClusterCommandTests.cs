@@ -36,12 +36,18 @@ public sealed class ClusterCommandTests : IDisposable
 
     private string PathOf(string name) => Path.Combine(_dir, name);
 
-    private string StartRedis()
+    /// <summary>A Redis of the test's own and silos of a fresh cluster id in it.</summary>
+    private (string Redis, string ClusterId, RedisProcess Process) StartCluster(int silos)
     {
         var redis = new RedisProcess();
         _redis.Add(redis);
-        return redis.Start();
+        string address = redis.Start(), clusterId = $"test-{Guid.NewGuid():N}";
+        for (int k = 0; k < silos; k++) StartSilo(address, clusterId);
+        return (address, clusterId, redis);
     }
+
+    private static string[] W2OnCluster(string pairs, string output, string redis, string clusterId) =>
+        ["w2", "mnist", "--pairs", pairs, "--out", output, "--cluster", redis, "--cluster-id", clusterId];
 
     /// <summary>An otk silo; returns once it says it joined.</summary>
     private Process StartSilo(string redis, string clusterId)
@@ -86,7 +92,7 @@ public sealed class ClusterCommandTests : IDisposable
     [ClusterFact]
     public void W2_OnTwoSilos_OneKilledMidJob_IsByteIdenticalToALocalRun()
     {
-        string redis = StartRedis(), clusterId = $"test-{Guid.NewGuid():N}";
+        (string redis, string clusterId, _) = StartCluster(silos: 0);
         Process doomed = StartSilo(redis, clusterId);
         StartSilo(redis, clusterId);
         string pairs = Pairs(12000, seed: 7);
@@ -94,7 +100,7 @@ public sealed class ClusterCommandTests : IDisposable
 
         // Kill a silo once the first shard is written: shards are in flight on both silos.
         string output = PathOf("cluster.csv");
-        Process client = StartAndWaitForAShard(["w2", "mnist", "--pairs", pairs, "--out", output, "--cluster", redis, "--cluster-id", clusterId], output);
+        Process client = StartAndWaitForAShard(W2OnCluster(pairs, output, redis, clusterId), output);
         doomed.Kill(entireProcessTree: true);
         OtkRun cluster = OtkProcess.Wait(client);
 
@@ -106,14 +112,11 @@ public sealed class ClusterCommandTests : IDisposable
     [ClusterFact]
     public void W2_WithRedisRestartedMidJob_FinishesByteIdentical()
     {
-        var redis = new RedisProcess();
-        _redis.Add(redis);
-        string address = redis.Start(), clusterId = $"test-{Guid.NewGuid():N}";
-        StartSilo(address, clusterId);
+        (string address, string clusterId, RedisProcess redis) = StartCluster(silos: 1);
         string pairs = Pairs(8000, seed: 9);
         RunLocally(pairs);
         string output = PathOf("cluster.csv");
-        Process client = StartAndWaitForAShard(["w2", "mnist", "--pairs", pairs, "--out", output, "--cluster", address, "--cluster-id", clusterId], output);
+        Process client = StartAndWaitForAShard(W2OnCluster(pairs, output, address, clusterId), output);
         redis.Restart();
         OtkRun cluster = OtkProcess.Wait(client);
         Assert.True(cluster.ExitCode == 0, cluster.Stderr);
@@ -123,11 +126,10 @@ public sealed class ClusterCommandTests : IDisposable
     [ClusterFact]
     public void W2_ClientKilledMidJob_ResumesItsShards_OnTheRerun()
     {
-        string redis = StartRedis(), clusterId = $"test-{Guid.NewGuid():N}";
-        StartSilo(redis, clusterId);
+        (string redis, string clusterId, _) = StartCluster(silos: 1);
         string pairs = Pairs(8000, seed: 11), output = PathOf("cluster.csv");
         RunLocally(pairs);
-        string[] run = ["w2", "mnist", "--pairs", pairs, "--out", output, "--cluster", redis, "--cluster-id", clusterId];
+        string[] run = W2OnCluster(pairs, output, redis, clusterId);
         Process first = StartAndWaitForAShard(run, output);
         first.Kill(entireProcessTree: true);
         first.WaitForExit();
@@ -141,24 +143,27 @@ public sealed class ClusterCommandTests : IDisposable
     [ClusterFact]
     public void ASiloJoiningMidJob_TakesShards()
     {
-        string redis = StartRedis(), clusterId = $"test-{Guid.NewGuid():N}";
-        StartSilo(redis, clusterId);
+        (string redis, string clusterId, _) = StartCluster(silos: 1);
         // 20 shards: at a few seconds each on one thread, most are still to place when the
         // second silo has joined and been counted (every 5 s); random placement then gives
         // it some of them (none of 10 or more would be a chance of 1 in 1,000).
         string pairs = Pairs(40000, seed: 13), output = PathOf("cluster.csv");
-        Process client = StartAndWaitForAShard(["w2", "mnist", "--pairs", pairs, "--out", output, "--cluster", redis, "--cluster-id", clusterId], output);
+        Process client = StartAndWaitForAShard(W2OnCluster(pairs, output, redis, clusterId), output);
         StartSilo(redis, clusterId);
         OtkRun cluster = OtkProcess.Wait(client);
         Assert.True(cluster.ExitCode == 0, cluster.Stderr);
         Assert.Contains("on the cluster (2 silo(s) took shards)", cluster.Stdout, StringComparison.Ordinal);
+
+        OtkRun status = OtkProcess.Run(["cluster", "status", "--redis", redis, "--cluster-id", clusterId]);
+        Assert.True(status.ExitCode == 0, status.Stderr);
+        Assert.StartsWith($"cluster '{clusterId}' at {redis}: 2 active silo(s)", status.Stdout, StringComparison.Ordinal);
+        Assert.Equal(2, status.Stdout.Split('\n').Count(line => line.Contains("  Active  started ", StringComparison.Ordinal)));
     }
 
     [ClusterFact]
     public void DwePairs_OnTheCluster_WritesTheFilesOfALocalRun()
     {
-        string redis = StartRedis(), clusterId = $"test-{Guid.NewGuid():N}";
-        StartSilo(redis, clusterId);
+        (string redis, string clusterId, _) = StartCluster(silos: 1);
         string[] common = ["dwe", "pairs", "--count", "3000", "--seed", "5"];
         OtkRun local = OtkProcess.Run([.. common, "--out", PathOf("local"), "--threads", "1"]);
         Assert.True(local.ExitCode == 0, local.Stderr);
@@ -171,7 +176,7 @@ public sealed class ClusterCommandTests : IDisposable
     [ClusterFact]
     public void W2_OnAClusterWithNoSilo_FailsInOneLine_NamingTheRedis()
     {
-        string redis = StartRedis();
+        (string redis, _, _) = StartCluster(silos: 0);
         OtkRun run = OtkProcess.Run(["w2", "mnist", "--pairs", Pairs(10, seed: 1), "--out", PathOf("none.csv"), "--cluster", redis, "--cluster-id", "empty"]);
         Assert.Equal(1, run.ExitCode);
         Assert.StartsWith("otk: could not join cluster 'empty' through Redis at " + redis, run.Stderr.Trim(), StringComparison.Ordinal);

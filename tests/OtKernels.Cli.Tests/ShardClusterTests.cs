@@ -86,3 +86,26 @@ public sealed class ShardClusterTests(InProcessCluster cluster) : IClassFixture<
         Assert.Contains("shard 2: its pixels arrived with another SHA-256", Refused(client, work).Message, StringComparison.Ordinal);
     }
 }
+
+public class ClusterAddressTests
+{
+    [Theory]
+    [InlineData("127.0.0.1", "otk", "redis")]          // no port
+    [InlineData("127.0.0.1:0", "otk", "redis")]
+    [InlineData("127.0.0.1:70000", "otk", "redis")]
+    [InlineData(":6379", "otk", "redis")]               // no host
+    [InlineData("127.0.0.1:6379", "", "clusterId")]
+    [InlineData("127.0.0.1:6379", "a b", "clusterId")]
+    public void BadAddresses_AreRefused_NamingTheArgument(string redis, string clusterId, string argument)
+    {
+        Assert.Throws<ArgumentException>(argument, () => new ClusterAddress(redis, clusterId));
+    }
+
+    [Fact]
+    public void AGoodAddress_KeepsItsParts()
+    {
+        var address = new ClusterAddress("redis.internal:6379", "jobs-1.a_b");
+        Assert.Equal(("redis.internal:6379", "jobs-1.a_b"), (address.Redis, address.ClusterId));
+        Assert.Equal(ClusterAddress.DefaultClusterId, new ClusterAddress("[::1]:6379").ClusterId);
+    }
+}

@@ -37,6 +37,47 @@ public sealed class ShardedJobTests : IDisposable
     private string Shard(int k) => Path.Combine(Job().WorkDirectory, $"shard-{k:D6}.csv");
 
     [Fact]
+    public async Task RunAsync_ShardsFinishingInReverseOrder_WriteTheSameFile()
+    {
+        // Each shard finishes only after the next one has: all five must be in flight at
+        // once (with fewer the chain would wait forever, hence the timeout), they finish
+        // last to first, and the output is still assembled in shard order.
+        TaskCompletionSource[] finished = [.. Enumerable.Range(0, 6).Select(_ => new TaskCompletionSource())];
+        finished[5].SetResult();
+        var order = new List<int>();
+        await Job().RunAsync(async (start, length, token) =>
+        {
+            int shard = start / 2;
+            await finished[shard + 1].Task.WaitAsync(TimeSpan.FromSeconds(30), token);
+            lock (order) order.Add(shard);
+            var output = new ShardOutput(Squares(start, length));
+            finished[shard].SetResult();
+            return output;
+        }, concurrency: () => 5);
+        Assert.Equal(Expected, File.ReadAllLines(Output));
+        Assert.Equal([4, 3, 2, 1, 0], order);
+    }
+
+    [Fact]
+    public async Task RunAsync_AShardThatFails_StopsTheJob_CancelsTheOthers_AndKeepsTheFinishedOnes()
+    {
+        var cancelled = 0;
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => Job().RunAsync(async (start, length, token) =>
+        {
+            if (start == 2) throw new InvalidOperationException("shard 1 failed");
+            if (start == 0) return new ShardOutput(Squares(start, length));
+            try { await Task.Delay(Timeout.Infinite, token); }
+            catch (OperationCanceledException) { Interlocked.Increment(ref cancelled); throw; }
+            return new ShardOutput(Squares(start, length));
+        }, concurrency: () => 5));
+        Assert.Equal("shard 1 failed", e.Message);
+        Assert.Equal(3, cancelled); // shards 2, 3 and 4 were in flight
+        Assert.False(File.Exists(Output));
+        Assert.False(File.Exists(Job().LockPath));
+        Assert.True(File.Exists(Shard(0) + ".done"));
+    }
+
+    [Fact]
     public void ResumesAfterInterruption_WithoutRecomputingDoneShards()
     {
         Interrupted();

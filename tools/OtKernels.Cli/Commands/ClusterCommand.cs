@@ -11,8 +11,7 @@ internal static class ClusterCommand
 {
     public static Command Create()
     {
-        var redis = new Option<string>("--redis") { Description = "HOST:PORT of the Redis server that holds the cluster's membership.", Required = true };
-        var id = new Option<string>("--cluster-id") { Description = "The cluster's id in that Redis.", DefaultValueFactory = _ => ClusterAddress.DefaultClusterId };
+        (Option<string> redis, Option<string> id) = AddressOptions();
         var threads = new Option<int>("--threads") { Description = "Threads per shard (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var address = new Option<string>("--address") { Description = "The address this silo listens on and is reached at (default 127.0.0.1; give the machine's address for a cluster of several machines).", DefaultValueFactory = _ => "127.0.0.1" };
         var siloPort = new Option<int>("--silo-port") { Description = "Port for the other silos (default: a free one)." };
@@ -21,12 +20,16 @@ internal static class ClusterCommand
         silo.SetAction(parse => CliErrors.Run(() => RunSilo(new ClusterAddress(parse.GetValue(redis)!, parse.GetValue(id)!),
             parse.GetValue(address)!, parse.GetValue(siloPort), parse.GetValue(gatewayPort), parse.GetValue(threads))));
 
-        var statusRedis = new Option<string>("--redis") { Description = "HOST:PORT of the cluster's Redis.", Required = true };
-        var statusId = new Option<string>("--cluster-id") { Description = "The cluster's id in that Redis.", DefaultValueFactory = _ => ClusterAddress.DefaultClusterId };
+        (Option<string> statusRedis, Option<string> statusId) = AddressOptions();
         var status = new Command("status", "List the cluster's silos.") { statusRedis, statusId };
         status.SetAction(parse => CliErrors.Run(() => Status(new ClusterAddress(parse.GetValue(statusRedis)!, parse.GetValue(statusId)!))));
         return new Command("cluster", "Run the sharded jobs on an Orleans cluster with Redis membership.") { silo, status };
     }
+
+    /// <summary>--redis and --cluster-id, a fresh pair for each command.</summary>
+    private static (Option<string> Redis, Option<string> Id) AddressOptions() =>
+        (new Option<string>("--redis") { Description = "HOST:PORT of the Redis server that holds the cluster's membership.", Required = true },
+         new Option<string>("--cluster-id") { Description = "The cluster's id in that Redis.", DefaultValueFactory = _ => ClusterAddress.DefaultClusterId });
 
     private static int RunSilo(ClusterAddress cluster, string address, int siloPort, int gatewayPort, int threads)
     {
@@ -50,18 +53,11 @@ internal static class ClusterCommand
 
     private static int Status(ClusterAddress cluster)
     {
-        ShardCluster connection = ShardCluster.ConnectAsync(cluster).GetAwaiter().GetResult();
-        try
-        {
-            var silos = connection.SilosAsync().GetAwaiter().GetResult();
-            Console.WriteLine($"cluster '{cluster.ClusterId}' at {cluster.Redis}: {silos.Count(s => s.Status == "Active")} active silo(s)");
-            foreach ((string silo, string state, DateTime started) in silos.OrderBy(s => s.Started))
-                Console.WriteLine($"  {silo}  {state}  started {started:yyyy-MM-dd HH:mm:ss} UTC");
-            return 0;
-        }
-        finally
-        {
-            connection.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        }
+        using var connection = new ClusterConnection(ShardCluster.ConnectAsync(cluster).GetAwaiter().GetResult());
+        var silos = connection.Value!.SilosAsync().GetAwaiter().GetResult();
+        Console.WriteLine($"cluster '{cluster.ClusterId}' at {cluster.Redis}: {silos.Count(s => s.Status == "Active")} active silo(s)");
+        foreach ((string silo, string state, DateTime started) in silos.OrderBy(s => s.Started))
+            Console.WriteLine($"  {silo}  {state}  started {started:yyyy-MM-dd HH:mm:ss} UTC");
+        return 0;
     }
 }

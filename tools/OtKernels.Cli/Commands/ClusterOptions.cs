@@ -23,7 +23,7 @@ internal sealed class ClusterOptions
         if (redis is null) return null;
         var address = new ClusterAddress(redis, parse.GetValue(Id)!);
         ShardCluster cluster = ShardCluster.ConnectAsync(address).GetAwaiter().GetResult();
-        Console.Error.WriteLine($"{name}: connected to cluster '{address.ClusterId}' at {address.Redis}: {cluster.Concurrency / 2} silo(s)");
+        Console.Error.WriteLine($"{name}: connected to cluster '{address.ClusterId}' at {address.Redis}: {cluster.ActiveSilos} silo(s)");
         return cluster;
     }
 }
