@@ -10,4 +10,7 @@ public interface IShardWorker : IGrainWithStringKey
 {
     /// <summary>Exact W2^2 of the image pairs in work.</summary>
     Task<ImagePairsReply> SolveImagePairs(ImagePairsWork work);
+
+    /// <summary>The distances of a tile of an all-pairs job.</summary>
+    Task<DistancesReply> SolveDistances(DistancesWork work);
 }

@@ -2,8 +2,6 @@
 // pixels of its pairs, not indices into a file, so a silo needs no copy of the data set;
 // the engine version, so a silo of another build refuses rather than computing values that
 // could differ in the last bits; and a SHA-256 of the pixels, which the silo checks.
-using System.Security.Cryptography;
-
 namespace OtKernels.Cluster;
 
 /// <summary>A shard of exact W2^2 between image pairs: image k of First against image k of
@@ -23,13 +21,7 @@ public sealed record ImagePairsWork(
         new(OtKernels.Cluster.EngineVersion.Current, shard, height, width, first, second, Hash(first, second));
 
     /// <summary>SHA-256 over First then Second, lower-case hex.</summary>
-    public static string Hash(byte[] first, byte[] second)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(first);
-        sha.AppendData(second);
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
-    }
+    public static string Hash(byte[] first, byte[] second) => WorkHash.Of(first, second);
 }
 
 /// <summary>The values of a shard, how many pairs stopped at the pivot limit, and which

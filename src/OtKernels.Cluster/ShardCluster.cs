@@ -139,12 +139,30 @@ public sealed class ShardCluster : IAsyncDisposable
     /// <summary>Items (pairs) computed per silo through this connection.</summary>
     public IReadOnlyDictionary<string, long> PerSilo => _perSilo;
 
-    /// <summary>Computes one shard of job on the cluster.</summary>
+    /// <summary>Computes one shard of image pairs of job on the cluster.</summary>
     /// <exception cref="ShardClusterException">The shard failed MaxShardFailures times, or the
     /// cluster did not answer for RetryWindow.</exception>
-    public async Task<ImagePairsReply> SolveImagePairsAsync(string job, ImagePairsWork work, CancellationToken cancellationToken = default)
+    public Task<ImagePairsReply> SolveImagePairsAsync(string job, ImagePairsWork work, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(work);
+        return CallAsync(job, work.Shard, worker => worker.SolveImagePairs(work), reply => (reply.Silo, reply.W2Squared.Length), cancellationToken);
+    }
+
+    /// <summary>Computes one tile of an all-pairs distance job on the cluster.</summary>
+    /// <exception cref="ShardClusterException">As <see cref="SolveImagePairsAsync"/>.</exception>
+    public Task<DistancesReply> SolveDistancesAsync(string job, DistancesWork work, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        return CallAsync(job, work.Shard, worker => worker.SolveDistances(work), reply => (reply.Silo, reply.Values.Length), cancellationToken);
+    }
+
+    /// <summary>Calls a shard worker until one answers: cluster failures retried for
+    /// RetryWindow, the shard's own failures MaxShardFailures times; items counts what the
+    /// reply computed, per silo.</summary>
+    private async Task<TReply> CallAsync<TReply>(string job, int shard, Func<IShardWorker, Task<TReply>> call, Func<TReply, (string Silo, int Items)> items,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
         int shardFailures = 0, attempt = 0;
         DateTime lastAnswer = DateTime.UtcNow;
         while (true)
@@ -152,10 +170,11 @@ public sealed class ShardCluster : IAsyncDisposable
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                IShardWorker worker = _client.GetGrain<IShardWorker>($"{job}/{work.Shard}/{Interlocked.Increment(ref _attempt)}");
+                IShardWorker worker = _client.GetGrain<IShardWorker>($"{job}/{shard}/{Interlocked.Increment(ref _attempt)}");
                 using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _gatewayLoss.Token);
-                ImagePairsReply reply = await worker.SolveImagePairs(work).WaitAsync(abandon.Token).ConfigureAwait(false);
-                _perSilo.AddOrUpdate(reply.Silo, reply.W2Squared.Length, (_, old) => old + reply.W2Squared.Length);
+                TReply reply = await call(worker).WaitAsync(abandon.Token).ConfigureAwait(false);
+                (string silo, int count) = items(reply);
+                _perSilo.AddOrUpdate(silo, count, (_, old) => old + count);
                 if (Environment.TickCount64 - Volatile.Read(ref _countedAt) > SiloCountPeriodMs) _ = RefreshSilosSafelyAsync();
                 return reply;
             }
@@ -164,13 +183,13 @@ public sealed class ShardCluster : IAsyncDisposable
                 if (IsClusterFailure(e))
                 {
                     if (DateTime.UtcNow - lastAnswer > RetryWindow)
-                        throw new ShardClusterException($"shard {work.Shard}: the cluster gave no answer for {RetryWindow.TotalSeconds:F0} s (last: {e.GetType().Name}: {e.Message}).", e);
+                        throw new ShardClusterException($"shard {shard}: the cluster gave no answer for {RetryWindow.TotalSeconds:F0} s (last: {e.GetType().Name}: {e.Message}).", e);
                 }
                 else
                 {
                     lastAnswer = DateTime.UtcNow;
                     if (++shardFailures >= MaxShardFailures)
-                        throw new ShardClusterException($"shard {work.Shard} failed {shardFailures} times on the cluster: {e.GetType().Name}: {e.Message}", e);
+                        throw new ShardClusterException($"shard {shard} failed {shardFailures} times on the cluster: {e.GetType().Name}: {e.Message}", e);
                 }
                 attempt++;
                 _ = RefreshSilosSafelyAsync();

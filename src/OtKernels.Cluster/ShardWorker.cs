@@ -15,19 +15,45 @@ internal sealed class ShardWorker(IOptions<WorkerOptions> options, ILocalSiloDet
 {
     private static readonly SemaphoreSlim s_oneShardAtATime = new(1, 1);
 
-    public async Task<ImagePairsReply> SolveImagePairs(ImagePairsWork work)
+    public Task<ImagePairsReply> SolveImagePairs(ImagePairsWork work)
     {
         ArgumentNullException.ThrowIfNull(work);
-        if (work.EngineVersion != EngineVersion.Current)
-            throw new EngineVersionMismatchException($"silo {silo.SiloAddress} runs engine {EngineVersion.Current}, the job needs {work.EngineVersion}; run silos and client from the same build.");
+        CheckVersion(work.EngineVersion);
         if (ImagePairsWork.Hash(work.First, work.Second) != work.PixelsSha256)
             throw new InvalidDataException($"shard {work.Shard}: its pixels arrived with another SHA-256 than the client sent.");
+        return OneAtATime(() =>
+        {
+            (double[] values, int notOptimal) = ImagePairsW2.Solve(work.First, work.Second, work.Height, work.Width, options.Value.Threads);
+            return new ImagePairsReply(values, notOptimal, silo.SiloAddress.ToString());
+        });
+    }
+
+    public Task<DistancesReply> SolveDistances(DistancesWork work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        CheckVersion(work.EngineVersion);
+        if (DistancesWork.Hash(work.Rows, work.Columns) != work.ItemsSha256)
+            throw new InvalidDataException($"shard {work.Shard}: its items arrived with another SHA-256 than the client sent.");
+        return OneAtATime(() =>
+        {
+            (double[] values, int notProven) = work.Distance.Tile(work.Rows, work.RowStart, work.Columns, work.ColumnStart, options.Value.Threads);
+            return new DistancesReply(values, notProven, silo.SiloAddress.ToString());
+        });
+    }
+
+    private void CheckVersion(string version)
+    {
+        if (version != EngineVersion.Current)
+            throw new EngineVersionMismatchException($"silo {silo.SiloAddress} runs engine {EngineVersion.Current}, the job needs {version}; run silos and client from the same build.");
+    }
+
+    /// <summary>Runs compute on the thread pool once no other shard computes on this silo.</summary>
+    private static async Task<T> OneAtATime<T>(Func<T> compute)
+    {
         await s_oneShardAtATime.WaitAsync().ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
         try
         {
-            (double[] values, int notOptimal) = await Task.Run(() =>
-                ImagePairsW2.Solve(work.First, work.Second, work.Height, work.Width, options.Value.Threads)).ConfigureAwait(true);
-            return new ImagePairsReply(values, notOptimal, silo.SiloAddress.ToString());
+            return await Task.Run(compute).ConfigureAwait(true);
         }
         finally
         {

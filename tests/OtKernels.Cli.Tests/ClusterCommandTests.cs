@@ -8,13 +8,10 @@ using Xunit;
 
 namespace OtKernels.Cli.Tests;
 
+/// <summary>A cluster test on MNIST: needs redis-server (RedisFact) and the MNIST files.</summary>
 public sealed class ClusterFactAttribute : FactAttribute
 {
-    public ClusterFactAttribute()
-    {
-        if (RedisProcess.Executable is null) Skip = "redis-server is not installed (tools/test.sh installs it: apt-get install redis-server)";
-        else if (new MnistFactAttribute().Skip is { } mnist) Skip = mnist;
-    }
+    public ClusterFactAttribute() => Skip = new RedisFactAttribute().Skip ?? new MnistFactAttribute().Skip;
 }
 
 public sealed class ClusterCommandTests : IDisposable
@@ -90,17 +87,22 @@ public sealed class ClusterCommandTests : IDisposable
     }
 
     [ClusterFact]
-    public void W2_OnTwoSilos_OneKilledMidJob_IsByteIdenticalToALocalRun()
+    public void W2_OnTwoSilos_OneKilledMidJob_IsByteIdenticalToALocalRun() =>
+        RunWithASiloKilled(["w2", "mnist", "--pairs", Pairs(12000, seed: 7)]);
+
+    /// <summary>job (an otk command without --out) on one local thread into local.csv, and
+    /// on two silos into cluster.csv with one silo killed once the first shard is written
+    /// (shards are then in flight on both): the two files must be identical.</summary>
+    private void RunWithASiloKilled(string[] job)
     {
         (string redis, string clusterId, _) = StartCluster(silos: 0);
         Process doomed = StartSilo(redis, clusterId);
         StartSilo(redis, clusterId);
-        string pairs = Pairs(12000, seed: 7);
-        RunLocally(pairs);
+        OtkRun local = OtkProcess.Run([.. job, "--threads", "1", "--out", PathOf("local.csv")]);
+        Assert.True(local.ExitCode == 0, local.Stderr);
 
-        // Kill a silo once the first shard is written: shards are in flight on both silos.
         string output = PathOf("cluster.csv");
-        Process client = StartAndWaitForAShard(W2OnCluster(pairs, output, redis, clusterId), output);
+        Process client = StartAndWaitForAShard([.. job, "--out", output, "--cluster", redis, "--cluster-id", clusterId], output);
         doomed.Kill(entireProcessTree: true);
         OtkRun cluster = OtkProcess.Wait(client);
 
@@ -181,5 +183,36 @@ public sealed class ClusterCommandTests : IDisposable
         Assert.Equal(1, run.ExitCode);
         Assert.StartsWith("otk: could not join cluster 'empty' through Redis at " + redis, run.Stderr.Trim(), StringComparison.Ordinal);
         Assert.False(System.IO.File.Exists(PathOf("none.csv")));
+    }
+
+    [RedisFact]
+    public void Distances_OnTwoSilos_OneKilledMidJob_IsByteIdenticalToALocalRun()
+    {
+        // 700 clouds of 16 points: 244,650 pairs in 105 tiles, seconds of work on each silo.
+        (string embedding, _) = DistancesCommandTests.Embedding(_dir, "clouds", 5, 700, 16, 2);
+        RunWithASiloKilled(["distances", "--embedding", embedding, "--metric", "w2", "--tile", "50"]);
+    }
+
+    [RedisFact]
+    public void Distances_OnTheCluster_CarryTheirOptions_AndWriteTheLocalFiles()
+    {
+        (string redis, string clusterId, _) = StartCluster(silos: 1);
+        (string clouds, _) = DistancesCommandTests.Embedding(_dir, "clouds", 6, 40, 6, 3);
+        (string vectors, _) = DistancesCommandTests.Embedding(_dir, "vectors", 7, 300, 10);
+        string[][] jobs =
+        [
+            ["--embedding", clouds, "--metric", "sinkhorn", "--epsilon", "1", "--epsilon-scaling", "0.5", "--tolerance", "1e-8", "--tile", "16"],
+            ["--embedding", vectors, "--metric", "euclidean", "--tile", "64"],
+        ];
+        foreach (string[] job in jobs)
+        {
+            OtkRun local = OtkProcess.Run(["distances", .. job, "--out", PathOf("local.csv"), "--square", PathOf("local.npy")]);
+            Assert.True(local.ExitCode == 0, local.Stderr);
+            OtkRun cluster = OtkProcess.Run(["distances", .. job, "--out", PathOf("cluster.csv"), "--square", PathOf("cluster.npy"), "--cluster", redis, "--cluster-id", clusterId]);
+            Assert.True(cluster.ExitCode == 0, cluster.Stderr);
+            Assert.Equal(System.IO.File.ReadAllBytes(PathOf("local.csv")), System.IO.File.ReadAllBytes(PathOf("cluster.csv")));
+            Assert.Equal(System.IO.File.ReadAllBytes(PathOf("local.npy")), System.IO.File.ReadAllBytes(PathOf("cluster.npy")));
+            foreach (string file in new[] { "local.csv", "local.npy", "cluster.csv", "cluster.npy" }) System.IO.File.Delete(PathOf(file));
+        }
     }
 }

@@ -15,6 +15,7 @@ root.Subcommands.Add(EmdCommand.Create());
 root.Subcommands.Add(SinkhornCommand.Create());
 root.Subcommands.Add(DataCommand.Create());
 root.Subcommands.Add(W2Command.Create());
+root.Subcommands.Add(DistancesCommand.Create());
 root.Subcommands.Add(ClusterCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(GpuCommand.Create());

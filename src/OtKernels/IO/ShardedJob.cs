@@ -6,7 +6,8 @@
 // or edited file, a missing receipt). The final file is assembled atomically only when every
 // shard is proven, and each shard is checked again as it is copied. A manifest ties the
 // shards to the job's inputs, so shards of a different job are never mixed in, and an
-// OutputLock on the output keeps two runs from writing it at once.
+// OutputLock on the output keeps two runs from writing it at once. Shards are of one size,
+// or of given sizes (the tiles of an all-pairs job, whose diagonal tiles hold fewer pairs).
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -20,8 +21,9 @@ public sealed record ShardOutput(IReadOnlyList<string> Lines, int Flagged = 0);
 /// <summary>A resumable job of CSV rows written in shards, each with a receipt (rows and SHA-256) that proves it before a resumed run skips it.</summary>
 public sealed class ShardedJob
 {
-    private readonly string _output, _workDirectory, _fingerprint, _header;
-    private readonly int _count, _shardSize, _columns;
+    private readonly string _output, _workDirectory, _fingerprint, _header, _shape;
+    private readonly int _count, _columns;
+    private readonly long[] _starts; // shard s holds items _starts[s] .. _starts[s + 1] - 1
 
     /// <param name="output">The final CSV file.</param>
     /// <param name="header">Its header line; every result line must have as many columns.</param>
@@ -30,22 +32,71 @@ public sealed class ShardedJob
     /// <param name="fingerprint">Identifies the job's inputs (files, options); shards left by
     /// a job with another fingerprint are discarded.</param>
     public ShardedJob(string output, string header, int count, int shardSize, string fingerprint)
+        : this(output, header, count, FixedShards(count, shardSize), $"shard={shardSize}", fingerprint)
+    {
+    }
+
+    /// <param name="output">The final CSV file.</param>
+    /// <param name="header">Its header line; every result line must have as many columns.</param>
+    /// <param name="shardLengths">Items in each shard, in order (each at least 1); the job's
+    /// items are their sum.</param>
+    /// <param name="fingerprint">Identifies the job's inputs (files, options); shards left by
+    /// a job with another fingerprint or other shard lengths are discarded.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A shard length below 1, or more than
+    /// int.MaxValue items in all.</exception>
+    public ShardedJob(string output, string header, IReadOnlyList<int> shardLengths, string fingerprint)
+        : this(output, header, Total(shardLengths), Starts(shardLengths), $"shards={Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(string.Join(',', shardLengths))))}", fingerprint)
+    {
+    }
+
+    private ShardedJob(string output, string header, int count, long[] starts, string shape, string fingerprint)
     {
         ArgumentException.ThrowIfNullOrEmpty(output);
         ArgumentException.ThrowIfNullOrEmpty(header);
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        ArgumentOutOfRangeException.ThrowIfLessThan(shardSize, 1);
+        ArgumentNullException.ThrowIfNull(fingerprint);
         _output = Path.GetFullPath(output);
         _workDirectory = _output + ".shards";
         _header = header;
         _columns = header.Split(',').Length;
         _count = count;
-        _shardSize = shardSize;
+        _starts = starts;
+        _shape = shape;
         _fingerprint = fingerprint;
     }
 
+    private static long[] FixedShards(int count, int shardSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfLessThan(shardSize, 1);
+        int shards = (int)(((long)count + shardSize - 1) / shardSize);
+        var starts = new long[shards + 1];
+        for (int s = 0; s <= shards; s++) starts[s] = Math.Min((long)s * shardSize, count);
+        return starts;
+    }
+
+    private static long[] Starts(IReadOnlyList<int> shardLengths)
+    {
+        var starts = new long[shardLengths.Count + 1];
+        for (int s = 0; s < shardLengths.Count; s++)
+        {
+            if (shardLengths[s] < 1)
+                throw new ArgumentOutOfRangeException(nameof(shardLengths), shardLengths[s], $"shard {s} has {shardLengths[s]} items; each needs at least 1.");
+            starts[s + 1] = starts[s] + shardLengths[s];
+        }
+        return starts;
+    }
+
+    private static int Total(IReadOnlyList<int> shardLengths)
+    {
+        ArgumentNullException.ThrowIfNull(shardLengths);
+        long total = Starts(shardLengths)[^1];
+        if (total > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(shardLengths), total, $"the shards hold {total} items; a job holds at most {int.MaxValue}.");
+        return (int)total;
+    }
+
     /// <summary>Shards the job is cut into.</summary>
-    public int ShardCount => (int)(((long)_count + _shardSize - 1) / _shardSize);
+    public int ShardCount => _starts.Length - 1;
 
     /// <summary>Where the shards and their receipts live.</summary>
     public string WorkDirectory => _workDirectory;
@@ -146,7 +197,7 @@ public sealed class ShardedJob
     /// <summary>Computes shard s and writes it, then its receipt, each atomically.</summary>
     private async Task<(int Rows, int Flagged)> ComputeAndWrite(int s, Func<int, int, CancellationToken, Task<ShardOutput>> computeShard, CancellationToken cancellationToken)
     {
-        ShardOutput output = await computeShard(s * _shardSize, ShardLength(s), cancellationToken).ConfigureAwait(false);
+        ShardOutput output = await computeShard((int)_starts[s], ShardLength(s), cancellationToken).ConfigureAwait(false);
         CheckLines(s, output.Lines);
         byte[] bytes = Encoding.UTF8.GetBytes(string.Concat(output.Lines.Select(l => l + "\n")));
         AtomicFile.Write(ShardPath(s), stream => stream.Write(bytes));
@@ -154,7 +205,7 @@ public sealed class ShardedJob
         return (output.Lines.Count, output.Flagged);
     }
 
-    private int ShardLength(int shard) => (int)Math.Min(_shardSize, (long)_count - (long)shard * _shardSize);
+    private int ShardLength(int shard) => (int)(_starts[shard + 1] - _starts[shard]);
 
     private string ShardPath(int shard) => Path.Combine(_workDirectory, $"shard-{shard:D6}.csv");
 
@@ -189,14 +240,14 @@ public sealed class ShardedJob
         {
             string line = lines[k];
             if (line.Contains('\n') || line.Contains('\r') || line.Split(',').Length != _columns)
-                throw new InvalidOperationException($"Shard {shard}, item {shard * _shardSize + k}: '{line}' is not one row of {_columns} columns ({_header}).");
+                throw new InvalidOperationException($"Shard {shard}, item {_starts[shard] + k}: '{line}' is not one row of {_columns} columns ({_header}).");
         }
     }
 
     private void PrepareWorkDirectory(Action<string>? log)
     {
         string manifest = Path.Combine(_workDirectory, "manifest");
-        string expected = $"{_fingerprint}\ncount={_count}\nshard={_shardSize}\n";
+        string expected = $"{_fingerprint}\ncount={_count}\n{_shape}\n";
         if (Directory.Exists(_workDirectory) && (!File.Exists(manifest) || File.ReadAllText(manifest) != expected))
         {
             int shards = Directory.GetFiles(_workDirectory, "shard-*.csv").Length;

@@ -170,4 +170,37 @@ public sealed class ShardedJobTests : IDisposable
         Assert.Equal(Expected, File.ReadAllLines(Output));
         Assert.False(File.Exists(Job().LockPath));
     }
+
+    [Fact]
+    public void ShardsOfGivenLengths_GetTheirStarts_AndResumeLikeFixedOnes()
+    {
+        int[] lengths = [3, 1, 4, 2];
+        ShardedJob Uneven() => new(Output, "k,square", lengths, "test");
+        Assert.Equal(4, Uneven().ShardCount);
+        Assert.Throws<OperationCanceledException>(() => Uneven().Run((s, l) => s == 8 ? throw new OperationCanceledException() : Squares(s, l)));
+        Assert.Equal([0, 3, 4], _computed);
+        _computed.Clear();
+        Uneven().Run(Squares);
+        Assert.Equal([8], _computed); // only the shard that was cut short
+        Assert.Equal(Expected, File.ReadAllLines(Output));
+    }
+
+    [Fact]
+    public void ShardsOfOtherLengths_AreDiscarded()
+    {
+        Assert.Throws<InvalidOperationException>(() => new ShardedJob(Output, "k,square", [5, 5], "test")
+            .Run((s, l) => s == 0 ? Squares(s, l) : throw new InvalidOperationException("stop")));
+        new ShardedJob(Output, "k,square", [4, 6], "test").Run(Squares, log: _log.Add);
+        Assert.Contains(_log, l => l.Contains("discarded 1 shard"));
+        Assert.Equal(Expected, File.ReadAllLines(Output));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-2)]
+    public void AShardOfNoItems_IsRefused_NamingIt(int length)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new ShardedJob(Output, "k", [2, length, 1], "test"));
+        Assert.Contains("shard 1", e.Message);
+    }
 }

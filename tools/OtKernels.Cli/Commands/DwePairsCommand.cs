@@ -74,11 +74,8 @@ internal static class DwePairsCommand
             throw new InvalidDataException($"{all}: {readFirst.Length} rows that are not the {count} pairs drawn; delete it and run again.");
         W2PairsDataSet.Write(output.FullName, recipe, first, second, distances!);
         File.Delete(all);
-        int computed = count - job.ResumedItems;
-        string where = cluster.Value is null ? $"{threads} thread(s)" : "the cluster";
-        Console.WriteLine($"{computed} pairs in {seconds:F1} s: {computed / Math.Max(seconds, 1e-9):F0} pairs/s on {where}"
-            + (job.ResumedItems > 0 ? $" ({job.ResumedItems} resumed)" : "")
-            + $"; wrote {string.Join(", ", W2PairsDataSet.Parts.Select((p, k) => $"{p}.csv ({sizes[k]})"))} in {output.FullName}");
+        Console.WriteLine(ShardedRun.Summary(job, count, seconds, $"{threads} thread(s)", cluster.Value,
+            $"{string.Join(", ", W2PairsDataSet.Parts.Select((p, k) => $"{p}.csv ({sizes[k]})"))} in {output.FullName}"));
         return 0;
     }
 

@@ -39,11 +39,7 @@ internal static class W2Command
         using var cluster = new ClusterConnection(connect());
         var clock = Stopwatch.StartNew();
         int notOptimal = W2PairsJob.Run(job, images, first, second, threads, "w2", cluster.Value);
-        double seconds = clock.Elapsed.TotalSeconds;
-        int computed = first.Length - job.ResumedItems;
-        string where = cluster.Value is null ? $"{threads} thread(s)" : $"the cluster ({cluster.Value.PerSilo.Count} silo(s) took shards)";
-        Console.WriteLine($"{computed} pairs in {seconds:F2} s: {computed / Math.Max(seconds, 1e-9):F1} pairs/s on {where}"
-            + (job.ResumedItems > 0 ? $" ({job.ResumedItems} resumed from {job.WorkDirectory})" : "") + $"; wrote {output.FullName}");
+        Console.WriteLine(ShardedRun.Summary(job, first.Length, clock.Elapsed.TotalSeconds, $"{threads} thread(s)", cluster.Value, output.FullName));
         if (notOptimal > 0) Console.Error.WriteLine($"w2: {notOptimal} pairs stopped at the pivot limit (not proven optimal).");
         return notOptimal > 0 ? 1 : 0;
     }

@@ -1,10 +1,8 @@
 // Exact W2^2 of MNIST image pairs as a resumable sharded job, with progress: what `otk w2
 // mnist` and `otk dwe pairs` both run.
-using System.Diagnostics;
 using OtKernels.Cluster;
 using OtKernels.Data;
 using OtKernels.IO;
-using Spectre.Console;
 
 namespace OtKernels.Cli.Commands;
 
@@ -15,8 +13,7 @@ internal static class W2PairsJob
 
     /// <summary>Runs job over the pairs (first[k], second[k]) of images, exact W2^2 by the
     /// network simplex on threads workers, or on the silos of cluster when one is given, with
-    /// a progress bar on a terminal and a line per shard otherwise; returns how many pairs
-    /// stopped short of optimality. Both ways compute a shard with ImagePairsW2.Solve on the
+    /// progress (ShardedRun); returns how many pairs stopped short of optimality. Both ways compute a shard with ImagePairsW2.Solve on the
     /// same pixels, so they write the same bytes.</summary>
     public static int Run(ShardedJob job, MnistSplit images, int[] first, int[] second, int threads, string name, ShardCluster? cluster = null)
     {
@@ -33,35 +30,7 @@ internal static class W2PairsJob
             return new ShardOutput(values.Select((c, k) => $"{first[start + k]},{second[start + k]},{Csv.Format(c)}").ToArray(), notOptimal);
         }
 
-        int Concurrency() => cluster?.Concurrency ?? 1;
-        int Run(Action<int> progress, Action<string> log) =>
-            job.RunAsync(ComputeShard, Concurrency, progress, log).GetAwaiter().GetResult();
-
-        void Log(string line) => Console.Error.WriteLine($"{name}: {line}");
-        var clock = Stopwatch.StartNew();
-        int notOptimal = 0;
-        if (AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected)
-        {
-            AnsiConsole.Progress().Start(context =>
-            {
-                ProgressTask task = context.AddTask("W2^2 pairs", maxValue: first.Length);
-                notOptimal = Run(done =>
-                {
-                    task.Value = done;
-                    if (cluster is not null) task.Description = "W2^2 pairs" + SiloRates(cluster, clock.Elapsed.TotalSeconds).EscapeMarkup();
-                }, Log);
-            });
-        }
-        else
-        {
-            notOptimal = Run(done =>
-            {
-                double rate = (done - job.ResumedItems) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
-                string left = rate > 0 && done > job.ResumedItems ? $", {rate:F0} pairs/s, {(first.Length - done) / rate:F0} s left" : "";
-                Console.Error.WriteLine($"{name}: {done}/{first.Length} pairs{left}{SiloRates(cluster, clock.Elapsed.TotalSeconds)}");
-            }, Log);
-        }
-        return notOptimal;
+        return ShardedRun.Run(job, ComputeShard, first.Length, name, cluster);
     }
 
     private static async Task<(double[], int)> SolveOnCluster(ShardCluster cluster, string jobId, int shard, byte[] a, byte[] b, MnistSplit images, CancellationToken cancellationToken)
@@ -71,11 +40,4 @@ internal static class W2PairsJob
             throw new InvalidDataException($"shard {shard}: silo {reply.Silo} returned {reply.W2Squared.Length} values for {a.Length / (images.Height * images.Width)} pairs.");
         return (reply.W2Squared, reply.NotOptimal);
     }
-
-    /// <summary>"; per silo: ADDRESS N pairs/s, ..." over the run's seconds so far for a
-    /// cluster run, else "".</summary>
-    private static string SiloRates(ShardCluster? cluster, double seconds) =>
-        cluster is null || cluster.PerSilo.Count == 0 ? ""
-            : "; per silo: " + string.Join(", ", cluster.PerSilo.OrderBy(p => p.Key, StringComparer.Ordinal)
-                .Select(p => $"{p.Key} {p.Value / Math.Max(seconds, 1e-9):F0} pairs/s"));
 }
