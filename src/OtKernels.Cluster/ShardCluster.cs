@@ -1,6 +1,8 @@
 // The client's side of a cluster job: a connection to the cluster, the number of shards to
 // keep in flight (two per active silo: one computing, one queued behind it), and a call per
-// shard that survives the loss of a silo. Delivery is at least once: a call whose silo died
+// shard that survives the loss of a silo. Each call is placed, through Orleans' placement
+// hint, on the active silo with the fewest of this client's calls in flight, so the silos
+// stay evenly loaded (random placement left one silo with four shards and another idle). Delivery is at least once: a call whose silo died
 // is retried under a new grain key (so it is placed afresh), and the caller keeps one
 // result per shard index. Errors are of two kinds:
 //  - the cluster's (a silo gone, a call rejected or timed out, the connection lost): retried
@@ -18,6 +20,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Runtime;
+using Orleans.Runtime.Placement;
 
 namespace OtKernels.Cluster;
 
@@ -31,7 +34,9 @@ public sealed class ShardCluster : IAsyncDisposable
     private readonly IClusterClient _client;
     private readonly ConcurrentDictionary<string, long> _perSilo = new();
     private readonly GatewayLoss _gatewayLoss;
-    private int _activeSilos = 1, _attempt;
+    private readonly Dictionary<SiloAddress, int> _inFlight = [];
+    private SiloAddress[] _silos = [];
+    private int _attempt, _nextSilo;
     private long _countedAt;
 
     /// <summary>How often the active silos are counted while shards succeed (a silo that
@@ -114,7 +119,7 @@ public sealed class ShardCluster : IAsyncDisposable
 
     /// <summary>Active silos at the last count (made every few seconds while shards succeed,
     /// and after each failure).</summary>
-    public int ActiveSilos => Volatile.Read(ref _activeSilos);
+    public int ActiveSilos => Volatile.Read(ref _silos).Length;
 
     /// <summary>Shards to keep in flight: two per active silo.</summary>
     public int Concurrency => 2 * Math.Max(1, ActiveSilos);
@@ -124,16 +129,81 @@ public sealed class ShardCluster : IAsyncDisposable
         IManagementGrain management = _client.GetGrain<IManagementGrain>(0);
         Volatile.Write(ref _countedAt, Environment.TickCount64);
         Dictionary<SiloAddress, SiloStatus> hosts = await management.GetHosts(onlyActive: true).ConfigureAwait(false);
-        Volatile.Write(ref _activeSilos, hosts.Count);
+        Volatile.Write(ref _silos, [.. hosts.Keys]);
         return hosts.Count;
     }
 
-    /// <summary>The active silos and their status, for `otk cluster status`.</summary>
-    public async Task<IReadOnlyList<(string Silo, string Status, DateTime Started)>> SilosAsync()
+    /// <summary>The active silo with the fewest of this client's calls in flight (ties taken
+    /// in turn), counted as one more; null when none is known.</summary>
+    private SiloAddress? Reserve()
+    {
+        SiloAddress[] silos = Volatile.Read(ref _silos);
+        if (silos.Length == 0) return null;
+        lock (_inFlight)
+        {
+            SiloAddress best = silos[0];
+            int fewest = int.MaxValue, start = _nextSilo++;
+            for (int k = 0; k < silos.Length; k++)
+            {
+                SiloAddress silo = silos[(start + k) % silos.Length];
+                int calls = _inFlight.GetValueOrDefault(silo);
+                if (calls < fewest) (best, fewest) = (silo, calls);
+            }
+            _inFlight[best] = fewest + 1;
+            return best;
+        }
+    }
+
+    private void Release(SiloAddress? silo)
+    {
+        if (silo is null) return;
+        lock (_inFlight)
+        {
+            if (_inFlight.TryGetValue(silo, out int calls) && calls > 1) _inFlight[silo] = calls - 1;
+            else _inFlight.Remove(silo);
+        }
+    }
+
+    /// <summary>Every silo of the membership table, for `otk cluster status`: its status,
+    /// and for the active ones Orleans' CPU and memory figures and the silo's own report of
+    /// its work (null where it did not answer within <paramref name="timeout"/>).</summary>
+    public async Task<IReadOnlyList<SiloState>> SilosAsync(TimeSpan timeout)
     {
         IManagementGrain management = _client.GetGrain<IManagementGrain>(0);
         MembershipEntry[] entries = await management.GetDetailedHosts(onlyActive: false).ConfigureAwait(false);
-        return [.. entries.Select(e => (e.SiloAddress.ToString(), e.Status.ToString(), e.StartTime))];
+        SiloAddress[] active = [.. entries.Where(e => e.Status == SiloStatus.Active).Select(e => e.SiloAddress)];
+        SiloRuntimeStatistics[] statistics = active.Length == 0 ? []
+            : await management.GetRuntimeStatistics(active).WaitAsync(timeout).ConfigureAwait(false);
+        var states = new List<SiloState>();
+        foreach (MembershipEntry entry in entries)
+        {
+            int k = Array.IndexOf(active, entry.SiloAddress);
+            SiloRuntimeStatistics? load = k >= 0 ? statistics[k] : null;
+            SiloReport? report = k >= 0 ? await ReportOfAsync(entry.SiloAddress, timeout).ConfigureAwait(false) : null;
+            states.Add(new SiloState(entry.SiloAddress.ToParsableString(), entry.Status.ToString(), entry.StartTime, load?.EnvironmentStatistics.FilteredCpuUsagePercentage, load?.EnvironmentStatistics.FilteredMemoryUsageBytes, report));
+        }
+        return states;
+    }
+
+    /// <summary>The report of the monitor on silo (placed there by Orleans' placement hint),
+    /// or null if it did not answer in time or answered from another silo.</summary>
+    private async Task<SiloReport?> ReportOfAsync(SiloAddress silo, TimeSpan timeout)
+    {
+        string key = silo.ToParsableString();
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
+        try
+        {
+            SiloReport report = await _client.GetGrain<ISiloMonitor>(key).Report().WaitAsync(timeout).ConfigureAwait(false);
+            return report.Silo == key ? report : null;
+        }
+        catch (Exception e) when (e is TimeoutException or OrleansException)
+        {
+            return null;
+        }
+        finally
+        {
+            RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+        }
     }
 
     /// <summary>Items (pairs) computed per silo through this connection.</summary>
@@ -172,7 +242,7 @@ public sealed class ShardCluster : IAsyncDisposable
             {
                 IShardWorker worker = _client.GetGrain<IShardWorker>($"{job}/{shard}/{Interlocked.Increment(ref _attempt)}");
                 using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _gatewayLoss.Token);
-                TReply reply = await call(worker).WaitAsync(abandon.Token).ConfigureAwait(false);
+                TReply reply = await CallOnTheLeastLoadedAsync(() => call(worker)).WaitAsync(abandon.Token).ConfigureAwait(false);
                 (string silo, int count) = items(reply);
                 _perSilo.AddOrUpdate(silo, count, (_, old) => old + count);
                 if (Environment.TickCount64 - Volatile.Read(ref _countedAt) > SiloCountPeriodMs) _ = RefreshSilosSafelyAsync();
@@ -195,6 +265,24 @@ public sealed class ShardCluster : IAsyncDisposable
                 _ = RefreshSilosSafelyAsync();
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(200 * attempt, 1000)), cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>Makes a call whose new activation Orleans places on the least loaded silo
+    /// (a hint it ignores if that silo has gone).</summary>
+    private async Task<TReply> CallOnTheLeastLoadedAsync<TReply>(Func<Task<TReply>> call)
+    {
+        SiloAddress? silo = Reserve();
+        try
+        {
+            if (silo is not null) RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
+            Task<TReply> sent = call();
+            RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+            return await sent.ConfigureAwait(false);
+        }
+        finally
+        {
+            Release(silo);
         }
     }
 
@@ -221,6 +309,15 @@ public sealed class ShardCluster : IAsyncDisposable
         }
     }
 }
+
+/// <summary>A silo as `otk cluster status` shows it.</summary>
+/// <param name="Silo">Its address (SiloAddress.ToParsableString()).</param>
+/// <param name="Status">Its membership status (Active, Dead, ...).</param>
+/// <param name="Started">When it started (UTC).</param>
+/// <param name="CpuUsage">Its machine's CPU use in percent, as Orleans samples it; null if unknown.</param>
+/// <param name="MemoryUsage">Its process's memory in bytes; null if unknown.</param>
+/// <param name="Report">Its own report of its work; null for an inactive silo or one that did not answer.</param>
+public sealed record SiloState(string Silo, string Status, DateTime Started, float? CpuUsage, long? MemoryUsage, SiloReport? Report);
 
 /// <summary>A cluster job that cannot go on: the cluster is unreachable, or a shard failed
 /// on every try; the message names the shard and the error.</summary>

@@ -1,7 +1,5 @@
-// The shard worker on a silo. The computation is CPU-bound, so it runs on the thread pool
-// (not on the grain's scheduler, which also serves Orleans' own messages), and one shard at
-// a time per silo: each shard uses the silo's --threads, and a silo that took several at
-// once would only slow each of them while others wait on idle silos.
+// The shard worker on a silo: checks a shard's engine version and input hash, then computes
+// it through the silo's SiloActivity (one shard at a time, on the thread pool).
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
 using Orleans.Runtime;
@@ -11,20 +9,18 @@ namespace OtKernels.Cluster;
 
 /// <summary>The silo's side of <see cref="IShardWorker"/>.</summary>
 [RandomPlacement]
-internal sealed class ShardWorker(IOptions<WorkerOptions> options, ILocalSiloDetails silo) : Grain, IShardWorker
+internal sealed class ShardWorker(IOptions<WorkerOptions> options, ILocalSiloDetails silo, SiloActivity activity) : Grain, IShardWorker
 {
-    private static readonly SemaphoreSlim s_oneShardAtATime = new(1, 1);
-
     public Task<ImagePairsReply> SolveImagePairs(ImagePairsWork work)
     {
         ArgumentNullException.ThrowIfNull(work);
         CheckVersion(work.EngineVersion);
         if (ImagePairsWork.Hash(work.First, work.Second) != work.PixelsSha256)
             throw new InvalidDataException($"shard {work.Shard}: its pixels arrived with another SHA-256 than the client sent.");
-        return OneAtATime(() =>
+        return activity.RunAsync(Job, work.Shard, () =>
         {
             (double[] values, int notOptimal) = ImagePairsW2.Solve(work.First, work.Second, work.Height, work.Width, options.Value.Threads);
-            return new ImagePairsReply(values, notOptimal, silo.SiloAddress.ToString());
+            return (new ImagePairsReply(values, notOptimal, silo.SiloAddress.ToParsableString()), values.Length);
         });
     }
 
@@ -34,10 +30,10 @@ internal sealed class ShardWorker(IOptions<WorkerOptions> options, ILocalSiloDet
         CheckVersion(work.EngineVersion);
         if (DistancesWork.Hash(work.Rows, work.Columns) != work.ItemsSha256)
             throw new InvalidDataException($"shard {work.Shard}: its items arrived with another SHA-256 than the client sent.");
-        return OneAtATime(() =>
+        return activity.RunAsync(Job, work.Shard, () =>
         {
             (double[] values, int notProven) = work.Distance.Tile(work.Rows, work.RowStart, work.Columns, work.ColumnStart, options.Value.Threads);
-            return new DistancesReply(values, notProven, silo.SiloAddress.ToString());
+            return (new DistancesReply(values, notProven, silo.SiloAddress.ToParsableString()), values.Length);
         });
     }
 
@@ -47,17 +43,15 @@ internal sealed class ShardWorker(IOptions<WorkerOptions> options, ILocalSiloDet
             throw new EngineVersionMismatchException($"silo {silo.SiloAddress} runs engine {EngineVersion.Current}, the job needs {version}; run silos and client from the same build.");
     }
 
-    /// <summary>Runs compute on the thread pool once no other shard computes on this silo.</summary>
-    private static async Task<T> OneAtATime<T>(Func<T> compute)
+    /// <summary>The job of this activation's key, job/shard/attempt.</summary>
+    private string Job
     {
-        await s_oneShardAtATime.WaitAsync().ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
-        try
+        get
         {
-            return await Task.Run(compute).ConfigureAwait(true);
-        }
-        finally
-        {
-            s_oneShardAtATime.Release();
+            string key = this.GetPrimaryKeyString();
+            int attempt = key.LastIndexOf('/');
+            int shard = attempt > 0 ? key.LastIndexOf('/', attempt - 1) : -1;
+            return shard > 0 ? key[..shard] : key;
         }
     }
 }

@@ -45,9 +45,68 @@ public static class SiloHost
                 silo.Configure<ClusterOptions>(o => { o.ClusterId = cluster.ClusterId; o.ServiceId = ClusterAddress.ServiceId; });
                 silo.ConfigureEndpoints(options.Address, siloPort, gatewayPort, listenOnAnyHostAddress: false);
                 silo.Configure<WorkerOptions>(o => o.Threads = threads);
+                silo.Services.AddSingleton<SiloActivity>();
+                silo.Services.AddSingleton<MembershipWatch>();
+                silo.Services.AddHostedService(services => services.GetRequiredService<MembershipWatch>());
                 if (membership is not null) silo.Configure(membership);
             })
             .Build();
+    }
+
+    /// <summary>Runs a silo of cluster until SIGTERM or Ctrl-C. When the silo's row vanishes
+    /// from the membership table (Redis restarted empty), the silo stops and starts afresh,
+    /// with a new row (<see cref="MembershipWatch"/>); <paramref name="log"/> says so.</summary>
+    /// <param name="joined">Called each time the silo has joined.</param>
+    /// <param name="log">Gets a line for each rejoin.</param>
+    /// <param name="membership">Overrides of failure detection (tests shorten it).</param>
+    /// <exception cref="Exception">The silo could not start (Orleans' or Redis' exception).</exception>
+    public static async Task RunAsync(ClusterAddress cluster, SiloOptions options, Action<IHost> joined, Action<string> log, Action<ClusterMembershipOptions>? membership = null)
+    {
+        ArgumentNullException.ThrowIfNull(joined);
+        ArgumentNullException.ThrowIfNull(log);
+        while (true)
+        {
+            IHost host = Build(cluster, options, membership);
+            try
+            {
+                await host.StartAsync().ConfigureAwait(false);
+            }
+            catch
+            {
+                host.Dispose();
+                throw;
+            }
+            joined(host);
+            Task shutdown = host.WaitForShutdownAsync();
+            if (await Task.WhenAny(shutdown, host.Services.GetRequiredService<MembershipWatch>().Lost).ConfigureAwait(false) == shutdown)
+            {
+                await shutdown.ConfigureAwait(false);
+                host.Dispose();
+                return;
+            }
+            log($"this silo's row is gone from the membership table in {cluster.Redis} (did Redis restart without persistence?); leaving and joining again.");
+            if (options.SiloPort != 0 || options.GatewayPort != 0)
+                await LeaveAsync(host).ConfigureAwait(false); // the new silo needs its ports
+            else
+                _ = LeaveWhenIdleAsync(host); // the new silo joins at once, on new ports
+        }
+    }
+
+    /// <summary>Stops a silo that lost its row once no shard has come for a while: a client
+    /// that was running a job keeps its connection to it, and finishes there.</summary>
+    private static async Task LeaveWhenIdleAsync(IHost host)
+    {
+        SiloActivity activity = host.Services.GetRequiredService<SiloActivity>();
+        while (!activity.IdleFor(TimeSpan.FromSeconds(10))) await Task.Delay(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        await LeaveAsync(host).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops and disposes a silo; leaving retries the update of its lost row for
+    /// about a minute before it gives up.</summary>
+    private static async Task LeaveAsync(IHost host)
+    {
+        await host.StopAsync().ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        host.Dispose();
     }
 
     /// <summary>A port free on address now (the OS picks it; another process could take it

@@ -19,6 +19,7 @@ public sealed class ClusterCommandTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("otk-cluster-").FullName;
     private readonly List<Process> _processes = [];
     private readonly List<RedisProcess> _redis = [];
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _siloLog = new();
 
     public void Dispose()
     {
@@ -57,6 +58,10 @@ public sealed class ClusterCommandTests : IDisposable
             silo.Kill(entireProcessTree: true);
             throw new Xunit.Sdk.XunitException($"the silo did not start: {line} {silo.StandardError.ReadToEnd()}");
         }
+        // Drained, or a silo that logs much (Orleans' warnings while Redis is away) would
+        // block on a full pipe.
+        silo.ErrorDataReceived += (_, e) => { if (e.Data is not null) _siloLog.Enqueue(e.Data); };
+        silo.BeginErrorReadLine();
         return silo;
     }
 
@@ -160,6 +165,8 @@ public sealed class ClusterCommandTests : IDisposable
         Assert.True(status.ExitCode == 0, status.Stderr);
         Assert.StartsWith($"cluster '{clusterId}' at {redis}: 2 active silo(s)", status.Stdout, StringComparison.Ordinal);
         Assert.Equal(2, status.Stdout.Split('\n').Count(line => line.Contains("  Active  started ", StringComparison.Ordinal)));
+        Assert.Equal(2, status.Stdout.Split('\n').Count(line => line.StartsWith("    idle, 0 waiting; 1 thread(s) per shard", StringComparison.Ordinal)));
+        Assert.Matches(@"\n  'w2 cluster\.csv [0-9a-f]{8}': 20 shard\(s\), 40000 pairs on 2 silo\(s\)", status.Stdout);
     }
 
     [ClusterFact]
@@ -191,6 +198,27 @@ public sealed class ClusterCommandTests : IDisposable
         // 700 clouds of 16 points: 244,650 pairs in 105 tiles, seconds of work on each silo.
         (string embedding, _) = DistancesCommandTests.Embedding(_dir, "clouds", 5, 700, 16, 2);
         RunWithASiloKilled(["distances", "--embedding", embedding, "--metric", "w2", "--tile", "50"]);
+    }
+
+    [RedisFact]
+    public void ASilo_WhoseRedisRestartedEmpty_JoinsAgain_AndTakesTheNextJob()
+    {
+        (string address, string clusterId, RedisProcess redis) = StartCluster(silos: 0);
+        Process silo = StartSilo(address, clusterId);
+        redis.Restart();
+        // The silo finds its row gone (3 checks, 3 s apart), leaves and joins again.
+        Task<string?> next = silo.StandardOutput.ReadLineAsync();
+        string? line = next.Wait(TimeSpan.FromSeconds(90)) ? next.Result : "(no line in 90 s)";
+        Assert.True(line?.StartsWith("silo joined", StringComparison.Ordinal) == true, $"{line}\n{string.Join('\n', _siloLog.TakeLast(20))}");
+        Assert.Contains(_siloLog, l => l.Contains("row is gone from the membership table", StringComparison.Ordinal));
+
+        (string embedding, _) = DistancesCommandTests.Embedding(_dir, "vectors", 8, 50, 4);
+        string[] job = ["distances", "--embedding", embedding, "--metric", "euclidean", "--tile", "10"];
+        OtkRun local = OtkProcess.Run([.. job, "--out", PathOf("local.csv")]);
+        OtkRun cluster = OtkProcess.Run([.. job, "--out", PathOf("cluster.csv"), "--cluster", address, "--cluster-id", clusterId]);
+        Assert.True(local.ExitCode == 0 && cluster.ExitCode == 0, local.Stderr + cluster.Stderr);
+        Assert.Contains("on the cluster (1 silo(s) took shards)", cluster.Stdout, StringComparison.Ordinal);
+        Assert.Equal(System.IO.File.ReadAllBytes(PathOf("local.csv")), System.IO.File.ReadAllBytes(PathOf("cluster.csv")));
     }
 
     [RedisFact]

@@ -4,6 +4,7 @@
 // whose SHA-256 does not match. Needs redis-server; skipped with the reason where it is absent.
 using Microsoft.Extensions.Hosting;
 using OtKernels.Cluster;
+using OtKernels.Data;
 using Xunit;
 
 namespace OtKernels.Cli.Tests;
@@ -84,6 +85,35 @@ public sealed class ShardClusterTests(InProcessCluster cluster) : IClassFixture<
         await using ShardCluster client = await ShardCluster.ConnectAsync(cluster.Address);
         ImagePairsWork work = ImagePairsWork.Create(2, Side, Side, Images(1, 1), Images(1, 2)) with { Second = Images(1, 3) };
         Assert.Contains("shard 2: its pixels arrived with another SHA-256", Refused(client, work).Message, StringComparison.Ordinal);
+    }
+
+    [RedisFact]
+    public async Task ItemsOfATileThatDoNotMatchTheirHash_AreRefused()
+    {
+        await using ShardCluster client = await ShardCluster.ConnectAsync(cluster.Address);
+        DistancesWork work = DistancesWork.Create(4, new AllPairsDistance(AllPairsMetric.Euclidean, 1, 2), 0, [0, 0, 3, 4], 0, [0, 0, 3, 4]);
+        DistancesReply reply = await client.SolveDistancesAsync("tiles", work);
+        Assert.Equal([5.0], reply.Values);
+        var e = await Assert.ThrowsAsync<ShardClusterException>(() => client.SolveDistancesAsync("tiles", work with { Columns = [0, 0, 3, 5] }));
+        Assert.Contains("shard 4: its items arrived with another SHA-256", e.Message, StringComparison.Ordinal);
+    }
+
+    [RedisFact]
+    public async Task TheSilosReport_TheirLoad_AndWhatTheyComputedPerJob()
+    {
+        await using ShardCluster client = await ShardCluster.ConnectAsync(cluster.Address);
+        string job = $"status test {Guid.NewGuid():N}";
+        byte[] three = Images(3, 9), one = Images(1, 9);
+        await client.SolveImagePairsAsync(job, ImagePairsWork.Create(0, Side, Side, three, three));
+        await client.SolveImagePairsAsync(job, ImagePairsWork.Create(1, Side, Side, one, one));
+
+        SiloState silo = Assert.Single(await client.SilosAsync(TimeSpan.FromSeconds(10)), s => s.Status == "Active");
+        Assert.True(silo.MemoryUsage > 0, $"memory {silo.MemoryUsage}");
+        SiloReport report = Assert.IsType<SiloReport>(silo.Report);
+        Assert.Equal((silo.Silo, EngineVersion.Current, 1), (report.Silo, report.EngineVersion, report.Threads));
+        Assert.Equal((null, 0), (report.ComputingJob, report.Waiting));
+        JobActivity done = Assert.Single(report.Jobs, j => j.Job == job);
+        Assert.Equal((2, 4L), (done.Shards, done.Items));
     }
 }
 

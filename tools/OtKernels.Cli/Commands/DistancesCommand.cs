@@ -80,7 +80,7 @@ internal static class DistancesCommand
         using var cluster = new ClusterConnection(connect());
         var tileOf = new Dictionary<int, int>();
         for (int t = 0, start = 0; t < tiles.PairsPerTile.Count; start += tiles.PairsPerTile[t++]) tileOf[start] = t;
-        string jobId = Guid.NewGuid().ToString("N");
+        string jobId = ShardedRun.JobId("distances", job);
 
         async Task<ShardOutput> ComputeShard(int start, int length, CancellationToken cancellationToken)
         {

@@ -43,6 +43,11 @@ internal static class ShardedRun
         }, Log);
     }
 
+    /// <summary>The id a cluster job's shards carry, which `otk cluster status` shows: the
+    /// command, the output's file name and a random suffix, e.g. "w2 w2.csv 3f9a2c1b".</summary>
+    public static string JobId(string name, ShardedJob job) =>
+        $"{name} {Path.GetFileNameWithoutExtension(job.WorkDirectory)} {Guid.NewGuid().ToString("N")[..8]}";
+
     /// <summary>"; per silo: ADDRESS N pairs/s, ..." over the run's seconds so far for a
     /// cluster run, else "".</summary>
     private static string SiloRates(ShardCluster? cluster, double seconds) =>

@@ -17,7 +17,7 @@ internal static class W2PairsJob
     /// same pixels, so they write the same bytes.</summary>
     public static int Run(ShardedJob job, MnistSplit images, int[] first, int[] second, int threads, string name, ShardCluster? cluster = null)
     {
-        string jobId = Guid.NewGuid().ToString("N");
+        string jobId = ShardedRun.JobId(name, job);
 
         async Task<ShardOutput> ComputeShard(int start, int length, CancellationToken cancellationToken)
         {
