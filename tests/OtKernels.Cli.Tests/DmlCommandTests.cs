@@ -27,6 +27,27 @@ public sealed class DmlCommandTests : IDisposable
     private string File(string name) => Path.Combine(_dir, name);
 
     [FashionMnistFact]
+    public void Eval_WritesTheEmbeddings_ThatOtkDistancesReads()
+    {
+        var repository = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!System.IO.File.Exists(Path.Combine(repository.FullName, "OtKernels.sln"))) repository = repository.Parent!;
+        string model = Path.Combine(repository.FullName, "models", "dml-fashion-wtriplet.safetensors");
+        OtkRun run = OtkProcess.Run(["dml", "eval", "--model", model, "--test-count", "40", "--embeddings", File("e.npy")]);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        (double[] embeddings, int[] shape) = OtKernels.IO.Npy.ReadDoubles(File("e.npy"));
+        Assert.Equal(40, shape[0]);
+        Assert.Equal(3, shape.Length);
+        Assert.All(embeddings, v => Assert.True(double.IsFinite(v)));
+        (double[] labels, int[] labelShape) = OtKernels.IO.Npy.ReadDoubles(File("e.labels.npy"));
+        Assert.Equal([40], labelShape);
+        Assert.All(labels, l => Assert.InRange(l, 5, 9)); // the unseen classes
+
+        run = OtkProcess.Run(["distances", "--embedding", File("e.npy"), "--metric", "w2", "--out", File("d.csv")]);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Equal(1 + 40 * 39 / 2, System.IO.File.ReadAllLines(File("d.csv")).Length);
+    }
+
+    [FashionMnistFact]
     public void TrainThenEvalThenPlot_OfBothDistances_PrintTheRetrievalAndClusteringScores_AndDrawThem()
     {
         var recallAt1 = new Dictionary<string, double>();

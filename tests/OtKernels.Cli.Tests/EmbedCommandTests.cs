@@ -27,9 +27,17 @@ public sealed class EmbedCommandTests : IDisposable
 
         foreach (string[] extra in new[] { Array.Empty<string>(), ["--rerank", "10"], ["--knn-distance", "model", "--test-count", "40"] })
         {
-            run = OtkProcess.Run(["embed", "eval", "--model", File("run/model.safetensors"), .. extra]);
+            string[] export = extra.Length == 0 ? ["--embeddings", File("e.npy")] : [];
+            run = OtkProcess.Run(["embed", "eval", "--model", File("run/model.safetensors"), .. extra, .. export]);
             Assert.True(run.ExitCode == 0, run.Stderr);
             using JsonDocument result = JsonDocument.Parse(run.Stdout);
+            if (export.Length > 0)
+            {
+                // The test images' embeddings, for otk distances: [n, points, dimension].
+                (_, int[] shape) = OtKernels.IO.Npy.ReadDoubles(File("e.npy"));
+                Assert.Equal([10000, result.RootElement.GetProperty("points").GetInt32(), result.RootElement.GetProperty("dimension").GetInt32()], shape);
+                Assert.Equal([10000], OtKernels.IO.Npy.ReadDoubles(File("e.labels.npy")).Shape);
+            }
             double accuracy = result.RootElement.GetProperty("knn_accuracy").GetDouble();
             Assert.InRange(accuracy, 0.5, 1); // one epoch on 640 images is far above chance (0.1)
             Assert.Equal(5, result.RootElement.GetProperty("k").GetInt32());

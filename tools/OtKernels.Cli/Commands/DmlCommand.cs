@@ -143,7 +143,8 @@ internal static class DmlCommand
         var dataDir = DataDirectoryOption.Create();
         Option<string> accelerator = AcceleratorOption.Create("Where the test images' Sinkhorn divergences run");
         accelerator.DefaultValueFactory = _ => "cpu";
-        var command = new Command("eval", "Retrieval and clustering of the unseen classes 5-9 (Recall@1, @4, mAP@R, NMI, F1), as JSON.") { model, dataset, testCount, accelerator, dataDir };
+        Option<FileInfo?> embeddings = EmbeddingsFile.Create();
+        var command = new Command("eval", "Retrieval and clustering of the unseen classes 5-9 (Recall@1, @4, mAP@R, NMI, F1), as JSON.") { model, dataset, testCount, accelerator, embeddings, dataDir };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             FileInfo file = parse.GetValue(model)!;
@@ -151,6 +152,7 @@ internal static class DmlCommand
             int limit = parse.GetValue(testCount);
             if (limit < 0) throw new ArgumentException($"--test-count {limit}: must be 0 (all) or positive.");
             string set = DataSetName(parse.GetValue(dataset)!);
+            EmbeddingsFile.CheckTargets(parse.GetValue(embeddings));
             var (embedding, metadata) = WassersteinEmbedding.Load(file.FullName);
             using OtKernels.Accelerators.Accelerator? device = AcceleratorOption.ForEmbedding(parse.GetValue(accelerator)!, embedding.Metric, "dml eval");
             MnistSplit testSplit = Load(set, MnistStore.DataDirectory(parse.GetValue(dataDir)), "test");
@@ -158,6 +160,8 @@ internal static class DmlCommand
             if (test.Count < 5) throw new ArgumentException($"--test-count {limit}: retrieval at 4 needs at least 5 images.");
             var clock = Stopwatch.StartNew();
             MetricLearningScores scores = MetricLearningScores.Of(embedding, test, EvaluationClasses.Length, seed: 1);
+            if (parse.GetValue(embeddings) is { } export)
+                EmbeddingsFile.Write(export, embedding.Embed(test.Pixels), embedding.Points, embedding.Dimension, test.Labels);
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 recall_at_1 = scores.RecallAt1, recall_at_4 = scores.RecallAt4, map_at_r = scores.MapAtR, nmi = scores.Nmi, f1 = scores.F1,

@@ -128,7 +128,8 @@ internal static class EmbedCommand
         };
         var testCount = new Option<int>("--test-count") { Description = "Classify only the first N test images (0: all 10,000).", DefaultValueFactory = _ => 0 };
         var dataDir = DataDirectoryOption.Create();
-        var command = new Command("eval", "kNN accuracy on the MNIST test set from the training set's embeddings, as JSON.") { model, neighbours, rerank, knnDistance, testCount, dataDir };
+        Option<FileInfo?> embeddings = EmbeddingsFile.Create();
+        var command = new Command("eval", "kNN accuracy on the MNIST test set from the training set's embeddings, as JSON.") { model, neighbours, rerank, knnDistance, testCount, embeddings, dataDir };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             FileInfo file = parse.GetValue(model)!;
@@ -139,12 +140,14 @@ internal static class EmbedCommand
             if (limit < 0) throw new ArgumentException($"--test-count {limit}: must be 0 (all) or positive.");
             bool byModel = OptionChoice.Of(parse.GetValue(knnDistance)!, "--knn-distance", ("euclidean", false), ("model", true));
             if (byModel && candidates != 0) throw new ArgumentException($"--rerank {candidates}: re-ranking is for --knn-distance euclidean; model compares every pair already.");
+            EmbeddingsFile.CheckTargets(parse.GetValue(embeddings));
             var (embedding, _) = WassersteinEmbedding.Load(file.FullName);
             string data = MnistStore.DataDirectory(parse.GetValue(dataDir));
             LabelledImages train = MnistImages.Of(MnistStore.Load(data, "train"), 0, 0), test = MnistImages.Of(MnistStore.Load(data, "test"), 0, limit);
             var clock = Stopwatch.StartNew();
             float[] reference = embedding.Embed(train.Pixels), queries = embedding.Embed(test.Pixels);
             double embedSeconds = clock.Elapsed.TotalSeconds;
+            EmbeddingsFile.Write(parse.GetValue(embeddings), queries, embedding.Points, embedding.Dimension, test.Labels);
             clock.Restart();
             int[] trainLabels = train.Labels.ToArray();
             int[] predicted = byModel
