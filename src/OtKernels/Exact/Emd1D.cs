@@ -18,9 +18,12 @@ public static class Emd1D
     /// <param name="xb">Positions of the second measure's masses.</param>
     /// <param name="p">The exponent, p &gt;= 1.</param>
     /// <param name="options">Mass handling; <see cref="EmdOptions.Default"/> if null.</param>
+    /// <param name="gradientXa">If not empty (length n), receives dW_p^p/dxa_i = sum_j P_ij p
+    /// |xa_i - xb_j|^(p-1) sign(xa_i - xb_j) at the monotone plan P (the envelope theorem; at
+    /// ties of positions, one subgradient).</param>
     /// <returns>W_p^p, in (unit of x)^p times mass.</returns>
     public static double Cost(ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> xa, ReadOnlySpan<double> xb,
-        double p = 1, EmdOptions? options = null)
+        double p = 1, EmdOptions? options = null, Span<double> gradientXa = default)
     {
         options ??= EmdOptions.Default;
         ThrowHelper.ThrowIfLengthMismatch(a.Length, xa.Length, nameof(a), "xa");
@@ -30,6 +33,11 @@ public static class Emd1D
         if (!(p >= 1 && double.IsFinite(p)))
             throw new ArgumentOutOfRangeException(nameof(p), p, "The exponent must be finite and at least 1 (the cost must be convex).");
         (double scaleA, double scaleB) = MassBalance.Scales(a, b, options, nameof(a), nameof(b));
+        if (!gradientXa.IsEmpty)
+        {
+            ThrowHelper.ThrowIfLengthMismatch(gradientXa.Length, xa.Length, nameof(gradientXa), "xa");
+            gradientXa.Clear();
+        }
 
         int[] orderA = SortedOrder(xa), orderB = SortedOrder(xb);
         int i = 0, j = 0;
@@ -37,8 +45,10 @@ public static class Emd1D
         while (true)
         {
             double moved = Math.Min(leftA, leftB);
-            double distance = Math.Abs(xa[orderA[i]] - xb[orderB[j]]);
+            double difference = xa[orderA[i]] - xb[orderB[j]], distance = Math.Abs(difference);
             cost += moved * (p == 1 ? distance : p == 2 ? distance * distance : Math.Pow(distance, p));
+            if (!gradientXa.IsEmpty && moved > 0)
+                gradientXa[orderA[i]] += moved * p * (p == 1 ? 1 : p == 2 ? distance : Math.Pow(distance, p - 1)) * Math.Sign(difference);
             leftA -= moved;
             leftB -= moved;
             // Advance whichever quantile step is exhausted (both on a tie).
