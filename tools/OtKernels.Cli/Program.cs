@@ -13,6 +13,7 @@ var root = new RootCommand("OtKernels: optimal transport from the command line."
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(EmdCommand.Create());
 root.Subcommands.Add(SinkhornCommand.Create());
+root.Subcommands.Add(SlicedCommand.Create());
 root.Subcommands.Add(DataCommand.Create());
 root.Subcommands.Add(W2Command.Create());
 root.Subcommands.Add(DistancesCommand.Create());

@@ -23,9 +23,30 @@ internal sealed class ProblemInputs
     /// default); files of lower precision widen it to (n + m) times their unit roundoff.</summary>
     public const double MassTolerance = 1e-9;
 
+    private readonly bool _pointsOnly;
+
+    /// <param name="pointsOnly">Only masses on two point sets (--a, --b, --x, --y,
+    /// --normalize), for problems made of the points themselves (sliced Wasserstein).</param>
+    public ProblemInputs(bool pointsOnly = false)
+    {
+        _pointsOnly = pointsOnly;
+        _x.Required = _y.Required = pointsOnly;
+    }
+
     public void AddTo(Command command)
     {
-        foreach (Option option in (Option[])[_a, _b, _cost, _x, _y, _metric, _p, _normalize]) command.Options.Add(option);
+        Option[] options = _pointsOnly ? [_a, _b, _x, _y, _normalize] : [_a, _b, _cost, _x, _y, _metric, _p, _normalize];
+        foreach (Option option in options) command.Options.Add(option);
+    }
+
+    /// <summary>The masses as <see cref="Read"/> gives them, and the two point sets (n x d and m x d).</summary>
+    public (double[] A, double[] B, double[] X, double[] Y, int Dimension) ReadPoints(ParseResult parse)
+    {
+        (double[] a, double precisionA) = ReadVector(parse.GetValue(_a)!, "--a");
+        (double[] b, double precisionB) = ReadVector(parse.GetValue(_b)!, "--b");
+        MassRule(a, b, Math.Max(precisionA, precisionB), parse.GetValue(_normalize));
+        (double[] x, double[] y, int d) = ReadPointSets(parse.GetValue(_x)!, parse.GetValue(_y)!, a.Length, b.Length);
+        return (a, b, x, y, d);
     }
 
     /// <summary>The masses, as the solvers get them: validated, then divided by their sums
@@ -82,11 +103,7 @@ internal sealed class ProblemInputs
             return new DenseCost(c, n, m);
         }
         if (x is null || y is null) throw new ArgumentException("Give --cost, or both --x and --y.");
-        (double[] xs, int xCount, int d) = ReadPoints(x, "--x");
-        (double[] ys, int yCount, int dy) = ReadPoints(y, "--y");
-        if (xCount != n) throw new ArgumentException($"--x {x.Name}: {xCount} points but --a has {n} masses.");
-        if (yCount != m) throw new ArgumentException($"--y {y.Name}: {yCount} points but --b has {m} masses.");
-        if (d != dy) throw new ArgumentException($"--x has dimension {d} but --y has {dy}.");
+        (double[] xs, double[] ys, int d) = ReadPointSets(x, y, n, m);
         GroundMetric groundMetric = metric.ToLowerInvariant() switch
         {
             "sqeuclidean" => GroundMetric.SqEuclidean,
@@ -95,5 +112,16 @@ internal sealed class ProblemInputs
             _ => throw new ArgumentException($"--metric '{metric}': use sqeuclidean, euclidean or minkowski."),
         };
         return new PointCloudCost(xs, ys, d, groundMetric, p);
+    }
+
+    /// <summary>--x (n points) and --y (m points) of one dimension.</summary>
+    private static (double[] X, double[] Y, int Dimension) ReadPointSets(FileInfo x, FileInfo y, int n, int m)
+    {
+        (double[] xs, int xCount, int d) = ReadPoints(x, "--x");
+        (double[] ys, int yCount, int dy) = ReadPoints(y, "--y");
+        if (xCount != n) throw new ArgumentException($"--x {x.Name}: {xCount} points but --a has {n} masses.");
+        if (yCount != m) throw new ArgumentException($"--y {y.Name}: {yCount} points but --b has {m} masses.");
+        if (d != dy) throw new ArgumentException($"--x has dimension {d} but --y has {dy}.");
+        return (xs, ys, d);
     }
 }
