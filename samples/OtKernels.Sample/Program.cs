@@ -32,6 +32,9 @@ double[] xa = Points(n / 2), xb = Points(m / 2);
 double w2sq = Emd1D.Cost(Uniform(n), Uniform(m), xa, xb, p: 2);
 double onTheLine = NetworkSimplex.Solve(Uniform(n), Uniform(m), new PointCloudCost(xa, xb, dimension: 1)).Cost;
 Check(Math.Abs(w2sq - onTheLine) <= 1e-12, $"1D closed form W2^2 = {w2sq:G10}, network simplex {onTheLine:G10}");
+// Sliced W2 over 50 seeded directions: each projection shortens distances, so SW2 <= W2.
+double sw2 = SlicedWasserstein.Distance(a, b, x, y, dimension: 2, SlicedWasserstein.RandomProjections(2, 50, seed: 1));
+Check(sw2 <= Math.Sqrt(emd.Cost) + 1e-12, $"sliced W2 = {sw2:G10} <= W2 = {Math.Sqrt(emd.Cost):G10}");
 
 // 2. The Sinkhorn divergence and its gradient with respect to the source points.
 var options = new SinkhornOptions { Epsilon = 0.05, Tolerance = 1e-12, MaxIterations = 100_000 };
