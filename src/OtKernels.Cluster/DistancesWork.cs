@@ -17,21 +17,21 @@ public sealed record DistancesWork(
     [property: Id(3)] int Points,
     [property: Id(4)] int Dimension,
     [property: Id(5)] double Epsilon,
-    [property: Id(6)] double Tolerance,
-    [property: Id(7)] int MaxIterations,
-    [property: Id(8)] int RowStart,
-    [property: Id(9)] double[] Rows,
-    [property: Id(10)] int ColumnStart,
-    [property: Id(11)] double[] Columns,
-    [property: Id(12)] string ItemsSha256,
-    [property: Id(13)] double EpsilonScaling)
+    [property: Id(6)] double EpsilonScaling,
+    [property: Id(7)] double Tolerance,
+    [property: Id(8)] int MaxIterations,
+    [property: Id(9)] int RowStart,
+    [property: Id(10)] double[] Rows,
+    [property: Id(11)] int ColumnStart,
+    [property: Id(12)] double[] Columns,
+    [property: Id(13)] string ItemsSha256)
 {
     /// <summary>The work for a tile, stamped with this build's engine version and the items' hash.</summary>
     public static DistancesWork Create(int shard, AllPairsDistance distance, int rowStart, double[] rows, int columnStart, double[] columns)
     {
         ArgumentNullException.ThrowIfNull(distance);
         return new(OtKernels.Cluster.EngineVersion.Current, shard, distance.Metric, distance.Points, distance.Dimension,
-            distance.Epsilon, distance.Tolerance, distance.MaxIterations, rowStart, rows, columnStart, columns, Hash(rows, columns), distance.EpsilonScaling);
+            distance.Epsilon, distance.EpsilonScaling, distance.Tolerance, distance.MaxIterations, rowStart, rows, columnStart, columns, Hash(rows, columns));
     }
 
     /// <summary>The distance the tile is computed with.</summary>

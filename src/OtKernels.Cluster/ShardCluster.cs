@@ -2,9 +2,9 @@
 // keep in flight (two per active silo: one computing, one queued behind it), and a call per
 // shard that survives the loss of a silo. Each call is placed, through Orleans' placement
 // hint, on the active silo with the fewest of this client's calls in flight, so the silos
-// stay evenly loaded (random placement left one silo with four shards and another idle). Delivery is at least once: a call whose silo died
-// is retried under a new grain key (so it is placed afresh), and the caller keeps one
-// result per shard index. Errors are of two kinds:
+// stay evenly loaded (random placement left one silo with four shards and another idle).
+// Delivery is at least once: a call whose silo died is retried under a new grain key (so it
+// is placed afresh), and the caller keeps one result per shard index. Errors are of two kinds:
 //  - the cluster's (a silo gone, a call rejected or timed out, the connection lost): retried
 //    with a short backoff until RetryWindow passes without an answer, longer than Orleans'
 //    failure detection;
@@ -174,15 +174,15 @@ public sealed class ShardCluster : IAsyncDisposable
         SiloAddress[] active = [.. entries.Where(e => e.Status == SiloStatus.Active).Select(e => e.SiloAddress)];
         SiloRuntimeStatistics[] statistics = active.Length == 0 ? []
             : await management.GetRuntimeStatistics(active).WaitAsync(timeout).ConfigureAwait(false);
-        var states = new List<SiloState>();
-        foreach (MembershipEntry entry in entries)
+        // All silos asked at once: each call sets its hint in its own flow.
+        SiloReport?[] reports = await Task.WhenAll(active.Select(silo => ReportOfAsync(silo, timeout))).ConfigureAwait(false);
+        return [.. entries.Select(entry =>
         {
             int k = Array.IndexOf(active, entry.SiloAddress);
             SiloRuntimeStatistics? load = k >= 0 ? statistics[k] : null;
-            SiloReport? report = k >= 0 ? await ReportOfAsync(entry.SiloAddress, timeout).ConfigureAwait(false) : null;
-            states.Add(new SiloState(entry.SiloAddress.ToParsableString(), entry.Status.ToString(), entry.StartTime, load?.EnvironmentStatistics.FilteredCpuUsagePercentage, load?.EnvironmentStatistics.FilteredMemoryUsageBytes, report));
-        }
-        return states;
+            return new SiloState(entry.SiloAddress.ToParsableString(), entry.Status.ToString(), entry.StartTime,
+                load?.EnvironmentStatistics.FilteredCpuUsagePercentage, load?.EnvironmentStatistics.FilteredMemoryUsageBytes, k >= 0 ? reports[k] : null);
+        })];
     }
 
     /// <summary>The report of the monitor on silo (placed there by Orleans' placement hint),

@@ -10,6 +10,7 @@ namespace OtKernels.Cluster;
 internal sealed class SiloActivity : IDisposable
 {
     private readonly SemaphoreSlim _oneShardAtATime = new(1, 1);
+
     /// <summary>Jobs remembered (the least recently active is forgotten first).</summary>
     private const int MaxJobs = 32;
 
@@ -18,9 +19,6 @@ internal sealed class SiloActivity : IDisposable
     private (string Job, int Shard, DateTime Since)? _computing;
     private int _waiting;
     private DateTime _lastActivity = DateTime.UtcNow;
-
-    /// <summary>When this silo started.</summary>
-    public DateTime Started { get; } = DateTime.UtcNow;
 
     /// <summary>Runs shard of job (compute returns a reply and the items it holds) on the
     /// thread pool once no other shard computes on this silo.</summary>

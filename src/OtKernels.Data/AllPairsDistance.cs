@@ -3,8 +3,7 @@
 // points in R^Dimension (W2, Sinkhorn). One function computes a tile of the matrix wherever
 // it runs, on the local cores or on a cluster's silo, so the values, and the files written
 // from them, are the same bit for bit; none depends on the thread count.
-//  - euclidean: |e_i - e_j|, summed in index order (no SIMD: the bits must not depend on
-//    the machine's vector width).
+//  - euclidean: |e_i - e_j|, the Euclidean PointCloudCost between the items as points.
 //  - w2: exact W2^2 = min_P <P, C> with C(k, l) = |x_k - y_l|^2, by the network simplex.
 //  - sinkhorn: the Sinkhorn divergence S_eps(a, b) = OT_eps(a, b) - OT_eps(a, a)/2 -
 //    OT_eps(b, b)/2 (Feydy et al. 2019) on the squared Euclidean cost.
@@ -57,7 +56,7 @@ public sealed record AllPairsDistance(AllPairsMetric Metric, int Points, int Dim
 
     /// <summary>The values of the pairs (i, j), i &lt; j, with i = rowStart + r over the items
     /// of rows and j = columnStart + c over those of columns, row by row (the order of
-    /// <see cref="DistanceTiles.PairsOf"/>); and how many are not proven (W2 pairs stopped at
+    /// <see cref="DistanceTiles.PairsOf(int, int, int, int)"/>); and how many are not proven (W2 pairs stopped at
     /// the pivot limit, Sinkhorn problems that did not reach the tolerance).</summary>
     /// <exception cref="ArgumentException">A block that is not a whole number of items, or a
     /// coordinate that is not finite (the message names the item).</exception>
@@ -71,30 +70,25 @@ public sealed record AllPairsDistance(AllPairsMetric Metric, int Points, int Dim
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         CheckBlock(rows.Span, rowStart, nameof(rows));
         CheckBlock(columns.Span, columnStart, nameof(columns));
-        var pairs = new List<(int Row, int Column)>();
-        for (int r = 0; r < rows.Length / ItemLength; r++)
-            for (int c = Math.Max(0, rowStart + r + 1 - columnStart); c < columns.Length / ItemLength; c++)
-                pairs.Add((r, c));
+        // Positions within the blocks of the pairs, in the tiles' order.
+        List<(int Row, int Column)> pairs = [.. DistanceTiles.PairsOf(rowStart, rows.Length / ItemLength, columnStart, columns.Length / ItemLength)
+            .Select(p => (p.I - rowStart, p.J - columnStart))];
         ReadOnlyMemory<double> Row(int r) => rows.Slice(r * ItemLength, ItemLength);
         ReadOnlyMemory<double> Column(int c) => columns.Slice(c * ItemLength, ItemLength);
         return Metric switch
         {
-            AllPairsMetric.Euclidean => ([.. pairs.Select(p => EuclideanDistance(Row(p.Row).Span, Column(p.Column).Span))], 0),
+            AllPairsMetric.Euclidean => EuclideanDistances(pairs, rows, columns),
             AllPairsMetric.W2 => ExactW2(pairs, Row, Column, threads),
             AllPairsMetric.Sinkhorn => Divergence(pairs, Row, Column, threads),
             _ => throw new ArgumentOutOfRangeException(nameof(Metric), Metric, "Unknown metric."),
         };
     }
 
-    private static double EuclideanDistance(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    /// <summary>The items as points of ItemLength coordinates under the Euclidean ground cost.</summary>
+    private (double[], int) EuclideanDistances(List<(int Row, int Column)> pairs, ReadOnlyMemory<double> rows, ReadOnlyMemory<double> columns)
     {
-        double sum = 0;
-        for (int k = 0; k < x.Length; k++)
-        {
-            double d = x[k] - y[k];
-            sum += d * d;
-        }
-        return Math.Sqrt(sum);
+        var cost = new PointCloudCost(rows, columns, ItemLength, GroundMetric.Euclidean);
+        return ([.. pairs.Select(p => cost[p.Row, p.Column])], 0);
     }
 
     private (double[], int) ExactW2(List<(int Row, int Column)> pairs, Func<int, ReadOnlyMemory<double>> row, Func<int, ReadOnlyMemory<double>> column, int threads)

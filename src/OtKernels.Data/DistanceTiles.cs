@@ -66,6 +66,13 @@ public sealed class DistanceTiles
     public IEnumerable<(int I, int J)> PairsOf(int tile)
     {
         (int rowStart, int rowCount, int columnStart, int columnCount) = Tile(tile);
+        return PairsOf(rowStart, rowCount, columnStart, columnCount);
+    }
+
+    /// <summary>The pairs i &lt; j of a block of rows and a block of columns, in the order of
+    /// every tile: i over the rows, then j over the columns.</summary>
+    public static IEnumerable<(int I, int J)> PairsOf(int rowStart, int rowCount, int columnStart, int columnCount)
+    {
         for (int i = rowStart; i < rowStart + rowCount; i++)
             for (int j = Math.Max(columnStart, i + 1); j < columnStart + columnCount; j++)
                 yield return (i, j);

@@ -9,37 +9,26 @@ namespace OtKernels.Cli.Tests;
 
 public sealed class SlicedCommandTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("otk-sliced-").FullName;
-    private readonly double[] _a = [0.2, 0.3, 0.5], _b = [0.5, 0.25, 0.25];
-    private readonly double[] _x = [0, 0, 1, 0, 0.5, 0.5], _y = [0, 1, 1, 1, 0.2, 0.7];
+    private readonly PointProblemFiles _files = new("sliced");
     private readonly double[] _directions = [1, 0, 0.6, 0.8];
 
-    public SlicedCommandTests()
-    {
-        Npy.Write(File("a.npy"), _a, 3);
-        Npy.Write(File("b.npy"), _b, 3);
-        Npy.Write(File("x.npy"), _x, 3, 2);
-        Npy.Write(File("y.npy"), _y, 3, 2);
-        Npy.Write(File("theta.npy"), _directions, 2, 2);
-    }
+    public SlicedCommandTests() => Npy.Write(_files.File("theta.npy"), _directions, 2, 2);
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _files.Dispose();
 
-    private string File(string name) => Path.Combine(_dir, name);
-
-    private string[] Inputs => ["sliced", "--a", File("a.npy"), "--b", File("b.npy"), "--x", File("x.npy"), "--y", File("y.npy")];
+    private string[] Inputs => ["sliced", .. _files.Inputs];
 
     [Fact]
     public void PrintsTheLibrarysValue_OverGivenOrSeededDirections_AndWritesTheGradient()
     {
-        OtkRun run = OtkProcess.Run([.. Inputs, "--directions", File("theta.npy"), "--p", "1.5", "--gradient", File("g.npy")]);
+        OtkRun run = OtkProcess.Run([.. Inputs, "--directions", _files.File("theta.npy"), "--p", "1.5", "--gradient", _files.File("g.npy")]);
         Assert.True(run.ExitCode == 0, run.Stderr);
         using (JsonDocument result = JsonDocument.Parse(run.Stdout))
         {
             var gradient = new double[6];
-            Assert.Equal(SlicedWasserstein.Distance(_a, _b, _x, _y, 2, _directions, 1.5, gradient), result.RootElement.GetProperty("value").GetDouble(), 14);
+            Assert.Equal(SlicedWasserstein.Distance(_files.A, _files.B, _files.X, _files.Y, 2, _directions, 1.5, gradient), result.RootElement.GetProperty("value").GetDouble(), 14);
             Assert.Equal(2, result.RootElement.GetProperty("projections").GetInt32());
-            (double[] written, int[] shape) = Npy.ReadDoubles(File("g.npy"));
+            (double[] written, int[] shape) = Npy.ReadDoubles(_files.File("g.npy"));
             Assert.Equal([3, 2], shape);
             for (int k = 0; k < 6; k++) Assert.Equal(gradient[k], written[k], 14);
         }
@@ -47,7 +36,7 @@ public sealed class SlicedCommandTests : IDisposable
         run = OtkProcess.Run([.. Inputs, "--projections", "20", "--seed", "4", "--max"]);
         Assert.True(run.ExitCode == 0, run.Stderr);
         using JsonDocument max = JsonDocument.Parse(run.Stdout);
-        double expected = SlicedWasserstein.MaxDistance(_a, _b, _x, _y, 2, SlicedWasserstein.RandomProjections(2, 20, 4));
+        double expected = SlicedWasserstein.MaxDistance(_files.A, _files.B, _files.X, _files.Y, 2, SlicedWasserstein.RandomProjections(2, 20, 4));
         Assert.Equal(expected, max.RootElement.GetProperty("value").GetDouble(), 14);
         Assert.True(max.RootElement.GetProperty("max").GetBoolean());
     }
@@ -55,14 +44,14 @@ public sealed class SlicedCommandTests : IDisposable
     [Fact]
     public void BadInput_IsNamed_AndExits2()
     {
-        Npy.Write(File("long.npy"), [2.0, 0], 1, 2);
-        Npy.Write(File("three.npy"), [1.0, 0, 0], 1, 3);
+        Npy.Write(_files.File("long.npy"), [2.0, 0], 1, 2);
+        Npy.Write(_files.File("three.npy"), [1.0, 0, 0], 1, 3);
         (string[] Args, string Says)[] cases =
         [
             (["--p", "0.5"], "--p 0.5"),
             (["--projections", "0"], "--projections 0"),
-            (["--directions", File("three.npy")], "need [L, 2]"),
-            (["--directions", File("long.npy")], "row 0 has norm 2"),
+            (["--directions", _files.File("three.npy")], "need [L, 2]"),
+            (["--directions", _files.File("long.npy")], "row 0 has norm 2"),
         ];
         foreach ((string[] args, string says) in cases)
         {
@@ -70,7 +59,7 @@ public sealed class SlicedCommandTests : IDisposable
             Assert.True(run.ExitCode == 2, $"{string.Join(' ', args)}: exit {run.ExitCode}, {run.Stderr}");
             Assert.Contains(says, run.Stderr, StringComparison.Ordinal);
         }
-        OtkRun missing = OtkProcess.Run(["sliced", "--a", File("a.npy"), "--b", File("b.npy"), "--x", File("x.npy")]);
+        OtkRun missing = OtkProcess.Run(["sliced", "--a", _files.File("a.npy"), "--b", _files.File("b.npy"), "--x", _files.File("x.npy")]);
         Assert.Equal(2, missing.ExitCode);
         Assert.Contains("--y", missing.Stderr, StringComparison.Ordinal);
     }

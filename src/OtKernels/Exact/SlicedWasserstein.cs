@@ -7,6 +7,8 @@
 // max_sliced_wasserstein_distance over the same directions). The gradient with respect to
 // the source points is the envelope theorem on each line's monotone plan, taken back through
 // theta_l, the mean and the root.
+using System.Numerics.Tensors;
+
 namespace OtKernels.Exact;
 
 /// <summary>Sliced and max-sliced Wasserstein distances between weighted point clouds.</summary>
@@ -33,10 +35,10 @@ public static class SlicedWasserstein
                     double u = 1 - rng.NextDouble(), v = rng.NextDouble();
                     theta[c] = Math.Sqrt(-2 * Math.Log(u)) * Math.Cos(2 * Math.PI * v);
                 }
-                norm = Math.Sqrt(Dot(theta, theta));
+                norm = TensorPrimitives.Norm<double>(theta);
             }
             while (norm == 0);
-            for (int c = 0; c < dimension; c++) theta[c] /= norm;
+            TensorPrimitives.Divide(theta, norm, theta);
         }
         return directions;
     }
@@ -102,8 +104,8 @@ public static class SlicedWasserstein
         for (int l = 0; l < count; l++)
         {
             ReadOnlySpan<double> theta = projections.Slice(l * dimension, dimension);
-            for (int i = 0; i < n; i++) xs[i] = Dot(x.Slice(i * dimension, dimension), theta);
-            for (int j = 0; j < m; j++) ys[j] = Dot(y.Slice(j * dimension, dimension), theta);
+            for (int i = 0; i < n; i++) xs[i] = TensorPrimitives.Dot(x.Slice(i * dimension, dimension), theta);
+            for (int j = 0; j < m; j++) ys[j] = TensorPrimitives.Dot(y.Slice(j * dimension, dimension), theta);
             values[l] = Emd1D.Cost(a, b, xs, ys, p, null, slopes is null ? default : slopes.AsSpan(l * n, n));
         }
         return (values, slopes);
@@ -114,13 +116,9 @@ public static class SlicedWasserstein
     {
         int dimension = theta.Length;
         for (int i = 0; i < slopes.Length; i++)
-            for (int c = 0; c < dimension; c++) gradient[i * dimension + c] += scale * slopes[i] * theta[c];
-    }
-
-    private static double Dot(ReadOnlySpan<double> u, ReadOnlySpan<double> v)
-    {
-        double sum = 0;
-        for (int k = 0; k < u.Length; k++) sum += u[k] * v[k];
-        return sum;
+        {
+            Span<double> row = gradient.Slice(i * dimension, dimension);
+            TensorPrimitives.MultiplyAdd(theta, scale * slopes[i], row, row);
+        }
     }
 }

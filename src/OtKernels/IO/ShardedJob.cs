@@ -22,8 +22,8 @@ public sealed record ShardOutput(IReadOnlyList<string> Lines, int Flagged = 0);
 public sealed class ShardedJob
 {
     private readonly string _output, _workDirectory, _fingerprint, _header, _shape;
-    private readonly int _count, _columns;
-    private readonly long[] _starts; // shard s holds items _starts[s] .. _starts[s + 1] - 1
+    private readonly int _columns;
+    private readonly long[] _starts; // shard s holds items _starts[s] .. _starts[s + 1] - 1; the job, 0 .. _starts[^1] - 1
 
     /// <param name="output">The final CSV file.</param>
     /// <param name="header">Its header line; every result line must have as many columns.</param>
@@ -32,7 +32,7 @@ public sealed class ShardedJob
     /// <param name="fingerprint">Identifies the job's inputs (files, options); shards left by
     /// a job with another fingerprint are discarded.</param>
     public ShardedJob(string output, string header, int count, int shardSize, string fingerprint)
-        : this(output, header, count, FixedShards(count, shardSize), $"shard={shardSize}", fingerprint)
+        : this(output, header, FixedShards(count, shardSize), $"shard={shardSize}", fingerprint)
     {
     }
 
@@ -45,11 +45,11 @@ public sealed class ShardedJob
     /// <exception cref="ArgumentOutOfRangeException">A shard length below 1, or more than
     /// int.MaxValue items in all.</exception>
     public ShardedJob(string output, string header, IReadOnlyList<int> shardLengths, string fingerprint)
-        : this(output, header, Total(shardLengths), Starts(shardLengths), $"shards={Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(string.Join(',', shardLengths))))}", fingerprint)
+        : this(output, header, Starts(shardLengths), $"shards={Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(string.Join(',', shardLengths))))}", fingerprint)
     {
     }
 
-    private ShardedJob(string output, string header, int count, long[] starts, string shape, string fingerprint)
+    private ShardedJob(string output, string header, long[] starts, string shape, string fingerprint)
     {
         ArgumentException.ThrowIfNullOrEmpty(output);
         ArgumentException.ThrowIfNullOrEmpty(header);
@@ -58,7 +58,6 @@ public sealed class ShardedJob
         _workDirectory = _output + ".shards";
         _header = header;
         _columns = header.Split(',').Length;
-        _count = count;
         _starts = starts;
         _shape = shape;
         _fingerprint = fingerprint;
@@ -76,6 +75,7 @@ public sealed class ShardedJob
 
     private static long[] Starts(IReadOnlyList<int> shardLengths)
     {
+        ArgumentNullException.ThrowIfNull(shardLengths);
         var starts = new long[shardLengths.Count + 1];
         for (int s = 0; s < shardLengths.Count; s++)
         {
@@ -83,16 +83,9 @@ public sealed class ShardedJob
                 throw new ArgumentOutOfRangeException(nameof(shardLengths), shardLengths[s], $"shard {s} has {shardLengths[s]} items; each needs at least 1.");
             starts[s + 1] = starts[s] + shardLengths[s];
         }
+        if (starts[^1] > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(shardLengths), starts[^1], $"the shards hold {starts[^1]} items; a job holds at most {int.MaxValue}.");
         return starts;
-    }
-
-    private static int Total(IReadOnlyList<int> shardLengths)
-    {
-        ArgumentNullException.ThrowIfNull(shardLengths);
-        long total = Starts(shardLengths)[^1];
-        if (total > int.MaxValue)
-            throw new ArgumentOutOfRangeException(nameof(shardLengths), total, $"the shards hold {total} items; a job holds at most {int.MaxValue}.");
-        return (int)total;
     }
 
     /// <summary>Shards the job is cut into.</summary>
@@ -247,7 +240,7 @@ public sealed class ShardedJob
     private void PrepareWorkDirectory(Action<string>? log)
     {
         string manifest = Path.Combine(_workDirectory, "manifest");
-        string expected = $"{_fingerprint}\ncount={_count}\n{_shape}\n";
+        string expected = $"{_fingerprint}\ncount={_starts[^1]}\n{_shape}\n";
         if (Directory.Exists(_workDirectory) && (!File.Exists(manifest) || File.ReadAllText(manifest) != expected))
         {
             int shards = Directory.GetFiles(_workDirectory, "shard-*.csv").Length;

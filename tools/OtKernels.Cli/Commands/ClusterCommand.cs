@@ -37,12 +37,15 @@ internal static class ClusterCommand
         if (!IPAddress.TryParse(address, out IPAddress? ip)) throw new ArgumentException($"--address '{address}' is not an IP address.");
         foreach ((string flag, int port) in new[] { ("--silo-port", siloPort), ("--gateway-port", gatewayPort) })
             if (port is < 0 or > 65535) throw new ArgumentException($"{flag} {port}: not a port (1..65535, or 0 for a free one).");
-        void Joined(IHost host) =>
-            Console.WriteLine($"silo joined cluster '{cluster.ClusterId}' (Redis {cluster.Redis}) on {address}, engine {EngineVersion.Current}, {threads} thread(s) per shard; Ctrl-C or SIGTERM stops it");
         bool joinedOnce = false;
+        void Joined(IHost _)
+        {
+            joinedOnce = true;
+            Console.WriteLine($"silo joined cluster '{cluster.ClusterId}' (Redis {cluster.Redis}) on {address}, engine {EngineVersion.Current}, {threads} thread(s) per shard; Ctrl-C or SIGTERM stops it");
+        }
         try
         {
-            SiloHost.RunAsync(cluster, new SiloOptions(ip, siloPort, gatewayPort, threads), host => { joinedOnce = true; Joined(host); },
+            SiloHost.RunAsync(cluster, new SiloOptions(ip, siloPort, gatewayPort, threads), Joined,
                 line => Console.Error.WriteLine($"otk cluster silo: {line}")).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is not OutOfMemoryException)

@@ -6,6 +6,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using OtKernels.Cluster;
 using OtKernels.Data;
@@ -74,7 +75,8 @@ internal static class DistancesCommand
             throw new ArgumentException($"--square: {n} items make a {n} x {n} matrix, beyond the {MaxSquare} x {MaxSquare} one .npy file here holds; use the CSV.");
         var tiles = new DistanceTiles(n, settings.Tile > 0 ? settings.Tile : DefaultTile(settings.Metric));
 
-        string fingerprint = $"embedding-sha256={Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(embeddingFile.FullName)))}\n"
+        // The items as read (their bytes and count), not the file again.
+        string fingerprint = $"items-sha256={Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(items.AsSpan())))}\nitems={n} x {distance.Points} x {distance.Dimension}\n"
             + $"metric={distance.Column}\nepsilon={Csv.Format(distance.Epsilon)}\nepsilon-scaling={Csv.Format(distance.EpsilonScaling)}\ntolerance={Csv.Format(distance.Tolerance)}\nmax-iterations={distance.MaxIterations}\ntile={tiles.TileSize}";
         var job = new ShardedJob(output.FullName, $"i,j,{distance.Column}", tiles.PairsPerTile, fingerprint);
         using var cluster = new ClusterConnection(connect());
@@ -86,11 +88,11 @@ internal static class DistancesCommand
         {
             int t = tileOf[start];
             (int rowStart, int rowCount, int columnStart, int columnCount) = tiles.Tile(t);
-            double[] rows = items.AsSpan(rowStart * distance.ItemLength, rowCount * distance.ItemLength).ToArray();
-            double[] columns = items.AsSpan(columnStart * distance.ItemLength, columnCount * distance.ItemLength).ToArray();
+            ReadOnlyMemory<double> rows = items.AsMemory(rowStart * distance.ItemLength, rowCount * distance.ItemLength);
+            ReadOnlyMemory<double> columns = items.AsMemory(columnStart * distance.ItemLength, columnCount * distance.ItemLength);
             (double[] values, int notProven) = cluster.Value is null
                 ? distance.Tile(rows, rowStart, columns, columnStart, settings.Threads)
-                : await SolveOnCluster(cluster.Value, jobId, DistancesWork.Create(t, distance, rowStart, rows, columnStart, columns), length, cancellationToken);
+                : await SolveOnCluster(cluster.Value, jobId, DistancesWork.Create(t, distance, rowStart, rows.ToArray(), columnStart, columns.ToArray()), length, cancellationToken);
             return new ShardOutput(tiles.PairsOf(t).Select((p, k) => $"{p.I},{p.J},{Csv.Format(values[k])}").ToArray(), notProven);
         }
 

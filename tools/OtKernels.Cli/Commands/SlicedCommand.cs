@@ -2,6 +2,7 @@
 // sets read from .npy/.csv files, over seeded random directions or given ones, with the
 // gradient with respect to the source points on request. POT: ot.sliced_wasserstein_distance.
 using System.CommandLine;
+using System.Numerics.Tensors;
 using System.Text.Json;
 using OtKernels.Exact;
 using OtKernels.IO;
@@ -59,10 +60,9 @@ internal static class SlicedCommand
             throw new ArgumentException($"--directions {file.Name}: shape ({string.Join(", ", shape)}); need [L, {dimension}], one direction of the points' dimension per row.");
         for (int l = 0; l < data.Length / dimension; l++)
         {
-            double norm = 0;
-            for (int c = 0; c < dimension; c++) norm += data[l * dimension + c] * data[l * dimension + c];
-            if (!(Math.Abs(Math.Sqrt(norm) - 1) <= 1e-6))
-                throw new ArgumentException($"--directions {file.Name}: row {l} has norm {Math.Sqrt(norm):G6}; directions must be unit vectors.");
+            double norm = TensorPrimitives.Norm<double>(data.AsSpan(l * dimension, dimension));
+            if (!(Math.Abs(norm - 1) <= 1e-6))
+                throw new ArgumentException($"--directions {file.Name}: row {l} has norm {norm:G6}; directions must be unit vectors.");
         }
         return data;
     }
