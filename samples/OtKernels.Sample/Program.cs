@@ -53,6 +53,14 @@ double finiteDifference = (Divergence(plus) - Divergence(minus)) / (2 * h);
 Console.WriteLine($"Sinkhorn divergence (eps = 0.05): S = {s.Value[0]:G10}");
 Check(Math.Abs(gradX[0] - finiteDifference) <= 1e-5 * Math.Max(1, Math.Abs(finiteDifference)),
     $"dS/dx_0 = {gradX[0]:G8}, central difference {finiteDifference:G8}");
+// Unbalanced: twice the target mass. With rho = 0.5 part of the surplus is destroyed, so the
+// plan carries between the two masses, and the divergence stays positive.
+var relaxed = options with { MarginalPenalty = 0.5 };
+double[] heavierB = b.Select(w => 2 * w).ToArray();
+SinkhornResult<double> u = Sinkhorn.Solve(a, heavierB, cost, relaxed);
+double moved = u.Plan(0).Sum();
+Check(u.Status[0] == SinkhornStatus.Converged && moved > 1 && moved < 2, $"unbalanced OT_eps = {u.Value[0]:G10}, transported mass {moved:G6} between 1 and 2");
+Check(SinkhornDivergence.Solve(a, heavierB, cost, relaxed).Value[0] > 0, "the unbalanced divergence is positive");
 
 // 3. The barycenter of two 16 x 16 images: a blob on the left and one on the right.
 const int side = 16;

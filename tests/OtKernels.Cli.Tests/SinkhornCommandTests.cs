@@ -52,6 +52,40 @@ public sealed class SinkhornCommandTests : IDisposable
     }
 
     [Fact]
+    public void Unbalanced_AcceptsUnequalMasses_PrintsTheLibrarysNumbers_AndRefusesABadRho()
+    {
+        double[] heavy = [1.0, 0.5, 0.7];
+        Npy.Write(_files.File("heavy.npy"), heavy, 3);
+        string[] inputs = ["--a", _files.File("a.npy"), "--b", _files.File("heavy.npy"), "--x", _files.File("x.npy"), "--y", _files.File("y.npy")];
+        OtkRun run = OtkProcess.Run(["sinkhorn", .. inputs, "--epsilon", "0.2", "--unbalanced", "0.5", "--tolerance", "1e-12", "--gradients", _files.File("ub")]);
+        Assert.Equal(0, run.ExitCode);
+        var options = new SinkhornOptions { Epsilon = 0.2, Tolerance = 1e-12, MarginalPenalty = 0.5 };
+        SinkhornResult<double> expected = Sinkhorn.Solve<double>(_files.A, heavy, new PointCloudCost(_files.X, _files.Y, 2), options);
+        using (JsonDocument json = JsonDocument.Parse(run.Stdout))
+        {
+            Assert.Equal(expected.Value[0], json.RootElement.GetProperty("value").GetDouble());
+            Assert.Equal(expected.Plan(0).Sum(), json.RootElement.GetProperty("plan_mass").GetDouble());
+        }
+        var da = new double[3];
+        SinkhornBackward.WeightGradients(expected, 0, da, new double[3]);
+        Assert.Equal(da, Npy.ReadDoubles(_files.File("ub_da.npy")).Data);
+
+        OtkRun divergence = OtkProcess.Run(["sinkhorn", .. inputs, "--epsilon", "0.2", "--unbalanced", "0.5", "--divergence"]);
+        Assert.Equal(0, divergence.ExitCode);
+        using (JsonDocument json = JsonDocument.Parse(divergence.Stdout))
+            Assert.Equal(SinkhornDivergence.Solve<double>(_files.A, heavy, new PointCloudCost(_files.X, _files.Y, 2), options with { Tolerance = 1e-6 }).Value[0],
+                json.RootElement.GetProperty("value").GetDouble());
+
+        // Without --unbalanced the same masses are refused; a rho that is not positive too.
+        OtkRun balanced = OtkProcess.Run(["sinkhorn", .. inputs, "--epsilon", "0.2"]);
+        Assert.Equal(2, balanced.ExitCode);
+        Assert.Contains("--b to 2.2", balanced.Stderr);
+        OtkRun bad = OtkProcess.Run(["sinkhorn", .. inputs, "--epsilon", "0.2", "--unbalanced", "0"]);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--unbalanced 0: the marginal penalty rho must be positive", bad.Stderr);
+    }
+
+    [Fact]
     public void UncertifiedResults_ExitOne_SayingWhatToRaise()
     {
         // eps = 1e-20 reported Converged with a marginal error of 0 before issue 14.

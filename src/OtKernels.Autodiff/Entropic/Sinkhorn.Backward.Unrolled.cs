@@ -9,6 +9,13 @@
 // over the steps, and the positions take it once), O(L (n + m) + n m) memory; each step's E
 // goes through one vectorised exp. E_ij <= 1/a_i up to rounding (a row of a soft-max), so exp does not overflow;
 // zero weights need no special case (their E terms are finite).
+// Unbalanced runs (the tape's MarginalPenalty rho finite) damp each update, f_t = kappa S_c,
+// g_t = kappa S_r, kappa = rho / (rho + eps): an adjoint enters a soft-min multiplied by
+// kappa, E is built on the soft-min s = g / kappa, and the value is the unbalanced dual
+// objective (Sinkhorn.UnbalancedValue),
+//     V = rho <a, 1 - e^(-f_L/rho)> + rho <b, 1 - e^(-g_L/rho)> - eps (<b, e^(-g_L/rho)> - m(a) m(b)),
+// whose direct terms are dV/df_L = a e^(-f/rho), dV/dg_L = b e^(-g/rho) / kappa,
+// dV/da = rho (1 - e^(-f/rho)) + eps m(b), dV/db = rho (1 - e^(-g/rho)) - eps e^(-g/rho) + eps m(a).
 using System.Numerics;
 using System.Numerics.Tensors;
 using OtKernels.Entropic;
@@ -19,8 +26,8 @@ namespace OtKernels.Autodiff.Entropic;
 public static partial class SinkhornBackward
 {
     /// <summary>Gradients of the Unrolled value V (the result's Value) with respect to a and
-    /// b (projected onto sum-zero vectors) and, for a point-cloud cost, x and y ([n, d], [m, d];
-    /// pass empty spans to skip).</summary>
+    /// b (projected onto sum-zero vectors when balanced; whole when unbalanced) and, for a
+    /// point-cloud cost, x and y ([n, d], [m, d]; pass empty spans to skip).</summary>
     /// <param name="tape">The iterates recorded by Sinkhorn.Solve(..., tape).</param>
     /// <param name="cost">The cost of that solve.</param>
     /// <param name="a">The source masses of that solve.</param>
@@ -45,16 +52,19 @@ public static partial class SinkhornBackward
             gradientX.Clear();
             gradientY.Clear();
         }
-        double eps = tape.Epsilon, inverse = 1 / eps;
+        double eps = tape.Epsilon, inverse = 1 / eps, rho = tape.MarginalPenalty;
+        bool unbalanced = !double.IsPositiveInfinity(rho);
+        double kappa = unbalanced ? rho / (rho + eps) : 1;
         double[] wa = ToDouble(a), wb = ToDouble(b);
         var scaledCost = new double[n * m]; // C / eps, read twice per step
         for (int i = 0; i < n; i++) for (int j = 0; j < m; j++) scaledCost[i * m + j] = cost[i, j] * inverse;
 
-        // V = <a, f_L> + <b, g_L>: the direct terms.
+        // V = <a, f_L> + <b, g_L> (or the unbalanced objective): the direct terms.
         var da = ToDouble(tape.F(steps - 1));
         var db = ToDouble(tape.G(steps - 1));
         var fBar = (double[])wa.Clone();      // adjoint of f_L, before g_L's contribution
         var gBar = (double[])wb.Clone();      // adjoint of g_L
+        if (unbalanced) UnbalancedValueTerms(wa, wb, rho, eps, da, db, fBar, gBar);
         var gBarPrevious = new double[m];
         // dV/dC summed over all steps; the positions take it once at the end (sum_ij C-bar_ij
         // dC_ij/dx), not once per step and entry.
@@ -63,16 +73,25 @@ public static partial class SinkhornBackward
         var row = new double[m];
         // Iterates of step t, converted once: this step's g_{t-1} is the next step's g.
         var f = new double[n];
-        double[] g = (double[])db.Clone(), gBefore = new double[m];
+        double[] g = ToDouble(tape.G(steps - 1)), gBefore = new double[m];
 
+        // The soft-min values the exponents are built on: g_t / kappa and f_t / kappa.
+        double[] gScaled = unbalanced ? new double[m] : [], fScaled = unbalanced ? new double[n] : [];
         for (int t = steps - 1; t >= 0; t--)
         {
             CopyToDouble(tape.F(t), f);
             if (t > 0) CopyToDouble(tape.G(t - 1), gBefore);
             else Array.Clear(gBefore); // g_0 = 0
+            double[] gSoft = g, fSoft = f;
+            if (unbalanced)
+            {
+                TensorPrimitives.Divide(g, kappa, gSoft = gScaled);
+                TensorPrimitives.Divide(f, kappa, fSoft = fScaled);
+                TensorPrimitives.Multiply(gBar, kappa, gBar); // g_t = kappa S_r(f_t)
+            }
 
             // g_t = S_r(f_t): f-bar += -(a E)^T-weighted g-bar; a-bar, C-bar likewise.
-            Exponents(f, g, scaledCost, inverse, e);
+            Exponents(f, gSoft, scaledCost, inverse, e);
             for (int i = 0; i < n; i++)
             {
                 ReadOnlySpan<double> ei = e.AsSpan(i * m, m);
@@ -86,7 +105,8 @@ public static partial class SinkhornBackward
                 }
             }
             // f_t = S_c(g_{t-1}): g-bar of t-1, b-bar, C-bar. row collects sum_i E_ij f-bar_i.
-            Exponents(f, gBefore, scaledCost, inverse, e);
+            if (unbalanced) TensorPrimitives.Multiply(fBar, kappa, fBar); // f_t = kappa S_c(g_{t-1})
+            Exponents(fSoft, gBefore, scaledCost, inverse, e);
             Array.Clear(row);
             for (int i = 0; i < n; i++)
             {
@@ -114,8 +134,33 @@ public static partial class SinkhornBackward
                 for (int j = 0; j < m; j++)
                     if (cBar[i * m + j] != 0) AddPositionTerm(clouds, i, j, cBar[i * m + j], d, step, gradientX, gradientY);
         }
+        if (unbalanced)
+        {
+            da.CopyTo(gradientA);
+            db.CopyTo(gradientB);
+            return;
+        }
         CenteredCopy<double>(da, gradientA);
         CenteredCopy<double>(db, gradientB);
+    }
+
+    /// <summary>The direct terms of the unbalanced value (header): on entry da, db hold f_L,
+    /// g_L and fBar, gBar hold a, b; on exit all four hold dV's direct parts.</summary>
+    private static void UnbalancedValueTerms(double[] a, double[] b, double rho, double eps, double[] da, double[] db, double[] fBar, double[] gBar)
+    {
+        double massA = a.Sum(), massB = b.Sum();
+        for (int i = 0; i < a.Length; i++)
+        {
+            double shrink = Sinkhorn.ExpM1(-da[i] / rho); // e^(-f/rho) - 1
+            fBar[i] = a[i] * (1 + shrink);
+            da[i] = -rho * shrink + eps * massB;
+        }
+        for (int j = 0; j < b.Length; j++)
+        {
+            double shrink = Sinkhorn.ExpM1(-db[j] / rho);
+            gBar[j] = b[j] * (1 + shrink) * (1 + eps / rho);
+            db[j] = -rho * shrink - eps * (1 + shrink) + eps * massA;
+        }
     }
 
     /// <summary>E_ij = exp(f_i/eps + h_j/eps - C_ij/eps) for all i, j (scaledCost = C/eps).</summary>

@@ -7,7 +7,9 @@
 // value matches only up to the marginal error (reported in the result); and it is a
 // first-order formula, so it is not the gradient of a truncated (Unrolled) run.
 // Weight gradients are projected onto sum-zero directions: the masses live on a simplex,
-// where a constant shift of f is not a direction one can move in.
+// where a constant shift of f is not a direction one can move in. Unbalanced transport has
+// its own dual objective (Sejourne et al. 2019, eq. 8), hence its own weight gradients; dC
+// and the positions are the same formulas on its plan.
 using System.Numerics;
 using OtKernels.Entropic;
 using OtKernels.Geometry;
@@ -16,15 +18,45 @@ namespace OtKernels.Autodiff.Entropic;
 
 public static partial class SinkhornBackward
 {
-    /// <summary>dOT_eps/da and dOT_eps/db of problem k, projected onto sum-zero vectors (the
-    /// mean subtracted). Zero-mass bins get their potential too: the rate for adding mass there.</summary>
+    /// <summary>dOT_eps/da and dOT_eps/db of problem k. Balanced: the potentials projected
+    /// onto sum-zero vectors (the mean subtracted). Unbalanced, where every direction is
+    /// allowed: the full partial derivatives of the dual objective (Sinkhorn.UnbalancedValue),
+    ///     dOT/da_i = rho (1 - exp(-f_i/rho)) - eps exp(-f_i/rho) + eps m(b),
+    /// with (P 1)_i = a_i exp(-f_i/rho) at the optimum, and dOT/db_j the mirror image. Zero-mass
+    /// bins get theirs too: the rate for adding mass there.</summary>
     public static void WeightGradients<T>(SinkhornResult<T> result, int k, Span<double> gradientA, Span<double> gradientB)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ThrowHelper.ThrowIfLengthMismatch(gradientA.Length, result.N, nameof(gradientA), "n");
         ThrowHelper.ThrowIfLengthMismatch(gradientB.Length, result.M, nameof(gradientB), "m");
-        CenteredCopy(result.FOf(k), gradientA);
-        CenteredCopy(result.GOf(k), gradientB);
+        if (double.IsPositiveInfinity(result.MarginalPenalty))
+        {
+            CenteredCopy(result.FOf(k), gradientA);
+            CenteredCopy(result.GOf(k), gradientB);
+            return;
+        }
+        double massA = Total(result.AOf(k)), massB = Total(result.BOf(k));
+        RelaxedGradient(result.FOf(k), result.MarginalPenalty, result.Epsilon, result.Epsilon * massB, gradientA);
+        RelaxedGradient(result.GOf(k), result.MarginalPenalty, result.Epsilon, result.Epsilon * massA, gradientB);
+    }
+
+    /// <summary>gradient_i = phi(p_i) + shift, phi(p) = rho (1 - exp(-p/rho)) - eps exp(-p/rho):
+    /// the derivative of the unbalanced dual objective in a weight, less its mass term.</summary>
+    internal static void RelaxedGradient<T>(ReadOnlySpan<T> potential, double rho, double epsilon, double shift, Span<double> gradient)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < potential.Length; i++)
+        {
+            double shrink = Sinkhorn.ExpM1(-double.CreateTruncating(potential[i]) / rho); // exp(-p/rho) - 1
+            gradient[i] = -rho * shrink - epsilon * (1 + shrink) + shift;
+        }
+    }
+
+    internal static double Total<T>(ReadOnlySpan<T> w) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double sum = 0;
+        foreach (T x in w) sum += double.CreateTruncating(x);
+        return sum;
     }
 
     /// <summary>dOT_eps/dx and dOT_eps/dy of problem k for a point-cloud cost:

@@ -6,6 +6,7 @@
 // with P^aa_ij = a_i a_j exp((f_i + f_j - C(x_i, x_j))/eps) (Feydy et al. 2019, eq. 8 and
 // section 3.2). The envelope-theorem caveats of Sinkhorn.Backward.cs apply.
 using System.Numerics;
+using System.Numerics.Tensors;
 using OtKernels.Entropic;
 using OtKernels.Geometry;
 
@@ -13,19 +14,37 @@ namespace OtKernels.Autodiff.Entropic;
 
 public static partial class SinkhornDivergenceBackward
 {
-    /// <summary>dS/da and dS/db of problem k, projected onto sum-zero vectors.</summary>
+    /// <summary>dS/da and dS/db of problem k, projected onto sum-zero vectors (balanced), or
+    /// the full derivatives phi(f_i) - phi(f^aa_i) (unbalanced; phi as SinkhornBackward.WeightGradients).</summary>
     public static void WeightGradients<T>(SinkhornDivergenceResult<T> result, int k, Span<double> gradientA, Span<double> gradientB)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         SinkhornResult<T> cross = result.Cross;
         ThrowHelper.ThrowIfLengthMismatch(gradientA.Length, cross.N, nameof(gradientA), "n");
         ThrowHelper.ThrowIfLengthMismatch(gradientB.Length, cross.M, nameof(gradientB), "m");
+        if (!double.IsPositiveInfinity(cross.MarginalPenalty))
+        {
+            // dS/da_i = phi(f_i) - phi(f^aa_i): the cross term's eps m(b) and the self-term's
+            // eps m(a) cancel against the mass term's eps (m(a) - m(b)) (see WeightGradients).
+            RelaxedDifference(cross.FOf(k), result.FSelfA.AsSpan(k * cross.N, cross.N), cross.MarginalPenalty, cross.Epsilon, gradientA);
+            RelaxedDifference(cross.GOf(k), result.FSelfB.AsSpan(k * cross.M, cross.M), cross.MarginalPenalty, cross.Epsilon, gradientB);
+            return;
+        }
         var fa = new T[cross.N];
         var gb = new T[cross.M];
         for (int i = 0; i < cross.N; i++) fa[i] = cross.FOf(k)[i] - result.FSelfA[k * cross.N + i];
         for (int j = 0; j < cross.M; j++) gb[j] = cross.GOf(k)[j] - result.FSelfB[k * cross.M + j];
         SinkhornBackward.CenteredCopy<T>(fa, gradientA);
         SinkhornBackward.CenteredCopy<T>(gb, gradientB);
+    }
+
+    private static void RelaxedDifference<T>(ReadOnlySpan<T> cross, ReadOnlySpan<T> self, double rho, double epsilon, Span<double> gradient)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Span<double> selfPart = new double[gradient.Length];
+        SinkhornBackward.RelaxedGradient(cross, rho, epsilon, 0, gradient);
+        SinkhornBackward.RelaxedGradient(self, rho, epsilon, 0, selfPart);
+        TensorPrimitives.Subtract(gradient, selfPart, gradient);
     }
 
     /// <summary>dS/dx and dS/dy of problem k for a point-cloud cost; layouts [n, d], [m, d].</summary>

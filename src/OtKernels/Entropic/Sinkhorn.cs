@@ -8,7 +8,10 @@
 // so dense matrices, lazy point clouds and separable grids share this loop. Problems of a
 // batch run in parallel, each as if alone. This is the reference the device kernels
 // (Device/SinkhornKernel.cs, reached through Sinkhorn.Accelerated.cs) follow step for step.
-// What it is not: an unbalanced or semi-relaxed solver (sum a must equal sum b).
+// Unbalanced transport (SinkhornOptions.MarginalPenalty rho finite) is the same loop with
+// each update damped, f = kappa softmin, kappa = rho / (rho + eps) (Chizat et al. 2018,
+// Prop. 2.8, in the log domain; Sejourne et al. 2019, eq. 9); its fixed point has the row
+// marginals (P 1)_i = a_i exp(-f_i / rho), which is what the convergence check measures.
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
@@ -83,15 +86,21 @@ public static partial class Sinkhorn
         int batch = BatchCount(a.Length, n);
         ThrowHelper.ThrowIfLengthMismatch(b.Length, batch * m, nameof(b), $"{batch} problems of {m} target bins");
 
-        // Masses as solved: b rescaled to a's mass, so that the sums agree to rounding.
+        // Masses as solved: b rescaled to a's mass, so that the sums agree to rounding
+        // (balanced); unbalanced masses are only validated, their sums are free.
         T[] aa = a.ToArray(), bb = b.ToArray();
         for (int k = 0; k < batch; k++)
         {
+            if (options.Unbalanced)
+            {
+                ValidateUnbalanced(aa.AsSpan(k * n, n), bb.AsSpan(k * m, m), k, batch);
+                continue;
+            }
             double scaleB = ValidatedScale(aa.AsSpan(k * n, n), bb.AsSpan(k * m, m), k, batch);
             if (scaleB != 1) TensorPrimitives.Multiply(bb.AsSpan(k * m, m), T.CreateTruncating(scaleB), bb.AsSpan(k * m, m));
         }
 
-        var result = new SinkhornResult<T>(batch, n, m, options.Epsilon, costOf, aa, bb);
+        var result = new SinkhornResult<T>(batch, n, m, options.Epsilon, costOf, aa, bb, options.MarginalPenalty);
         // One workspace per worker thread, reused for all the problems that worker solves.
         BatchErrors.For(batch, options.MaxDegreeOfParallelism, () => new SinkhornWorkspace<T>(), (k, workspace) =>
         {
@@ -107,6 +116,21 @@ public static partial class Sinkhorn
     /// <summary>costOf(k), which must not be null.</summary>
     internal static GroundCost CostOf(Func<int, GroundCost> costOf, int k) =>
         costOf(k) ?? throw new ArgumentNullException(nameof(costOf), $"costOf({k}) returned null.");
+
+    /// <summary>Unbalanced masses: each finite, nonnegative and not all zero, errors naming the problem.</summary>
+    private static void ValidateUnbalanced<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, int k, int batch) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string problem = batch > 1 ? $"problem {k}'s " : "";
+        ThrowHelper.ValidateMasses(ToDouble(a), nameof(a), problem + nameof(a));
+        ThrowHelper.ValidateMasses(ToDouble(b), nameof(b), problem + nameof(b));
+
+        static double[] ToDouble(ReadOnlySpan<T> w)
+        {
+            var d = new double[w.Length];
+            for (int i = 0; i < w.Length; i++) d[i] = double.CreateTruncating(w[i]);
+            return d;
+        }
+    }
 
     internal static double ValidatedScale<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, int k, int batch)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -140,9 +164,10 @@ public static partial class Sinkhorn
         Span<T> h = workspace.H(Math.Max(n, m)), fNext = workspace.FNext(n);
         Span<T> gNext = options.OverRelaxation != 1 ? workspace.GNext(m) : default;
         T omega = T.CreateTruncating(options.OverRelaxation), half = T.CreateTruncating(0.5);
+        double rho = options.MarginalPenalty;
         f.Clear();
         g.Clear();
-        tape?.Begin(options.Epsilon, n, m, options.MaxIterations);
+        tape?.Begin(options.Epsilon, options.MarginalPenalty, n, m, options.MaxIterations);
         double mass = 0;
         foreach (T w in a) mass += double.CreateTruncating(w);
 
@@ -153,19 +178,20 @@ public static partial class Sinkhorn
             for (double e = cost.MaxCost(); e > options.Epsilon; e *= options.EpsilonScaling)
             {
                 var stage = new GibbsKernel<T>(cost, T.CreateTruncating(e), workspace.SoftMin);
+                T stageDamping = T.CreateTruncating(options.Damping(e));
                 if (self)
                 {
-                    UpdateG(stage, f, logA, h, fNext);
+                    UpdateG(stage, f, logA, h, fNext, stageDamping);
                     Relax(f, fNext, half, f); // the averaged step: a relaxation with omega = 1/2
                     continue;
                 }
-                UpdateF(stage, g, logB, h, f);
-                UpdateG(stage, f, logA, h, g);
+                UpdateF(stage, g, logB, h, f, stageDamping);
+                UpdateG(stage, f, logA, h, g, stageDamping);
                 consistent = true;
             }
         }
 
-        T eps = T.CreateTruncating(options.Epsilon);
+        T eps = T.CreateTruncating(options.Epsilon), damping = T.CreateTruncating(options.Damping(options.Epsilon));
         var kernel = new GibbsKernel<T>(cost, eps, workspace.SoftMin);
         double error = double.NaN;
         int iteration = 0;
@@ -173,13 +199,13 @@ public static partial class Sinkhorn
         while (true)
         {
             // A self-term's f update is the soft-min of f itself (the cost is symmetric).
-            if (self) UpdateG(kernel, f, logA, h, fNext);
-            else UpdateF(kernel, g, logB, h, fNext);
+            if (self) UpdateG(kernel, f, logA, h, fNext, damping);
+            else UpdateF(kernel, g, logB, h, fNext, damping);
             bool check = consistent && (iteration == options.MaxIterations || iteration % options.CheckEvery == 0);
             if (check)
             {
-                // Row marginals of the current pair: (P 1)_i = a_i exp((f_i - fNext_i) / eps).
-                error = RowMarginalError(a, f, fNext, eps, workspace.Ratio(n));
+                // Row marginals of the current pair: (P 1)_i = a_i exp((f_i - fNext_i / kappa) / eps).
+                error = RowMarginalError(a, f, fNext, eps, damping, rho, workspace.Ratio(n));
                 double floor = self ? PrecisionFloor(a, fNext, a, f, options.Epsilon) : PrecisionFloor(a, fNext, b, g, options.Epsilon);
                 if (CheckStatus(ref error, floor, mass, options, iteration) is { } stopped) { status = stopped; break; }
             }
@@ -197,16 +223,17 @@ public static partial class Sinkhorn
             else fNext.CopyTo(f);
             if (relax)
             {
-                UpdateG(kernel, f, logA, h, gNext);
+                UpdateG(kernel, f, logA, h, gNext, damping);
                 Relax(g, gNext, omega, g);
             }
-            else UpdateG(kernel, f, logA, h, g);
+            else UpdateG(kernel, f, logA, h, g, damping);
             tape?.Record(f, g);
             consistent = !relax;
             iteration++;
         }
 
-        double value = self ? 2 * WeightedSum(a, f) : WeightedSum(a, f) + WeightedSum(b, g);
+        double value = options.Unbalanced ? (self ? UnbalancedValue(a, f, a, f, rho, options.Epsilon) : UnbalancedValue(a, f, b, g, rho, options.Epsilon))
+            : self ? 2 * WeightedSum(a, f) : WeightedSum(a, f) + WeightedSum(b, g);
         return (value, error, iteration, Finished(status, value));
     }
 
@@ -276,24 +303,69 @@ public static partial class Sinkhorn
         return sum;
     }
 
-    /// <summary>f = softmin over j of (C_ij - g_j) weighted by b: h = g / eps + log b.</summary>
+    /// <summary>The dual objective of unbalanced entropic OT (Sejourne et al. 2019, eq. 8),
+    ///     rho &lt;a, 1 - exp(-f/rho)&gt; + rho &lt;b, 1 - exp(-g/rho)&gt; - eps &lt;a x b, exp((f + g - C)/eps) - 1&gt;,
+    /// at a pair with g = kappa softmin(f), where the plan's mass is &lt;b, exp(-g/rho)&gt;, so
+    /// the last term is eps (m(a) m(b) - &lt;b, exp(-g/rho)&gt;) with no pass over the costs. It
+    /// equals the primal &lt;P, C&gt; + eps KL(P | a x b) + rho KL(P 1 | a) + rho KL(P^T 1 | b) at
+    /// the optimum. A self-term passes (a, f) twice.</summary>
+    internal static double UnbalancedValue<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> f, ReadOnlySpan<T> b, ReadOnlySpan<T> g, double rho, double epsilon)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        (double gainA, _, double massA) = RelaxedTerms(a, f, rho);
+        (double gainB, double planMass, double massB) = RelaxedTerms(b, g, rho);
+        return gainA + gainB - epsilon * (planMass - massA * massB);
+    }
+
+    /// <summary>Over the positive weights: (sum w rho (1 - exp(-p/rho)), sum w exp(-p/rho), sum w).
+    /// 1 - exp(-x) goes through ExpM1 so that large rho keeps its digits.</summary>
+    internal static (double Gain, double Marginal, double Mass) RelaxedTerms<T>(ReadOnlySpan<T> w, ReadOnlySpan<T> p, double rho)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double gain = 0, marginal = 0, mass = 0;
+        for (int i = 0; i < w.Length; i++)
+        {
+            double wi = double.CreateTruncating(w[i]);
+            if (wi <= 0) continue;
+            double shrink = ExpM1(-double.CreateTruncating(p[i]) / rho); // exp(-p/rho) - 1
+            gain -= wi * rho * shrink;
+            marginal += wi * (1 + shrink);
+            mass += wi;
+        }
+        return (gain, marginal, mass);
+    }
+
+    /// <summary>exp(x) - 1 to full relative precision near 0 (Kahan's correction: the
+    /// rounding of exp(x) divided out by log of the same rounded value).</summary>
+    internal static double ExpM1(double x)
+    {
+        double u = Math.Exp(x);
+        if (u == 1) return x;
+        double um1 = u - 1;
+        return um1 == -1 ? -1 : double.IsInfinity(u) ? u : um1 * x / Math.Log(u);
+    }
+
+    /// <summary>f = kappa softmin over j of (C_ij - g_j) weighted by b: h = g / eps + log b
+    /// (kappa = 1 balanced, rho / (rho + eps) unbalanced).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)] // see GibbsKernel: keeps the solver loop within the JIT's inlining budget
-    internal static void UpdateF<T>(in GibbsKernel<T> kernel, ReadOnlySpan<T> g, ReadOnlySpan<T> logB, Span<T> h, Span<T> f)
+    internal static void UpdateF<T>(in GibbsKernel<T> kernel, ReadOnlySpan<T> g, ReadOnlySpan<T> logB, Span<T> h, Span<T> f, T damping)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Span<T> hb = h[..g.Length];
         TensorPrimitives.MultiplyAdd(g, T.One / kernel.Epsilon, logB, hb);
         kernel.SoftMin(SoftMinAxis.OverColumns, hb, f);
+        if (damping != T.One) TensorPrimitives.Multiply(f, damping, f);
     }
 
-    /// <summary>g = softmin over i of (C_ij - f_i) weighted by a: h = f / eps + log a.</summary>
+    /// <summary>g = kappa softmin over i of (C_ij - f_i) weighted by a: h = f / eps + log a.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    internal static void UpdateG<T>(in GibbsKernel<T> kernel, ReadOnlySpan<T> f, ReadOnlySpan<T> logA, Span<T> h, Span<T> g)
+    internal static void UpdateG<T>(in GibbsKernel<T> kernel, ReadOnlySpan<T> f, ReadOnlySpan<T> logA, Span<T> h, Span<T> g, T damping)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Span<T> ha = h[..f.Length];
         TensorPrimitives.MultiplyAdd(f, T.One / kernel.Epsilon, logA, ha);
         kernel.SoftMin(SoftMinAxis.OverRows, ha, g);
+        if (damping != T.One) TensorPrimitives.Multiply(g, damping, g);
     }
 
     /// <summary>x = (1 - omega) old + omega update (in place when x is old); where old is not
@@ -316,17 +388,29 @@ public static partial class Sinkhorn
             x[i] = T.IsFinite(old[i]) ? old[i] + omega * (update[i] - old[i]) : update[i];
     }
 
-    /// <summary>The L1 error of the row marginals, sum_i a_i |1 - exp((f_i - fNext_i) / eps)|,
-    /// with one vectorised exp.</summary>
-    internal static double RowMarginalError<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> f, ReadOnlySpan<T> fNext, T eps, Span<T> ratio)
+    /// <summary>The L1 error of the row marginals against their fixed point, with one
+    /// vectorised exp: the current plan has (P 1)_i = a_i exp((f_i - fNext_i / kappa) / eps),
+    /// which must equal a_i (balanced) or a_i exp(-f_i / rho) (unbalanced: at the fixed point
+    /// fNext = f, and (1 - 1/kappa) / eps = -1/rho).</summary>
+    internal static double RowMarginalError<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> f, ReadOnlySpan<T> fNext, T eps, T damping, double rho, Span<T> ratio)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        TensorPrimitives.Subtract(f, fNext, ratio);
+        if (damping == T.One) TensorPrimitives.Subtract(f, fNext, ratio);
+        else
+        {
+            TensorPrimitives.Divide(fNext, -damping, ratio);
+            TensorPrimitives.Add(ratio, f, ratio);
+        }
         TensorPrimitives.Divide(ratio, eps, ratio);
         TensorPrimitives.Exp<T>(ratio, ratio);
+        bool balanced = double.IsPositiveInfinity(rho);
         double error = 0;
         for (int i = 0; i < a.Length; i++)
-            if (a[i] > T.Zero) error += double.CreateTruncating(a[i]) * Math.Abs(1 - double.CreateTruncating(ratio[i]));
+        {
+            if (a[i] <= T.Zero) continue;
+            double target = balanced ? 1 : Math.Exp(-double.CreateTruncating(f[i]) / rho);
+            error += double.CreateTruncating(a[i]) * Math.Abs(target - double.CreateTruncating(ratio[i]));
+        }
         return error;
     }
 }

@@ -1,7 +1,9 @@
 // The debiased Sinkhorn divergence (Genevay, Peyre, Cuturi 2018; Feydy et al. 2019):
 //     S_eps(a, b) = OT_eps(a, b) - OT_eps(a, a) / 2 - OT_eps(b, b) / 2,
 // nonnegative, zero iff a = b, and interpolating between W (eps -> 0) and an MMD
-// (eps -> infinity). The cross term is Sinkhorn.SolveBatch; the self-terms use the
+// (eps -> infinity). Unbalanced (finite MarginalPenalty), the terms are unbalanced OT_eps
+// and S gains eps/2 (m(a) - m(b))^2 (Sejourne et al. 2019, Def. 6 and Thm. 1), which keeps
+// it positive and zero only for equal measures. The cross term is Sinkhorn.SolveBatch; the self-terms use the
 // symmetric update on C(x, x) and C(y, y), which the geometry supplies.
 using System.Numerics;
 using OtKernels.Accelerators;
@@ -89,7 +91,8 @@ public static class SinkhornDivergence
                 Sinkhorn.SolveOne(selfA, cross.AOf(k), default, options, result.FSelfA.AsSpan(k * n, n), default, workspace);
             (result.SelfValueB[k], result.SelfMarginalErrorB[k], _, result.SelfStatusB[k]) =
                 Sinkhorn.SolveOne(selfB, cross.BOf(k), default, options, result.FSelfB.AsSpan(k * m, m), default, workspace);
-            result.Value[k] = cross.Value[k] - 0.5 * result.SelfValueA[k] - 0.5 * result.SelfValueB[k];
+            result.Value[k] = cross.Value[k] - 0.5 * result.SelfValueA[k] - 0.5 * result.SelfValueB[k]
+                + (options.Unbalanced ? MassTerm(cross.AOf(k), cross.BOf(k), options.Epsilon) : 0);
         });
         return result;
     }
@@ -131,6 +134,16 @@ public static class SinkhornDivergence
         return accelerator.Run("SinkhornDivergence.SolveBatch (SinkhornKernel.Divergence)",
             () => SolveBatch(batch, options),
             device => SinkhornKernel.SolveDivergence(device, batch, options));
+    }
+
+    /// <summary>The unbalanced divergence's mass term eps/2 (m(a) - m(b))^2 (Sejourne et al.
+    /// 2019, Def. 6), which makes it positive and zero only for equal measures.</summary>
+    internal static double MassTerm<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, double epsilon) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double difference = 0;
+        foreach (T w in a) difference += double.CreateTruncating(w);
+        foreach (T w in b) difference -= double.CreateTruncating(w);
+        return 0.5 * epsilon * difference * difference;
     }
 
     private static ArgumentException NoSelfCost(GroundCost cost) =>

@@ -42,6 +42,14 @@ public sealed record SinkhornOptions
     /// <summary>Converged: stop at the tolerance. Unrolled: run exactly MaxIterations (the mode the unrolled reverse pass differentiates).</summary>
     public SinkhornMode Mode { get; init; } = SinkhornMode.Converged;
 
+    /// <summary>The marginal penalty rho of unbalanced transport: the constraints P 1 = a and
+    /// P^T 1 = b become the costs rho KL(P 1 | a) + rho KL(P^T 1 | b) (Chizat et al. 2018;
+    /// Sejourne et al. 2019), so mass may be created or destroyed where moving it costs more
+    /// than about rho. POT's reg_m; GeomLoss's reach r sets rho = r^p on its cost |x - y|^p / p; OTT's
+    /// tau = rho / (rho + eps). Positive infinity (default) is balanced transport, whose masses
+    /// must have equal sums; finite rho accepts any sums.</summary>
+    public double MarginalPenalty { get; init; } = double.PositiveInfinity;
+
     /// <summary>Threads for batches; -1 (default) uses every core. Results do not depend on it.</summary>
     public int MaxDegreeOfParallelism { get; init; } = -1;
 
@@ -52,10 +60,20 @@ public sealed record SinkhornOptions
             throw new ArgumentOutOfRangeException(nameof(EpsilonScaling), EpsilonScaling, "EpsilonScaling must be 0 (off) or in (0, 1).");
         if (!(OverRelaxation >= 1 && OverRelaxation < 2))
             throw new ArgumentOutOfRangeException(nameof(OverRelaxation), OverRelaxation, "OverRelaxation must be in [1, 2).");
+        if (!(MarginalPenalty > 0))
+            throw new ArgumentOutOfRangeException(nameof(MarginalPenalty), MarginalPenalty, "MarginalPenalty must be positive (+infinity for balanced transport).");
         if (!Enum.IsDefined(Mode))
             throw new ArgumentOutOfRangeException(nameof(Mode), Mode, "Mode must be Converged or Unrolled.");
         Exact.EmdOptions.ValidateParallelism(MaxDegreeOfParallelism);
     }
+
+    /// <summary>Finite MarginalPenalty: the marginals are relaxed.</summary>
+    internal bool Unbalanced => !double.IsPositiveInfinity(MarginalPenalty);
+
+    /// <summary>The exponent kappa = rho / (rho + eps) of the unbalanced update f = kappa
+    /// softmin(...) at regularisation eps (the proximal step of rho KL in the log domain;
+    /// Chizat et al. 2018, Prop. 2.8; Sejourne et al. 2019, eq. 9); 1 when balanced.</summary>
+    internal double Damping(double epsilon) => Unbalanced ? MarginalPenalty / (MarginalPenalty + epsilon) : 1;
 
     /// <summary>The checks every iterative entropic solver's options share (Sinkhorn, barycenters).</summary>
     internal static void ValidateIterations(double epsilon, int maxIterations, double tolerance, int checkEvery)

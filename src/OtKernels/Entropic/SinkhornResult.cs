@@ -29,7 +29,10 @@ public enum SinkhornStatus
 /// plan P_ij = a_i b_j exp((f_i + g_j - C_ij) / eps) hold to rounding and the row marginals
 /// are off by MarginalError. Value is the dual objective &lt;a, f&gt; + &lt;b, g&gt;, which for this
 /// pair equals the entropic OT value OT_eps = min_P &lt;P, C&gt; + eps KL(P | a x b) up to the
-/// marginal error. Gradients: with the OtKernels.Autodiff package referenced, the result
+/// marginal error. Unbalanced (MarginalPenalty finite): the row marginals are off by
+/// MarginalError from their fixed point a exp(-f / rho), and Value is the unbalanced dual
+/// objective (Sinkhorn.UnbalancedValue), equal to min_P &lt;P, C&gt; + eps KL(P | a x b) +
+/// rho KL(P 1 | a) + rho KL(P^T 1 | b) at convergence. Gradients: with the OtKernels.Autodiff package referenced, the result
 /// offers WeightGradients, PositionGradients and CostGradient (ResultGradients, extension
 /// methods of this namespace; SinkhornBackward for batches, accelerators and unrolled runs).</remarks>
 public sealed class SinkhornResult<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -37,9 +40,10 @@ public sealed class SinkhornResult<T> where T : unmanaged, IFloatingPointIeee754
     private readonly Func<int, GroundCost> _costOf;
     private readonly T[] _a, _b;
 
-    internal SinkhornResult(int batch, int n, int m, double epsilon, Func<int, GroundCost> costOf, T[] a, T[] b)
+    internal SinkhornResult(int batch, int n, int m, double epsilon, Func<int, GroundCost> costOf, T[] a, T[] b,
+        double marginalPenalty = double.PositiveInfinity)
     {
-        Batch = batch; N = n; M = m; Epsilon = epsilon;
+        Batch = batch; N = n; M = m; Epsilon = epsilon; MarginalPenalty = marginalPenalty;
         _costOf = costOf; _a = a; _b = b;
         F = new T[batch * n]; G = new T[batch * m];
         Value = new double[batch]; MarginalError = new double[batch];
@@ -54,11 +58,13 @@ public sealed class SinkhornResult<T> where T : unmanaged, IFloatingPointIeee754
     public int M { get; }
     /// <summary>The regularisation the problems were solved at.</summary>
     public double Epsilon { get; }
+    /// <summary>The marginal penalty rho the problems were solved at (+infinity: balanced).</summary>
+    public double MarginalPenalty { get; }
     /// <summary>The source potentials f [batch, n].</summary>
     public T[] F { get; }
     /// <summary>The target potentials g [batch, m].</summary>
     public T[] G { get; }
-    /// <summary>OT_eps of each problem: &lt;a, f&gt; + &lt;b, g&gt;.</summary>
+    /// <summary>OT_eps of each problem: &lt;a, f&gt; + &lt;b, g&gt; (balanced), or the unbalanced dual objective.</summary>
     public double[] Value { get; }
     /// <summary>Each problem's row-marginal error sum_i |P 1 - a|_i at the end.</summary>
     public double[] MarginalError { get; }
@@ -70,7 +76,7 @@ public sealed class SinkhornResult<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>Problem k's source potentials.</summary>
     public ReadOnlySpan<T> FOf(int k) => F.AsSpan(k * N, N);
 
-    /// <summary>The target masses of problem k as solved (rescaled to the mass of a).</summary>
+    /// <summary>The target masses of problem k as solved (balanced: rescaled to the mass of a).</summary>
     public ReadOnlySpan<T> BOf(int k) => _b.AsSpan(k * M, M);
 
     /// <summary>Problem k's source weights, as solved.</summary>

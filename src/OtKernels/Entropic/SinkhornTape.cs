@@ -17,15 +17,17 @@ public sealed class SinkhornTape<T> where T : unmanaged, IFloatingPointIeee754<T
     public int Count { get; private set; }
     /// <summary>The regularisation of the recorded run.</summary>
     public double Epsilon { get; private set; }
+    /// <summary>The marginal penalty of the recorded run (+infinity: balanced).</summary>
+    public double MarginalPenalty { get; private set; } = double.PositiveInfinity;
     /// <summary>The source potentials after iteration t.</summary>
     public ReadOnlySpan<T> F(int t) => _f.AsSpan(Checked(t) * _n, _n);
     /// <summary>The target potentials after iteration t.</summary>
     public ReadOnlySpan<T> G(int t) => _g.AsSpan(Checked(t) * _m, _m);
 
-    /// <summary>Starts a run of n x m at epsilon, with room for iterations entries.</summary>
-    internal void Begin(double epsilon, int n, int m, int iterations)
+    /// <summary>Starts a run of n x m at epsilon and rho, with room for iterations entries.</summary>
+    internal void Begin(double epsilon, double marginalPenalty, int n, int m, int iterations)
     {
-        (Epsilon, _n, _m, Count) = (epsilon, n, m, 0);
+        (Epsilon, MarginalPenalty, _n, _m, Count) = (epsilon, marginalPenalty, n, m, 0);
         if (_f.Length < iterations * n) _f = new T[iterations * n];
         if (_g.Length < iterations * m) _g = new T[iterations * m];
     }

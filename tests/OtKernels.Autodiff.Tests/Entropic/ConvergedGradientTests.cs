@@ -102,57 +102,74 @@ public class ConvergedGradientTests
         Assert.True(Math.Abs(analytic - finiteDifference) <= RelativeTolerance * scale, $"{what}: analytic {analytic:R}, finite difference {finiteDifference:R}");
     }
 
-    [Fact]
-    public void OtEpsilon_WeightAndPositionGradients_MatchFiniteDifferences()
-    {
-        Prop.ForAll(Cases(), c =>
-        {
-            var rng = new Random(c.Seed ^ 0x5eed);
-            double Value(double[] a, double[] b, PointCloudCost cost)
-            {
-                SinkhornResult<double> r = Sinkhorn.Solve<double>(a, b, cost, Options);
-                Assert.Equal(SinkhornStatus.Converged, r.Status[0]);
-                return r.Value[0];
-            }
-            SinkhornResult<double> result = Sinkhorn.Solve<double>(c.A, c.B, c.Cost(), Options);
-            var da = new double[c.N];
-            var db = new double[c.M];
-            SinkhornBackward.WeightGradients(result, 0, da, db);
-            var dx = new double[c.N * c.Dimension];
-            var dy = new double[c.M * c.Dimension];
-            SinkhornBackward.PositionGradients(result, 0, c.Cost(), dx, dy);
+    // Unbalanced (rho comparable to the costs, so that mass is both moved and destroyed):
+    // every weight direction is allowed, zero weights kept at zero.
+    private static readonly SinkhornOptions Unbalanced = Options with { MarginalPenalty = 0.7 };
 
-            double[] va = SumZeroDirection(rng, c.A), vb = SumZeroDirection(rng, c.B);
-            AssertClose(Dot(da, va), (Value(Along(c.A, va, Step), c.B, c.Cost()) - Value(Along(c.A, va, -Step), c.B, c.Cost())) / (2 * Step), $"{c} d/da");
-            AssertClose(Dot(db, vb), (Value(c.A, Along(c.B, vb, Step), c.Cost()) - Value(c.A, Along(c.B, vb, -Step), c.Cost())) / (2 * Step), $"{c} d/db");
-            double[] vx = c.X.Select(_ => rng.NextDouble() - 0.5).ToArray(), vy = c.Y.Select(_ => rng.NextDouble() - 0.5).ToArray();
-            AssertClose(Dot(dx, vx), (Value(c.A, c.B, c.Cost(Along(c.X, vx, Step))) - Value(c.A, c.B, c.Cost(Along(c.X, vx, -Step)))) / (2 * Step), $"{c} d/dx");
-            AssertClose(Dot(dy, vy), (Value(c.A, c.B, c.Cost(y: Along(c.Y, vy, Step))) - Value(c.A, c.B, c.Cost(y: Along(c.Y, vy, -Step)))) / (2 * Step), $"{c} d/dy");
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(40));
+    private static double[] FreeDirection(Random rng, double[] w) => w.Select(v => v > 0 ? rng.NextDouble() - 0.5 : 0).ToArray();
+
+    [Fact]
+    public void OtEpsilon_WeightAndPositionGradients_MatchFiniteDifferences() =>
+        Prop.ForAll(Cases(), c => CheckOt(c, Options, SumZeroDirection)).Check(Config.QuickThrowOnFailure.WithMaxTest(40));
+
+    [Fact]
+    public void UnbalancedOtEpsilon_WeightAndPositionGradients_MatchFiniteDifferences() =>
+        Prop.ForAll(Cases(), c => CheckOt(c, Unbalanced, FreeDirection)).Check(Config.QuickThrowOnFailure.WithMaxTest(30));
+
+    private static void CheckOt(Case c, SinkhornOptions options, Func<Random, double[], double[]> weightDirection)
+    {
+        var rng = new Random(c.Seed ^ 0x5eed);
+        double Value(double[] a, double[] b, PointCloudCost cost)
+        {
+            SinkhornResult<double> r = Sinkhorn.Solve<double>(a, b, cost, options);
+            Assert.Equal(SinkhornStatus.Converged, r.Status[0]);
+            return r.Value[0];
+        }
+        SinkhornResult<double> result = Sinkhorn.Solve<double>(c.A, c.B, c.Cost(), options);
+        var da = new double[c.N];
+        var db = new double[c.M];
+        SinkhornBackward.WeightGradients(result, 0, da, db);
+        var dx = new double[c.N * c.Dimension];
+        var dy = new double[c.M * c.Dimension];
+        SinkhornBackward.PositionGradients(result, 0, c.Cost(), dx, dy);
+
+        AssertMatchesFiniteDifferences(c, rng, Value, weightDirection, (da, db, dx, dy), "d");
+    }
+
+    /// <summary>Each gradient against a central difference of value along a random direction
+    /// (weightDirection for the masses, unrestricted for the points).</summary>
+    private static void AssertMatchesFiniteDifferences(Case c, Random rng, Func<double[], double[], PointCloudCost, double> value,
+        Func<Random, double[], double[]> weightDirection, (double[] A, double[] B, double[] X, double[] Y) gradient, string name)
+    {
+        double[] va = weightDirection(rng, c.A), vb = weightDirection(rng, c.B);
+        AssertClose(Dot(gradient.A, va), (value(Along(c.A, va, Step), c.B, c.Cost()) - value(Along(c.A, va, -Step), c.B, c.Cost())) / (2 * Step), $"{c} {name}/da");
+        AssertClose(Dot(gradient.B, vb), (value(c.A, Along(c.B, vb, Step), c.Cost()) - value(c.A, Along(c.B, vb, -Step), c.Cost())) / (2 * Step), $"{c} {name}/db");
+        double[] vx = c.X.Select(_ => rng.NextDouble() - 0.5).ToArray(), vy = c.Y.Select(_ => rng.NextDouble() - 0.5).ToArray();
+        AssertClose(Dot(gradient.X, vx), (value(c.A, c.B, c.Cost(Along(c.X, vx, Step))) - value(c.A, c.B, c.Cost(Along(c.X, vx, -Step)))) / (2 * Step), $"{c} {name}/dx");
+        AssertClose(Dot(gradient.Y, vy), (value(c.A, c.B, c.Cost(y: Along(c.Y, vy, Step))) - value(c.A, c.B, c.Cost(y: Along(c.Y, vy, -Step)))) / (2 * Step), $"{c} {name}/dy");
     }
 
     [Fact]
-    public void SinkhornDivergence_WeightAndPositionGradients_MatchFiniteDifferences()
-    {
-        Prop.ForAll(Cases(), c =>
-        {
-            var rng = new Random(c.Seed ^ 0xd1f);
-            double Value(double[] a, double[] b, PointCloudCost cost) => SinkhornDivergence.SolveBatch<double>(a, b, cost, Options).Value[0];
-            SinkhornDivergenceResult<double> result = SinkhornDivergence.SolveBatch<double>(c.A, c.B, c.Cost(), Options);
-            var da = new double[c.N];
-            var db = new double[c.M];
-            SinkhornDivergenceBackward.WeightGradients(result, 0, da, db);
-            var dx = new double[c.N * c.Dimension];
-            var dy = new double[c.M * c.Dimension];
-            SinkhornDivergenceBackward.PositionGradients(result, 0, c.Cost(), dx, dy);
+    public void SinkhornDivergence_WeightAndPositionGradients_MatchFiniteDifferences() =>
+        Prop.ForAll(Cases(), c => CheckDivergence(c, Options, SumZeroDirection)).Check(Config.QuickThrowOnFailure.WithMaxTest(30));
 
-            double[] va = SumZeroDirection(rng, c.A), vb = SumZeroDirection(rng, c.B);
-            AssertClose(Dot(da, va), (Value(Along(c.A, va, Step), c.B, c.Cost()) - Value(Along(c.A, va, -Step), c.B, c.Cost())) / (2 * Step), $"{c} dS/da");
-            AssertClose(Dot(db, vb), (Value(c.A, Along(c.B, vb, Step), c.Cost()) - Value(c.A, Along(c.B, vb, -Step), c.Cost())) / (2 * Step), $"{c} dS/db");
-            double[] vx = c.X.Select(_ => rng.NextDouble() - 0.5).ToArray(), vy = c.Y.Select(_ => rng.NextDouble() - 0.5).ToArray();
-            AssertClose(Dot(dx, vx), (Value(c.A, c.B, c.Cost(Along(c.X, vx, Step))) - Value(c.A, c.B, c.Cost(Along(c.X, vx, -Step)))) / (2 * Step), $"{c} dS/dx");
-            AssertClose(Dot(dy, vy), (Value(c.A, c.B, c.Cost(y: Along(c.Y, vy, Step))) - Value(c.A, c.B, c.Cost(y: Along(c.Y, vy, -Step)))) / (2 * Step), $"{c} dS/dy");
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(30));
+    [Fact]
+    public void UnbalancedSinkhornDivergence_WeightAndPositionGradients_MatchFiniteDifferences() =>
+        Prop.ForAll(Cases(), c => CheckDivergence(c, Unbalanced, FreeDirection)).Check(Config.QuickThrowOnFailure.WithMaxTest(20));
+
+    private static void CheckDivergence(Case c, SinkhornOptions options, Func<Random, double[], double[]> weightDirection)
+    {
+        var rng = new Random(c.Seed ^ 0xd1f);
+        double Value(double[] a, double[] b, PointCloudCost cost) => SinkhornDivergence.SolveBatch<double>(a, b, cost, options).Value[0];
+        SinkhornDivergenceResult<double> result = SinkhornDivergence.SolveBatch<double>(c.A, c.B, c.Cost(), options);
+        var da = new double[c.N];
+        var db = new double[c.M];
+        SinkhornDivergenceBackward.WeightGradients(result, 0, da, db);
+        var dx = new double[c.N * c.Dimension];
+        var dy = new double[c.M * c.Dimension];
+        SinkhornDivergenceBackward.PositionGradients(result, 0, c.Cost(), dx, dy);
+
+        AssertMatchesFiniteDifferences(c, rng, Value, weightDirection, (da, db, dx, dy), "dS");
     }
 
     [Fact]

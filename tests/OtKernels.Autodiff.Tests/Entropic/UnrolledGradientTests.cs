@@ -34,7 +34,13 @@ public class UnrolledGradientTests
     private static double[] Along(double[] x, double[] d, double t) => x.Select((v, i) => v + t * d[i]).ToArray();
 
     [Fact]
-    public void UnrolledGradients_MatchFiniteDifferencesOfTheSameFixedComputation()
+    public void UnrolledGradients_MatchFiniteDifferencesOfTheSameFixedComputation() => CheckUnrolled(unbalanced: false);
+
+    /// <summary>Unbalanced runs (rho in [0.05, 2], b of mass 1.6): every weight direction.</summary>
+    [Fact]
+    public void UnbalancedUnrolledGradients_MatchFiniteDifferencesOfTheSameFixedComputation() => CheckUnrolled(unbalanced: true);
+
+    private static void CheckUnrolled(bool unbalanced)
     {
         Prop.ForAll((from n in Gen.Choose(1, 10) from m in Gen.Choose(1, 10) from d in Gen.Choose(1, 3)
                      from iterations in Gen.Choose(1, 40) from seed in Gen.Choose(0, int.MaxValue)
@@ -45,6 +51,12 @@ public class UnrolledGradientTests
             double[] y = Enumerable.Range(0, t.m * t.d).Select(_ => rng.NextDouble()).ToArray();
             double[] a = Weights(rng, t.n), b = Weights(rng, t.m);
             var options = new SinkhornOptions { Epsilon = 0.05 + 0.3 * rng.NextDouble(), MaxIterations = t.iterations, Mode = SinkhornMode.Unrolled };
+            if (unbalanced)
+            {
+                b = b.Select(w => 1.6 * w).ToArray();
+                options = options with { MarginalPenalty = 0.05 + 2 * rng.NextDouble() };
+            }
+            Func<Random, double[], double[]> direction = unbalanced ? (r, w) => w.Select(v => v > 0 ? r.NextDouble() - 0.5 : 0).ToArray() : SumZero;
             double Value(double[] aa, double[] bb, double[] xx, double[] yy) =>
                 Sinkhorn.Solve<double>(aa, bb, new PointCloudCost(xx, yy, t.d), options).Value[0];
 
@@ -58,7 +70,7 @@ public class UnrolledGradientTests
             var dy = new double[y.Length];
             SinkhornBackward.UnrolledGradients<double>(tape, cost, a, b, da, db, dx, dy);
 
-            double[] va = SumZero(rng, a), vb = SumZero(rng, b);
+            double[] va = direction(rng, a), vb = direction(rng, b);
             double[] vx = x.Select(_ => rng.NextDouble() - 0.5).ToArray(), vy = y.Select(_ => rng.NextDouble() - 0.5).ToArray();
             (double analytic, double fd, string what)[] checks =
             [

@@ -50,12 +50,18 @@ internal sealed class ProblemInputs
     }
 
     /// <summary>The masses, as the solvers get them: validated, then divided by their sums
-    /// with --normalize, else b rescaled to a's mass once the sums agree within the rule.</summary>
-    public (double[] A, double[] B, GroundCost Cost) Read(ParseResult parse)
+    /// with --normalize, else b rescaled to a's mass once the sums agree within the rule;
+    /// <paramref name="anyMass"/> (unbalanced transport) keeps unequal sums as they are.</summary>
+    public (double[] A, double[] B, GroundCost Cost) Read(ParseResult parse, bool anyMass = false)
     {
         (double[] a, double precisionA) = ReadVector(parse.GetValue(_a)!, "--a");
         (double[] b, double precisionB) = ReadVector(parse.GetValue(_b)!, "--b");
-        MassRule(a, b, Math.Max(precisionA, precisionB), parse.GetValue(_normalize));
+        if (anyMass && !parse.GetValue(_normalize))
+        {
+            Masses.Total(a, nameof(a));
+            Masses.Total(b, nameof(b));
+        }
+        else MassRule(a, b, Math.Max(precisionA, precisionB), parse.GetValue(_normalize));
         return (a, b, ReadCost(parse.GetValue(_cost), parse.GetValue(_x), parse.GetValue(_y), parse.GetValue(_metric)!, parse.GetValue(_p), a.Length, b.Length));
     }
 

@@ -19,18 +19,22 @@ internal static class SinkhornCommand
         var tolerance = new Option<double>("--tolerance") { Description = "L1 marginal error at which to stop.", DefaultValueFactory = _ => 1e-6 };
         var scaling = new Option<double>("--epsilon-scaling") { Description = "Epsilon-scaling factor in (0, 1); 0 = off.", DefaultValueFactory = _ => 0 };
         var omega = new Option<double>("--over-relaxation") { Description = "Over-relaxation omega in [1, 2) for converged mode; 1 = plain Sinkhorn.", DefaultValueFactory = _ => 1 };
-        var divergence = new Option<bool>("--divergence") { Description = "Compute the Sinkhorn divergence S = OT(a,b) - OT(a,a)/2 - OT(b,b)/2." };
+        var divergence = new Option<bool>("--divergence") { Description = "Compute the Sinkhorn divergence S = OT(a,b) - OT(a,a)/2 - OT(b,b)/2 (+ eps/2 (m(a) - m(b))^2 when unbalanced)." };
+        var unbalanced = new Option<double?>("--unbalanced") { Description = "Unbalanced transport: the marginal penalty rho of rho KL(P1|a) + rho KL(P^T 1|b) (POT's reg_m); a and b may then have any sums." };
         var mode = new Option<string>("--mode") { Description = "converged (envelope gradients) or unrolled (exactly --iterations, exact gradients).", DefaultValueFactory = _ => "converged" };
         var potentials = new Option<string?>("--potentials") { Description = "Write f and g to PREFIX_f.npy and PREFIX_g.npy." };
         var gradients = new Option<string?>("--gradients") { Description = "Write the gradients to PREFIX_da.npy, PREFIX_db.npy (and PREFIX_dx.npy, PREFIX_dy.npy for point sets)." };
-        var command = new Command("sinkhorn", "Entropic OT by log-domain Sinkhorn; prints {value, transport_cost, marginal_error, iterations, converged} as JSON.")
+        var command = new Command("sinkhorn", "Entropic OT by log-domain Sinkhorn; prints {value, transport_cost, plan_mass, marginal_error, iterations, converged, status} as JSON.")
         {
-            epsilon, iterations, tolerance, scaling, omega, divergence, mode, potentials, gradients,
+            epsilon, iterations, tolerance, scaling, omega, divergence, unbalanced, mode, potentials, gradients,
         };
         inputs.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            (double[] a, double[] b, GroundCost cost) = inputs.Read(parse);
+            double? rho = parse.GetValue(unbalanced);
+            if (rho is { } r && !(r > 0))
+                throw new ArgumentException($"--unbalanced {r}: the marginal penalty rho must be positive (omit the option for balanced transport).");
+            (double[] a, double[] b, GroundCost cost) = inputs.Read(parse, anyMass: rho is not null);
             SinkhornMode sinkhornMode = parse.GetValue(mode)!.ToLowerInvariant() switch
             {
                 "converged" => SinkhornMode.Converged,
@@ -45,6 +49,7 @@ internal static class SinkhornCommand
                 EpsilonScaling = parse.GetValue(scaling),
                 OverRelaxation = parse.GetValue(omega),
                 Mode = sinkhornMode,
+                MarginalPenalty = rho ?? double.PositiveInfinity,
             };
             string? gradientPrefix = parse.GetValue(gradients);
             // Outputs are checked before the solve, so a mistyped path costs nothing.
@@ -64,7 +69,7 @@ internal static class SinkhornCommand
         var tape = new SinkhornTape<double>();
         SinkhornResult<double> r = unrolled ? Sinkhorn.Solve<double>(a, b, cost, options, tape) : Sinkhorn.Solve<double>(a, b, cost, options);
         // The result is printed before the files are written: a failed write loses no solve.
-        Print(r.Value[0], r.TransportCost(0), r.MarginalError[0], r.Iterations[0], r.Status[0]);
+        Print(r.Value[0], r, r.MarginalError[0], r.Iterations[0], r.Status[0]);
         if (potentials is not null) WritePotentials(potentials, r);
         if (gradients is not null)
         {
@@ -110,7 +115,7 @@ internal static class SinkhornCommand
         // SinkhornStatus is declared best to worst (Converged, MaxIterations, Diverged, PrecisionLimit).
         SinkhornStatus worst = new[] { r.Status[0], d.SelfStatusA[0], d.SelfStatusB[0] }.Max();
         double error = Math.Max(r.MarginalError[0], Math.Max(d.SelfMarginalErrorA[0], d.SelfMarginalErrorB[0]));
-        Print(d.Value[0], r.TransportCost(0), error, r.Iterations[0], worst);
+        Print(d.Value[0], r, error, r.Iterations[0], worst);
         if (potentials is not null) WritePotentials(potentials, r);
         if (gradients is not null)
         {
@@ -148,12 +153,15 @@ internal static class SinkhornCommand
         }
     }
 
-    private static void Print(double value, double transportCost, double marginalError, int iterations, SinkhornStatus status)
+    /// <summary>The JSON line: value, the plan's transport cost &lt;P, C&gt; and mass (less than
+    /// the inputs' where unbalanced transport destroyed some), and how the solve ended.</summary>
+    private static void Print(double value, SinkhornResult<double> cross, double marginalError, int iterations, SinkhornStatus status)
     {
         Console.WriteLine(JsonSerializer.Serialize(new
         {
             value,
-            transport_cost = transportCost,
+            transport_cost = cross.TransportCost(0),
+            plan_mass = cross.Plan(0).Sum(),
             marginal_error = marginalError,
             iterations,
             converged = status == SinkhornStatus.Converged,

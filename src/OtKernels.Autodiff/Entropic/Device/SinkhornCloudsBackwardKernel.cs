@@ -85,7 +85,7 @@ internal static class SinkhornCloudsBackwardKernel
         }
     }
 
-    /// <summary>dV/dp_o = go (p_o sum_j P_oj s_oj - sum_j P_oj s_oj q_j) for point o of either
+    /// <summary>dV/dp_o = go sum_j P_oj s_oj (p_o - q_j) for point o of either
     /// side against the other side's points q, cost C(o, j) = |p_o - q_j|^2 or |p_o - q_j| with
     /// its slope s (dC/dx = -dC/dy, so one form serves both); SinkhornBackward.PositionGradients'
     /// twin. output is o's row of the gradient.</summary>
@@ -93,18 +93,19 @@ internal static class SinkhornCloudsBackwardKernel
         ArrayView<float> P, ArrayView<float> Q, int d, float scale, float go, ArrayView<float> output)
     {
         for (int c = 0; c < d; c++) output[c] = 0;
-        float mass = 0;
         if (hOwn[o] != float.NegativeInfinity)
         {
             for (int j = 0; j < otherCount; j++)
             {
                 float between = cost.ForColumn(o, j);
                 float w = XMath.Exp2(hOwn[o] + hOther[j] - between * scale) * cost.Slope(between);
-                mass += w;
-                for (int c = 0; c < d; c++) output[c] += w * Q[j * d + c];
+                // w (p - q) term by term, not p sum w - sum w q: under |x - y| the slope
+                // 1/|p - q| of a near pair makes w large, and the difference of the two sums
+                // lost its term to cancellation (seen: 1.5e-4 relative, d = 1).
+                for (int c = 0; c < d; c++) output[c] += w * (P[o * d + c] - Q[j * d + c]);
             }
         }
-        for (int c = 0; c < d; c++) output[c] = go * (P[o * d + c] * mass - output[c]);
+        for (int c = 0; c < d; c++) output[c] *= go;
     }
 
     /// <summary>The gradients of sum_k gradOut_k OT_eps(a_k, b_k) at the potentials of a
