@@ -19,8 +19,9 @@ if (args is ["mnist-w2", var images, var pairs, var threads]) return MnistPairs.
 if (args is ["grid-w2", var gridSize, var gridPairs, var gridInputs]) return ExactPairs.Grid(int.Parse(gridSize), int.Parse(gridPairs), gridInputs);
 if (args is ["cloud-w2", var cloudPoints, var cloudDimension, var cloudPairs, var cloudInputs])
     return ExactPairs.Clouds(int.Parse(cloudPoints), int.Parse(cloudDimension), int.Parse(cloudPairs), cloudInputs);
-if (args is ["sinkhorn-clouds", var x, var y, var eps, var iterations, var cloudThreads, var output])
-    return SinkhornClouds.Run(x, y, double.Parse(eps, CultureInfo.InvariantCulture), int.Parse(iterations), int.Parse(cloudThreads), output);
+if (args is ["sinkhorn-clouds", var x, var y, var eps, var iterations, var cloudThreads, var output, .. var rho] && rho.Length <= 1)
+    return SinkhornClouds.Run(x, y, double.Parse(eps, CultureInfo.InvariantCulture), int.Parse(iterations), int.Parse(cloudThreads), output,
+        rho.Length == 1 ? double.Parse(rho[0], CultureInfo.InvariantCulture) : double.PositiveInfinity);
 if (args is ["sinkhorn-mnist", var mnistImages, var mnistPairs, var mnistEps, var tol, var scaling, var omega, var mnistThreads, var mnistOut])
     return SinkhornMnist.Run(mnistImages, mnistPairs, double.Parse(mnistEps, CultureInfo.InvariantCulture), double.Parse(tol, CultureInfo.InvariantCulture),
         double.Parse(scaling, CultureInfo.InvariantCulture), double.Parse(omega, CultureInfo.InvariantCulture), int.Parse(mnistThreads), mnistOut);

@@ -8,7 +8,7 @@ using OtKernels.Entropic;
 namespace OtKernels.Autodiff.Entropic;
 
 /// <summary>Gradients of a point-cloud batch: A [batch, n] and B [batch, m] (each problem's
-/// projected onto sum-zero vectors), X [batch, n, d], Y [batch, m, d].</summary>
+/// projected onto sum-zero vectors when balanced), X [batch, n, d], Y [batch, m, d].</summary>
 public sealed class CloudGradients
 {
     internal CloudGradients(PointCloudBatch batch)
@@ -62,6 +62,24 @@ public sealed class CloudGradients
             Store(gy, upstream[k], gradients.Y.AsSpan(k * m * d, m * d));
         });
         return gradients;
+    }
+
+    /// <summary>A device pass of an unbalanced result: the reverse kernels write the balanced
+    /// weight gradients (centred potentials), so the unbalanced ones, an elementwise map of the
+    /// potentials (SinkhornBackward.WeightGradients), replace them here on the host; the
+    /// position gradients are the same formula on the plan and stay as computed.</summary>
+    internal CloudGradients WithUnbalancedWeights(PointCloudBatch batch, float[] upstream, double marginalPenalty, Action<int, double[], double[]> weights)
+    {
+        if (double.IsPositiveInfinity(marginalPenalty)) return this;
+        int n = batch.N, m = batch.M;
+        for (int k = 0; k < batch.Batch; k++)
+        {
+            double[] ga = new double[n], gb = new double[m];
+            weights(k, ga, gb);
+            Store(ga, upstream[k], A.AsSpan(k * n, n));
+            Store(gb, upstream[k], B.AsSpan(k * m, m));
+        }
+        return this;
     }
 
     private static void Store(double[] values, float scale, Span<float> destination)

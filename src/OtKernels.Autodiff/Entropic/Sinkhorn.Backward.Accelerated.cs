@@ -26,7 +26,8 @@ public static partial class SinkhornBackward
                 WeightGradients(result, k, ga, gb);
                 PositionGradients(result, k, batch.CostOf(k), gx, gy);
             }),
-            device => SinkhornCloudsBackwardKernel.Run(device, batch, result, upstream));
+            device => SinkhornCloudsBackwardKernel.Run(device, batch, result, upstream)
+                .WithUnbalancedWeights(batch, upstream, result.MarginalPenalty, (k, ga, gb) => WeightGradients(result, k, ga, gb)));
     }
 
     /// <summary>Unrolled mode: runs exactly options.MaxIterations iterations (no epsilon
@@ -40,6 +41,7 @@ public static partial class SinkhornBackward
         float[] upstream = CloudGradients.Upstream(batch, gradOut);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        batch.ThrowIfSolvedBalanced(options);
         if (options.Mode != SinkhornMode.Unrolled || options.EpsilonScaling != 0)
             throw new ArgumentException("Unrolled gradients differentiate a run with Mode = Unrolled and EpsilonScaling = 0.", nameof(options));
         return accelerator.Run("SinkhornBackward.UnrolledValueAndGradients (SinkhornKernel.Clouds, SinkhornCloudsUnrolledKernel.Gradients)",
@@ -50,7 +52,7 @@ public static partial class SinkhornBackward
     private static (SinkhornResult<float>, CloudGradients) UnrolledOnCpu(PointCloudBatch batch, SinkhornOptions options, float[] upstream)
     {
         int n = batch.N, m = batch.M;
-        var result = new SinkhornResult<float>(batch.Batch, n, m, options.Epsilon, batch.CostOf, batch.A.ToArray(), batch.B.ToArray());
+        var result = new SinkhornResult<float>(batch.Batch, n, m, options.Epsilon, batch.CostOf, batch.A.ToArray(), batch.B.ToArray(), options.MarginalPenalty);
         CloudGradients gradients = CloudGradients.PerProblem(batch, upstream, (k, ga, gb, gx, gy) =>
         {
             var tape = new SinkhornTape<float>();

@@ -26,6 +26,7 @@ public static partial class SinkhornDivergenceBackward
                 WeightGradients(result, k, ga, gb);
                 PositionGradients(result, k, batch.CostOf(k), gx, gy);
             }),
-            device => SinkhornCloudsBackwardKernel.RunDivergence(device, batch, result, upstream));
+            device => SinkhornCloudsBackwardKernel.RunDivergence(device, batch, result, upstream)
+                .WithUnbalancedWeights(batch, upstream, result.Cross.MarginalPenalty, (k, ga, gb) => WeightGradients(result, k, ga, gb)));
     }
 }

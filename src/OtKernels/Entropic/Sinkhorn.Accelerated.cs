@@ -1,8 +1,9 @@
 // Batched Sinkhorn on an accelerator: the same problems, options and result types as the
 // CPU overloads, run by the CPU code on a CpuAccelerator and by the kernels of
 // Device/SinkhornKernel.cs (float32, one group per problem) on a DeviceAccelerator. The
-// device path validates and rescales the masses as the CPU path does, so both solve the
-// same problems; its statuses are certified by the CPU's rule (SinkhornResult.Certify).
+// device path validates and rescales the masses as the CPU path does (unbalanced: validates
+// and keeps them), so both solve the same problems; its statuses are certified by the CPU's
+// rule (SinkhornResult.Certify).
 using OtKernels.Accelerators;
 using OtKernels.Entropic.Device;
 using OtKernels.Geometry;
@@ -16,6 +17,8 @@ public static partial class Sinkhorn
     public static SinkhornResult<float> SolveBatch(PointCloudBatch batch, SinkhornOptions options)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(options);
+        batch.ThrowIfSolvedBalanced(options);
         return SolveBatch(batch.A, batch.B, batch.CostOf, options);
     }
 
@@ -29,6 +32,7 @@ public static partial class Sinkhorn
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        batch.ThrowIfSolvedBalanced(options);
         return accelerator.Run("Sinkhorn.SolveBatch (SinkhornKernel.Clouds)",
             () => SolveBatch(batch, options),
             device => SinkhornKernel.Solve(device, batch, options));
@@ -47,7 +51,7 @@ public static partial class Sinkhorn
         (int count, bool sharedSource, float[] sources) = SharedShape(cost, a, b);
         return accelerator.Run("Sinkhorn.SolveBatch (SinkhornKernel.Dense)",
             () => SolveBatch<float>(sources, b, cost, options),
-            device => SinkhornKernel.SolveShared(device, cost, sources, sharedSource, ScaledTargets(cost, sources, b, count), count, options));
+            device => SinkhornKernel.SolveShared(device, cost, sources, sharedSource, ScaledTargets(cost, sources, b, count, options), count, options));
     }
 
     /// <summary>The batch of a shared-cost call, whether a is one source, and the sources as
@@ -67,14 +71,20 @@ public static partial class Sinkhorn
     }
 
     /// <summary>The targets validated against their sources and rescaled to their mass, as
-    /// SolveBatch does before it solves (a device solves what the CPU would).</summary>
-    private static float[] ScaledTargets(DenseCost cost, float[] sources, ReadOnlyMemory<float> b, int batch)
+    /// SolveBatch does before it solves (a device solves what the CPU would); unbalanced,
+    /// validated and kept as given.</summary>
+    private static float[] ScaledTargets(DenseCost cost, float[] sources, ReadOnlyMemory<float> b, int batch, SinkhornOptions options)
     {
         int n = cost.Rows, m = cost.Cols;
         float[] targets = new float[b.Length];
         for (int k = 0; k < batch; k++)
         {
             b.Span.Slice(k * m, m).CopyTo(targets.AsSpan(k * m, m));
+            if (options.Unbalanced)
+            {
+                ValidateUnbalanced<float>(sources.AsSpan(k * n, n), targets.AsSpan(k * m, m), k, batch);
+                continue;
+            }
             double scale = ValidatedScale<float>(sources.AsSpan(k * n, n), targets.AsSpan(k * m, m), k, batch);
             for (int j = 0; j < m; j++) targets[k * m + j] = (float)(targets[k * m + j] * scale);
         }

@@ -118,7 +118,7 @@ public static partial class Sinkhorn
         costOf(k) ?? throw new ArgumentNullException(nameof(costOf), $"costOf({k}) returned null.");
 
     /// <summary>Unbalanced masses: each finite, nonnegative and not all zero, errors naming the problem.</summary>
-    private static void ValidateUnbalanced<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, int k, int batch) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static void ValidateUnbalanced<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, int k, int batch) where T : unmanaged, IFloatingPointIeee754<T>
     {
         string problem = batch > 1 ? $"problem {k}'s " : "";
         ThrowHelper.ValidateMasses(ToDouble(a), nameof(a), problem + nameof(a));

@@ -117,6 +117,8 @@ public static class SinkhornDivergence
     public static SinkhornDivergenceResult<float> SolveBatch(PointCloudBatch batch, SinkhornOptions options)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(options);
+        batch.ThrowIfSolvedBalanced(options);
         return SolveBatch(batch.A, batch.B, batch.CostOf, options);
     }
 
@@ -131,6 +133,7 @@ public static class SinkhornDivergence
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        batch.ThrowIfSolvedBalanced(options);
         return accelerator.Run("SinkhornDivergence.SolveBatch (SinkhornKernel.Divergence)",
             () => SolveBatch(batch, options),
             device => SinkhornKernel.SolveDivergence(device, batch, options));

@@ -106,6 +106,28 @@ public class SinkhornCloudsBackwardKernelTests
             SinkhornDivergenceBackward.Gradients(cpu, batch, divergence, upstream));
     }
 
+    /// <summary>Unbalanced results (b at 1.5 times a's mass): the kernel's positions and the
+    /// host's unbalanced weight gradients against the CPU, for OT and the divergence.</summary>
+    [Fact]
+    public void UnbalancedEnvelopeGradients_MatchTheCpu()
+    {
+        using DeviceAccelerator device = DeviceRuntime.CreateCpu();
+        using var cpu = new CpuAccelerator();
+        Prop.ForAll(KernelCases.Generator(16).ToArbitrary(), c =>
+        {
+            PointCloudBatch balanced = c.Generate();
+            PointCloudBatch batch = PointCloudBatch.Unbalanced(c.Batch, c.N, c.M, c.Dimension, balanced.X, balanced.Y, balanced.A,
+                balanced.B.ToArray().Select(w => 1.5f * w).ToArray(), c.Metric);
+            var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 5000, Tolerance = 1e-4, EpsilonScaling = 0.5, MarginalPenalty = 0.4 };
+            float[] upstream = KernelCases.Upstream(c);
+            SinkhornResult<float> forward = Sinkhorn.SolveBatch(cpu, batch, options);
+            KernelCases.AssertClose(c, SinkhornBackward.Gradients(device, batch, forward, upstream), SinkhornBackward.Gradients(cpu, batch, forward, upstream));
+            SinkhornDivergenceResult<float> divergence = SinkhornDivergence.SolveBatch(cpu, batch, options);
+            KernelCases.AssertClose(c, SinkhornDivergenceBackward.Gradients(device, batch, divergence, upstream),
+                SinkhornDivergenceBackward.Gradients(cpu, batch, divergence, upstream));
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(8));
+    }
+
     [Fact]
     public void Kernel_CompilesToPtx_WithoutSpills() =>
         KernelCases.AssertPtxWithoutSpills(typeof(SinkhornCloudsBackwardKernel).GetMethod(nameof(SinkhornCloudsBackwardKernel.Gradients))!);

@@ -22,6 +22,14 @@ public class SinkhornKernelTests
 
     public sealed record Case(int Batch, int N, int M, int D, double Epsilon, int Seed)
     {
+        /// <summary>The batch with b at 1.6 times a's mass, for unbalanced transport.</summary>
+        public PointCloudBatch GenerateUnbalanced()
+        {
+            PointCloudBatch balanced = Generate();
+            float[] heavier = balanced.B.ToArray().Select(w => 1.6f * w).ToArray();
+            return PointCloudBatch.Unbalanced(Batch, N, M, D, balanced.X, balanced.Y, balanced.A, heavier);
+        }
+
         public PointCloudBatch Generate()
         {
             var rng = new Random(Seed);
@@ -224,6 +232,52 @@ public class SinkhornKernelTests
                 }
             }
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(8));
+    }
+
+    /// <summary>The balanced kernels with the damping parameter (issue 22): fixed iterations,
+    /// the divergence to a tolerance, and the shared dense cost, against the CPU code.</summary>
+    [Fact]
+    public void Unbalanced_FixedIterationsDivergenceAndDenseCost_MatchTheCpu()
+    {
+        using DeviceAccelerator device = DeviceRuntime.CreateCpu();
+        using var cpu = new CpuAccelerator();
+        Prop.ForAll(Cases(), c =>
+        {
+            PointCloudBatch batch = c.GenerateUnbalanced();
+            double rho = 0.05 + c.Seed % 7 * 0.3;
+            var fixedRun = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 30, Mode = SinkhornMode.Unrolled, Tolerance = 0, MarginalPenalty = rho };
+            SinkhornResult<float> kernel = Sinkhorn.SolveBatch(device, batch, fixedRun);
+            SinkhornResult<float> reference = Sinkhorn.SolveBatch(batch, fixedRun);
+            Close(c, "f", kernel.F, reference.F, IterationTolerance);
+            Close(c, "g", kernel.G, reference.G, IterationTolerance);
+            Close(c, "value", kernel.Value.Select(v => (float)v).ToArray(), reference.Value.Select(v => (float)v).ToArray(), IterationTolerance);
+
+            var converged = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 5000, Tolerance = 1e-4, EpsilonScaling = 0.5, MarginalPenalty = rho };
+            SinkhornDivergenceResult<float> divergence = SinkhornDivergence.SolveBatch(device, batch, converged);
+            SinkhornDivergenceResult<float> expected = SinkhornDivergence.SolveBatch(batch, converged);
+            Assert.Equal(expected.Cross.Status, divergence.Cross.Status);
+            Close(c, "S", divergence.Value.Select(v => (float)v).ToArray(), expected.Value.Select(v => (float)v).ToArray(), 1e-3);
+
+            var rng = new Random(c.Seed);
+            var cost = new OtKernels.Geometry.DenseCost(Enumerable.Range(0, c.N * c.M).Select(_ => 2 * rng.NextDouble()).ToArray(), c.N, c.M);
+            SinkhornResult<float> dense = Sinkhorn.SolveBatch(device, batch.A, batch.B, cost, fixedRun);
+            SinkhornResult<float> denseReference = Sinkhorn.SolveBatch(cpu, batch.A, batch.B, cost, fixedRun);
+            Close(c, "dense value", dense.Value.Select(v => (float)v).ToArray(), denseReference.Value.Select(v => (float)v).ToArray(), IterationTolerance);
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(8));
+    }
+
+    [Fact]
+    public void UnbalancedBatches_AskForAMarginalPenalty_AndTheUnrolledKernelsRefuseOne()
+    {
+        using DeviceAccelerator device = DeviceRuntime.CreateCpu();
+        PointCloudBatch batch = new Case(2, 5, 4, 2, 0.2, 3).GenerateUnbalanced();
+        var balanced = new SinkhornOptions { Epsilon = 0.2 };
+        Assert.Contains("PointCloudBatch.Unbalanced", Assert.Throws<ArgumentException>(() => Sinkhorn.SolveBatch(device, batch, balanced)).Message);
+        Assert.Contains("PointCloudBatch.Unbalanced", Assert.Throws<ArgumentException>(() => SinkhornDivergence.SolveBatch(batch, balanced)).Message);
+        var taped = new SinkhornOptions { Epsilon = 0.2, MaxIterations = 5, Mode = SinkhornMode.Unrolled, MarginalPenalty = 1 };
+        Assert.Contains("not implemented in the unrolled reverse kernels", Assert.Throws<ArgumentException>(() => SinkhornKernel.SolveTaped(device, batch, taped)).Message);
+        // Unequal sums are what the constructor refuses and Unbalanced accepts.
+        Assert.Throws<ArgumentException>(() => new PointCloudBatch(batch.Batch, batch.N, batch.M, batch.Dimension, batch.X, batch.Y, batch.A, batch.B));
     }
 
     [Fact]

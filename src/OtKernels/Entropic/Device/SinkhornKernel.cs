@@ -36,6 +36,11 @@ internal readonly struct SinkhornParameters(int n, int m, SinkhornOptions option
     public readonly int Unrolled = options.Mode == SinkhornMode.Unrolled ? 1 : 0;
     public readonly float Epsilon = (float)options.Epsilon, Scaling = (float)options.EpsilonScaling;
     public readonly float Tolerance = (float)options.Tolerance, OverRelaxation = (float)options.OverRelaxation;
+    /// <summary>1 / rho of unbalanced transport, 0 when balanced (SinkhornOptions.MarginalPenalty).</summary>
+    public readonly float InverseRho = options.Unbalanced ? (float)(1 / options.MarginalPenalty) : 0;
+
+    /// <summary>The damping kappa = rho / (rho + eps) = 1 / (1 + eps / rho) at eps (SinkhornOptions.Damping).</summary>
+    public float Damping(float eps) => 1 / (1 + eps * InverseRho);
 }
 
 /// <summary>How a launch's problems share groups: a team of TeamSize threads per problem,
@@ -285,6 +290,7 @@ internal static class SinkhornKernel
     {
         if (taped && (options.Mode != SinkhornMode.Unrolled || options.EpsilonScaling != 0))
             throw new ArgumentException("A tape records an Unrolled run without epsilon scaling (Mode = Unrolled, EpsilonScaling = 0).", nameof(options));
+        ThrowIfUnbalanced(options, "the self-term kernels of the unrolled cloud distances");
         Packing pack = Packing.For(device, count, n, n, team => SelfWorkFloats(n, d, team), nameof(z), $"Self-terms of {n} points in R^{d}");
         var run = new SelfTermsRun(buffers.Allocate((long)count * n, "the self-term potentials"), buffers.Allocate((long)count * Stats, "stats"),
             taped ? buffers.Allocate((long)count * options.MaxIterations * 2 * n, "the self-terms' unrolled tape") : null);
@@ -333,7 +339,7 @@ internal static class SinkhornKernel
         ArrayView<float> h = work.SubView(at, XMath.Max(n, m)), red = work.SubView(at + XMath.Max(n, m), team.Size);
 
         float mass = LoadLogWeights(team, logA, a, n, red);
-        LoadLogWeights(team, logB, b, m, red);
+        float massB = LoadLogWeights(team, logB, b, m, red);
         for (int i = team.Lane; i < n; i += team.Size) f[i] = 0;
         for (int j = team.Lane; j < m; j += team.Size) { g[j] = 0; gNext[j] = 0; }
         Group.Barrier();
@@ -350,11 +356,11 @@ internal static class SinkhornKernel
         {
             int rows = staging ? n : 0;
             Log2Weights(team, h, symmetric ? f : g, logQ, staging ? inner : 0, e);
-            SoftMin(team, fNext, rows, h, inner, cost, true, e);
+            SoftMin(team, fNext, rows, h, inner, cost, true, e, p.Damping(e));
             Group.Barrier();
             Advance(team, f, f, fNext, rows, stageStep);
             Log2Weights(team, h, f, logA, rows, e);
-            SoftMin(team, g, staging ? gCount : 0, h, n, cost, false, e);
+            SoftMin(team, g, staging ? gCount : 0, h, n, cost, false, e, p.Damping(e));
             Group.Barrier();
             if (staging)
             {
@@ -364,7 +370,7 @@ internal static class SinkhornKernel
             }
         }
 
-        float eps = p.Epsilon, error = float.NaN, status = 1; // MaxIterations
+        float eps = p.Epsilon, error = float.NaN, status = 1, damping = p.Damping(p.Epsilon); // status 1: MaxIterations
         int iteration = 0;
         bool done = !valid;
         while (Group.BarrierOr(!done))
@@ -372,9 +378,9 @@ internal static class SinkhornKernel
             bool active = !done;
             int rows = active ? n : 0, cols = active ? gCount : 0;
             Log2Weights(team, h, symmetric ? f : g, logQ, active ? inner : 0, eps);
-            SoftMin(team, fNext, rows, h, inner, cost, true, eps);
+            SoftMin(team, fNext, rows, h, inner, cost, true, eps, damping);
             Group.Barrier();
-            float rowError = RowMarginalError(team, logA, f, fNext, rows, eps, red);
+            float rowError = RowMarginalError(team, logA, f, fNext, rows, eps, damping, p.InverseRho, red);
             // A check's reductions run in every team when any team checks (the barriers are
             // shared); only the checking teams use them.
             bool check = active && consistent && (iteration == p.MaxIterations || iteration % p.CheckEvery == 0);
@@ -397,7 +403,7 @@ internal static class SinkhornKernel
             float w = symmetric ? 0.5f : relaxed ? p.OverRelaxation : 1;
             Advance(team, fNew, f, fNext, rows, w);
             Log2Weights(team, h, fNew, logA, rows, eps);
-            SoftMin(team, gNext, cols, h, n, cost, false, eps);
+            SoftMin(team, gNext, cols, h, n, cost, false, eps, damping);
             Group.Barrier();
             Advance(team, gNew, g, gNext, cols, w);
             if (active && !done)
@@ -415,13 +421,22 @@ internal static class SinkhornKernel
         }
 
         float sumA = WeightedSum(team, logA, f, n, red), sumB = WeightedSum(team, logB, g, m, red);
+        // Unbalanced: Sinkhorn.UnbalancedValue from the relaxed sums (p.InverseRho is the
+        // launch's, so every team takes the same branch through the reductions' barriers).
+        float value = symmetric ? 2 * sumA : sumA + sumB;
+        if (p.InverseRho > 0)
+        {
+            float gainA = RelaxedSum(team, logA, f, n, p.InverseRho, false, red), planMass = RelaxedSum(team, logQ, symmetric ? f : g, inner, p.InverseRho, true, red);
+            float gainB = symmetric ? gainA : RelaxedSum(team, logB, g, m, p.InverseRho, false, red);
+            value = gainA + gainB - eps * (planMass - mass * (symmetric ? mass : massB));
+        }
         if (!valid) return;
         for (int i = team.Lane; i < n; i += team.Size) fOut[i] = f[i];
         if (!symmetric)
             for (int j = team.Lane; j < m; j += team.Size) gOut[j] = g[j];
         if (team.Lane == 0)
         {
-            stats[0] = symmetric ? 2 * sumA : sumA + sumB;
+            stats[0] = value;
             stats[1] = error;
             stats[2] = iteration;
             stats[3] = status;
@@ -458,7 +473,8 @@ internal static class SinkhornKernel
         /// <summary>Waits for the run and copies it into a result of the batch's shape, certified.</summary>
         public SinkhornResult<float> Download(PointCloudBatch batch, SinkhornOptions options)
         {
-            var result = new SinkhornResult<float>(batch.Batch, batch.N, batch.M, options.Epsilon, batch.CostOf, batch.A.ToArray(), batch.B.ToArray());
+            var result = new SinkhornResult<float>(batch.Batch, batch.N, batch.M, options.Epsilon, batch.CostOf, batch.A.ToArray(), batch.B.ToArray(),
+                options.MarginalPenalty);
             F.CopyToCPU(result.F); // synchronises
             G.CopyToCPU(result.G);
             Unpack(Stats.GetAsArray1D(), batch.Batch, 1, 0, result.Value, result.MarginalError, result.Iterations, result.Status);
@@ -475,6 +491,7 @@ internal static class SinkhornKernel
     {
         if (taped && (options.Mode != SinkhornMode.Unrolled || options.EpsilonScaling != 0))
             throw new ArgumentException("A tape records an Unrolled run without epsilon scaling (Mode = Unrolled, EpsilonScaling = 0).", nameof(options));
+        if (taped) ThrowIfUnbalanced(options, "the unrolled reverse kernels");
         int n = batch.N, m = batch.M, d = batch.Dimension;
         Packing pack = Validate(device, batch.Batch, batch, options, team => WorkFloats(n, m, d, team));
         var run = new CloudsRun(buffers.Allocate((long)batch.Batch * n, "f"), buffers.Allocate((long)batch.Batch * m, "g"),
@@ -496,7 +513,7 @@ internal static class SinkhornKernel
         ResidentBatch inputs = ResidentBatch.Upload(buffers, batch);
         DivergenceRun run = LaunchDivergence(device, buffers, inputs, batch, options);
         int count = batch.Batch, n = batch.N, m = batch.M;
-        var cross = new SinkhornResult<float>(count, n, m, options.Epsilon, batch.CostOf, batch.A.ToArray(), batch.B.ToArray());
+        var cross = new SinkhornResult<float>(count, n, m, options.Epsilon, batch.CostOf, batch.A.ToArray(), batch.B.ToArray(), options.MarginalPenalty);
         var result = new SinkhornDivergenceResult<float>(cross, count);
         run.F.CopyToCPU(cross.F); // synchronises
         run.G.CopyToCPU(cross.G);
@@ -508,7 +525,8 @@ internal static class SinkhornKernel
         Unpack(s, count, 3, 2, result.SelfValueB, result.SelfMarginalErrorB, default, result.SelfStatusB);
         cross.Certify(options);
         for (int k = 0; k < count; k++)
-            result.Value[k] = cross.Value[k] - 0.5 * result.SelfValueA[k] - 0.5 * result.SelfValueB[k];
+            result.Value[k] = cross.Value[k] - 0.5 * result.SelfValueA[k] - 0.5 * result.SelfValueB[k]
+                + (options.Unbalanced ? SinkhornDivergence.MassTerm(cross.AOf(k), cross.BOf(k), options.Epsilon) : 0);
         return result;
     }
 
@@ -542,7 +560,7 @@ internal static class SinkhornKernel
     {
         int n = cost.Rows, m = cost.Cols;
         Packing pack = Packing.For(device, count, n, m, team => SolveFloats(n, m, team), nameof(cost), $"Problems on a {n} x {m} cost");
-        var result = new SinkhornResult<float>(count, n, m, options.Epsilon, _ => cost, sources, targets);
+        var result = new SinkhornResult<float>(count, n, m, options.Epsilon, _ => cost, sources, targets, options.MarginalPenalty);
         (float[] c, float[] cT) = DenseCopies(cost);
         using DeviceBuffers buffers = device.Buffers();
         var dc = buffers.Upload(c, "the cost");
@@ -601,6 +619,13 @@ internal static class SinkhornKernel
         return Packing.For(device, problems, batch.N, batch.M, teamFloats, nameof(batch), $"Problems of {batch.N} x {batch.M} points in R^{batch.Dimension}");
     }
 
+    /// <summary>The kernels whose reverse passes are written for balanced transport only.</summary>
+    internal static void ThrowIfUnbalanced(SinkhornOptions options, string what)
+    {
+        if (options.Unbalanced)
+            throw new ArgumentException($"Unbalanced transport (MarginalPenalty) is not implemented in {what}; run it on a CpuAccelerator.", nameof(options));
+    }
+
     /// <summary>A batch's points and weights on the device, in an operation's buffers.</summary>
     internal readonly record struct ResidentBatch(ArrayView<float> X, ArrayView<float> Y, ArrayView<float> A, ArrayView<float> B)
     {
@@ -644,10 +669,10 @@ internal static class SinkhornKernel
     /// <summary>out_o = softmin over i of (C - p_i) weighted by w, from h = (p / eps + log w)
     /// log2e, with C = C(o, i) for a row owner (byRow, the f update) and C(i, o) for a column
     /// owner; -inf entries (zero weights) are skipped (GroundCost.SoftMin's twin).</summary>
-    internal static void SoftMin<TCost>(Team team, ArrayView<float> output, int outCount, ArrayView<float> h, int inCount, TCost cost, bool byRow, float eps)
-        where TCost : struct, IDeviceCost
+    internal static void SoftMin<TCost>(Team team, ArrayView<float> output, int outCount, ArrayView<float> h, int inCount, TCost cost, bool byRow, float eps,
+        float damping = 1) where TCost : struct, IDeviceCost
     {
-        float scale = Log2E / eps;
+        float scale = Log2E / eps, outScale = -damping * eps * Ln2;
         int o = team.Lane;
         // Two outputs per pass where the thread owns two (o and o + team size): each input's
         // h_i and point are loaded once for both (register blocking; Packing sizes teams so
@@ -664,8 +689,8 @@ internal static class SinkhornKernel
                 Accumulate(hi - c1 * scale, ref max1, ref sum1);
                 Accumulate(hi - c2 * scale, ref max2, ref sum2);
             }
-            output[o] = -eps * Ln2 * (max1 + XMath.Log2(sum1));
-            output[o2] = -eps * Ln2 * (max2 + XMath.Log2(sum2));
+            output[o] = outScale * (max1 + XMath.Log2(sum1));
+            output[o2] = outScale * (max2 + XMath.Log2(sum2));
         }
         if (o < outCount)
         {
@@ -676,7 +701,7 @@ internal static class SinkhornKernel
                 if (hi == float.NegativeInfinity) continue;
                 Accumulate(hi - (byRow ? cost.ForRow(o, i) : cost.ForColumn(i, o)) * scale, ref max, ref sum);
             }
-            output[o] = -eps * Ln2 * (max + XMath.Log2(sum));
+            output[o] = outScale * (max + XMath.Log2(sum));
         }
     }
 
@@ -729,13 +754,36 @@ internal static class SinkhornKernel
         return GroupReduce.Max(max, red, team);
     }
 
-    /// <summary>sum_i a_i |1 - exp((f_i - fNext_i) / eps)| over a_i > 0 (Sinkhorn.RowMarginalError).</summary>
-    private static float RowMarginalError(Team team, ArrayView<float> logA, ArrayView<float> f, ArrayView<float> fNext, int n, float eps, ArrayView<float> red)
+    /// <summary>sum_i a_i |exp(-f_i / rho) - exp((f_i - fNext_i / kappa) / eps)| over a_i > 0
+    /// (Sinkhorn.RowMarginalError; balanced: inverseRho 0, kappa 1).</summary>
+    private static float RowMarginalError(Team team, ArrayView<float> logA, ArrayView<float> f, ArrayView<float> fNext, int n, float eps, float damping,
+        float inverseRho, ArrayView<float> red)
     {
         float error = 0;
         for (int i = team.Lane; i < n; i += team.Size)
-            if (logA[i] != float.NegativeInfinity) error += XMath.Exp(logA[i]) * XMath.Abs(1 - XMath.Exp2((f[i] - fNext[i]) / eps * Log2E));
+        {
+            if (logA[i] == float.NegativeInfinity) continue;
+            float target = inverseRho > 0 ? XMath.Exp(-f[i] * inverseRho) : 1;
+            error += XMath.Exp(logA[i]) * XMath.Abs(target - XMath.Exp2((f[i] - fNext[i] / damping) / eps * Log2E));
+        }
         return GroupReduce.Sum(error, red, team);
+    }
+
+    /// <summary>Over w_i > 0: sum w_i exp(-p_i / rho) (marginal), else sum w_i rho (1 - exp(-p_i / rho))
+    /// with exp(x) - 1 to full precision near 0 (Sinkhorn.RelaxedTerms); inverseRho 0 with
+    /// marginal gives sum w.</summary>
+    private static float RelaxedSum(Team team, ArrayView<float> logW, ArrayView<float> potential, int count, float inverseRho, bool marginal,
+        ArrayView<float> red)
+    {
+        float sum = 0;
+        for (int i = team.Lane; i < count; i += team.Size)
+        {
+            if (logW[i] == float.NegativeInfinity) continue;
+            float x = -potential[i] * inverseRho, u = XMath.Exp(x);
+            float shrink = u == 1 ? x : u == 0 ? -1 : (u - 1) * x / XMath.Log(u); // exp(x) - 1, Kahan's correction
+            sum += XMath.Exp(logW[i]) * (marginal ? 1 + shrink : -shrink / inverseRho);
+        }
+        return GroupReduce.Sum(sum, red, team);
     }
 
     /// <summary>sum_i w_i p_i over w_i > 0 (Sinkhorn.WeightedSum).</summary>
