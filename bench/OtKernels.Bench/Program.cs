@@ -5,7 +5,7 @@
 // `-- unrolled-ratio PAIRS`: UnrolledCloudDistance's forward + reverse against its forward.
 // `-- losses BATCH`: each classifier loss of `otk losses` against the CNN's training step (LossShares).
 // `-- cluster-overhead REDIS CLUSTER_ID SHARDS CALLERS`: empty shards through a cluster (ClusterOverhead).
-// `-- mnist-w2 ...`, `-- grid-w2 ...`, `-- cloud-w2 ...`, `-- sinkhorn-clouds ...`, `-- sinkhorn-mnist ...`, `-- sgemm ...`, `-- dwe-throughput BATCH`: the otk sides of the
+// `-- mnist-w2 ...`, `-- grid-w2 ...`, `-- cloud-w2 ...`, `-- sinkhorn-clouds ...`, `-- gw-pairs ...`, `-- sliced-pairs ...`, `-- sinkhorn-mnist ...`, `-- sgemm ...`, `-- dwe-throughput BATCH`: the otk sides of the
 // comparisons in bench/scripts (see each file's header).
 using System.Globalization;
 using BenchmarkDotNet.Running;
@@ -22,6 +22,10 @@ if (args is ["cloud-w2", var cloudPoints, var cloudDimension, var cloudPairs, va
 if (args is ["sinkhorn-clouds", var x, var y, var eps, var iterations, var cloudThreads, var output, .. var rho] && rho.Length <= 1)
     return SinkhornClouds.Run(x, y, double.Parse(eps, CultureInfo.InvariantCulture), int.Parse(iterations), int.Parse(cloudThreads), output,
         rho.Length == 1 ? double.Parse(rho[0], CultureInfo.InvariantCulture) : double.PositiveInfinity);
+if (args is ["sliced-pairs", var sx, var sy, var theta, var slicedThreads, var slicedOut])
+    return SlicedPairs.Run(sx, sy, theta, int.Parse(slicedThreads), slicedOut);
+if (args is ["gw-pairs", var gx, var gy, var gwEps, var gwThreads, var gwOut])
+    return GromovPairs.Run(gx, gy, double.Parse(gwEps, CultureInfo.InvariantCulture), int.Parse(gwThreads), gwOut);
 if (args is ["sinkhorn-mnist", var mnistImages, var mnistPairs, var mnistEps, var tol, var scaling, var omega, var mnistThreads, var mnistOut])
     return SinkhornMnist.Run(mnistImages, mnistPairs, double.Parse(mnistEps, CultureInfo.InvariantCulture), double.Parse(tol, CultureInfo.InvariantCulture),
         double.Parse(scaling, CultureInfo.InvariantCulture), double.Parse(omega, CultureInfo.InvariantCulture), int.Parse(mnistThreads), mnistOut);

@@ -23,11 +23,4 @@ pot_line=$(OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "$root/benc
 otk_line=$(dotnet "$root/bench/OtKernels.Bench/bin/Release/net10.0/OtKernels.Bench.dll" sinkhorn-clouds "$work/x.npy" "$work/y.npy" 0.05 100 "$threads" "$work/otk.npy" $rho)
 echo "$pot_line"
 echo "$otk_line"
-/usr/bin/python3 - "$work/pot.npy" "$work/otk.npy" "$pot_line" "$otk_line" <<'PY'
-import sys, re
-import numpy as np
-pot, mine = np.load(sys.argv[1]), np.load(sys.argv[2])
-rate = lambda s: float(re.search(r"([0-9.]+) pairs/s", s).group(1))
-print(f"max relative difference of <P, C>: {np.max(np.abs(pot - mine) / np.abs(pot)):.2e}")
-print(f"ratio otk/POT pairs per second: {rate(sys.argv[4]) / rate(sys.argv[3]):.1f}x")
-PY
+/usr/bin/python3 "$root/bench/scripts/compare_runs.py" "$work/pot.npy" "$work/otk.npy" "$pot_line" "$otk_line" "<P, C>"

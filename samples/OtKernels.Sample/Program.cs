@@ -61,6 +61,22 @@ SinkhornResult<double> u = Sinkhorn.Solve(a, heavierB, cost, relaxed);
 double moved = u.Plan(0).Sum();
 Check(u.Status[0] == SinkhornStatus.Converged && moved > 1 && moved < 2, $"unbalanced OT_eps = {u.Value[0]:G10}, transported mass {moved:G6} between 1 and 2");
 Check(SinkhornDivergence.Solve(a, heavierB, cost, relaxed).Value[0] > 0, "the unbalanced divergence is positive");
+// Gromov–Wasserstein sees only distances within each space: a rotated copy of x is the same space.
+double[] Distances(double[] points, int count)
+{
+    var self = new PointCloudCost(points, points, 2, GroundMetric.Euclidean);
+    var c = new double[count * count];
+    for (int i = 0; i < count; i++)
+        for (int k = 0; k < count; k++) c[i * count + k] = self[i, k];
+    return c;
+}
+double[] rotated = new double[x.Length];
+for (int i = 0; i < n; i++) (rotated[2 * i], rotated[2 * i + 1]) = (-x[2 * i + 1], x[2 * i]);
+var gwOptions = new GromovWassersteinOptions { Epsilon = 0.05 };
+GromovWassersteinResult gw = GromovWasserstein.Solve(a, b, Distances(x, n), Distances(y, m), gwOptions);
+GromovWassersteinResult gwRotated = GromovWasserstein.Solve(a, b, Distances(rotated, n), Distances(y, m), gwOptions);
+Check(gw.Status == GromovWassersteinStatus.Converged && Math.Abs(gw.Value - gwRotated.Value) <= 1e-9,
+    $"entropic GW = {gw.Value:G10}, the same for a rotated source ({gwRotated.Value:G10})");
 
 // 3. The barycenter of two 16 x 16 images: a blob on the left and one on the right.
 const int side = 16;

@@ -14,6 +14,7 @@ root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(EmdCommand.Create());
 root.Subcommands.Add(SinkhornCommand.Create());
 root.Subcommands.Add(SlicedCommand.Create());
+root.Subcommands.Add(GwCommand.Create());
 root.Subcommands.Add(DataCommand.Create());
 root.Subcommands.Add(W2Command.Create());
 root.Subcommands.Add(DistancesCommand.Create());

@@ -153,9 +153,10 @@ public static partial class Sinkhorn
     /// status). With an empty b and g it is a self-term OT_eps(a, a) on a symmetric cost
     /// C(x, x), by the averaged symmetric update f &lt;- (f + softmin_eps(C - f; a)) / 2 (Feydy
     /// et al. 2019, section 3.1), which converges in a few iterations; at its fixed point
-    /// f = g and OT_eps(a, a) = 2 &lt;a, f&gt; (the device kernel's self mode, step for step).</summary>
+    /// f = g and OT_eps(a, a) = 2 &lt;a, f&gt; (the device kernel's self mode, step for step).
+    /// warmStart starts from the f and g given (a nearby problem's) instead of zero.</summary>
     internal static (double, double, int, SinkhornStatus) SolveOne<T>(GroundCost cost, ReadOnlySpan<T> a, ReadOnlySpan<T> b,
-        SinkhornOptions options, Span<T> f, Span<T> g, SinkhornWorkspace<T> workspace, SinkhornTape<T>? tape = null)
+        SinkhornOptions options, Span<T> f, Span<T> g, SinkhornWorkspace<T> workspace, SinkhornTape<T>? tape = null, bool warmStart = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         bool self = b.IsEmpty;
@@ -165,8 +166,11 @@ public static partial class Sinkhorn
         Span<T> gNext = options.OverRelaxation != 1 ? workspace.GNext(m) : default;
         T omega = T.CreateTruncating(options.OverRelaxation), half = T.CreateTruncating(0.5);
         double rho = options.MarginalPenalty;
-        f.Clear();
-        g.Clear();
+        if (!warmStart)
+        {
+            f.Clear();
+            g.Clear();
+        }
         tape?.Begin(options.Epsilon, options.MarginalPenalty, n, m, options.MaxIterations);
         double mass = 0;
         foreach (T w in a) mass += double.CreateTruncating(w);

@@ -40,22 +40,9 @@ public static class Emd1D
         }
 
         int[] orderA = SortedOrder(xa), orderB = SortedOrder(xb);
-        int i = 0, j = 0;
-        double leftA = a[orderA[0]] * scaleA, leftB = b[orderB[0]] * scaleB, cost = 0;
-        while (true)
-        {
-            double moved = Math.Min(leftA, leftB);
-            double difference = xa[orderA[i]] - xb[orderB[j]], distance = Math.Abs(difference);
-            cost += moved * (p == 1 ? distance : p == 2 ? distance * distance : Math.Pow(distance, p));
-            if (!gradientXa.IsEmpty && moved > 0)
-                gradientXa[orderA[i]] += moved * p * (p == 1 ? 1 : p == 2 ? distance : Math.Pow(distance, p - 1)) * Math.Sign(difference);
-            leftA -= moved;
-            leftB -= moved;
-            // Advance whichever quantile step is exhausted (both on a tie).
-            if (leftA <= 0) { if (++i == orderA.Length) break; leftA = a[orderA[i]] * scaleA; }
-            if (leftB <= 0) { if (++j == orderB.Length) break; leftB = b[orderB[j]] * scaleB; }
-        }
-        return cost;
+        double[] sortedXa = Gather(xa, orderA), sortedXb = Gather(xb, orderB);
+        double[] sortedA = Gather(a, orderA, scaleA), sortedB = Gather(b, orderB, scaleB);
+        return Merge(sortedXa, sortedA, sortedXb, sortedB, p, orderA, gradientXa);
     }
 
     /// <summary>W1 between histograms a and b on shared sorted bins:
@@ -100,6 +87,38 @@ public static class Emd1D
             for (int k = n - 2; k >= 0; k--) gradientA[k] += gradientA[k + 1];
         }
         return w1;
+    }
+
+    /// <summary>W_p^p of the monotone coupling of two measures given sorted: positions xa
+    /// (ascending) with masses wa, xb with wb, of equal sums. Walks both quantile functions
+    /// once, moving the smaller remaining mass each step; with a gradient, adds each step's
+    /// dW_p^p/dxa to gradientXa at the original index orderA[i].</summary>
+    internal static double Merge(ReadOnlySpan<double> xa, ReadOnlySpan<double> wa, ReadOnlySpan<double> xb, ReadOnlySpan<double> wb, double p,
+        ReadOnlySpan<int> orderA = default, Span<double> gradientXa = default)
+    {
+        int i = 0, j = 0;
+        double leftA = wa[0], leftB = wb[0], cost = 0;
+        while (true)
+        {
+            double moved = Math.Min(leftA, leftB);
+            double difference = xa[i] - xb[j], distance = Math.Abs(difference);
+            cost += moved * (p == 1 ? distance : p == 2 ? distance * distance : Math.Pow(distance, p));
+            if (!gradientXa.IsEmpty && moved > 0)
+                gradientXa[orderA[i]] += moved * p * (p == 1 ? 1 : p == 2 ? distance : Math.Pow(distance, p - 1)) * Math.Sign(difference);
+            leftA -= moved;
+            leftB -= moved;
+            // Advance whichever quantile step is exhausted (both on a tie).
+            if (leftA <= 0) { if (++i == xa.Length) break; leftA = wa[i]; }
+            if (leftB <= 0) { if (++j == xb.Length) break; leftB = wb[j]; }
+        }
+        return cost;
+    }
+
+    private static double[] Gather(ReadOnlySpan<double> values, int[] order, double scale = 1)
+    {
+        var gathered = new double[order.Length];
+        for (int i = 0; i < order.Length; i++) gathered[i] = values[order[i]] * scale;
+        return gathered;
     }
 
     private static int[] SortedOrder(ReadOnlySpan<double> x)

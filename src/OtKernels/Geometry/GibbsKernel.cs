@@ -19,8 +19,8 @@ namespace OtKernels.Geometry;
 
 internal readonly ref struct GibbsKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>Kernels up to this many entries are stored: K and its transpose take 1 MB in
-    /// double, per workspace.</summary>
+    /// <summary>Kernels up to this many entries are stored by default: K and its transpose
+    /// take 1 MB in double, per workspace (SoftMinWorkspace.StoredEntriesLimit).</summary>
     public const int MaxStoredEntries = 1 << 16;
 
     /// <summary>The widest (max C - min C)/eps stored: K >= e^-600 in double (normal down to e^-708, floor
@@ -45,7 +45,7 @@ internal readonly ref struct GibbsKernel<T> where T : unmanaged, IFloatingPointI
         _workspace = workspace;
         Epsilon = epsilon;
         int n = cost.Rows, m = cost.Cols;
-        if (!cost.SoftMinFromStoredKernel || (long)n * m > MaxStoredEntries) return;
+        if (!cost.SoftMinFromStoredKernel || (long)n * m > workspace.StoredEntriesLimit) return;
         Span<double> c = workspace.Costs(n * m);
         Span<int> indices = workspace.Indices(Math.Max(n, m));
         cost.FillSubmatrix(indices[..n], indices[..m], c);

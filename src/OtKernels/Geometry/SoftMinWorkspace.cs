@@ -16,6 +16,11 @@ public sealed class SoftMinWorkspace<T> where T : unmanaged, IFloatingPointIeee7
     private double[] _costs = [];
     private int[] _indices = [];
 
+    /// <summary>The most entries a stored Gibbs kernel may have here (GibbsKernel.MaxStoredEntries
+    /// by default). A solver that already holds several n x m arrays of its own (Gromov–
+    /// Wasserstein) raises it: two more cost less than an exp per entry and iteration.</summary>
+    internal long StoredEntriesLimit { get; set; } = GibbsKernel<T>.MaxStoredEntries;
+
     /// <summary>A block of soft-min rows (or the exponentials of a grid pass).</summary>
     internal Span<T> Block(int length) => Take(ref _block, length);
 

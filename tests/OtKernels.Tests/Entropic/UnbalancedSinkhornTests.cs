@@ -179,6 +179,27 @@ public class UnbalancedSinkhornTests
     }
 
     [Fact]
+    public void EveryGeometry_GivesTheSameUnbalancedSolution()
+    {
+        // An image grid (separable soft-min), the same grid as point clouds and as a dense
+        // matrix: one problem, three geometries, one answer.
+        Prop.ForAll((from h in Gen.Choose(1, 6) from w in Gen.Choose(1, 6) from seed in Gen.Choose(0, int.MaxValue) select (h, w, seed)).ToArbitrary(), t =>
+        {
+            var rng = new Random(t.seed);
+            int n = t.h * t.w;
+            double[] a = Enumerable.Range(0, n).Select(_ => rng.NextDouble()).ToArray(), b = Enumerable.Range(0, n).Select(_ => 2 * rng.NextDouble()).ToArray();
+            var grid = new ImageGridCost(t.h, t.w);
+            double[] pixels = Enumerable.Range(0, n).SelectMany(k => new double[] { k / t.w, k % t.w }).ToArray();
+            var clouds = new PointCloudCost(pixels, pixels, 2);
+            var dense = new DenseCost(Enumerable.Range(0, n * n).Select(e => clouds[e / n, e % n]).ToArray(), n, n);
+            SinkhornOptions options = Options(1.5, 3) with { Tolerance = 1e-11 };
+            double[] values = [.. new GroundCost[] { grid, clouds, dense }.Select(cost => Sinkhorn.Solve<double>(a, b, cost, options).Value[0])];
+            Assert.True(Math.Abs(values[0] - values[2]) <= 1e-9 * Math.Abs(values[2]) && Math.Abs(values[1] - values[2]) <= 1e-9 * Math.Abs(values[2]),
+                $"{t}: grid {values[0]:R}, clouds {values[1]:R}, dense {values[2]:R}");
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(30));
+    }
+
+    [Fact]
     public void BadMarginalPenalty_AndBadMasses_AreNamed()
     {
         double[] a = [1, 2], b = [3];

@@ -91,6 +91,39 @@ public class SlicedWassersteinTests
     }
 
     [Fact]
+    public void Batch_EqualsEachProblemAlone_OnAnyThreadCount_WithAndWithoutGradients()
+    {
+        Prop.ForAll((from batch in Gen.Choose(1, 6) from n in Gen.Choose(1, 12) from m in Gen.Choose(1, 12) from d in Gen.Choose(1, 4)
+                     from seed in Gen.Choose(0, int.MaxValue) from max in Gen.Elements(false, true) select (batch, n, m, d, seed, max)).ToArbitrary(), t =>
+        {
+            var rng = new Random(t.seed);
+            double[] Weights(int count) => Enumerable.Range(0, t.batch).SelectMany(_ =>
+            {
+                double[] w = Enumerable.Range(0, count).Select(i => rng.Next(4) == 0 && count > 1 ? 0 : rng.NextDouble() + 0.1).ToArray();
+                if (w.All(v => v == 0)) w[0] = 1;
+                return w.Select(v => v / w.Sum());
+            }).ToArray();
+            double[] a = Weights(t.n), b = Weights(t.m), x = Points(rng, t.batch * t.n * t.d), y = Points(rng, t.batch * t.m * t.d);
+            double[] theta = SlicedWasserstein.RandomProjections(t.d, 7, t.seed);
+            double[] batched = SlicedWasserstein.DistanceBatch(t.batch, a, b, x, y, t.d, theta, 2, t.max);
+            Assert.Equal(batched, SlicedWasserstein.DistanceBatch(t.batch, a, b, x, y, t.d, theta, 2, t.max, maxDegreeOfParallelism: 1));
+            var gradient = new double[x.Length];
+            double[] withGradient = SlicedWasserstein.DistanceBatch(t.batch, a, b, x, y, t.d, theta, 2, t.max, gradient);
+            for (int k = 0; k < t.batch; k++)
+            {
+                var alone = new double[t.n * t.d];
+                Func<double> one = () => t.max
+                    ? SlicedWasserstein.MaxDistance(a.AsSpan(k * t.n, t.n), b.AsSpan(k * t.m, t.m), x.AsSpan(k * t.n * t.d, t.n * t.d), y.AsSpan(k * t.m * t.d, t.m * t.d), t.d, theta, 2, alone)
+                    : SlicedWasserstein.Distance(a.AsSpan(k * t.n, t.n), b.AsSpan(k * t.m, t.m), x.AsSpan(k * t.n * t.d, t.n * t.d), y.AsSpan(k * t.m * t.d, t.m * t.d), t.d, theta, 2, alone);
+                double expected = one();
+                Assert.True(Math.Abs(batched[k] - expected) <= 1e-13 * Math.Max(1, expected), $"{t} problem {k}: {batched[k]:R} vs {expected:R}");
+                Assert.Equal(expected, withGradient[k]);
+                Assert.Equal(alone, gradient.AsSpan(k * t.n * t.d, t.n * t.d).ToArray());
+            }
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(50));
+    }
+
+    [Fact]
     public void BadShapes_AreNamed()
     {
         double[] a = [0.5, 0.5], x = [0, 0, 1, 1];
@@ -99,5 +132,8 @@ public class SlicedWassersteinTests
         Assert.Equal("projections", Assert.Throws<ArgumentException>(() => SlicedWasserstein.Distance(a, a, x, x, 2, [1, 0, 1])).ParamName);
         Assert.Equal("projections", Assert.Throws<ArgumentException>(() => SlicedWasserstein.Distance(a, a, x, x, 2, [1, double.NaN])).ParamName);
         Assert.Throws<ArgumentOutOfRangeException>(() => SlicedWasserstein.Distance(a, a, x, x, 2, [1, 0], p: 0.5));
+        Assert.Equal("b", Assert.Throws<ArgumentException>(() => SlicedWasserstein.DistanceBatch(2, new double[] { 0.5, 0.5 }, new double[] { 1, 1, 1 }, x, x, 1, new double[] { 1 })).ParamName);
+        var bad = Assert.Throws<ArgumentException>(() => SlicedWasserstein.DistanceBatch(2, new double[] { 1, 1 }, new double[] { 1, 2 }, new double[] { 0, 1 }, new double[] { 0, 1 }, 1, new double[] { 1 }));
+        Assert.StartsWith("Problem 1 of the batch: a sums to 1 and b to 2", bad.Message);
     }
 }
