@@ -151,13 +151,24 @@ public class SinkhornCloudsUnrolledKernelTests
         AssertUnrolledMatches(device, new ConformanceCase(20, 20, 17, 2, 0.5, 7, PlantZeros: false));
     }
 
+    /// <summary>Unbalanced runs (b at 1.5 times a's mass, rho 0.5): the damped reverse sweep.</summary>
+    [Fact]
+    public void UnbalancedUnrolledGradients_MatchTheCpu()
+    {
+        using DeviceAccelerator device = DeviceRuntime.CreateCpu();
+        Prop.ForAll(KernelCases.Generator(16).Where(UnrolledConditioning.WellConditioned).ToArbitrary(), c => AssertUnrolledMatches(device, c, rho: 0.5))
+            .Check(Config.QuickThrowOnFailure.WithMaxTest(8));
+    }
+
     /// <summary>10 unrolled iterations and their reverse on the device and on the CPU: the
     /// same iteration counts, the gradients within the conformance tolerance.</summary>
-    private static void AssertUnrolledMatches(DeviceAccelerator device, ConformanceCase c)
+    private static void AssertUnrolledMatches(DeviceAccelerator device, ConformanceCase c, double rho = double.PositiveInfinity)
     {
         using var cpu = new CpuAccelerator();
         PointCloudBatch batch = c.Generate();
-        var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 10, Mode = SinkhornMode.Unrolled, Tolerance = 0 };
+        if (!double.IsPositiveInfinity(rho))
+            batch = PointCloudBatch.Unbalanced(c.Batch, c.N, c.M, c.Dimension, batch.X, batch.Y, batch.A, batch.B.ToArray().Select(w => 1.5f * w).ToArray(), c.Metric);
+        var options = new SinkhornOptions { Epsilon = c.Epsilon, MaxIterations = 10, Mode = SinkhornMode.Unrolled, Tolerance = 0, MarginalPenalty = rho };
         float[] upstream = KernelCases.Upstream(c);
         (SinkhornResult<float> result, CloudGradients kernel) = SinkhornBackward.UnrolledValueAndGradients(device, batch, options, upstream);
         (SinkhornResult<float> cpuResult, CloudGradients reference) = SinkhornBackward.UnrolledValueAndGradients(cpu, batch, options, upstream);

@@ -267,15 +267,17 @@ public class SinkhornKernelTests
     }
 
     [Fact]
-    public void UnbalancedBatches_AskForAMarginalPenalty_AndTheUnrolledKernelsRefuseOne()
+    public void UnbalancedBatches_AskForAMarginalPenalty_AndTheSelfTermKernelsRefuseOne()
     {
         using DeviceAccelerator device = DeviceRuntime.CreateCpu();
         PointCloudBatch batch = new Case(2, 5, 4, 2, 0.2, 3).GenerateUnbalanced();
         var balanced = new SinkhornOptions { Epsilon = 0.2 };
         Assert.Contains("PointCloudBatch.Unbalanced", Assert.Throws<ArgumentException>(() => Sinkhorn.SolveBatch(device, batch, balanced)).Message);
         Assert.Contains("PointCloudBatch.Unbalanced", Assert.Throws<ArgumentException>(() => SinkhornDivergence.SolveBatch(batch, balanced)).Message);
-        var taped = new SinkhornOptions { Epsilon = 0.2, MaxIterations = 5, Mode = SinkhornMode.Unrolled, MarginalPenalty = 1 };
-        Assert.Contains("not implemented in the unrolled reverse kernels", Assert.Throws<ArgumentException>(() => SinkhornKernel.SolveTaped(device, batch, taped)).Message);
+        var unbalanced = new SinkhornOptions { Epsilon = 0.2, MaxIterations = 5, MarginalPenalty = 1 };
+        using var buffers = device.Buffers();
+        Assert.Contains("not implemented in the self-term kernels", Assert.Throws<ArgumentException>(() => SinkhornKernel.LaunchSelfTerms(device, buffers,
+            ILGPU.ArrayView<float>.Empty, ILGPU.ArrayView<float>.Empty, 1, 2, 2, OtKernels.Geometry.GroundMetric.SqEuclidean, unbalanced, taped: false)).Message);
         // Unequal sums are what the constructor refuses and Unbalanced accepts.
         Assert.Throws<ArgumentException>(() => new PointCloudBatch(batch.Batch, batch.N, batch.M, batch.Dimension, batch.X, batch.Y, batch.A, batch.B));
     }

@@ -23,10 +23,13 @@ using OtKernels.Geometry;
 namespace OtKernels.Autodiff.Entropic.Device;
 
 /// <summary>The shapes and epsilon of a reverse launch.</summary>
-internal readonly struct SinkhornBackwardParameters(int n, int m, float epsilon, int problems, int teamSize, GroundMetric metric)
+internal readonly struct SinkhornBackwardParameters(int n, int m, float epsilon, int problems, int teamSize, GroundMetric metric,
+    float inverseRho = 0)
 {
     public readonly int N = n, M = m, Problems = problems, TeamSize = teamSize;
     public readonly float Epsilon = epsilon;
+    /// <summary>1 / rho of an unbalanced run, 0 when balanced (the unrolled pass's damping).</summary>
+    public readonly float InverseRho = inverseRho;
     /// <summary>1 for the Euclidean cost |x - y|, 0 for |x - y|^2 (CloudCostView).</summary>
     public readonly int Root = metric == GroundMetric.Euclidean ? 1 : 0;
 }

@@ -7,7 +7,11 @@
 // g_{t-1}: the g update gives f-bar_i -= a_i sum_j E_ij g-bar_j and a-bar_i -= eps of that
 // sum; the f update gives g-bar_{t-1, j} = -b_j sum_i E'_ij f-bar_i and b-bar_j -= eps of that
 // sum; positions collect both terms' dC/dx = s (x_i - y_j), s = 2 for |x - y|^2 and
-// 1/|x_i - y_j| for |x - y| (CloudCostView.Slope).
+// 1/|x_i - y_j| for |x - y| (CloudCostView.Slope). Unbalanced runs (p.InverseRho > 0) damp
+// every update by kappa = rho / (rho + eps): an adjoint enters a soft-min times kappa, the
+// exponents use the soft-min values G / kappa and F / kappa, the value's direct terms are
+// the unbalanced objective's, and the weight gradients are not centred (the CPU twin's
+// header has the formulas).
 // Layout: one team per problem (SinkhornKernel's Packing); points, weights, the step's
 // iterates and the adjoints in the team's shared memory; a thread per row, then per column. Each position term is added to the
 // thread's own row of the output as it is found (global memory, no other thread touches it)
@@ -40,6 +44,8 @@ internal static class SinkhornCloudsUnrolledKernel
     {
         int d = dimension, n = p.N, m = p.M;
         float eps = p.Epsilon;
+        bool unbalanced = p.InverseRho > 0;
+        float kappa = 1 / (1 + eps * p.InverseRho), unscale = unbalanced ? 1 / kappa : 1;
         var team = Team.OfSize(p.TeamSize);
         long problem = (long)Grid.IdxX * (Group.DimX / team.Size) + team.Index;
         bool valid = problem < p.Problems;
@@ -66,17 +72,38 @@ internal static class SinkhornCloudsUnrolledKernel
         for (int i = team.Lane; i < ownN * d; i += team.Size) gradX[k * n * d + i] = 0;
         for (int j = team.Lane; j < ownM * d; j += team.Size) gradY[k * m * d + j] = 0;
         long last = (long)(XMath.Max(steps, 1) - 1) * stride;
+        float massA = 0, massB = 0;
         for (int i = team.Lane; i < n; i += team.Size)
         {
             A[i] = a[k * n + i];
+            massA += A[i];
             fBar[i] = go * A[i];
             dA[i] = steps > 0 ? go * taped[last + i] : 0;
         }
         for (int j = team.Lane; j < m; j += team.Size)
         {
             B[j] = b[k * m + j];
+            massB += B[j];
             gBar[j] = go * B[j];
             dB[j] = steps > 0 ? go * taped[last + n + j] : 0;
+        }
+        massA = GroupReduce.Sum(massA, red, team); // the reductions' barriers also publish A, B
+        massB = GroupReduce.Sum(massB, red, team);
+        if (unbalanced && steps > 0)
+        {
+            // The unbalanced value's direct terms (Sinkhorn.Backward.Unrolled.cs), from f_L, g_L.
+            for (int i = team.Lane; i < n; i += team.Size)
+            {
+                float shrink = SinkhornKernel.ExpM1(-taped[last + i] * p.InverseRho);
+                fBar[i] = go * A[i] * (1 + shrink);
+                dA[i] = go * (-shrink / p.InverseRho + eps * massB);
+            }
+            for (int j = team.Lane; j < m; j += team.Size)
+            {
+                float shrink = SinkhornKernel.ExpM1(-taped[last + n + j] * p.InverseRho);
+                gBar[j] = go * B[j] * (1 + shrink) * unscale;
+                dB[j] = go * (-shrink / p.InverseRho - eps * (1 + shrink) + eps * massA);
+            }
         }
         // Skip the steps no team of the group has, then sweep down together.
         int t = maxIterations - 1;
@@ -89,8 +116,9 @@ internal static class SinkhornCloudsUnrolledKernel
             for (int i = team.Lane; i < rows; i += team.Size) F[i] = taped[now + i];
             for (int j = team.Lane; j < cols; j += team.Size)
             {
-                G[j] = taped[now + n + j];
+                G[j] = taped[now + n + j] * unscale; // the soft-min value g_t / kappa
                 GB[j] = t > 0 ? taped[now - stride + n + j] : 0;
+                gBar[j] *= kappa;                      // g_t = kappa S_r(f_t)
             }
             Group.Barrier();
             // Rows: the g update's adjoint, then the f update's position term.
@@ -106,7 +134,7 @@ internal static class SinkhornCloudsUnrolledKernel
                     if (A[i] > 0)
                         for (int c = 0; c < d; c++) gx[c] += cost.Slope(between) * A[i] * w * (X[i * d + c] - Y[j * d + c]);
                 }
-                float fb = fBar[i] - A[i] * s;
+                float fb = (fBar[i] - A[i] * s) * kappa; // f_t = kappa S_c(g_{t-1})
                 fBar[i] = fb;
                 dA[i] -= eps * s;
                 if (fb != 0)
@@ -114,7 +142,7 @@ internal static class SinkhornCloudsUnrolledKernel
                         if (B[j] > 0)
                         {
                             float between = cost.ForColumn(i, j);
-                            float w = B[j] * XMath.Exp2((F[i] + GB[j] - between) * scale);
+                            float w = B[j] * XMath.Exp2((F[i] * unscale + GB[j] - between) * scale);
                             for (int c = 0; c < d; c++) gx[c] += cost.Slope(between) * fb * w * (X[i * d + c] - Y[j * d + c]);
                         }
             }
@@ -134,7 +162,7 @@ internal static class SinkhornCloudsUnrolledKernel
                     }
                     if (fBar[i] != 0)
                     {
-                        float w = XMath.Exp2((F[i] + GB[j] - c2) * scale) * fBar[i];
+                        float w = XMath.Exp2((F[i] * unscale + GB[j] - c2) * scale) * fBar[i];
                         s += w;
                         if (B[j] > 0)
                             for (int c = 0; c < d; c++) gy[c] -= slope * B[j] * w * (X[i * d + c] - Y[j * d + c]);
@@ -151,8 +179,8 @@ internal static class SinkhornCloudsUnrolledKernel
         float meanA = 0, meanB = 0;
         for (int i = team.Lane; i < n; i += team.Size) meanA += dA[i];
         for (int j = team.Lane; j < m; j += team.Size) meanB += dB[j];
-        meanA = GroupReduce.Sum(meanA, red, team) / n;
-        meanB = GroupReduce.Sum(meanB, red, team) / m;
+        meanA = unbalanced ? 0 : GroupReduce.Sum(meanA, red, team) / n; // p.InverseRho is the launch's: every team branches alike
+        meanB = unbalanced ? 0 : GroupReduce.Sum(meanB, red, team) / m;
         for (int i = team.Lane; i < ownN; i += team.Size) gradA[k * n + i] = dA[i] - meanA;
         for (int j = team.Lane; j < ownM; j += team.Size) gradB[k * m + j] = dB[j] - meanB;
     }
@@ -185,7 +213,8 @@ internal static class SinkhornCloudsUnrolledKernel
             ArrayView<float>>(Gradients);
         kernel(pack.Config(WorkFloats(n, m, d, pack.TeamSize)), SpecializedValue.New(d),
             inputs.X, inputs.Y, inputs.A, inputs.B, forward.Tape!.View, forward.Stats.View, options.MaxIterations,
-            new SinkhornBackwardParameters(n, m, (float)options.Epsilon, batch.Batch, pack.TeamSize, batch.Metric), gradOut, outputs.A.View, outputs.B.View, outputs.X.View, outputs.Y.View);
+            new SinkhornBackwardParameters(n, m, (float)options.Epsilon, batch.Batch, pack.TeamSize, batch.Metric,
+                options.Unbalanced ? (float)(1 / options.MarginalPenalty) : 0), gradOut, outputs.A.View, outputs.B.View, outputs.X.View, outputs.Y.View);
         return (forward, outputs);
     }
 }

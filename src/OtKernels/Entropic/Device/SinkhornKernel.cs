@@ -491,7 +491,6 @@ internal static class SinkhornKernel
     {
         if (taped && (options.Mode != SinkhornMode.Unrolled || options.EpsilonScaling != 0))
             throw new ArgumentException("A tape records an Unrolled run without epsilon scaling (Mode = Unrolled, EpsilonScaling = 0).", nameof(options));
-        if (taped) ThrowIfUnbalanced(options, "the unrolled reverse kernels");
         int n = batch.N, m = batch.M, d = batch.Dimension;
         Packing pack = Validate(device, batch.Batch, batch, options, team => WorkFloats(n, m, d, team));
         var run = new CloudsRun(buffers.Allocate((long)batch.Batch * n, "f"), buffers.Allocate((long)batch.Batch * m, "g"),
@@ -619,7 +618,7 @@ internal static class SinkhornKernel
         return Packing.For(device, problems, batch.N, batch.M, teamFloats, nameof(batch), $"Problems of {batch.N} x {batch.M} points in R^{batch.Dimension}");
     }
 
-    /// <summary>The kernels whose reverse passes are written for balanced transport only.</summary>
+    /// <summary>The self-term kernels, whose unrolled reverse pass is written for balanced transport only.</summary>
     internal static void ThrowIfUnbalanced(SinkhornOptions options, string what)
     {
         if (options.Unbalanced)
@@ -769,9 +768,16 @@ internal static class SinkhornKernel
         return GroupReduce.Sum(error, red, team);
     }
 
+    /// <summary>exp(x) - 1 to float's relative precision near 0 (Kahan's correction, as
+    /// Sinkhorn.ExpM1): rho (1 - e^(-f/rho)) keeps its digits for large rho.</summary>
+    internal static float ExpM1(float x)
+    {
+        float u = XMath.Exp(x);
+        return u == 1 ? x : u == 0 ? -1 : (u - 1) * x / XMath.Log(u);
+    }
+
     /// <summary>Over w_i > 0: sum w_i exp(-p_i / rho) (marginal), else sum w_i rho (1 - exp(-p_i / rho))
-    /// with exp(x) - 1 to full precision near 0 (Sinkhorn.RelaxedTerms); inverseRho 0 with
-    /// marginal gives sum w.</summary>
+    /// (Sinkhorn.RelaxedTerms).</summary>
     private static float RelaxedSum(Team team, ArrayView<float> logW, ArrayView<float> potential, int count, float inverseRho, bool marginal,
         ArrayView<float> red)
     {
@@ -779,8 +785,7 @@ internal static class SinkhornKernel
         for (int i = team.Lane; i < count; i += team.Size)
         {
             if (logW[i] == float.NegativeInfinity) continue;
-            float x = -potential[i] * inverseRho, u = XMath.Exp(x);
-            float shrink = u == 1 ? x : u == 0 ? -1 : (u - 1) * x / XMath.Log(u); // exp(x) - 1, Kahan's correction
+            float shrink = ExpM1(-potential[i] * inverseRho);
             sum += XMath.Exp(logW[i]) * (marginal ? 1 + shrink : -shrink / inverseRho);
         }
         return GroupReduce.Sum(sum, red, team);
