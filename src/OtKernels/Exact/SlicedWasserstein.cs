@@ -12,7 +12,7 @@ using System.Numerics.Tensors;
 namespace OtKernels.Exact;
 
 /// <summary>Sliced and max-sliced Wasserstein distances between weighted point clouds.</summary>
-public static class SlicedWasserstein
+public static partial class SlicedWasserstein
 {
     /// <summary>count directions drawn uniformly on the unit sphere of R^dimension (normalised
     /// Gaussians from a seeded generator), row-major [count, dimension]. The same seed gives the
@@ -96,17 +96,9 @@ public static class SlicedWasserstein
         int dimension, ReadOnlyMemory<double> projections, double p = 2, bool max = false, Memory<double> gradientX = default,
         int maxDegreeOfParallelism = -1)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
         EmdOptions.ValidateParallelism(maxDegreeOfParallelism);
-        if (a.Length == 0 || a.Length % batch != 0) throw new ArgumentException($"a has length {a.Length}, not {batch} problems of n >= 1 masses.", nameof(a));
-        if (b.Length == 0 || b.Length % batch != 0) throw new ArgumentException($"b has length {b.Length}, not {batch} problems of m >= 1 masses.", nameof(b));
-        int n = a.Length / batch, m = b.Length / batch, count = projections.Length / dimension;
-        ThrowHelper.ThrowIfLengthMismatch(x.Length, checked(batch * n * dimension), nameof(x), $"[{batch}, {n}, {dimension}]");
-        ThrowHelper.ThrowIfLengthMismatch(y.Length, checked(batch * m * dimension), nameof(y), $"[{batch}, {m}, {dimension}]");
+        (int n, int m, int count) = ValidateBatch(batch, a.Length, b.Length, x.Length, y.Length, dimension, projections.Length, p);
         if (!gradientX.IsEmpty) ThrowHelper.ThrowIfLengthMismatch(gradientX.Length, x.Length, nameof(gradientX), "x");
-        if (!(p >= 1 && double.IsFinite(p)))
-            throw new ArgumentOutOfRangeException(nameof(p), p, "The exponent must be finite and at least 1 (the cost must be convex).");
         var values = new double[batch];
         BatchErrors.For(batch, maxDegreeOfParallelism, () => new LineBuffers(n, m, count), (k, buffers) =>
         {
@@ -121,6 +113,24 @@ public static class SlicedWasserstein
             values[k] = buffers.Distance(ak, bk, xk, yk, dimension, projections.Span, p, max);
         });
         return values;
+    }
+
+    /// <summary>A batch's shapes and exponent checked: (n, m, L), or an exception naming the argument.</summary>
+    private static (int N, int M, int Count) ValidateBatch(int batch, int aLength, int bLength, int xLength, int yLength, int dimension, int projectionsLength,
+        double p)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        if (aLength == 0 || aLength % batch != 0) throw new ArgumentException($"a has length {aLength}, not {batch} problems of n >= 1 masses.", "a");
+        if (bLength == 0 || bLength % batch != 0) throw new ArgumentException($"b has length {bLength}, not {batch} problems of m >= 1 masses.", "b");
+        int n = aLength / batch, m = bLength / batch;
+        ThrowHelper.ThrowIfLengthMismatch(xLength, checked(batch * n * dimension), "x", $"[{batch}, {n}, {dimension}]");
+        ThrowHelper.ThrowIfLengthMismatch(yLength, checked(batch * m * dimension), "y", $"[{batch}, {m}, {dimension}]");
+        if (projectionsLength == 0 || projectionsLength % dimension != 0)
+            throw new ArgumentException($"projections holds {projectionsLength} numbers, not [L, {dimension}] with L >= 1.", "projections");
+        if (!(p >= 1 && double.IsFinite(p)))
+            throw new ArgumentOutOfRangeException(nameof(p), p, "The exponent must be finite and at least 1 (the cost must be convex).");
+        return (n, m, projectionsLength / dimension);
     }
 
     /// <summary>One worker's buffers for the batch: the projected positions and their masses,
