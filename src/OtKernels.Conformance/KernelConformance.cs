@@ -20,6 +20,7 @@
 using OtKernels.Accelerators;
 using OtKernels.Autodiff.Entropic;
 using OtKernels.Entropic;
+using OtKernels.Exact;
 using OtKernels.Geometry;
 
 namespace OtKernels.Conformance;
@@ -78,6 +79,7 @@ public static class KernelConformance
         "Sinkhorn clouds, fixed iterations", "Sinkhorn clouds, tolerance + eps-scaling", "Sinkhorn clouds reverse, converged",
         "Sinkhorn clouds reverse, unrolled", "Sinkhorn divergence", "Sinkhorn divergence reverse", "Sinkhorn dense cost, one against many",
         "Pairwise squared distances", "Barycenter step + mean",
+        "Unbalanced Sinkhorn clouds, fixed iterations", "Unbalanced Sinkhorn clouds reverse, unrolled", "Sliced Wasserstein",
     ];
 
     /// <summary>The fixed cases of `otk gpu check`: small and square, ragged with odd sizes,
@@ -97,11 +99,17 @@ public static class KernelConformance
         float[] upstream = Enumerable.Range(0, c.Batch).Select(k => 1f + 0.5f * k).ToArray();
         // Each kernel as (tolerance, the outputs of its operation on an accelerator); run on the
         // device and on the CPU, then compared.
-        float[][] Unrolled(Accelerator acc)
+        float[][] Unrolled(Accelerator acc) => UnrolledOn(acc, batch, fixedIterations);
+        float[][] UnrolledOn(Accelerator acc, PointCloudBatch problems, SinkhornOptions options)
         {
-            var (result, gradients) = SinkhornBackward.UnrolledValueAndGradients(acc, batch, fixedIterations with { MaxIterations = 10 }, upstream);
+            var (result, gradients) = SinkhornBackward.UnrolledValueAndGradients(acc, problems, options with { MaxIterations = 10 }, upstream);
             return [.. Outputs(gradients), Floats(result.Value)];
         }
+        // Unbalanced transport (issue 22): b at 1.5 times a's mass, rho 0.5.
+        PointCloudBatch heavier = PointCloudBatch.Unbalanced(c.Batch, c.N, c.M, c.Dimension, batch.X, batch.Y, batch.A,
+            batch.B.ToArray().Select(w => 1.5f * w).ToArray(), c.Metric);
+        SinkhornOptions relaxed = fixedIterations with { MarginalPenalty = 0.5 };
+        float[] directions = Array.ConvertAll(SlicedWasserstein.RandomProjections(c.Dimension, 8, c.Seed), v => (float)v);
         (double tolerance, Func<Accelerator, float[][]> run) = kernel switch
         {
             "Sinkhorn clouds, fixed iterations" => (IterationTolerance, acc => Outputs(Sinkhorn.SolveBatch(acc, batch, fixedIterations))),
@@ -123,6 +131,10 @@ public static class KernelConformance
             "Barycenter step + mean" => (IterationTolerance, acc =>
                 [Floats(Barycenter.Bregman(acc, Doubles(batch.A.Span), Enumerable.Range(0, c.Batch).Select(k => 1.0 + k).ToArray(), FirstProblemCost(batch),
                     new BarycenterOptions { Epsilon = c.Epsilon, MaxIterations = 30, Tolerance = 0 }).Barycenter)]),
+            "Unbalanced Sinkhorn clouds, fixed iterations" => (IterationTolerance, acc => Outputs(Sinkhorn.SolveBatch(acc, heavier, relaxed))),
+            "Unbalanced Sinkhorn clouds reverse, unrolled" => (IterationTolerance, acc => UnrolledOn(acc, heavier, relaxed)),
+            "Sliced Wasserstein" => (IterationTolerance, acc =>
+                [Floats(SlicedWasserstein.DistanceBatch(acc, c.Batch, batch.A, batch.B, batch.X, batch.Y, c.Dimension, directions))]),
             _ => throw new ArgumentException($"Unknown kernel '{kernel}'; one of: {string.Join(", ", Kernels)}.", nameof(kernel)),
         };
         return Compare(kernel, c.ToString(), tolerance, run(device), run(cpu));
