@@ -10,6 +10,7 @@
 // Square loss: f1' = 2a, h1' = 1, f2' = 2b, h2' = 2; KL: f1' = log a, h1' = 1, f2' = 1,
 // h2' = 1/(b + 1e-15) (GromovLoss.KL's floor). Caveat: E is not convex, so this is the gradient of the local optimum found.
 using OtKernels.Entropic;
+using OtKernels.LinearAlgebra;
 
 namespace OtKernels.Autodiff.Entropic;
 
@@ -33,11 +34,16 @@ public static class GromovWassersteinBackward
         for (int i = 0; i < n; i++)
             for (int j = 0; j < m; j++) { rows[i] += t[i * m + j]; cols[j] += t[i * m + j]; }
 
-        // T h2(C2) T^T [n, n] and T^T h1(C1) T [m, m], each through one [n, m] product.
-        double[] h2 = result.Problem.H2, th2 = Multiply(t, n, m, h2, m, transposeRight: false); // T h2(C2) (h2 symmetric or not: row-major m x m)
-        double[] inner1 = MultiplyByTranspose(th2, t, n, m);
-        double[] h1t = Multiply(c1, n, n, t, m, transposeRight: false);                        // h1(C1) T = C1 T
-        double[] inner2 = TransposeTimes(t, h1t, n, m);
+        // T h2(C2) T^T [n, n] and T^T h1(C1) T [m, m] (h1(C1) = C1), through the register-tiled
+        // products and one transpose of T.
+        var transposed = new double[m * n];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < m; j++) transposed[j * n + i] = t[i * m + j];
+        double[] th2 = new double[n * m], inner1 = new double[n * n], c1t = new double[n * m], inner2 = new double[m * m];
+        SmallMatrix.Multiply<double>(t, result.Problem.H2, th2, n, m, m);
+        SmallMatrix.Multiply<double>(th2, transposed, inner1, n, m, n);
+        SmallMatrix.Multiply<double>(c1, t, c1t, n, n, m);
+        SmallMatrix.Multiply<double>(transposed, c1t, inner2, m, n, m);
         for (int i = 0; i < n; i++)
             for (int k = 0; k < n; k++)
             {
@@ -60,47 +66,5 @@ public static class GromovWassersteinBackward
         ArgumentNullException.ThrowIfNull(result);
         double weight = 1 - result.Problem.Problem.Alpha;
         return result.Plan.Select(t => weight * t).ToArray();
-    }
-
-    /// <summary>left [rows, inner] times right [inner, cols] (row-major), or right transposed when it is [cols, inner].</summary>
-    private static double[] Multiply(double[] left, int rows, int inner, double[] right, int cols, bool transposeRight)
-    {
-        var product = new double[rows * cols];
-        for (int i = 0; i < rows; i++)
-            for (int k = 0; k < inner; k++)
-            {
-                double v = left[i * inner + k];
-                if (v == 0) continue;
-                for (int j = 0; j < cols; j++) product[i * cols + j] += v * (transposeRight ? right[j * inner + k] : right[k * cols + j]);
-            }
-        return product;
-    }
-
-    /// <summary>a [n, m] times b^T for b [n, m]: [n, n].</summary>
-    private static double[] MultiplyByTranspose(double[] a, double[] b, int n, int m)
-    {
-        var product = new double[n * n];
-        for (int i = 0; i < n; i++)
-            for (int k = 0; k < n; k++)
-            {
-                double sum = 0;
-                for (int j = 0; j < m; j++) sum += a[i * m + j] * b[k * m + j];
-                product[i * n + k] = sum;
-            }
-        return product;
-    }
-
-    /// <summary>a^T b for a, b [n, m]: [m, m].</summary>
-    private static double[] TransposeTimes(double[] a, double[] b, int n, int m)
-    {
-        var product = new double[m * m];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < m; j++)
-            {
-                double v = a[i * m + j];
-                if (v == 0) continue;
-                for (int l = 0; l < m; l++) product[j * m + l] += v * b[i * m + l];
-            }
-        return product;
     }
 }

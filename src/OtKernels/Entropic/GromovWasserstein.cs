@@ -73,14 +73,14 @@ public static class GromovWasserstein
         BatchErrors.For(problems.Count, options.MaxDegreeOfParallelism, () => new SinkhornWorkspace<double> { SoftMin = { StoredEntriesLimit = long.MaxValue } }, (k, workspace) =>
         {
             GromovWassersteinProblem problem = problems[k] ?? throw new ArgumentNullException(nameof(problems), $"problems[{k}] is null.");
-            results[k] = SolveOne(Prepared.Of(problem), options, workspace);
+            results[k] = SolveOne(Prepared.Of(problem, options.Loss), options, workspace);
         });
         return results;
     }
 
     /// <summary>A validated problem with the parts of tens(T) that do not depend on T:
-    /// rowTerm = f1(C1) p, colTerm = f2(C2) q, h1(C1) and h2(C2).</summary>
-    internal sealed record Prepared(GromovWassersteinProblem Problem, double[] P, double[] Q, double[] RowTerm, double[] ColTerm, double[] H1, double[] H2)
+    /// rowTerm = f1(C1) p, colTerm = f2(C2) q and h2(C2); h1(C1) is C1 for both losses.</summary>
+    internal sealed record Prepared(GromovWassersteinProblem Problem, double[] P, double[] Q, double[] RowTerm, double[] ColTerm, double[] H2)
     {
         /// <summary>The KL loss's log(b + 1e-15), as POT's: a zero distance (a diagonal) against
         /// a zero costs 0, as the loss's limit does; against a positive a it costs a finite
@@ -90,7 +90,8 @@ public static class GromovWasserstein
         public int N => P.Length;
         public int M => Q.Length;
 
-        public static Prepared Of(GromovWassersteinProblem problem)
+        /// <summary>The problem validated, with its loss's parts (PCS, Prop. 1).</summary>
+        public static Prepared Of(GromovWassersteinProblem problem, GromovLoss loss)
         {
             int n = problem.P?.Length ?? 0, m = problem.Q?.Length ?? 0;
             double[] p = (double[])(problem.P ?? throw new ArgumentNullException(nameof(problem), "P is null.")).Clone();
@@ -106,11 +107,11 @@ public static class GromovWasserstein
                 throw new ArgumentOutOfRangeException(nameof(problem), problem.Alpha, "Alpha must be in [0, 1].");
             if (problem.Features is null && problem.Alpha != 1)
                 throw new ArgumentException($"Alpha is {problem.Alpha} but there are no Features: plain GW has alpha 1.", nameof(problem));
-            return new Prepared(problem, p, q, new double[n], new double[m], (double[])problem.C1.Clone(), new double[m * m]);
+            return new Prepared(problem, p, q, new double[n], new double[m], new double[m * m]).Fill(loss);
         }
 
-        /// <summary>Fills the loss's parts (PCS, Prop. 1), checking the KL loss's domain.</summary>
-        public Prepared For(GromovLoss loss)
+        /// <summary>Fills the loss's parts, checking the KL loss's domain.</summary>
+        private Prepared Fill(GromovLoss loss)
         {
             double[] c1 = Problem.C1, c2 = Problem.C2;
             bool kl = loss == GromovLoss.KL;
@@ -166,7 +167,6 @@ public static class GromovWasserstein
 
     private static GromovWassersteinResult SolveOne(Prepared problem, GromovWassersteinOptions options, SinkhornWorkspace<double> workspace)
     {
-        problem.For(options.Loss);
         int n = problem.N, m = problem.M;
         var inner = new SinkhornOptions { Epsilon = options.Epsilon, Tolerance = options.InnerTolerance, MaxIterations = options.InnerMaxIterations };
         GromovWassersteinResult? best = null;
@@ -232,7 +232,7 @@ public static class GromovWasserstein
     internal static void Tensor(Prepared problem, ReadOnlySpan<double> plan, Span<double> tens, Span<double> scratch)
     {
         int n = problem.N, m = problem.M;
-        SmallMatrix.Multiply<double>(problem.H1, plan, scratch, n, n, m);
+        SmallMatrix.Multiply<double>(problem.Problem.C1, plan, scratch, n, n, m);
         SmallMatrix.Multiply<double>(scratch, problem.H2, tens, n, m, m);
         for (int i = 0; i < n; i++)
         {

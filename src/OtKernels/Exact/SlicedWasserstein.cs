@@ -50,37 +50,26 @@ public static partial class SlicedWasserstein
     /// directions that are not finite, masses as Emd1D.Cost takes them.</exception>
     /// <exception cref="ArgumentOutOfRangeException">p below 1.</exception>
     public static double Distance(ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> x, ReadOnlySpan<double> y, int dimension,
-        ReadOnlySpan<double> projections, double p = 2, Span<double> gradientX = default)
-    {
-        (double[] values, double[]? slopes) = PerProjection(a, b, x, y, dimension, projections, p, gradientX);
-        int count = values.Length;
-        double mean = values.Sum() / count, distance = Math.Pow(mean, 1 / p);
-        if (slopes is not null)
-        {
-            gradientX.Clear();
-            if (mean > 0)
-                for (int l = 0; l < count; l++)
-                    AddBack(slopes.AsSpan(l * a.Length, a.Length), projections.Slice(l * dimension, dimension), distance / (p * mean * count), gradientX);
-        }
-        return distance;
-    }
+        ReadOnlySpan<double> projections, double p = 2, Span<double> gradientX = default) =>
+        One(a, b, x, y, dimension, projections, p, max: false, gradientX);
 
     /// <summary>Max-sliced W_p: the largest W_p over the given directions (arguments as
     /// <see cref="Distance"/>); the gradient is that direction's.</summary>
     public static double MaxDistance(ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> x, ReadOnlySpan<double> y, int dimension,
-        ReadOnlySpan<double> projections, double p = 2, Span<double> gradientX = default)
+        ReadOnlySpan<double> projections, double p = 2, Span<double> gradientX = default) =>
+        One(a, b, x, y, dimension, projections, p, max: true, gradientX);
+
+    private static double One(ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> x, ReadOnlySpan<double> y, int dimension,
+        ReadOnlySpan<double> projections, double p, bool max, Span<double> gradientX)
     {
-        (double[] values, double[]? slopes) = PerProjection(a, b, x, y, dimension, projections, p, gradientX);
-        int best = 0;
-        for (int l = 1; l < values.Length; l++) if (values[l] > values[best]) best = l;
-        double distance = Math.Pow(values[best], 1 / p);
-        if (slopes is not null)
-        {
-            gradientX.Clear();
-            if (values[best] > 0)
-                AddBack(slopes.AsSpan(best * a.Length, a.Length), projections.Slice(best * dimension, dimension), distance / (p * values[best]), gradientX);
-        }
-        return distance;
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        int n = a.Length, m = b.Length;
+        ThrowHelper.ThrowIfLengthMismatch(x.Length, checked(n * dimension), nameof(x), $"[{n}, {dimension}] (a has {n} masses)");
+        ThrowHelper.ThrowIfLengthMismatch(y.Length, checked(m * dimension), nameof(y), $"[{m}, {dimension}] (b has {m} masses)");
+        if (!gradientX.IsEmpty) ThrowHelper.ThrowIfLengthMismatch(gradientX.Length, x.Length, nameof(gradientX), "x");
+        if (!(p >= 1 && double.IsFinite(p)))
+            throw new ArgumentOutOfRangeException(nameof(p), p, "The exponent must be finite and at least 1 (the cost must be convex).");
+        return new LineBuffers(n, m, Math.Max(1, projections.Length / dimension)).Distance(a, b, x, y, dimension, projections, p, max, gradientX);
     }
 
     /// <summary>SW_p (or max-sliced W_p) of each problem of a batch over one set of directions
@@ -88,8 +77,7 @@ public static partial class SlicedWasserstein
     /// y [k m d ..), with n = a.Length / batch and m = b.Length / batch. Problems run in
     /// parallel, each on its worker's buffers: per direction, one projection, two sorts that
     /// carry the masses along, and the merge of Emd1D (no allocation per direction).</summary>
-    /// <param name="gradientX">If not empty ([batch, n, dimension]), receives each problem's
-    /// dSW/dx (through <see cref="Distance"/>, problem by problem).</param>
+    /// <param name="gradientX">If not empty ([batch, n, dimension]), receives each problem's dSW/dx.</param>
     /// <exception cref="ArgumentException">Shapes that do not divide into the batch, or a bad
     /// problem ("Problem k of the batch: ...").</exception>
     public static double[] DistanceBatch(int batch, ReadOnlyMemory<double> a, ReadOnlyMemory<double> b, ReadOnlyMemory<double> x, ReadOnlyMemory<double> y,
@@ -104,13 +92,8 @@ public static partial class SlicedWasserstein
         {
             ReadOnlySpan<double> ak = a.Span.Slice(k * n, n), bk = b.Span.Slice(k * m, m);
             ReadOnlySpan<double> xk = x.Span.Slice(k * n * dimension, n * dimension), yk = y.Span.Slice(k * m * dimension, m * dimension);
-            if (!gradientX.IsEmpty)
-            {
-                Span<double> gk = gradientX.Span.Slice(k * n * dimension, n * dimension);
-                values[k] = max ? MaxDistance(ak, bk, xk, yk, dimension, projections.Span, p, gk) : Distance(ak, bk, xk, yk, dimension, projections.Span, p, gk);
-                return;
-            }
-            values[k] = buffers.Distance(ak, bk, xk, yk, dimension, projections.Span, p, max);
+            Span<double> gk = gradientX.IsEmpty ? default : gradientX.Span.Slice(k * n * dimension, n * dimension);
+            values[k] = buffers.Distance(ak, bk, xk, yk, dimension, projections.Span, p, max, gk);
         });
         return values;
     }
@@ -133,14 +116,18 @@ public static partial class SlicedWasserstein
         return (n, m, projectionsLength / dimension);
     }
 
-    /// <summary>One worker's buffers for the batch: the projected positions and their masses,
-    /// sorted together, and the per-direction values.</summary>
+    /// <summary>The buffers of one problem at a time (a batch worker's, or a single call's): the
+    /// projected positions with their sort order and sorted masses, the per-direction values
+    /// and, for a gradient, the slopes dW_p^p/d(theta . x_i) per direction [L, n]. Every path
+    /// goes through Distance: one projection and two sorts per direction, then Emd1D's merge.</summary>
     private sealed class LineBuffers(int n, int m, int count)
     {
         private readonly double[] _xs = new double[n], _wa = new double[n], _ys = new double[m], _wb = new double[m], _values = new double[count];
+        private readonly int[] _orderA = new int[n], _orderB = new int[m];
+        private double[] _slopes = [];
 
         public double Distance(ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> x, ReadOnlySpan<double> y, int dimension,
-            ReadOnlySpan<double> projections, double p, bool max)
+            ReadOnlySpan<double> projections, double p, bool max, Span<double> gradientX = default)
         {
             ThrowHelper.ThrowIfNotFinite(x, nameof(x));
             ThrowHelper.ThrowIfNotFinite(y, nameof(y));
@@ -148,57 +135,42 @@ public static partial class SlicedWasserstein
                 throw new ArgumentException($"projections holds {projections.Length} numbers, not [L, {dimension}] with L >= 1.", nameof(projections));
             ThrowHelper.ThrowIfNotFinite(projections, nameof(projections));
             (double scaleA, double scaleB) = MassBalance.Scales(a, b, EmdOptions.Default, nameof(a), nameof(b));
+            bool gradient = !gradientX.IsEmpty;
+            if (gradient && _slopes.Length < _values.Length * n) _slopes = new double[_values.Length * n];
             for (int l = 0; l < _values.Length; l++)
             {
                 ReadOnlySpan<double> theta = projections.Slice(l * dimension, dimension);
-                Project(x, a, scaleA, theta, _xs, _wa);
-                Project(y, b, scaleB, theta, _ys, _wb);
-                _values[l] = Emd1D.Merge(_xs, _wa, _ys, _wb, p);
+                Project(x, a, scaleA, theta, _xs, _orderA, _wa);
+                Project(y, b, scaleB, theta, _ys, _orderB, _wb);
+                Span<double> slopes = gradient ? _slopes.AsSpan(l * n, n) : default;
+                slopes.Clear();
+                _values[l] = Emd1D.Merge(_xs, _wa, _ys, _wb, p, _orderA, slopes);
             }
-            double value = max ? TensorPrimitives.Max<double>(_values) : TensorPrimitives.Sum<double>(_values) / _values.Length;
-            return Math.Pow(value, 1 / p);
+            int best = max ? TensorPrimitives.IndexOfMax<double>(_values) : -1;
+            double value = max ? _values[best] : TensorPrimitives.Sum<double>(_values) / _values.Length, distance = Math.Pow(value, 1 / p);
+            if (!gradient) return distance;
+            // The envelope theorem on each line's plan, back through theta, the mean (or the max) and the root.
+            gradientX.Clear();
+            if (value > 0)
+                for (int l = max ? best : 0; l < (max ? best + 1 : _values.Length); l++)
+                    AddBack(_slopes.AsSpan(l * n, n), projections.Slice(l * dimension, dimension), distance / (p * value * (max ? 1 : _values.Length)), gradientX);
+            return distance;
         }
 
-        /// <summary>positions_i = theta . points_i with masses_i = scale w_i, sorted by position.</summary>
+        /// <summary>positions_i = theta . points_i sorted, order the original index of each (the
+        /// gradient's), and masses the scaled weights in that order.</summary>
         private static void Project(ReadOnlySpan<double> points, ReadOnlySpan<double> w, double scale, ReadOnlySpan<double> theta,
-            double[] positions, double[] masses)
+            double[] positions, int[] order, double[] masses)
         {
             int dimension = theta.Length;
             for (int i = 0; i < positions.Length; i++)
             {
                 positions[i] = TensorPrimitives.Dot(points.Slice(i * dimension, dimension), theta);
-                masses[i] = w[i] * scale;
+                order[i] = i;
             }
-            Array.Sort(positions, masses);
+            Array.Sort(positions, order);
+            for (int i = 0; i < masses.Length; i++) masses[i] = w[order[i]] * scale;
         }
-    }
-
-    /// <summary>W_p^p on each direction, and when a gradient is asked for, dW_p^p/d(theta . x_i)
-    /// per direction [L, n].</summary>
-    private static (double[] Values, double[]? Slopes) PerProjection(ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> x,
-        ReadOnlySpan<double> y, int dimension, ReadOnlySpan<double> projections, double p, Span<double> gradientX)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
-        int n = a.Length, m = b.Length;
-        ThrowHelper.ThrowIfLengthMismatch(x.Length, checked(n * dimension), nameof(x), $"[{n}, {dimension}] (a has {n} masses)");
-        ThrowHelper.ThrowIfLengthMismatch(y.Length, checked(m * dimension), nameof(y), $"[{m}, {dimension}] (b has {m} masses)");
-        if (projections.Length == 0 || projections.Length % dimension != 0)
-            throw new ArgumentException($"projections holds {projections.Length} numbers, not [L, {dimension}] with L >= 1.", nameof(projections));
-        ThrowHelper.ThrowIfNotFinite(projections, nameof(projections));
-        if (!gradientX.IsEmpty) ThrowHelper.ThrowIfLengthMismatch(gradientX.Length, x.Length, nameof(gradientX), "x");
-        int count = projections.Length / dimension;
-        var values = new double[count];
-        double[]? slopes = gradientX.IsEmpty ? null : new double[count * n];
-        var xs = new double[n];
-        var ys = new double[m];
-        for (int l = 0; l < count; l++)
-        {
-            ReadOnlySpan<double> theta = projections.Slice(l * dimension, dimension);
-            for (int i = 0; i < n; i++) xs[i] = TensorPrimitives.Dot(x.Slice(i * dimension, dimension), theta);
-            for (int j = 0; j < m; j++) ys[j] = TensorPrimitives.Dot(y.Slice(j * dimension, dimension), theta);
-            values[l] = Emd1D.Cost(a, b, xs, ys, p, null, slopes is null ? default : slopes.AsSpan(l * n, n));
-        }
-        return (values, slopes);
     }
 
     /// <summary>gradient[i, :] += scale * slopes[i] * theta.</summary>
