@@ -24,8 +24,8 @@ if (args is ["sinkhorn-clouds", var x, var y, var eps, var iterations, var cloud
         rho.Length == 1 ? double.Parse(rho[0], CultureInfo.InvariantCulture) : double.PositiveInfinity);
 if (args is ["sliced-pairs", var sx, var sy, var theta, var slicedThreads, var slicedOut])
     return SlicedPairs.Run(sx, sy, theta, int.Parse(slicedThreads), slicedOut);
-if (args is ["gw-pairs", var gx, var gy, var gwEps, var gwThreads, var gwOut])
-    return GromovPairs.Run(gx, gy, double.Parse(gwEps, CultureInfo.InvariantCulture), int.Parse(gwThreads), gwOut);
+if (args is ["gw-pairs", var gx, var gy, var gwEps, var gwThreads, var gwOut, .. var gwWhere] && gwWhere.Length <= 1)
+    return GromovPairs.Run(gx, gy, double.Parse(gwEps, CultureInfo.InvariantCulture), int.Parse(gwThreads), gwOut, gwWhere.Length == 1 ? gwWhere[0] : "cpu");
 if (args is ["sinkhorn-mnist", var mnistImages, var mnistPairs, var mnistEps, var tol, var scaling, var omega, var mnistThreads, var mnistOut])
     return SinkhornMnist.Run(mnistImages, mnistPairs, double.Parse(mnistEps, CultureInfo.InvariantCulture), double.Parse(tol, CultureInfo.InvariantCulture),
         double.Parse(scaling, CultureInfo.InvariantCulture), double.Parse(omega, CultureInfo.InvariantCulture), int.Parse(mnistThreads), mnistOut);

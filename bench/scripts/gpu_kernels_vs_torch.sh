@@ -4,7 +4,9 @@
 # CPU code), then the benchmark program's `kernels` (data resident on the device) beside the same
 # iteration in PyTorch (bench/scripts/torch_sinkhorn_clouds.py) for n = 16, 64 and d = 2, 16,
 # printing the ratio of pairs/s for the forward and the forward + unrolled reverse pass; then
-# the time of metric learning's batch of divergences (otk dml train) on the GPU and the CPU.
+# the time of metric learning's batch of divergences (otk dml train) on the GPU and the CPU;
+# then batched entropic Gromov-Wasserstein (gw-pairs on CUDA) beside the same batch in
+# PyTorch (bench/scripts/torch_gromov_pairs.py), both in float32, values compared.
 # Everything goes to one results file (default $OUT/gpu-results.txt, else gpu-results.txt).
 # Sized to finish in under 5 minutes on an H100/H200 at the defaults.
 # Usage: bash bench/scripts/gpu_kernels_vs_torch.sh [PAIRS] [ITERATIONS]
@@ -42,5 +44,14 @@ rate() { awk -v row="$1" 'index($0, row) == 1 { v = $(NF - 4); gsub(",", "", v);
   for where in cuda cpu; do
     bench kernels --accelerator "$where" --pairs 2016 --n 4 --d 4 --iterations 20 --dense-pairs 64 | grep -E "^(accelerator|divergence \+ reverse)"
   done
+  # Entropic GW (issue 22): 4,096 pairs of 32-point clouds, R^2 against R^3, eps 0.05; the
+  # kernel stops at float's floor, PyTorch at a change of 1e-7; values within 1e-3.
+  gw=$(mktemp -d)
+  python3 -c "import numpy as np; rng = np.random.default_rng(2016); np.save('$gw/x.npy', rng.random((4096, 32, 2))); np.save('$gw/y.npy', rng.random((4096, 32, 3)))"
+  ours=$(bench gw-pairs "$gw/x.npy" "$gw/y.npy" 0.05 1 "$gw/otk.npy" cuda)
+  ref=$(python3 bench/scripts/torch_gromov_pairs.py "$gw/x.npy" "$gw/y.npy" 0.05 "$gw/torch.npy")
+  echo "$ours"
+  echo "$ref"
+  python3 bench/scripts/compare_runs.py "$gw/torch.npy" "$gw/otk.npy" "$ref" "$ours" "the GW values" 1e-3 || true
 } 2>&1 | tee "$results"
 echo "results: $results"

@@ -80,6 +80,7 @@ public static class KernelConformance
         "Sinkhorn clouds reverse, unrolled", "Sinkhorn divergence", "Sinkhorn divergence reverse", "Sinkhorn dense cost, one against many",
         "Pairwise squared distances", "Barycenter step + mean",
         "Unbalanced Sinkhorn clouds, fixed iterations", "Unbalanced Sinkhorn clouds reverse, unrolled", "Sliced Wasserstein",
+        "Gromov–Wasserstein batch",
     ];
 
     /// <summary>The fixed cases of `otk gpu check`: small and square, ragged with odd sizes,
@@ -109,6 +110,14 @@ public static class KernelConformance
         PointCloudBatch heavier = PointCloudBatch.Unbalanced(c.Batch, c.N, c.M, c.Dimension, batch.X, batch.Y, batch.A,
             batch.B.ToArray().Select(w => 1.5f * w).ToArray(), c.Metric);
         SinkhornOptions relaxed = fixedIterations with { MarginalPenalty = 0.5 };
+        // Each problem's clouds as two metric spaces; the value and the entropic objective at
+        // the runs' convergence (the couplings, within float's floor of the fixed point, are
+        // GromovKernelTests').
+        float[][] Gromov(Accelerator acc)
+        {
+            GromovWassersteinResult[] results = GromovWasserstein.SolveBatch(acc, GromovProblems(batch), new GromovWassersteinOptions { Epsilon = c.Epsilon });
+            return [Floats([.. results.Select(r => r.Value)]), Floats([.. results.Select(r => r.Objective)])];
+        }
         float[] directions = Array.ConvertAll(SlicedWasserstein.RandomProjections(c.Dimension, 8, c.Seed), v => (float)v);
         (double tolerance, Func<Accelerator, float[][]> run) = kernel switch
         {
@@ -135,6 +144,7 @@ public static class KernelConformance
             "Unbalanced Sinkhorn clouds reverse, unrolled" => (IterationTolerance, acc => UnrolledOn(acc, heavier, relaxed)),
             "Sliced Wasserstein" => (IterationTolerance, acc =>
                 [Floats(SlicedWasserstein.DistanceBatch(acc, c.Batch, batch.A, batch.B, batch.X, batch.Y, c.Dimension, directions))]),
+            "Gromov–Wasserstein batch" => (ConvergedTolerance, Gromov),
             _ => throw new ArgumentException($"Unknown kernel '{kernel}'; one of: {string.Join(", ", Kernels)}.", nameof(kernel)),
         };
         return Compare(kernel, c.ToString(), tolerance, run(device), run(cpu));
@@ -153,15 +163,22 @@ public static class KernelConformance
         return wide;
     }
 
-    /// <summary>Problem 0's cost as a dense matrix, n x m.</summary>
-    private static DenseCost FirstProblemCost(PointCloudBatch batch)
+    /// <summary>Problem k's clouds as GW problem k: the Euclidean distances within x_k and
+    /// within y_k, with the weights a_k and b_k.</summary>
+    private static GromovWassersteinProblem[] GromovProblems(PointCloudBatch batch)
     {
-        PointCloudCost clouds = batch.CostOf(0);
-        var c = new double[batch.N * batch.M];
-        for (int i = 0; i < batch.N; i++)
-            for (int j = 0; j < batch.M; j++) c[i * batch.M + j] = clouds[i, j];
-        return new DenseCost(c, batch.N, batch.M);
+        int n = batch.N, m = batch.M, d = batch.Dimension;
+        double[] Distances(ReadOnlySpan<float> points)
+        {
+            double[] wide = Doubles(points);
+            return new PointCloudCost(wide, wide, d, GroundMetric.Euclidean).ToArray();
+        }
+        return [.. Enumerable.Range(0, batch.Batch).Select(k => new GromovWassersteinProblem(Doubles(batch.A.Span.Slice(k * n, n)), Doubles(batch.B.Span.Slice(k * m, m)),
+            Distances(batch.X.Span.Slice(k * n * d, n * d)), Distances(batch.Y.Span.Slice(k * m * d, m * d))))];
     }
+
+    /// <summary>Problem 0's cost as a dense matrix, n x m.</summary>
+    private static DenseCost FirstProblemCost(PointCloudBatch batch) => new(batch.CostOf(0).ToArray(), batch.N, batch.M);
 
     private static float[][] Outputs(SinkhornResult<float> r) => [r.F, r.G, Floats(r.Value)];
 

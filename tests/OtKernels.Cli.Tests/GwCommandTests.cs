@@ -1,5 +1,5 @@
 // otk gw: the library's value for points or structure matrices, fused with a feature cost,
-// the coupling and gradient files, and bad input named with exit code 2.
+// the coupling and gradient files, the device kernel, and bad input named with exit code 2.
 using System.Text.Json;
 using OtKernels.Autodiff.Entropic;
 using OtKernels.Entropic;
@@ -41,6 +41,12 @@ public sealed class GwCommandTests : IDisposable
         GromovWassersteinBackward.StructureGradients(expected, d1, new double[9]);
         Assert.Equal(d1, Npy.ReadDoubles(_files.File("g_dc1.npy")).Data);
 
+        // The device kernel (ILGPU's CPU accelerator), in float.
+        OtkRun onDevice = OtkProcess.Run(["gw", .. _files.Inputs, "--epsilon", "0.05", "--accelerator", "ilgpu-cpu"]);
+        Assert.True(onDevice.ExitCode == 0, onDevice.Stderr);
+        using (JsonDocument json = JsonDocument.Parse(onDevice.Stdout))
+            Assert.Equal(expected.Value, json.RootElement.GetProperty("value").GetDouble(), 1e-4 * expected.Value);
+
         // The same spaces as matrices, fused with a feature cost.
         Npy.Write(_files.File("c1.npy"), c1, 3, 3);
         Npy.Write(_files.File("c2.npy"), c2, 3, 3);
@@ -60,6 +66,7 @@ public sealed class GwCommandTests : IDisposable
     [InlineData("--loss", "--loss 'huber': use square or kl.")]
     [InlineData("--alpha", "Alpha must be in [0, 1]")]
     [InlineData("--epsilon", "--epsilon must be positive")]
+    [InlineData("--accelerator", "--accelerator tpu: use auto, cpu, cuda, opencl, ilgpu-cpu.")]
     public void BadInput_ExitsTwo_NamingTheOption(string option, string message)
     {
         Npy.Write(_files.File("c1.npy"), Distances(_files.X), 3, 3);
@@ -69,6 +76,7 @@ public sealed class GwCommandTests : IDisposable
             "--c1" => ["--c1", _files.File("c1.npy"), "--epsilon", "0.1"],
             "--loss" => ["--loss", "huber", "--epsilon", "0.1"],
             "--alpha" => ["--features", _files.File("m.npy"), "--alpha", "1.5", "--epsilon", "0.1"],
+            "--accelerator" => ["--accelerator", "tpu", "--epsilon", "0.1"],
             _ => ["--epsilon", "-1"],
         };
         OtkRun run = OtkProcess.Run(["gw", .. _files.Inputs, .. extra]);

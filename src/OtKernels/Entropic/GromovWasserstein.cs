@@ -45,7 +45,7 @@ public enum GromovWassersteinStatus
 
 /// <summary>Entropic (fused) Gromov–Wasserstein, batched; gradients in OtKernels.Autodiff
 /// (GromovWassersteinBackward).</summary>
-public static class GromovWasserstein
+public static partial class GromovWasserstein
 {
     /// <summary>Plain entropic GW between two spaces: masses p, q and structure matrices C1 [n, n], C2 [m, m].</summary>
     /// <exception cref="ArgumentException">Bad masses, shapes or entries, named.</exception>
@@ -70,13 +70,12 @@ public static class GromovWasserstein
         // Every step's Sinkhorn runs on a stored kernel, whatever its size: the solver keeps
         // several n x m arrays already, and the kernel saves an exp per entry and iteration
         // (n = m = 300: 8.7 s -> 4.2 s).
-        BatchErrors.For(problems.Count, options.MaxDegreeOfParallelism, () => new SinkhornWorkspace<double> { SoftMin = { StoredEntriesLimit = long.MaxValue } }, (k, workspace) =>
-        {
-            GromovWassersteinProblem problem = problems[k] ?? throw new ArgumentNullException(nameof(problems), $"problems[{k}] is null.");
-            results[k] = SolveOne(Prepared.Of(problem, options.Loss), options, workspace);
-        });
+        BatchErrors.For(problems.Count, options.MaxDegreeOfParallelism, NewWorkspace, (k, workspace) =>
+            results[k] = SolveOne(Prepared.Of(problems, k, options.Loss), options, workspace));
         return results;
     }
+
+    private static SinkhornWorkspace<double> NewWorkspace() => new() { SoftMin = { StoredEntriesLimit = long.MaxValue } };
 
     /// <summary>A validated problem with the parts of tens(T) that do not depend on T:
     /// rowTerm = f1(C1) p, colTerm = f2(C2) q and h2(C2); h1(C1) is C1 for both losses.</summary>
@@ -89,6 +88,10 @@ public static class GromovWasserstein
 
         public int N => P.Length;
         public int M => Q.Length;
+
+        /// <summary>Problem k of a batch validated, with its loss's parts; a null one named.</summary>
+        public static Prepared Of(IReadOnlyList<GromovWassersteinProblem> problems, int k, GromovLoss loss) =>
+            Of(problems[k] ?? throw new ArgumentNullException(nameof(problems), $"problems[{k}] is null."), loss);
 
         /// <summary>The problem validated, with its loss's parts (PCS, Prop. 1).</summary>
         public static Prepared Of(GromovWassersteinProblem problem, GromovLoss loss)
@@ -168,17 +171,28 @@ public static class GromovWasserstein
     private static GromovWassersteinResult SolveOne(Prepared problem, GromovWassersteinOptions options, SinkhornWorkspace<double> workspace)
     {
         int n = problem.N, m = problem.M;
-        var inner = new SinkhornOptions { Epsilon = options.Epsilon, Tolerance = options.InnerTolerance, MaxIterations = options.InnerMaxIterations };
+        SinkhornOptions inner = InnerOptions(options);
         GromovWassersteinResult? best = null;
         for (int start = 0; start < options.Initializations; start++)
         {
-            double[] plan = start == 0 ? ProductCoupling(problem) : RandomCoupling(problem, inner, options.Seed, start, workspace);
-            var result = new GromovWassersteinResult(problem, options, plan, start);
+            var result = new GromovWassersteinResult(problem, options, StartingCoupling(problem, options, start, workspace), start);
             Descend(problem, options, inner, result, workspace);
-            if (best is null || result.Objective < best.Objective || double.IsNaN(best.Objective)) best = result;
+            best = Better(best, result);
         }
         return best!;
     }
+
+    /// <summary>The Sinkhorn projection of every outer step.</summary>
+    internal static SinkhornOptions InnerOptions(GromovWassersteinOptions options) =>
+        new() { Epsilon = options.Epsilon, Tolerance = options.InnerTolerance, MaxIterations = options.InnerMaxIterations };
+
+    /// <summary>The start kept of two: the lower entropic objective, a finite one over NaN.</summary>
+    internal static GromovWassersteinResult Better(GromovWassersteinResult? best, GromovWassersteinResult candidate) =>
+        best is null || candidate.Objective < best.Objective || double.IsNaN(best.Objective) ? candidate : best;
+
+    /// <summary>Start 0 is the product coupling p q^T (PCS's and POT's), start k &gt; 0 a random one (seeded).</summary>
+    internal static double[] StartingCoupling(Prepared problem, GromovWassersteinOptions options, int start, SinkhornWorkspace<double> workspace) =>
+        start == 0 ? ProductCoupling(problem) : RandomCoupling(problem, InnerOptions(options), options.Seed, start, workspace);
 
     /// <summary>The mirror-descent iterations from result.Plan, writing the final coupling,
     /// value, objective, iterations and status into result.</summary>
@@ -272,11 +286,12 @@ public static class GromovWasserstein
     }
 
     /// <summary>A random coupling of (p, q): the entropic plan of a seeded cost uniform in
-    /// [0, 4 eps), whose entries vary by up to a factor e^4 around p q^T.</summary>
+    /// [0, 4 eps), whose entries vary by up to a factor e^4 around p q^T; the same in every
+    /// process (Seeds).</summary>
     private static double[] RandomCoupling(Prepared problem, SinkhornOptions inner, int seed, int start, SinkhornWorkspace<double> workspace)
     {
         int n = problem.N, m = problem.M;
-        var random = new Random(HashCode.Combine(seed, start));
+        var random = Seeds.Generator(seed, start);
         var cost = new double[n * m];
         for (int e = 0; e < cost.Length; e++) cost[e] = 4 * inner.Epsilon * random.NextDouble();
         double[] f = new double[n], g = new double[m], plan = new double[n * m];

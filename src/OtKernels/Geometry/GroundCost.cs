@@ -54,6 +54,16 @@ public abstract partial class GroundCost
     /// <summary>Reads C(i, cols) one row at a time (the exact solver's sparse path).</summary>
     internal virtual CostRows RowsOver(int[] cols) => new(this, cols);
 
+    /// <summary>The whole matrix C, row-major Rows x Cols (a structure matrix of
+    /// Gromov–Wasserstein from a cloud against itself, a dense copy for a device).</summary>
+    public double[] ToArray()
+    {
+        var values = new double[checked(Rows * Cols)];
+        for (int i = 0; i < Rows; i++)
+            for (int j = 0; j < Cols; j++) values[i * Cols + j] = this[i, j];
+        return values;
+    }
+
     /// <summary>Writes the submatrix C[rows, cols] row-major into <paramref name="destination"/>
     /// (length rows.Length * cols.Length).</summary>
     public virtual void FillSubmatrix(ReadOnlySpan<int> rows, ReadOnlySpan<int> cols, Span<double> destination)

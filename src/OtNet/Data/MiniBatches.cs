@@ -1,6 +1,8 @@
 // Seeded shuffling into mini-batches: epoch e of a run with seed s visits the examples in a
 // permutation drawn from Random(s, e) alone, so an interrupted training that resumes at epoch
 // e sees the same batches it would have seen.
+using OtKernels;
+
 namespace OtNet.Data;
 
 /// <summary>Seeded shuffles of a data set into mini-batches.</summary>
@@ -27,9 +29,7 @@ public static class MiniBatches
     {
         int[] order = new int[count];
         for (int i = 0; i < count; i++) order[i] = i;
-        // Random(int) is a fixed algorithm across runs and machines; the pair is folded
-        // into one seed with a large odd multiplier (HashCode would differ per process).
-        var rng = new Random(unchecked(seed * 1_000_003 + epoch));
+        Random rng = Seeds.Generator(seed, epoch); // the same in every process
         for (int i = count - 1; i > 0; i--)
         {
             int j = rng.Next(i + 1);

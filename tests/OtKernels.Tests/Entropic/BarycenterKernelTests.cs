@@ -1,9 +1,8 @@
 // The ILGPU port of the Bregman barycenter kernels (issue 15): on ILGPU's CPU accelerator
 // against Barycenter.Bregman on the CPU, by the same stopping rule and for a fixed number of
-// iterations; compiled to PTX.
+// iterations (their PTX: Accelerators/KernelPtxTests).
 using FsCheck;
 using FsCheck.Fluent;
-using ILGPU.Runtime.Cuda;
 using OtKernels.Accelerators;
 using OtKernels.Entropic;
 using OtKernels.Entropic.Device;
@@ -53,18 +52,5 @@ public class BarycenterKernelTests
             for (int j = 0; j < t.m; j++)
                 Assert.True(Math.Abs(kernel.Barycenter[j] - cpu.Barycenter[j]) <= 1e-4 * scale, $"{t}: bar[{j}] = {kernel.Barycenter[j]} on the kernel, {cpu.Barycenter[j]} on the CPU");
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(12));
-    }
-
-    [Theory]
-    [InlineData(8, 0)]
-    [InlineData(9, 0)]
-    public void Kernels_CompileToPtx_WithoutSpills(int major, int minor)
-    {
-        foreach (string name in new[] { nameof(BarycenterKernel.Step), nameof(BarycenterKernel.Mean) })
-        {
-            string ptx = DeviceRuntime.Ptx(typeof(BarycenterKernel).GetMethod(name)!, new CudaArchitecture(major, minor));
-            Assert.Contains(".visible .entry", ptx);
-            Assert.DoesNotContain(".local", ptx);
-        }
     }
 }

@@ -168,7 +168,7 @@ internal static class SinkhornKernel
 
     /// <summary>Shared floats of Solve beyond the points: f, fNew, fNext, logA (n each); g,
     /// gNew, gNext, logB (m each); h (max(n, m)); the reduction (group).</summary>
-    private static int SolveFloats(int n, int m, int group) => 4 * n + 4 * m + Math.Max(n, m) + group;
+    internal static int SolveFloats(int n, int m, int group) => 4 * n + 4 * m + Math.Max(n, m) + group;
 
     /// <summary>Dynamic shared floats per group of Clouds: the points (n + m) d and Solve's.</summary>
     public static int WorkFloats(int n, int m, int d, int group) => (n + m) * d + SolveFloats(n, m, group);
@@ -327,9 +327,12 @@ internal static class SinkhornKernel
     /// receives (f, g) after every iteration. work holds the floats SolveFloats counts.
     /// The teams of a group share its barriers, so every loop runs while any team of the
     /// group still works (Group.BarrierOr) and a team that has finished, or has no problem
-    /// (valid false), goes through the barriers with nothing to do (counts of zero).</summary>
-    private static void Solve<TCost>(Team team, bool valid, TCost cost, ArrayView<float> a, ArrayView<float> b, int n, int m, bool symmetric,
-        SinkhornParameters p, ArrayView<float> fOut, ArrayView<float> gOut, ArrayView<float> stats, ArrayView<float> tape, ArrayView<float> work)
+    /// (valid false), goes through the barriers with nothing to do (counts of zero). A warm
+    /// solve starts from fOut and gOut (a nearby problem's potentials: Sinkhorn.SolveOne's
+    /// warmStart) instead of zero.</summary>
+    internal static void Solve<TCost>(Team team, bool valid, TCost cost, ArrayView<float> a, ArrayView<float> b, int n, int m, bool symmetric,
+        SinkhornParameters p, ArrayView<float> fOut, ArrayView<float> gOut, ArrayView<float> stats, ArrayView<float> tape, ArrayView<float> work,
+        bool warm = false)
         where TCost : struct, IDeviceCost
     {
         ArrayView<float> f = work.SubView(0, n), fNew = work.SubView(n, n), fNext = work.SubView(2 * n, n), logA = work.SubView(3 * n, n);
@@ -340,8 +343,17 @@ internal static class SinkhornKernel
 
         float mass = LoadLogWeights(team, logA, a, n, red);
         float massB = LoadLogWeights(team, logB, b, m, red);
-        for (int i = team.Lane; i < n; i += team.Size) f[i] = 0;
-        for (int j = team.Lane; j < m; j += team.Size) { g[j] = 0; gNext[j] = 0; }
+        if (warm)
+        {
+            // Only a warm solve reads fOut and gOut (gOut is empty in symmetric mode).
+            for (int i = team.Lane; i < n; i += team.Size) f[i] = fOut[i];
+            for (int j = team.Lane; j < m; j += team.Size) gNext[j] = g[j] = gOut[j];
+        }
+        else
+        {
+            for (int i = team.Lane; i < n; i += team.Size) f[i] = 0;
+            for (int j = team.Lane; j < m; j += team.Size) { g[j] = 0; gNext[j] = 0; }
+        }
         Group.Barrier();
         // The f update's input: g and b, or in symmetric mode f and a over the same points.
         int inner = symmetric ? n : m, gCount = symmetric ? 0 : m;

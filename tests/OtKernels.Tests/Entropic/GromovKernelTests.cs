@@ -1,0 +1,88 @@
+// The Gromov–Wasserstein kernel on ILGPU's CPU accelerator against the CPU batch (double):
+// generated batches of plain and fused GW under both losses, with several starts; its
+// refusal of mixed shapes and entries beyond float (its PTX: Accelerators/KernelPtxTests).
+using FsCheck;
+using FsCheck.Fluent;
+using OtKernels.Accelerators;
+using OtKernels.Entropic;
+using OtKernels.Entropic.Device;
+using Xunit;
+
+namespace OtKernels.Tests.Entropic;
+
+public class GromovKernelTests
+{
+    /// <summary>count problems of n x m points in R^2: distances within each cloud, a feature
+    /// cost between them when fused, random masses.</summary>
+    private static GromovWassersteinProblem[] Problems(int seed, int count, int n, int m, bool fused)
+    {
+        var rng = new Random(seed);
+        double[] Weights(int size)
+        {
+            double[] w = Enumerable.Range(0, size).Select(_ => rng.NextDouble() + 0.2).ToArray();
+            return w.Select(v => v / w.Sum()).ToArray();
+        }
+        double[] Points(int size) => Enumerable.Range(0, 2 * size).Select(_ => rng.NextDouble()).ToArray();
+        double[] Distances(double[] x, double[] y, int rows, int cols)
+        {
+            var c = new double[rows * cols];
+            for (int i = 0; i < rows; i++)
+                for (int j = 0; j < cols; j++) c[i * cols + j] = Math.Sqrt(Math.Pow(x[2 * i] - y[2 * j], 2) + Math.Pow(x[2 * i + 1] - y[2 * j + 1], 2));
+            return c;
+        }
+        return Enumerable.Range(0, count).Select(_ =>
+        {
+            double[] x = Points(n), y = Points(m);
+            var problem = new GromovWassersteinProblem(Weights(n), Weights(m), Distances(x, x, n, n), Distances(y, y, m, m));
+            return fused ? problem with { Features = Distances(x, y, n, m), Alpha = 0.3 + 0.5 * rng.NextDouble() } : problem;
+        }).ToArray();
+    }
+
+    /// <summary>The kernel's results against the CPU's (double): the entropic objective and
+    /// value to 1e-3 relative (float's rounding near a fixed point moves the coupling by
+    /// about 1e-5 of its mass), and the coupling itself to 1e-3 of the mass in L1 where both
+    /// kept the same start (GW is not convex: two starts may end at different couplings of
+    /// nearly equal objectives).</summary>
+    private static void AssertMatches(GromovWassersteinResult device, GromovWassersteinResult cpu, string label)
+    {
+        Assert.Equal(GromovWassersteinStatus.Converged, cpu.Status);
+        Assert.Equal(GromovWassersteinStatus.Converged, device.Status);
+        Assert.True(Math.Abs(device.Objective - cpu.Objective) <= 1e-3 * Math.Max(1e-2, Math.Abs(cpu.Objective)), $"{label}: objective {device.Objective:R} vs CPU {cpu.Objective:R}");
+        Assert.True(Math.Abs(device.Value - cpu.Value) <= 1e-3 * Math.Max(1e-2, Math.Abs(cpu.Value)), $"{label}: value {device.Value:R} vs CPU {cpu.Value:R}");
+        if (device.Start != cpu.Start) return;
+        double l1 = device.Plan.Zip(cpu.Plan, (u, v) => Math.Abs(u - v)).Sum();
+        Assert.True(l1 <= 1e-3 * cpu.Plan.Sum(), $"{label}: the couplings differ by {l1:E2} in L1");
+    }
+
+    [Fact]
+    public void SolveBatch_OnTheDevice_MatchesTheCpu()
+    {
+        using DeviceAccelerator device = DeviceRuntime.CreateCpu();
+        Prop.ForAll((from count in Gen.Choose(1, 3) from n in Gen.Choose(2, 7) from m in Gen.Choose(2, 7) from fused in Gen.Elements(false, true)
+                     from loss in Gen.Elements(GromovLoss.Square, GromovLoss.KL) from starts in Gen.Choose(1, 2) from eps in Gen.Elements(0.05, 0.1)
+                     from seed in Gen.Choose(0, int.MaxValue) select (count, n, m, fused, loss, starts, eps, seed)).ToArbitrary(), t =>
+        {
+            GromovWassersteinProblem[] problems = Problems(t.seed, t.count, t.n, t.m, t.fused);
+            var options = new GromovWassersteinOptions { Epsilon = t.eps, Loss = t.loss, Initializations = t.starts, Seed = t.seed };
+            GromovWassersteinResult[] kernel = GromovWasserstein.SolveBatch(device, problems, options), reference = GromovWasserstein.SolveBatch(problems, options);
+            for (int k = 0; k < t.count; k++) AssertMatches(kernel[k], reference[k], $"{t} problem {k}");
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(12));
+    }
+
+    [Fact]
+    public void MixedShapes_AndEntriesBeyondFloat_AreRefused_WithTheProblemNamed()
+    {
+        using DeviceAccelerator device = DeviceRuntime.CreateCpu();
+        var options = new GromovWassersteinOptions { Epsilon = 0.1 };
+        GromovWassersteinProblem[] problems = [.. Problems(3, 1, 4, 4, false), .. Problems(4, 1, 4, 5, false)];
+        var mixed = Assert.Throws<ArgumentException>("problems", () => GromovWasserstein.SolveBatch(device, problems, options));
+        Assert.StartsWith("problems[1] is 4 x 5 but problems[0] is 4 x 4", mixed.Message);
+        GromovWassersteinProblem huge = Problems(5, 1, 3, 3, false)[0];
+        huge.C1[1] = huge.C1[3] = 1e39;
+        var range = Assert.Throws<ArgumentException>("C1", () => GromovWasserstein.SolveBatch(device, [huge], options));
+        Assert.StartsWith("C1[1] is 1E+39, beyond float's range", range.Message);
+        var unequal = Problems(6, 2, 3, 3, false);
+        unequal[1] = unequal[1] with { Q = [0.5, 0.5, 0.5] };
+        Assert.StartsWith("Problem 1 of the batch:", Assert.Throws<ArgumentException>(() => GromovWasserstein.SolveBatch(device, unequal, options)).Message);
+    }
+}
