@@ -119,6 +119,11 @@ public static class KernelConformance
             return [Floats([.. results.Select(r => r.Value)]), Floats([.. results.Select(r => r.Objective)])];
         }
         float[] directions = Array.ConvertAll(SlicedWasserstein.RandomProjections(c.Dimension, 8, c.Seed), v => (float)v);
+        float[][] Sliced(Accelerator acc)
+        {
+            var gradient = new float[batch.X.Length];
+            return [Floats(SlicedWasserstein.DistanceBatch(acc, c.Batch, batch.A, batch.B, batch.X, batch.Y, c.Dimension, directions, gradientX: gradient)), gradient];
+        }
         (double tolerance, Func<Accelerator, float[][]> run) = kernel switch
         {
             "Sinkhorn clouds, fixed iterations" => (IterationTolerance, acc => Outputs(Sinkhorn.SolveBatch(acc, batch, fixedIterations))),
@@ -142,8 +147,7 @@ public static class KernelConformance
                     new BarycenterOptions { Epsilon = c.Epsilon, MaxIterations = 30, Tolerance = 0 }).Barycenter)]),
             "Unbalanced Sinkhorn clouds, fixed iterations" => (IterationTolerance, acc => Outputs(Sinkhorn.SolveBatch(acc, heavier, relaxed))),
             "Unbalanced Sinkhorn clouds reverse, unrolled" => (IterationTolerance, acc => UnrolledOn(acc, heavier, relaxed)),
-            "Sliced Wasserstein" => (IterationTolerance, acc =>
-                [Floats(SlicedWasserstein.DistanceBatch(acc, c.Batch, batch.A, batch.B, batch.X, batch.Y, c.Dimension, directions))]),
+            "Sliced Wasserstein" => (IterationTolerance, Sliced),
             "Gromov–Wasserstein batch" => (ConvergedTolerance, Gromov),
             _ => throw new ArgumentException($"Unknown kernel '{kernel}'; one of: {string.Join(", ", Kernels)}.", nameof(kernel)),
         };

@@ -1,5 +1,6 @@
 // The sliced Wasserstein kernel on ILGPU's CPU accelerator against the CPU batch (double) on
-// generated batches (zero masses, unequal sizes, p = 1, 2, 3, mean and max), its refusal
+// generated batches (zero masses, unequal sizes, p = 1, 2, 3, mean and max, with and without
+// the gradient), its refusal
 // of clouds too large for a group (its PTX: Accelerators/KernelPtxTests).
 using FsCheck;
 using FsCheck.Fluent;
@@ -19,7 +20,8 @@ public class SlicedKernelTests
         using var cpu = new CpuAccelerator();
         Prop.ForAll((from batch in Gen.Choose(1, 3) from n in Gen.Choose(1, 40) from m in Gen.Choose(1, 40) from d in Gen.Choose(1, 3)
                      from count in Gen.Choose(1, 6) from seed in Gen.Choose(0, int.MaxValue) from p in Gen.Elements(1.0, 2.0, 3.0)
-                     from max in Gen.Elements(false, true) select (batch, n, m, d, count, seed, p, max)).ToArbitrary(), t =>
+                     from max in Gen.Elements(false, true) from gradient in Gen.Elements(false, true)
+                     select (batch, n, m, d, count, seed, p, max, gradient)).ToArbitrary(), t =>
         {
             var rng = new Random(t.seed);
             float[] Weights(int size) => Enumerable.Range(0, t.batch).SelectMany(_ =>
@@ -30,17 +32,23 @@ public class SlicedKernelTests
             float[] Points(int size) => Enumerable.Range(0, t.batch * size * t.d).Select(_ => (float)rng.NextDouble()).ToArray();
             float[] a = Weights(t.n), b = Weights(t.m), x = Points(t.n), y = Points(t.m);
             float[] theta = Array.ConvertAll(SlicedWasserstein.RandomProjections(t.d, t.count, t.seed), v => (float)v);
-            double[] kernel = SlicedWasserstein.DistanceBatch(device, t.batch, a, b, x, y, t.d, theta, t.p, t.max);
-            double[] reference = SlicedWasserstein.DistanceBatch(cpu, t.batch, a, b, x, y, t.d, theta, t.p, t.max);
+            float[] kernelGradient = new float[t.gradient ? x.Length : 0], referenceGradient = new float[kernelGradient.Length];
+            double[] kernel = SlicedWasserstein.DistanceBatch(device, t.batch, a, b, x, y, t.d, theta, t.p, t.max, kernelGradient);
+            double[] reference = SlicedWasserstein.DistanceBatch(cpu, t.batch, a, b, x, y, t.d, theta, t.p, t.max, referenceGradient);
             for (int k = 0; k < t.batch; k++)
                 Assert.True(Math.Abs(kernel[k] - reference[k]) <= 1e-4 * Math.Max(1e-2, reference[k]), $"{t} problem {k}: kernel {kernel[k]:R}, CPU {reference[k]:R}");
+            // Norm-wise: the gradient of a point of zero mass (or at a tie) is zero up to rounding.
+            double scale = referenceGradient.Select(v => Math.Abs((double)v)).DefaultIfEmpty(0).Max();
+            for (int e = 0; e < kernelGradient.Length; e++)
+                Assert.True(Math.Abs(kernelGradient[e] - referenceGradient[e]) <= 1e-4 * Math.Max(1e-3, scale),
+                    $"{t}: dSW/dx[{e}] = {kernelGradient[e]:R} on the kernel, {referenceGradient[e]:R} on the CPU");
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(30));
     }
 
     [Fact]
     public void CloudsTooLargeForAGroup_AreRefused_AndBadMassesNamed()
     {
-        // 48 KiB, a CUDA group's default: four floats a point of the padded width.
+        // 48 KiB, a CUDA group's default: five floats a point of the padded width.
         Assert.Equal(2048, SlicedKernel.Padded(2048, 1500, 48 * 1024, "a GPU"));
         Assert.Throws<ArgumentOutOfRangeException>("x", () => SlicedKernel.Padded(2049, 3, 48 * 1024, "a GPU"));
         using DeviceAccelerator device = DeviceRuntime.CreateCpu();
