@@ -3,6 +3,7 @@
 // `-- dwe-figure2 [options]`: W2^2 per second as in Courty et al. 2018, Fig. 2 (DweFigure2).
 // `-- sinkhorn-times`: the Sinkhorn timings of the workspace entry in docs/PERFORMANCE.md.
 // `-- unrolled-ratio PAIRS`: UnrolledCloudDistance's forward + reverse against its forward.
+// `-- peak [THREADS]`: the cores' FMA, exp and log rates, the CPU roofline (MachinePeaks).
 // `-- losses BATCH`: each classifier loss of `otk losses` against the CNN's training step (LossShares).
 // `-- cluster-overhead REDIS CLUSTER_ID SHARDS CALLERS`: empty shards through a cluster (ClusterOverhead).
 // `-- mnist-w2 ...`, `-- grid-w2 ...`, `-- cloud-w2 ...`, `-- sinkhorn-clouds ...`, `-- gw-pairs ...`, `-- sliced-pairs ...`, `-- sinkhorn-mnist ...`, `-- sgemm ...`, `-- dwe-throughput BATCH`: the otk sides of the
@@ -33,6 +34,8 @@ if (args is ["sinkhorn-times"]) return SinkhornTimes.Run();
 if (args is ["unrolled-ratio", var ratioPairs]) return UnrolledRatio.Run(int.Parse(ratioPairs));
 if (args is ["dwe-throughput", var dweBatch]) return DweThroughput.Run(int.Parse(dweBatch));
 if (args is ["sgemm", var sgemmThreads]) return SgemmRates.Run(int.Parse(sgemmThreads));
+if (args is ["peak", .. var peakThreads] && peakThreads.Length <= 1)
+    return MachinePeaks.Run(peakThreads.Length == 1 ? int.Parse(peakThreads[0]) : Environment.ProcessorCount);
 if (args is ["losses", var lossBatch]) return LossShares.Run(int.Parse(lossBatch));
 BenchmarkSwitcher.FromAssembly(typeof(MnistPairs).Assembly).Run(args);
 return 0;
