@@ -351,7 +351,9 @@ public static partial class Sinkhorn
 
     /// <summary>f = kappa softmin over j of (C_ij - g_j) weighted by b: h = g / eps + log b
     /// (kappa = 1 balanced, rho / (rho + eps) unbalanced).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)] // see GibbsKernel: keeps the solver loop within the JIT's inlining budget
+    // Not inlined (see GibbsKernel: keeps the solver loop within the JIT's inlining budget), and
+    // fully optimised from the first call (see ImageGridCost.SoftMin).
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     internal static void UpdateF<T>(in GibbsKernel<T> kernel, ReadOnlySpan<T> g, ReadOnlySpan<T> logB, Span<T> h, Span<T> f, T damping)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -362,7 +364,7 @@ public static partial class Sinkhorn
     }
 
     /// <summary>g = kappa softmin over i of (C_ij - f_i) weighted by a: h = f / eps + log a.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     internal static void UpdateG<T>(in GibbsKernel<T> kernel, ReadOnlySpan<T> f, ReadOnlySpan<T> logA, Span<T> h, Span<T> g, T damping)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -67,7 +67,7 @@ internal readonly ref struct GibbsKernel<T> where T : unmanaged, IFloatingPointI
     public T Epsilon { get; }
 
     /// <summary>As GroundCost.SoftMin at <see cref="Epsilon"/>.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)] // first calls fully optimised: see ImageGridCost.SoftMin
     public void SoftMin(SoftMinAxis axis, ReadOnlySpan<T> h, Span<T> result)
     {
         if (_kernel.IsEmpty)

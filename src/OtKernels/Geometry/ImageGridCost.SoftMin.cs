@@ -17,6 +17,7 @@
 // The cost is symmetric, so both axes are the same operation.
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using OtKernels.LinearAlgebra;
 
@@ -32,6 +33,13 @@ public sealed partial class ImageGridCost
     internal override bool SoftMinFromStoredKernel => false;
 
     /// <inheritdoc/>
+    // This soft-min and its passes are compiled fully optimised at their first call, as
+    // SmallMatrix.Tiles and the solver's updates are: under .NET's default tiered compilation
+    // a short job otherwise runs them as tier-0 code until the tiering delay has passed (10
+    // MNIST pairs, about 0.1 s of work: 10-11 ms per pair against 3 ms with tiering off; with
+    // this, 4.6-6.3 ms, the rest being TensorPrimitives' own tier-0 code). Long jobs are
+    // unchanged (docs/PERFORMANCE.md, "Under .NET's default tiered compilation").
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void SoftMin<T>(SoftMinAxis axis, T epsilon, ReadOnlySpan<T> h, Span<T> result, SoftMinWorkspace<T> workspace)
     {
         ArgumentNullException.ThrowIfNull(workspace);
@@ -59,6 +67,7 @@ public sealed partial class ImageGridCost
     /// two matrix products and 784 exps and logs for 28 x 28. Returns false, having written
     /// nothing, when some S fell under <see cref="TinySum"/> (rows too far from their own
     /// mass to represent); outputs whose final sum is tiny are recomputed exactly from log S.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryShiftedConvolution<T>(ReadOnlySpan<T> h, GaussianFactors<T> factors, Span<T> result, SoftMinWorkspace<T> workspace)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -99,6 +108,7 @@ public sealed partial class ImageGridCost
     /// <paramref name="length"/> entries: shift each line by its max, one exp for all lines,
     /// one product with the Gaussian matrix, one log, and an exact log-sum-exp where a sum
     /// fell under <see cref="TinySum"/>. A line that is all -inf gives -inf.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void GaussianPass<T>(ReadOnlySpan<T> input, int lines, int length, T[] kernel, GaussianFactors<T> factors, Span<T> output,
         SoftMinWorkspace<T> workspace)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -131,6 +141,7 @@ public sealed partial class ImageGridCost
     /// <summary>shift[line] = max of the line, exps = exp(input - shift) per line with one
     /// vectorised exp, clamped at the exp floor to stay on its fast path. An all -inf line gets
     /// shift -inf and floor-sized exps, which the callers' -inf shift then drops exactly.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ShiftedExps<T>(ReadOnlySpan<T> input, int lines, int length, Span<T> shift, Span<T> exps)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
