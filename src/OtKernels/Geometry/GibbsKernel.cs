@@ -13,6 +13,8 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using OtKernels.LinearAlgebra;
 
 namespace OtKernels.Geometry;
@@ -79,6 +81,13 @@ internal readonly ref struct GibbsKernel<T> where T : unmanaged, IFloatingPointI
         int outer = overColumns ? _cost.Rows : _cost.Cols, inner = overColumns ? _cost.Cols : _cost.Rows;
         ThrowHelper.ThrowIfLengthMismatch(h.Length, inner, nameof(h), "the reduced axis");
         ThrowHelper.ThrowIfLengthMismatch(result.Length, outer, nameof(result), "the kept axis");
+        Span<T> scaled = _workspace.Block(inner);
+        ReadOnlySpan<T> kernel = overColumns ? _transposed : _kernel; // [inner, outer]
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && outer <= FusedOutputs)
+        {
+            Fused(h, kernel, scaled, result, inner, outer);
+            return;
+        }
         T max = TensorPrimitives.Max(h);
         if (T.IsNegativeInfinity(max))
         {
@@ -86,15 +95,88 @@ internal readonly ref struct GibbsKernel<T> where T : unmanaged, IFloatingPointI
             return;
         }
         // Clamped at the floor, so that exp stays on its fast path (absent inputs, h = -inf, included).
-        Span<T> scaled = _workspace.Block(inner);
         TensorPrimitives.Subtract(h, max, scaled);
         TensorPrimitives.Max(scaled, GroundCost.ExpFloor<T>(), scaled);
         TensorPrimitives.Exp<T>(scaled, scaled);
         // result_o = sum_k scaled_k K(o, k): a row vector times K^T (over columns) or K (over rows).
-        SmallMatrix.Multiply<T>(scaled, overColumns ? _transposed : _kernel, result, 1, inner, outer);
+        SmallMatrix.Multiply<T>(scaled, kernel, result, 1, inner, outer);
         TensorPrimitives.Log<T>(result, result);
         TensorPrimitives.Add(result, max, result);
         TensorPrimitives.Multiply(result, -Epsilon, result);
         TensorPrimitives.Add(result, _lowestCost, result);
     }
+
+    /// <summary>Outputs up to which a soft-min runs as one fused loop (four vector accumulators
+    /// per block of outputs).</summary>
+    private const int FusedOutputs = 64;
+
+    /// <summary>The same soft-min as one pass of our own vector loops, for the small kernels of
+    /// batched point clouds, where the library calls' work per call on 16-element spans cost
+    /// more than the arithmetic: the max of h, the clamped exps, the product with the kernel
+    /// [inner, outer] by four independent FMA chains, and the log, each output's sum in the
+    /// same order as the product's. The sizes are the kernel's, checked by the caller.</summary>
+    private void Fused(ReadOnlySpan<T> h, ReadOnlySpan<T> kernel, Span<T> scaled, Span<T> result, int inner, int outer)
+    {
+        int width = Vector256<T>.Count, k = 0;
+        ref T hRef = ref MemoryMarshal.GetReference(h), kRef = ref MemoryMarshal.GetReference(kernel);
+        ref T sRef = ref MemoryMarshal.GetReference(scaled), rRef = ref MemoryMarshal.GetReference(result);
+        // A NaN in h makes every output NaN through its exp, whatever the max.
+        Vector256<T> top = Vector256.Create(T.NegativeInfinity);
+        for (; k <= inner - width; k += width) top = Vector256.Max(top, Vector256.LoadUnsafe(ref hRef, (nuint)k));
+        T max = T.NegativeInfinity;
+        for (int lane = 0; lane < width; lane++) max = T.Max(max, top[lane]);
+        for (; k < inner; k++) max = T.Max(max, h[k]);
+        if (T.IsNegativeInfinity(max))
+        {
+            result.Fill(T.PositiveInfinity); // every input absent: -eps log 0
+            return;
+        }
+        // Clamped at the floor, so that exp stays on its fast path (absent inputs, h = -inf, included).
+        T floor = GroundCost.ExpFloor<T>();
+        Vector256<T> shift = Vector256.Create(max), low = Vector256.Create(floor);
+        for (k = 0; k <= inner - width; k += width)
+            Exp(Vector256.Max(Vector256.LoadUnsafe(ref hRef, (nuint)k) - shift, low)).StoreUnsafe(ref sRef, (nuint)k);
+        for (; k < inner; k++) scaled[k] = T.Exp(T.Max(h[k] - max, floor));
+        // The sums first, then their logs: no call while the accumulators are live, so that
+        // they stay in registers.
+        int o = 0;
+        for (; o <= outer - 4 * width; o += 4 * width)
+        {
+            Vector256<T> s0 = Vector256<T>.Zero, s1 = s0, s2 = s0, s3 = s0;
+            for (int p = 0; p < inner; p++)
+            {
+                var e = Vector256.Create(Unsafe.Add(ref sRef, p));
+                nuint at = (nuint)(p * outer + o);
+                s0 = Lanes256<T>.MultiplyAdd(Vector256.LoadUnsafe(ref kRef, at), e, s0);
+                s1 = Lanes256<T>.MultiplyAdd(Vector256.LoadUnsafe(ref kRef, at + (nuint)width), e, s1);
+                s2 = Lanes256<T>.MultiplyAdd(Vector256.LoadUnsafe(ref kRef, at + (nuint)(2 * width)), e, s2);
+                s3 = Lanes256<T>.MultiplyAdd(Vector256.LoadUnsafe(ref kRef, at + (nuint)(3 * width)), e, s3);
+            }
+            s0.StoreUnsafe(ref rRef, (nuint)o);
+            s1.StoreUnsafe(ref rRef, (nuint)(o + width));
+            s2.StoreUnsafe(ref rRef, (nuint)(o + 2 * width));
+            s3.StoreUnsafe(ref rRef, (nuint)(o + 3 * width));
+        }
+        for (; o <= outer - width; o += width)
+        {
+            Vector256<T> sum = Vector256<T>.Zero;
+            for (int p = 0; p < inner; p++)
+                sum = Lanes256<T>.MultiplyAdd(Vector256.LoadUnsafe(ref kRef, (nuint)(p * outer + o)), Vector256.Create(Unsafe.Add(ref sRef, p)), sum);
+            sum.StoreUnsafe(ref rRef, (nuint)o);
+        }
+        for (; o < outer; o++)
+        {
+            T sum = T.Zero;
+            for (int p = 0; p < inner; p++) sum = T.FusedMultiplyAdd(kernel[p * outer + o], scaled[p], sum);
+            result[o] = sum;
+        }
+        Vector256<T> scale = Vector256.Create(-Epsilon), lowest = Vector256.Create(_lowestCost);
+        for (o = 0; o <= outer - width; o += width)
+            ((Log(Vector256.LoadUnsafe(ref rRef, (nuint)o)) + shift) * scale + lowest).StoreUnsafe(ref rRef, (nuint)o);
+        for (; o < outer; o++) result[o] = (T.Log(result[o]) + max) * -Epsilon + _lowestCost;
+    }
+
+    private static Vector256<T> Exp(Vector256<T> v) => typeof(T) == typeof(double) ? Vector256.Exp(v.AsDouble()).As<double, T>() : Vector256.Exp(v.AsSingle()).As<float, T>();
+
+    private static Vector256<T> Log(Vector256<T> v) => typeof(T) == typeof(double) ? Vector256.Log(v.AsDouble()).As<double, T>() : Vector256.Log(v.AsSingle()).As<float, T>();
 }

@@ -14,8 +14,9 @@ public class GibbsKernelTests
         // Potentials spread over up to 1500 units (most inputs then sit at the exp floor) and
         // eps from the largest cost down to 1e-3 of it (stored while C/eps <= 600 in double and
         // 50 in float, delegated beyond). Compared with the dense log-domain soft-min
-        // (independent code), in both precisions, with absent entries, on both axes.
-        Prop.ForAll((from n in Gen.Choose(1, 40) from m in Gen.Choose(1, 40) from seed in Gen.Choose(0, int.MaxValue) select (n, m, seed)).ToArbitrary(), t =>
+        // (independent code), in both precisions, with absent entries, on both axes; up to 80
+        // points a side, so that both the fused loops (up to 64 outputs) and the product path run.
+        Prop.ForAll((from n in Gen.Choose(1, 80) from m in Gen.Choose(1, 80) from seed in Gen.Choose(0, int.MaxValue) select (n, m, seed)).ToArbitrary(), t =>
         {
             var rng = new Random(t.seed);
             double[] x = Enumerable.Range(0, 2 * t.n).Select(_ => rng.NextDouble()).ToArray();
