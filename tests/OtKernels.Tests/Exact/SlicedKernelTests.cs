@@ -27,6 +27,7 @@ public class SlicedKernelTests
             float[] Weights(int size) => Enumerable.Range(0, t.batch).SelectMany(_ =>
             {
                 double[] w = Enumerable.Range(0, size).Select(i => size > 1 && rng.Next(4) == 0 ? 0 : rng.NextDouble() + 0.1).ToArray();
+                if (w.Sum() == 0) w[0] = 1; // zero masses planted, never all of them
                 return w.Select(v => (float)(v / w.Sum()));
             }).ToArray();
             float[] Points(int size) => Enumerable.Range(0, t.batch * size * t.d).Select(_ => (float)rng.NextDouble()).ToArray();

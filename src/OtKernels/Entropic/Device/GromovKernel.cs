@@ -9,7 +9,8 @@
 // live in global memory (the state, 4 n m + n + m + 4 floats: a 64 x 64 problem's matrices
 // would fill a group's shared memory alone), where every team reads its own and the device's
 // caches hold them; only the Sinkhorn loop's vectors use shared memory. Float cannot resolve
-// a coupling's change below its rounding, so a step also stops at that floor (StepFloor).
+// a coupling's change below its rounding, so a run also stops once the change is under that
+// floor (StepFloor) and no longer shrinking.
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
@@ -65,7 +66,7 @@ internal static class GromovKernel
         ArrayView<float> red = work.SubView(teamFloats - team.Size, team.Size); // Solve's reduction slice, free between its calls
         var problem = new Views(c1, h2, rowTerm, colTerm, features, plan, product, cost, costT, n, m);
 
-        float status = 1; // MaxIterations unless decided
+        float status = 1, previous = float.PositiveInfinity; // MaxIterations unless decided; the last step's change
         int iteration = 0;
         bool done = !valid;
         while (Group.BarrierOr(!done))
@@ -95,13 +96,17 @@ internal static class GromovKernel
                     status = 2;
                     done = true;
                 }
-                else if (change <= XMath.Max(p.Tolerance, floor))
+                // Converged at the tolerance, or at float's floor once the change has stopped
+                // shrinking (below the floor it is rounding, and a bound on rounding is loose:
+                // stopping at the bound itself left KL couplings 1e-4 short of the fixed point).
+                else if (change <= p.Tolerance || (change <= floor && change >= previous))
                 {
                     // A projection at float's floor (PrecisionLimit, 3) is as close as float gets.
                     status = inner[3] == 0 || inner[3] == 3 ? 0 : 1;
                     done = true;
                 }
                 else done = iteration == p.MaxIterations;
+                previous = change;
             }
         }
 
