@@ -27,10 +27,7 @@ public static partial class GromovWasserstein
 
     private static GromovWassersteinResult[] SolveOnDevice(DeviceAccelerator device, IReadOnlyList<GromovWassersteinProblem> problems, GromovWassersteinOptions options)
     {
-        ArgumentNullException.ThrowIfNull(problems);
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        if (problems.Count == 0) throw new ArgumentException("The batch is empty.", nameof(problems));
+        Validate(problems, options);
         int count = problems.Count, starts = options.Initializations;
         var prepared = new Prepared[count];
         BatchErrors.For(count, options.MaxDegreeOfParallelism, k => prepared[k] = Prepared.Of(problems, k, options.Loss));

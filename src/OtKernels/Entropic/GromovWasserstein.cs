@@ -62,10 +62,7 @@ public static partial class GromovWasserstein
     /// <exception cref="ArgumentException">A bad problem: the message names it and the index.</exception>
     public static GromovWassersteinResult[] SolveBatch(IReadOnlyList<GromovWassersteinProblem> problems, GromovWassersteinOptions options)
     {
-        ArgumentNullException.ThrowIfNull(problems);
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        if (problems.Count == 0) throw new ArgumentException("The batch is empty.", nameof(problems));
+        Validate(problems, options);
         var results = new GromovWassersteinResult[problems.Count];
         // Every step's Sinkhorn runs on a stored kernel, whatever its size: the solver keeps
         // several n x m arrays already, and the kernel saves an exp per entry and iteration
@@ -73,6 +70,15 @@ public static partial class GromovWasserstein
         BatchErrors.For(problems.Count, options.MaxDegreeOfParallelism, NewWorkspace, (k, workspace) =>
             results[k] = SolveOne(Prepared.Of(problems, k, options.Loss), options, workspace));
         return results;
+    }
+
+    /// <summary>A batch and its options checked, before any problem is.</summary>
+    private static void Validate(IReadOnlyList<GromovWassersteinProblem> problems, GromovWassersteinOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(problems);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (problems.Count == 0) throw new ArgumentException("The batch is empty.", nameof(problems));
     }
 
     private static SinkhornWorkspace<double> NewWorkspace() => new() { SoftMin = { StoredEntriesLimit = long.MaxValue } };
@@ -200,16 +206,13 @@ public static partial class GromovWasserstein
         SinkhornWorkspace<double> workspace)
     {
         int n = problem.N, m = problem.M;
-        double alpha = problem.Problem.Alpha;
         double[] plan = result.Plan, tens = new double[n * m], gradient = new double[n * m], scratch = new double[n * m];
         double[] f = new double[n], g = new double[m];
         GromovWassersteinStatus status = GromovWassersteinStatus.MaxIterations;
         int iteration = 0;
         while (iteration < options.MaxIterations)
         {
-            Tensor(problem, plan, tens, scratch);
-            for (int e = 0; e < gradient.Length; e++)
-                gradient[e] = 2 * alpha * tens[e] + (problem.Problem.Features is { } features ? (1 - alpha) * features[e] : 0);
+            StepCost(problem, plan, gradient, tens, scratch);
             // Warm: the previous step's potentials, for a cost that moved little (near the
             // fixed point, a nearly deterministic plan takes Sinkhorn thousands of cold iterations).
             (_, _, _, SinkhornStatus innerStatus) = Sinkhorn.SolveOne<double>(new DenseCost(gradient, n, m), problem.P, problem.Q, inner, f, g, workspace,
@@ -225,18 +228,36 @@ public static partial class GromovWasserstein
                 break;
             }
         }
-        Tensor(problem, plan, tens, scratch);
-        double value = 0, kl = 0;
+        double value = Value(problem, plan, tens, scratch), kl = 0;
         for (int i = 0; i < n; i++)
         {
             for (int j = 0; j < m; j++)
             {
                 double t = plan[i * m + j], reference = problem.P[i] * problem.Q[j];
-                value += (alpha * tens[i * m + j] + (problem.Problem.Features is { } features ? (1 - alpha) * features[i * m + j] : 0)) * t;
                 if (reference > 0) kl += (t > 0 ? t * Math.Log(t / reference) : 0) - t + reference;
             }
         }
         result.Finish(value, value + options.Epsilon * kl, iteration, double.IsFinite(value) ? status : GromovWassersteinStatus.Diverged);
+    }
+
+    /// <summary>The mirror step's cost at T, 2 alpha tens(T) + (1 - alpha) M, into cost (tens
+    /// and scratch [n, m] its workspace).</summary>
+    internal static void StepCost(Prepared problem, ReadOnlySpan<double> plan, Span<double> cost, Span<double> tens, Span<double> scratch)
+    {
+        double alpha = problem.Problem.Alpha;
+        Tensor(problem, plan, tens, scratch);
+        TensorPrimitives.Multiply(tens, 2 * alpha, cost);
+        if (problem.Problem.Features is { } features) TensorPrimitives.MultiplyAdd(features, 1 - alpha, cost, cost);
+    }
+
+    /// <summary>alpha &lt;tens(T), T&gt; + (1 - alpha) &lt;M, T&gt;, the value POT returns (tens and
+    /// scratch [n, m] its workspace).</summary>
+    internal static double Value(Prepared problem, ReadOnlySpan<double> plan, Span<double> tens, Span<double> scratch)
+    {
+        double alpha = problem.Problem.Alpha;
+        Tensor(problem, plan, tens, scratch);
+        double value = alpha * TensorPrimitives.Dot<double>(tens, plan);
+        return problem.Problem.Features is { } features ? value + (1 - alpha) * TensorPrimitives.Dot<double>(features, plan) : value;
     }
 
     /// <summary>tens(T) = rowTerm 1^T + 1 colTerm^T - h1(C1) T h2(C2)^T (PCS, Prop. 1), with

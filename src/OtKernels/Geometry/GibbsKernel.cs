@@ -106,15 +106,16 @@ internal readonly ref struct GibbsKernel<T> where T : unmanaged, IFloatingPointI
         TensorPrimitives.Add(result, _lowestCost, result);
     }
 
-    /// <summary>Outputs up to which a soft-min runs as one fused loop (four vector accumulators
-    /// per block of outputs).</summary>
+    /// <summary>Outputs up to which a soft-min runs as one fused loop; larger kernels go through
+    /// SmallMatrix's register-tiled product.</summary>
     private const int FusedOutputs = 64;
 
     /// <summary>The same soft-min as one pass of our own vector loops, for the small kernels of
     /// batched point clouds, where the library calls' work per call on 16-element spans cost
     /// more than the arithmetic: the max of h, the clamped exps, the product with the kernel
-    /// [inner, outer] by four independent FMA chains, and the log, each output's sum in the
-    /// same order as the product's. The sizes are the kernel's, checked by the caller.</summary>
+    /// [inner, outer] (one FMA chain per output vector; four chains measured no faster), and
+    /// the log, each output's sum in the same order as the product's. The sizes are the
+    /// kernel's, checked by the caller.</summary>
     private void Fused(ReadOnlySpan<T> h, ReadOnlySpan<T> kernel, Span<T> scaled, Span<T> result, int inner, int outer)
     {
         int width = Vector256<T>.Count, k = 0;
@@ -140,23 +141,6 @@ internal readonly ref struct GibbsKernel<T> where T : unmanaged, IFloatingPointI
         // The sums first, then their logs: no call while the accumulators are live, so that
         // they stay in registers.
         int o = 0;
-        for (; o <= outer - 4 * width; o += 4 * width)
-        {
-            Vector256<T> s0 = Vector256<T>.Zero, s1 = s0, s2 = s0, s3 = s0;
-            for (int p = 0; p < inner; p++)
-            {
-                var e = Vector256.Create(Unsafe.Add(ref sRef, p));
-                nuint at = (nuint)(p * outer + o);
-                s0 = Lanes256<T>.MultiplyAdd(Vector256.LoadUnsafe(ref kRef, at), e, s0);
-                s1 = Lanes256<T>.MultiplyAdd(Vector256.LoadUnsafe(ref kRef, at + (nuint)width), e, s1);
-                s2 = Lanes256<T>.MultiplyAdd(Vector256.LoadUnsafe(ref kRef, at + (nuint)(2 * width)), e, s2);
-                s3 = Lanes256<T>.MultiplyAdd(Vector256.LoadUnsafe(ref kRef, at + (nuint)(3 * width)), e, s3);
-            }
-            s0.StoreUnsafe(ref rRef, (nuint)o);
-            s1.StoreUnsafe(ref rRef, (nuint)(o + width));
-            s2.StoreUnsafe(ref rRef, (nuint)(o + 2 * width));
-            s3.StoreUnsafe(ref rRef, (nuint)(o + 3 * width));
-        }
         for (; o <= outer - width; o += width)
         {
             Vector256<T> sum = Vector256<T>.Zero;

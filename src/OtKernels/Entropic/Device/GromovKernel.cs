@@ -6,8 +6,8 @@
 // right one), projects it by the Sinkhorn kernel's own loop (SinkhornKernel.Solve on a dense
 // cost, warm-started from the previous step's potentials as the CPU does) and forms the new
 // coupling T = p q^T exp((f + g - C) / eps). The couplings, costs and potentials of a team
-// live in global memory (the state, 4 n m + n + m + 4 floats: a 64 x 64 problem's matrices
-// would fill a group's shared memory alone), where every team reads its own and the device's
+// live in global memory (the coupling n m floats, the state 3 n m + n + m + 4: a 64 x 64
+// problem's matrices would fill a group's shared memory alone), where every team reads its own and the device's
 // caches hold them; only the Sinkhorn loop's vectors use shared memory. Float cannot resolve
 // a coupling's change below its rounding, so a run also stops once the change is under that
 // floor (StepFloor) and no longer shrinking.
@@ -38,13 +38,13 @@ internal static class GromovKernel
     /// colTerm [m], p [n], q [m], the feature cost M [n, m] (zero for plain GW), alpha.</summary>
     public static int ProblemFloats(int n, int m) => n * n + m * m + 2 * n + 2 * m + n * m + 1;
 
-    /// <summary>Floats of one run's state: the coupling T, the cost C and C^T, the product
+    /// <summary>Floats of one run's state beside its coupling: the cost C and C^T, the product
     /// C1 T ([n, m] each), f [n], g [m] and the inner Sinkhorn's stats.</summary>
-    public static int StateFloats(int n, int m) => 4 * n * m + n + m + SinkhornKernel.Stats;
+    public static int StateFloats(int n, int m) => 3 * n * m + n + m + SinkhornKernel.Stats;
 
-    /// <summary>Run r = problem r / Starts from start r % Starts: its state's coupling holds
-    /// the start on entry and the final coupling on exit; stats [runs, Stats].</summary>
-    public static void Descend(ArrayView<float> problems, ArrayView<float> states, GromovParameters p, ArrayView<float> stats)
+    /// <summary>Run r = problem r / Starts from start r % Starts: plans [runs, n m] hold the
+    /// starts on entry and the final couplings on exit; stats [runs, Stats].</summary>
+    public static void Descend(ArrayView<float> problems, ArrayView<float> plans, ArrayView<float> states, GromovParameters p, ArrayView<float> stats)
     {
         int n = p.N, m = p.M, nm = n * m;
         var team = Team.OfSize(p.Inner.TeamSize);
@@ -59,8 +59,8 @@ internal static class GromovKernel
         ArrayView<float> features = data.SubView(at + 2 * n + 2 * m, nm);
         float alpha = data[problemFloats - 1];
         ArrayView<float> state = states.SubView(r * stateFloats, stateFloats);
-        ArrayView<float> plan = state.SubView(0, nm), cost = state.SubView(nm, nm), costT = state.SubView(2 * nm, nm), product = state.SubView(3 * nm, nm);
-        ArrayView<float> f = state.SubView(4 * nm, n), g = state.SubView(4 * nm + n, m), inner = state.SubView(4 * nm + n + m, SinkhornKernel.Stats);
+        ArrayView<float> plan = plans.SubView(r * nm, nm), cost = state.SubView(0, nm), costT = state.SubView(nm, nm), product = state.SubView(2 * nm, nm);
+        ArrayView<float> f = state.SubView(3 * nm, n), g = state.SubView(3 * nm + n, m), inner = state.SubView(3 * nm + n + m, SinkhornKernel.Stats);
         int teamFloats = SinkhornKernel.SolveFloats(n, m, team.Size);
         ArrayView<float> work = SharedMemory.GetDynamic<float>().SubView(team.Index * teamFloats, teamFloats);
         ArrayView<float> red = work.SubView(teamFloats - team.Size, team.Size); // Solve's reduction slice, free between its calls
@@ -178,22 +178,18 @@ internal static class GromovKernel
     public static (float[] Plans, float[] Stats) Solve(DeviceAccelerator device, float[] data, float[] starts, int problemCount, int startCount, int n, int m,
         GromovWassersteinOptions options)
     {
-        int runs = problemCount * startCount, nm = n * m, stateFloats = StateFloats(n, m);
+        int runs = problemCount * startCount;
         Packing pack = Packing.For(device, runs, n, m, team => SinkhornKernel.SolveFloats(n, m, team), "problems", $"Gromov–Wasserstein problems of {n} x {m} points");
         var inner = new SinkhornOptions { Epsilon = options.Epsilon, Tolerance = options.InnerTolerance, MaxIterations = options.InnerMaxIterations };
-        var state = new float[(long)runs * stateFloats];
-        for (int r = 0; r < runs; r++) Array.Copy(starts, (long)r * nm, state, (long)r * stateFloats, nm);
         using DeviceBuffers buffers = device.Buffers();
         var dData = buffers.Upload(data, "the problems");
-        var dState = buffers.Upload(state, "the couplings, costs and potentials");
+        var dPlans = buffers.Upload(starts, "the couplings");
+        var dState = buffers.Allocate((long)runs * StateFloats(n, m), "the costs and potentials");
         var dStats = buffers.Allocate((long)runs * Stats, "the stats");
-        var kernel = device.Device.LoadStreamKernel<ArrayView<float>, ArrayView<float>, GromovParameters, ArrayView<float>>(Descend);
-        kernel(pack.Config(SinkhornKernel.SolveFloats(n, m, pack.TeamSize)), dData.View, dState.View,
+        var kernel = device.Device.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GromovParameters, ArrayView<float>>(Descend);
+        kernel(pack.Config(SinkhornKernel.SolveFloats(n, m, pack.TeamSize)), dData.View, dPlans.View, dState.View,
             new GromovParameters(n, m, startCount, runs, options, new SinkhornParameters(n, m, inner, runs, pack.TeamSize)), dStats.View);
         device.Synchronize();
-        dState.CopyToCPU(state);
-        var plans = new float[(long)runs * nm];
-        for (int r = 0; r < runs; r++) Array.Copy(state, (long)r * stateFloats, plans, (long)r * nm, nm);
-        return (plans, dStats.GetAsArray1D());
+        return (dPlans.GetAsArray1D(), dStats.GetAsArray1D());
     }
 }
