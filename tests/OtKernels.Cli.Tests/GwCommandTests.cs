@@ -63,7 +63,7 @@ public sealed class GwCommandTests : IDisposable
 
     [Theory]
     [InlineData("--c1", "Give either --x (points) or --c1 (a structure matrix), exactly one.")]
-    [InlineData("--loss", "--loss 'huber': use square or kl.")]
+    [InlineData("--loss", "--loss huber: use square, kl.")]
     [InlineData("--alpha", "Alpha must be in [0, 1]")]
     [InlineData("--epsilon", "--epsilon must be positive")]
     [InlineData("--accelerator", "--accelerator tpu: use auto, cpu, cuda, opencl, ilgpu-cpu.")]

@@ -47,12 +47,7 @@ internal static class GwCommand
             var options = new GromovWassersteinOptions
             {
                 Epsilon = parse.GetValue(epsilon),
-                Loss = parse.GetValue(loss)!.ToLowerInvariant() switch
-                {
-                    "square" => GromovLoss.Square,
-                    "kl" => GromovLoss.KL,
-                    string other => throw new ArgumentException($"--loss '{other}': use square or kl."),
-                },
+                Loss = OptionChoice.Of(parse.GetValue(loss)!, "--loss", ("square", GromovLoss.Square), ("kl", GromovLoss.KL)),
                 Initializations = parse.GetValue(starts),
                 Seed = parse.GetValue(seed),
                 MaxIterations = parse.GetValue(iterations),
@@ -106,17 +101,8 @@ internal static class GwCommand
             count = shape[0];
             return c;
         }
-        (double[] points, int[] pointShape) = ArrayFile.Read(pointsFile!.FullName);
-        if (pointShape.Length is not (1 or 2) || pointShape[0] == 0)
-            throw new ArgumentException($"{pointsOption} {pointsFile.Name}: expected points of shape (n, d) or (n), got shape ({string.Join(", ", pointShape)}).");
-        count = pointShape[0];
-        int d = pointShape.Length == 1 ? 1 : pointShape[1];
-        GroundMetric ground = metric.ToLowerInvariant() switch
-        {
-            "euclidean" => GroundMetric.Euclidean,
-            "sqeuclidean" => GroundMetric.SqEuclidean,
-            _ => throw new ArgumentException($"--metric '{metric}': use euclidean or sqeuclidean."),
-        };
+        (double[] points, count, int d) = ProblemInputs.ReadPoints(pointsFile!, pointsOption);
+        GroundMetric ground = OptionChoice.Of(metric, "--metric", ("euclidean", GroundMetric.Euclidean), ("sqeuclidean", GroundMetric.SqEuclidean));
         return new PointCloudCost(points, points, d, ground).ToArray();
     }
 

@@ -89,12 +89,12 @@ internal sealed class ProblemInputs
         return (data, precision);
     }
 
-    /// <summary>Points: (n, d), or (n) for points on the line.</summary>
-    private static (double[] Points, int Count, int Dimension) ReadPoints(FileInfo file, string option)
+    /// <summary>Points: (n, d), or (n) for points on the line (otk gw's spaces too).</summary>
+    internal static (double[] Points, int Count, int Dimension) ReadPoints(FileInfo file, string option)
     {
         (double[] data, int[] shape) = ArrayFile.Read(file.FullName);
-        if (shape.Length is not (1 or 2))
-            throw new ArgumentException($"{option} {file.Name}: expected points of shape (n, d) or (n), got shape ({string.Join(", ", shape)}).");
+        if (shape.Length is not (1 or 2) || shape[0] == 0)
+            throw new ArgumentException($"{option} {file.Name}: expected points of shape (n, d) or (n), n >= 1, got shape ({string.Join(", ", shape)}).");
         return (data, shape[0], shape.Length == 1 ? 1 : shape[1]);
     }
 
