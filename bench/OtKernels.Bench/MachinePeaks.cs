@@ -28,6 +28,7 @@ internal static class MachinePeaks
         Report("exp double (TensorPrimitives.Exp, 1,024 in L1)", "G exp/s", threads, ExpDouble);
         Report("exp float (TensorPrimitives.Exp, 1,024 in L1)", "G exp/s", threads, ExpFloat);
         Report("log double (TensorPrimitives.Log, 1,024 in L1)", "G log/s", threads, LogDouble);
+        Report("28 x 28 x 28 product, double (SmallMatrix, the grid passes)", "G FMA/s", threads, GridProduct);
         return 0;
     }
 
@@ -106,6 +107,21 @@ internal static class MachinePeaks
     private static double ExpFloat(long reps) => Elementwise(reps, -0.5f, (x, y) => TensorPrimitives.Exp<float>(x, y));
 
     private static double LogDouble(long reps) => Elementwise(reps, 0.5, (x, y) => TensorPrimitives.Log<double>(x, y));
+
+    /// <summary>reps multiply-adds' worth of 28 x 28 by 28 x 28 products, the shape of one MNIST
+    /// grid pass: how much of the FMA peak the small-matrix kernel reaches.</summary>
+    private static double GridProduct(long reps)
+    {
+        const int side = 28;
+        var a = new double[side * side];
+        var b = new double[side * side];
+        var c = new double[side * side];
+        for (int i = 0; i < a.Length; i++) (a[i], b[i]) = (1.0 / (1 + i % 5), 1.0 / (1 + i % 3));
+        long rounds = reps / (side * side * side) + 1;
+        for (long r = 0; r < rounds; r++) SmallMatrix.Multiply<double>(a, b, c, side, side, side);
+        Sink = c[0];
+        return (double)rounds * side * side * side;
+    }
 
     private delegate void Map<T>(ReadOnlySpan<T> source, Span<T> destination);
 

@@ -69,15 +69,15 @@ public static partial class Barycenter
         (double[] kh, double[] kw) = grid.GibbsFactors(options.Epsilon);
         // Each image's support box, and the images cut down to their boxes, end to end: one
         // division per image and a contiguous read.
-        Box[] boxes = new Box[count];
+        var boxes = new Box[count];
         int offset = 0;
         for (int k = 0; k < count; k++)
         {
-            boxes[k] = Box.Around(a.AsSpan(k * n, n), h, w, offset);
-            offset += boxes[k].Rows * boxes[k].Cols;
+            boxes[k] = new Box(GridWindow.Around<double>(a.AsSpan(k * n, n), h, w), h, w, offset);
+            offset += boxes[k].Window.Count;
         }
         var onBoxes = new double[offset];
-        for (int k = 0; k < count; k++) boxes[k].Gather(a.AsSpan(k * n, n), onBoxes.AsSpan(boxes[k].Offset, boxes[k].Rows * boxes[k].Cols));
+        for (int k = 0; k < count; k++) boxes[k].Window.Gather<double>(a.AsSpan(k * n, n), w, onBoxes.AsSpan(boxes[k].Offset, boxes[k].Window.Count));
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
         // Per-thread buffers, reused across iterations.
         var pool = new ConcurrentBag<Scratch>();
@@ -117,8 +117,8 @@ public static partial class Barycenter
                 for (int k = first; k < last; k++)
                 {
                     Box box = boxes[k];
-                    Span<double> quotient = scratch.OnBox.AsSpan(0, box.Rows * box.Cols);
-                    box.Gather(kOnes, quotient);
+                    Span<double> quotient = scratch.OnBox.AsSpan(0, box.Window.Count);
+                    box.Window.Gather<double>(kOnes, w, quotient);
                     TensorPrimitives.Divide(onBoxes.AsSpan(box.Offset, quotient.Length), quotient, quotient);
                     box.BlurFromBox(kh, kw, quotient, y.AsSpan(k * n, n), scratch.Blur);
                     y.AsSpan(k * n, n).CopyTo(scratch.Factors.AsSpan((k - first) * n, n));
@@ -148,7 +148,7 @@ public static partial class Barycenter
                     Span<double> yk = y.AsSpan(k * n, n), factor = scratch.Factors.AsSpan((k - first) * n, n);
                     TensorPrimitives.Divide(bar, yk, x);
                     Box box = boxes[k];
-                    Span<double> quotient = scratch.OnBox.AsSpan(0, box.Rows * box.Cols);
+                    Span<double> quotient = scratch.OnBox.AsSpan(0, box.Window.Count);
                     box.BlurToBox(kh, kw, x, quotient, scratch.Blur);
                     TensorPrimitives.Divide(onBoxes.AsSpan(box.Offset, quotient.Length), quotient, quotient);
                     box.BlurFromBox(kh, kw, quotient, yk, scratch.Blur);
@@ -221,33 +221,18 @@ public static partial class Barycenter
         }
     }
 
-    /// <summary>The bounding box of an image's support: rows [Top, Top + Rows), columns
-    /// [Left, Left + Cols), of a Height x Width grid; Offset places its values in an array of
-    /// boxes end to end. Outside it the image is exactly zero, so products that read it skip
-    /// those rows and columns (and the sums lose no term), and products that feed only
-    /// a / K x there are computed there alone.</summary>
-    private readonly record struct Box(int Top, int Left, int Rows, int Cols, int Height, int Width, int Offset)
+    /// <summary>An image's support box (GridWindow) on a Height x Width grid; Offset places its
+    /// values in an array of boxes end to end. Outside it the image is exactly zero, so
+    /// products that read it skip those rows and columns (and the sums lose no term), and
+    /// products that feed only a / K x there are computed there alone.</summary>
+    private readonly record struct Box(GridWindow Window, int Height, int Width, int Offset)
     {
-        public static Box Whole(int h, int w) => new(0, 0, h, w, h, w, 0);
+        private int Top => Window.Top;
+        private int Left => Window.Left;
+        private int Rows => Window.Height;
+        private int Cols => Window.Width;
 
-        /// <summary>The box's Rows x Cols values of a full image, densely.</summary>
-        public void Gather(ReadOnlySpan<double> image, Span<double> onBox)
-        {
-            for (int r = 0; r < Rows; r++) image.Slice((Top + r) * Width + Left, Cols).CopyTo(onBox.Slice(r * Cols, Cols));
-        }
-
-        public static Box Around(ReadOnlySpan<double> image, int h, int w, int offset)
-        {
-            int top = h, bottom = -1, left = w, right = -1;
-            for (int r = 0; r < h; r++)
-                for (int c = 0; c < w; c++)
-                    if (image[r * w + c] > 0)
-                    {
-                        top = Math.Min(top, r); bottom = Math.Max(bottom, r);
-                        left = Math.Min(left, c); right = Math.Max(right, c);
-                    }
-            return new Box(top, left, bottom - top + 1, right - left + 1, h, w, offset);
-        }
+        public static Box Whole(int h, int w) => new(new GridWindow(0, 0, h, w), h, w, 0);
 
         /// <summary>(K_h X K_w) restricted to the box, as a dense Rows x Cols block in result;
         /// scratch holds Rows x Width.</summary>

@@ -11,6 +11,7 @@ namespace OtKernels.Entropic;
 internal sealed class SinkhornWorkspace<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private T[] _logA = [], _logB = [], _h = [], _fNext = [], _gNext = [], _ratio = [];
+    private readonly T[][] _windows = [[], [], [], []];
 
     /// <summary>The soft-mins' scratch and the stored Gibbs kernel of the current stage.</summary>
     public SoftMinWorkspace<T> SoftMin { get; } = new();
@@ -27,6 +28,10 @@ internal sealed class SinkhornWorkspace<T> where T : unmanaged, IFloatingPointIe
     public Span<T> GNext(int length) => SoftMinWorkspace<T>.Take(ref _gNext, length);
     /// <summary>The row-marginal ratios of a convergence check.</summary>
     public Span<T> Ratio(int length) => SoftMinWorkspace<T>.Take(ref _ratio, length);
+
+    /// <summary>A grid problem cropped to its windows (Sinkhorn.SolveCropped): slot 0 and 1
+    /// hold the masses a and b inside them, 2 and 3 the potentials f and g.</summary>
+    public Span<T> Window(int slot, int length) => SoftMinWorkspace<T>.Take(ref _windows[slot], length);
 
     private static Span<T> LogWeights(ReadOnlySpan<T> w, ref T[] buffer)
     {

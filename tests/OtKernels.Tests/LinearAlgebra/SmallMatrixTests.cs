@@ -10,36 +10,56 @@ public class SmallMatrixTests
     private static readonly int[] VectorWidths = SmallMatrix.WidestVectorBits == 512 ? [256, 512] : [256];
 
     [Fact]
-    public void Multiply_EqualsTheTripleLoop_ForEveryShape_WithAndWithoutInnerWeights()
+    public void Multiply_EqualsTheTripleLoop_ForEveryShape()
     {
         // Shapes from 1 up to 40 cover the scalar path (n below a vector), odd row counts,
-        // and widths that end with an overlapping vector, in both precisions and with every
-        // vector width this machine accelerates (256 bits, and 512 where AVX-512 is there).
+        // every grouping of the column vectors (1 to 10 of them, with and without a last
+        // vector overlapping the one before), in both precisions and with every vector width
+        // this machine accelerates (256 bits, and 512 where AVX-512 is there).
         Prop.ForAll((from m in Gen.Choose(1, 40) from k in Gen.Choose(1, 40) from n in Gen.Choose(1, 40) from seed in Gen.Choose(0, int.MaxValue)
                      select (m, k, n, seed)).ToArbitrary(), t =>
         {
             var rng = new Random(t.seed);
             double[] a = Enumerable.Range(0, t.m * t.k).Select(_ => rng.NextDouble() - 0.5).ToArray();
             double[] b = Enumerable.Range(0, t.k * t.n).Select(_ => rng.NextDouble() - 0.5).ToArray();
-            double[] s = Enumerable.Range(0, t.k).Select(_ => rng.NextDouble()).ToArray();
             foreach (int bits in VectorWidths)
-                foreach (bool weighted in new[] { false, true })
-                {
-                    var c = new double[t.m * t.n];
-                    SmallMatrix.Multiply<double>(a, t.k, weighted ? s : [], b, t.n, c, t.m, t.k, t.n, bits);
-                    var cf = new float[t.m * t.n];
-                    SmallMatrix.Multiply<float>(a.Select(v => (float)v).ToArray(), t.k, weighted ? s.Select(v => (float)v).ToArray() : [],
-                        b.Select(v => (float)v).ToArray(), t.n, cf, t.m, t.k, t.n, bits);
-                    for (int i = 0; i < t.m; i++)
-                        for (int j = 0; j < t.n; j++)
-                        {
-                            double expected = 0;
-                            for (int p = 0; p < t.k; p++) expected += a[i * t.k + p] * (weighted ? s[p] : 1) * b[p * t.n + j];
-                            Assert.True(Math.Abs(c[i * t.n + j] - expected) <= 1e-13, $"{t} {bits} bits weighted {weighted} [{i},{j}]: {c[i * t.n + j]:R} vs {expected:R}");
-                            Assert.True(Math.Abs(cf[i * t.n + j] - expected) <= 1e-5, $"{t} {bits} bits float [{i},{j}]: {cf[i * t.n + j]} vs {expected:R}");
-                        }
-                }
+            {
+                var c = new double[t.m * t.n];
+                SmallMatrix.Multiply<double>(a, t.k, b, t.n, c, t.m, t.k, t.n, bits);
+                var cf = new float[t.m * t.n];
+                SmallMatrix.Multiply<float>(a.Select(v => (float)v).ToArray(), t.k, b.Select(v => (float)v).ToArray(), t.n, cf, t.m, t.k, t.n, bits);
+                for (int i = 0; i < t.m; i++)
+                    for (int j = 0; j < t.n; j++)
+                    {
+                        double expected = 0;
+                        for (int p = 0; p < t.k; p++) expected += a[i * t.k + p] * b[p * t.n + j];
+                        Assert.True(Math.Abs(c[i * t.n + j] - expected) <= 1e-13, $"{t} {bits} bits [{i},{j}]: {c[i * t.n + j]:R} vs {expected:R}");
+                        Assert.True(Math.Abs(cf[i * t.n + j] - expected) <= 1e-5, $"{t} {bits} bits float [{i},{j}]: {cf[i * t.n + j]} vs {expected:R}");
+                    }
+            }
         }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public void Multiply_CoversEveryColumn_ForEveryWidthUpTo80()
+    {
+        // Every grouping of the column vectors, deterministically: each column of c must be
+        // written with its own value (c starts as NaN, b's columns are distinct).
+        foreach (int bits in VectorWidths)
+            for (int n = 1; n <= 80; n++)
+            {
+                const int m = 3, k = 2;
+                double[] a = [1, 0, 0, 1, 1, 1];
+                double[] b = Enumerable.Range(0, k * n).Select(v => (double)v).ToArray();
+                double[] c = Enumerable.Repeat(double.NaN, m * n).ToArray();
+                SmallMatrix.Multiply<double>(a, k, b, n, c, m, k, n, bits);
+                for (int j = 0; j < n; j++)
+                {
+                    Assert.Equal(j, c[j]);
+                    Assert.Equal(n + j, c[n + j]);
+                    Assert.Equal(2 * j + n, c[2 * n + j]);
+                }
+            }
     }
 
     [Fact]
@@ -57,7 +77,7 @@ public class SmallMatrixTests
             foreach (int bits in VectorWidths)
             {
                 var c = new double[t.m * t.n];
-                SmallMatrix.Multiply<double>(a.AsSpan(offsetA), t.lda, [], b.AsSpan(offsetB), t.ldb, c, t.m, t.k, t.n, bits);
+                SmallMatrix.Multiply<double>(a.AsSpan(offsetA), t.lda, b.AsSpan(offsetB), t.ldb, c, t.m, t.k, t.n, bits);
                 for (int i = 0; i < t.m; i++)
                     for (int j = 0; j < t.n; j++)
                     {

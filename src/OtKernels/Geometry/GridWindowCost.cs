@@ -1,0 +1,58 @@
+// The squared Euclidean cost of an image grid between the pixels of two of its windows
+// (GridWindow): the problem the Sinkhorn solver actually iterates on when the measures leave
+// rows and columns of the grid empty. Pixels outside a window carry no mass, so they change
+// neither the plan nor the value; the solver fills their potentials afterwards from the
+// whole grid (Sinkhorn.SolveCropped).
+using System.Numerics;
+
+namespace OtKernels.Geometry;
+
+internal sealed class GridWindowCost : GroundCost
+{
+    private readonly ImageGridCost _grid;
+
+    public GridWindowCost(ImageGridCost grid, GridWindow source, GridWindow target) : base(source.Count, target.Count)
+    {
+        _grid = grid;
+        Source = source;
+        Target = target;
+    }
+
+    public GridWindow Source { get; }
+
+    public GridWindow Target { get; }
+
+    public override double this[int i, int j]
+    {
+        get
+        {
+            int dr = Source.Top + i / Source.Width - (Target.Top + j / Target.Width);
+            int dc = Source.Left + i % Source.Width - (Target.Left + j % Target.Width);
+            return _grid.Spacing * _grid.Spacing * (dr * dr + dc * dc);
+        }
+    }
+
+    /// <summary>The farthest pair of pixels of the two windows.</summary>
+    public override double MaxCost()
+    {
+        double dr = Farthest(Source.Top, Source.Height, Target.Top, Target.Height);
+        double dc = Farthest(Source.Left, Source.Width, Target.Left, Target.Width);
+        return _grid.Spacing * _grid.Spacing * (dr * dr + dc * dc);
+
+        static int Farthest(int start, int length, int otherStart, int otherLength) =>
+            Math.Max(Math.Abs(start + length - 1 - otherStart), Math.Abs(otherStart + otherLength - 1 - start));
+    }
+
+    internal override double? KnownMaxCost => MaxCost();
+
+    /// <summary>The grid's separable soft-min, between the windows.</summary>
+    internal override bool SoftMinFromStoredKernel => false;
+
+    public override void SoftMin<T>(SoftMinAxis axis, T epsilon, ReadOnlySpan<T> h, Span<T> result, SoftMinWorkspace<T> workspace)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        SoftMinShape(axis, h.Length, result.Length);
+        if (axis == SoftMinAxis.OverColumns) _grid.WindowSoftMin(epsilon, h, Target, result, Source, workspace);
+        else _grid.WindowSoftMin(epsilon, h, Source, result, Target, workspace);
+    }
+}
