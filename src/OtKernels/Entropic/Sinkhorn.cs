@@ -172,9 +172,11 @@ public static partial class Sinkhorn
     /// the windows around their mass (GridWindowCost): every soft-min shrinks to those
     /// windows (a 20 x 20 digit on the 28 x 28 grid: (20/28)^3 of the multiply-adds, half of
     /// the exps and logs), and the iterates inside them are the whole problem's, because the
-    /// pixels outside carry no mass. The potentials outside are then each the soft-min of the
-    /// other side's, f = kappa softmin(g) and g = kappa softmin(f): the extension a zero weight
-    /// gets at a fixed point, which the gradient with respect to the weights reads there.</summary>
+    /// pixels outside carry no mass. The potentials where there is no mass (outside the
+    /// windows, and the pixels of zero weight inside, whose logs the soft-mins skip) are then
+    /// each the soft-min of the other side's, f = kappa softmin(g) and g = kappa softmin(f):
+    /// the extension a zero weight gets at a fixed point, which the gradient with respect to
+    /// the weights reads there.</summary>
     private static (double, double, int, SinkhornStatus) SolveCropped<T>(ImageGridCost grid, GridWindow source, GridWindow target,
         ReadOnlySpan<T> a, ReadOnlySpan<T> b, SinkhornOptions options, Span<T> f, Span<T> g, SinkhornWorkspace<T> workspace)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -185,22 +187,23 @@ public static partial class Sinkhorn
         Span<T> aw = workspace.Window(0, n), bw = workspace.Window(1, m), fw = workspace.Window(2, n), gw = workspace.Window(3, m);
         source.Gather(a, width, aw);
         if (!self) target.Gather(b, width, bw);
-        var cost = new GridWindowCost(grid, source, target);
+        bool[] sourceMass = GridWindowCost.Positive<T>(aw);
+        var cost = new GridWindowCost(grid, source, target, sourceMass, self ? sourceMass : GridWindowCost.Positive<T>(bw));
         var solved = SolveOn<T>(cost, aw, self ? default : bw, options, fw, gw, workspace);
 
-        // Outside the windows, from the whole grid: f from g (or a self-term's f from f).
+        // Where there is no mass, from the whole grid: f from g (or a self-term's f from f).
         var whole = new GridWindow(0, 0, grid.Height, width);
         T eps = T.CreateTruncating(options.Epsilon), damping = T.CreateTruncating(options.Damping(options.Epsilon));
         Span<T> h = workspace.H(Math.Max(a.Length, Math.Max(source.Count, target.Count)));
         var toSource = new GibbsKernel<T>(new GridWindowCost(grid, whole, target), eps, workspace.SoftMin);
         if (self) UpdateF(toSource, fw, workspace.LogA(aw), h, f, damping);
         else UpdateF(toSource, gw, workspace.LogB(bw), h, f, damping);
-        source.Scatter<T>(fw, f, width);
+        source.ScatterWhere<T>(fw, aw, f, width);
         if (!self)
         {
             var toTarget = new GibbsKernel<T>(new GridWindowCost(grid, source, whole), eps, workspace.SoftMin);
             UpdateG(toTarget, fw, workspace.LogA(aw), h, g, damping);
-            target.Scatter<T>(gw, g, width);
+            target.ScatterWhere<T>(gw, bw, g, width);
         }
         return solved;
     }

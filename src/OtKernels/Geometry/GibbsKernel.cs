@@ -136,7 +136,7 @@ internal readonly ref struct GibbsKernel<T> where T : unmanaged, IFloatingPointI
         T floor = GroundCost.ExpFloor<T>();
         Vector256<T> shift = Vector256.Create(max), low = Vector256.Create(floor);
         for (k = 0; k <= inner - width; k += width)
-            Exp(Vector256.Max(Vector256.LoadUnsafe(ref hRef, (nuint)k) - shift, low)).StoreUnsafe(ref sRef, (nuint)k);
+            VectorMath.ExpInRange(Vector256.Max(Vector256.LoadUnsafe(ref hRef, (nuint)k) - shift, low)).StoreUnsafe(ref sRef, (nuint)k);
         for (; k < inner; k++) scaled[k] = T.Exp(T.Max(h[k] - max, floor));
         // The sums first, then their logs: no call while the accumulators are live, so that
         // they stay in registers.
@@ -156,11 +156,7 @@ internal readonly ref struct GibbsKernel<T> where T : unmanaged, IFloatingPointI
         }
         Vector256<T> scale = Vector256.Create(-Epsilon), lowest = Vector256.Create(_lowestCost);
         for (o = 0; o <= outer - width; o += width)
-            ((Log(Vector256.LoadUnsafe(ref rRef, (nuint)o)) + shift) * scale + lowest).StoreUnsafe(ref rRef, (nuint)o);
+            ((VectorMath.LogOfNormal(Vector256.LoadUnsafe(ref rRef, (nuint)o)) + shift) * scale + lowest).StoreUnsafe(ref rRef, (nuint)o);
         for (; o < outer; o++) result[o] = (T.Log(result[o]) + max) * -Epsilon + _lowestCost;
     }
-
-    private static Vector256<T> Exp(Vector256<T> v) => typeof(T) == typeof(double) ? Vector256.Exp(v.AsDouble()).As<double, T>() : Vector256.Exp(v.AsSingle()).As<float, T>();
-
-    private static Vector256<T> Log(Vector256<T> v) => typeof(T) == typeof(double) ? Vector256.Log(v.AsDouble()).As<double, T>() : Vector256.Log(v.AsSingle()).As<float, T>();
 }

@@ -34,9 +34,11 @@ internal readonly record struct GridWindow(int Top, int Left, int Height, int Wi
         for (int r = 0; r < Height; r++) image.Slice((Top + r) * gridWidth + Left, Width).CopyTo(window.Slice(r * Width, Width));
     }
 
-    /// <summary>Writes compact window values into their pixels of a gridWidth-wide image.</summary>
-    public void Scatter<T>(ReadOnlySpan<T> window, Span<T> image, int gridWidth)
+    /// <summary>Writes the compact window values whose weight is positive into their pixels of
+    /// a gridWidth-wide image.</summary>
+    public void ScatterWhere<T>(ReadOnlySpan<T> window, ReadOnlySpan<T> weights, Span<T> image, int gridWidth) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int r = 0; r < Height; r++) window.Slice(r * Width, Width).CopyTo(image.Slice((Top + r) * gridWidth + Left, Width));
+        for (int i = 0; i < Count; i++)
+            if (weights[i] > T.Zero) image[(Top + i / Width) * gridWidth + Left + i % Width] = window[i];
     }
 }

@@ -2,7 +2,8 @@
 // (GridWindow): the problem the Sinkhorn solver actually iterates on when the measures leave
 // rows and columns of the grid empty. Pixels outside a window carry no mass, so they change
 // neither the plan nor the value; the solver fills their potentials afterwards from the
-// whole grid (Sinkhorn.SolveCropped).
+// whole grid (Sinkhorn.SolveCropped), and those of the pixels inside without mass too, so
+// that the soft-min may skip their logs (the flags of which pixels carry mass).
 using System.Numerics;
 
 namespace OtKernels.Geometry;
@@ -11,11 +12,25 @@ internal sealed class GridWindowCost : GroundCost
 {
     private readonly ImageGridCost _grid;
 
-    public GridWindowCost(ImageGridCost grid, GridWindow source, GridWindow target) : base(source.Count, target.Count)
+    private readonly bool[]? _sourceMass, _targetMass;
+
+    /// <summary>The cost between the windows; with the masses on them (compact), the soft-mins
+    /// may leave outputs of zero mass at 0.</summary>
+    public GridWindowCost(ImageGridCost grid, GridWindow source, GridWindow target, bool[]? sourceMass = null, bool[]? targetMass = null)
+        : base(source.Count, target.Count)
     {
         _grid = grid;
         Source = source;
         Target = target;
+        (_sourceMass, _targetMass) = (sourceMass, targetMass);
+    }
+
+    /// <summary>Which entries of weights are positive.</summary>
+    public static bool[] Positive<T>(ReadOnlySpan<T> weights) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var positive = new bool[weights.Length];
+        for (int i = 0; i < weights.Length; i++) positive[i] = weights[i] > T.Zero;
+        return positive;
     }
 
     public GridWindow Source { get; }
@@ -52,7 +67,7 @@ internal sealed class GridWindowCost : GroundCost
     {
         ArgumentNullException.ThrowIfNull(workspace);
         SoftMinShape(axis, h.Length, result.Length);
-        if (axis == SoftMinAxis.OverColumns) _grid.WindowSoftMin(epsilon, h, Target, result, Source, workspace);
-        else _grid.WindowSoftMin(epsilon, h, Source, result, Target, workspace);
+        if (axis == SoftMinAxis.OverColumns) _grid.WindowSoftMin(epsilon, h, Target, result, Source, workspace, _sourceMass);
+        else _grid.WindowSoftMin(epsilon, h, Source, result, Target, workspace, _targetMass);
     }
 }

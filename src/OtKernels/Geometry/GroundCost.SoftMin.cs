@@ -6,7 +6,9 @@
 // row-by-row default with what their structure allows (ImageGridCost: separable passes).
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using OtKernels.LinearAlgebra;
 
 namespace OtKernels.Geometry;
 
@@ -142,6 +144,31 @@ public abstract partial class GroundCost
             }
         }
         for (; k < row.Length; k++) row[k] = T.Max(row[k] - shift, floor);
+    }
+
+    /// <summary>output = exp(max(input - shift, floor)) in one pass (the shift, the clamp that
+    /// keeps exp on its fast path, and the exp); a -inf shift (a row with no input) gives
+    /// e^floor everywhere, which the caller's -inf shift then drops.</summary>
+    private protected static void ShiftedExpRow<T>(ReadOnlySpan<T> input, T shift, T floor, Span<T> output) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int k = 0, width = Vector256<T>.Count;
+        if (T.IsNegativeInfinity(shift)) shift = T.Zero; // a row with no input: its -inf entries clamp to the floor
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && input.Length >= width)
+        {
+            Vector256<T> s = Vector256.Create(shift), f = Vector256.Create(floor), atFloor = VectorMath.ExpInRange(f);
+            ref T inRef = ref MemoryMarshal.GetReference(input), outRef = ref MemoryMarshal.GetReference(output);
+            // The last vector ends at the row's end, overlapping the one before (same values).
+            // A vector all at the floor (absent inputs: most of a digit's window) takes the
+            // floor's exp without computing it.
+            for (; ; k += width)
+            {
+                if (k > input.Length - width) k = input.Length - width;
+                Vector256<T> clamped = Vector256.Max(Vector256.LoadUnsafe(ref inRef, (nuint)k) - s, f);
+                (Vector256.EqualsAll(clamped, f) ? atFloor : VectorMath.ExpInRange(clamped)).StoreUnsafe(ref outRef, (nuint)k);
+                if (k == input.Length - width) return;
+            }
+        }
+        for (; k < input.Length; k++) output[k] = T.Exp(T.Max(input[k] - shift, floor));
     }
 
     private static T RowSum<T>(ReadOnlySpan<T> row) where T : unmanaged, IFloatingPointIeee754<T>

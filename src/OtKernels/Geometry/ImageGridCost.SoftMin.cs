@@ -18,6 +18,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using OtKernels.LinearAlgebra;
 
@@ -54,25 +55,22 @@ public sealed partial class ImageGridCost
     /// rectangle around its mass (GridWindowCost): inputs outside it are -inf, and outputs
     /// outside it are not needed until the end, so a 20 x 20 digit on the 28 x 28 grid costs
     /// 2 x 20^3 multiply-adds per pass instead of 2 x 28^3.</summary>
+    /// <remarks>Where <paramref name="needed"/> is given (one flag per output), a vector of outputs
+    /// none of which is needed may be left at 0 instead of its soft-min (no log taken): the
+    /// solver's outputs of zero weight, which it fills afterwards.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal void WindowSoftMin<T>(T epsilon, ReadOnlySpan<T> h, GridWindow from, Span<T> result, GridWindow to, SoftMinWorkspace<T> workspace)
+    internal void WindowSoftMin<T>(T epsilon, ReadOnlySpan<T> h, GridWindow from, Span<T> result, GridWindow to, SoftMinWorkspace<T> workspace,
+        ReadOnlySpan<bool> needed = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (T.IsNegativeInfinity(TensorPrimitives.Max(h)))
-        {
-            result.Fill(T.PositiveInfinity); // every input absent: -eps log 0
-            return;
-        }
         GaussianFactors<T> factors = FactorsFor(epsilon);
-        if (!TryShiftedConvolution(h, from, factors, result, to, workspace))
-        {
-            // Pass 1 reduces along each grid row of the input window and writes partial[ci, rj]
-            // (transposed), so that pass 2 reduces along contiguous columns and writes
-            // result[ri, ci] in row-major order.
-            Span<T> partial = workspace.Partial(to.Width * from.Height);
-            GaussianPass(h, from.Height, from.Width, from.Left, to.Width, to.Left, Width, factors.ColumnKernel, factors, partial, workspace);
-            GaussianPass(partial, to.Width, from.Height, from.Top, to.Height, to.Top, Height, factors.RowKernel, factors, result, workspace);
-        }
+        if (TryShiftedConvolution(epsilon, h, from, factors, result, to, workspace, needed)) return;
+        // Pass 1 reduces along each grid row of the input window and writes partial[ci, rj]
+        // (transposed), so that pass 2 reduces along contiguous columns and writes
+        // result[ri, ci] in row-major order.
+        Span<T> partial = workspace.Partial(to.Width * from.Height);
+        GaussianPass(h, from.Height, from.Width, from.Left, to.Width, to.Left, Width, factors.ColumnKernel, factors, partial, workspace);
+        GaussianPass(partial, to.Width, from.Height, from.Top, to.Height, to.Top, Height, factors.RowKernel, factors, result, workspace);
         TensorPrimitives.Multiply(result, -epsilon, result);
     }
 
@@ -80,47 +78,105 @@ public sealed partial class ImageGridCost
     /// max of input row r of h and M the max of all,
     ///     LSE = M + log sum_r Kh(ri, r) e^(M_r - M) S(r, ci),  S(r, ci) = sum_cj exp(h(r, cj) - M_r) Kw(cj, ci),
     /// two matrix products (with the windows' blocks of the 1D kernels) and one exp and log per
-    /// pixel. Returns false, having written nothing, when some S fell under <see cref="TinySum"/>
-    /// (rows too far from their own mass to represent); outputs whose final sum is tiny are
-    /// recomputed exactly from log S.</summary>
+    /// pixel, each fused into one pass with the steps around it (the shift and clamp; the
+    /// underflow check and the row weight; the log, M and -eps). Writes -eps LSE and returns
+    /// true, or returns false having written nothing when some S fell under
+    /// <see cref="TinySum"/> (rows too far from their own mass to represent); outputs whose
+    /// final sum is tiny are recomputed exactly from log S.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private bool TryShiftedConvolution<T>(ReadOnlySpan<T> h, GridWindow from, GaussianFactors<T> factors, Span<T> result, GridWindow to,
-        SoftMinWorkspace<T> workspace)
+    private bool TryShiftedConvolution<T>(T epsilon, ReadOnlySpan<T> h, GridWindow from, GaussianFactors<T> factors, Span<T> result, GridWindow to,
+        SoftMinWorkspace<T> workspace, ReadOnlySpan<bool> needed)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int rows = from.Height, outWidth = to.Width;
         T tiny = TinySum<T>();
-        Span<T> exps = workspace.Block(from.Count);
+        Span<T> exps = workspace.Block(Math.Max(from.Count, rows * outWidth));
         Span<T> rowSums = workspace.Sums(rows * outWidth);
         Span<T> rowData = workspace.Lines(3 * rows);
         Span<T> rowMax = rowData[..rows], rowWeight = rowData[rows..(2 * rows)], exact = rowData[(2 * rows)..];
         ShiftedExps(h, rows, from.Width, rowMax, exps);
         T max = TensorPrimitives.Max<T>(rowMax);
+        if (T.IsNegativeInfinity(max))
+        {
+            result.Fill(T.PositiveInfinity); // every input absent: -eps log 0
+            return true;
+        }
         // Kw is symmetric, so the block Kw[from columns, to columns] starts at row from.Left.
-        SmallMatrix.Multiply<T>(exps, from.Width, factors.ColumnKernel.AsSpan(from.Left * Width + to.Left), Width, rowSums, rows, from.Width, outWidth);
-        for (int r = 0; r < rows; r++)
-            if (!T.IsNegativeInfinity(rowMax[r]) && AnyBelow(rowSums.Slice(r * outWidth, outWidth), tiny)) return false;
+        SmallMatrix.Multiply<T>(exps[..from.Count], from.Width, factors.ColumnKernel.AsSpan(from.Left * Width + to.Left), Width, rowSums, rows, from.Width, outWidth);
         TensorPrimitives.Subtract(rowMax, max, rowWeight);
         TensorPrimitives.Exp<T>(rowWeight, rowWeight); // 0 for a blank row
-        Span<T> weighted = workspace.Block(rows * outWidth); // the exps are spent
-        for (int r = 0; r < rows; r++) TensorPrimitives.Multiply(rowSums.Slice(r * outWidth, outWidth), rowWeight[r], weighted.Slice(r * outWidth, outWidth));
-        SmallMatrix.Multiply<T>(factors.RowKernel.AsSpan(to.Top * Height + from.Top), Height, weighted, outWidth, result, to.Height, rows, outWidth);
-        bool anyTiny = AnyBelow(result, tiny);
-        TensorPrimitives.Log<T>(result, result);
-        if (anyTiny)
+        Span<T> weighted = exps[..(rows * outWidth)]; // the exps are spent
+        for (int r = 0; r < rows; r++)
         {
-            T logTiny = T.Log(tiny);
-            for (int k = 0; k < result.Length; k++)
-            {
-                if (!(result[k] < logTiny)) continue;
-                int ri = k / outWidth, ci = k % outWidth;
-                ReadOnlySpan<T> penalties = factors.Penalties(to.Top + ri, from.Top, rows);
-                for (int r = 0; r < rows; r++) exact[r] = rowMax[r] + T.Log(rowSums[r * outWidth + ci]) - penalties[r];
-                result[k] = LogSumExp(exact) - max;
-            }
+            bool blank = T.IsNegativeInfinity(rowMax[r]);
+            if (WeighRow(rowSums.Slice(r * outWidth, outWidth), rowWeight[r], blank ? T.Zero : tiny, weighted.Slice(r * outWidth, outWidth))) return false;
+        }
+        SmallMatrix.Multiply<T>(factors.RowKernel.AsSpan(to.Top * Height + from.Top), Height, weighted, outWidth, result, to.Height, rows, outWidth);
+        if (!AnyBelow(result, tiny))
+        {
+            LogShiftScale(result, max, -epsilon, needed);
+            return true;
+        }
+        T logTiny = T.Log(tiny);
+        TensorPrimitives.Log<T>(result, result);
+        for (int k = 0; k < result.Length; k++)
+        {
+            if (!(result[k] < logTiny)) continue;
+            int ri = k / outWidth, ci = k % outWidth;
+            ReadOnlySpan<T> penalties = factors.Penalties(to.Top + ri, from.Top, rows);
+            for (int r = 0; r < rows; r++) exact[r] = rowMax[r] + T.Log(rowSums[r * outWidth + ci]) - penalties[r];
+            result[k] = LogSumExp(exact) - max;
         }
         TensorPrimitives.Add(result, max, result);
+        TensorPrimitives.Multiply(result, -epsilon, result);
         return true;
+    }
+
+    /// <summary>weighted = weight sums, in one pass with the check that no sum is below tiny
+    /// (returns true if one is, the shifted product's failure).</summary>
+    private static bool WeighRow<T>(ReadOnlySpan<T> sums, T weight, T tiny, Span<T> weighted) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int k = 0, width = Vector256<T>.Count;
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && sums.Length >= width)
+        {
+            Vector256<T> w = Vector256.Create(weight), t = Vector256.Create(tiny), below = Vector256<T>.Zero;
+            ref T sRef = ref MemoryMarshal.GetReference(sums), wRef = ref MemoryMarshal.GetReference(weighted);
+            for (; k <= sums.Length - width; k += width)
+            {
+                Vector256<T> s = Vector256.LoadUnsafe(ref sRef, (nuint)k);
+                below |= Vector256.LessThan(s, t);
+                (s * w).StoreUnsafe(ref wRef, (nuint)k);
+            }
+            if (below != Vector256<T>.Zero) return true;
+        }
+        for (; k < sums.Length; k++)
+        {
+            if (sums[k] < tiny) return true;
+            weighted[k] = sums[k] * weight;
+        }
+        return false;
+    }
+
+    /// <summary>values = (log values + shift) scale, in one pass; 0 for a vector of values none
+    /// of which is needed (when flags are given).</summary>
+    private static void LogShiftScale<T>(Span<T> values, T shift, T scale, ReadOnlySpan<bool> needed) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int k = 0, width = Vector256<T>.Count;
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && values.Length >= width)
+        {
+            Vector256<T> s = Vector256.Create(shift), c = Vector256.Create(scale);
+            ref T vRef = ref MemoryMarshal.GetReference(values);
+            ref byte flags = ref Unsafe.As<bool, byte>(ref MemoryMarshal.GetReference(needed));
+            bool flagged = !needed.IsEmpty;
+            for (; k <= values.Length - width; k += width)
+            {
+                // The vector's flags read as one integer (4 or 8 bytes): zero when none is needed.
+                if (flagged && (width == 4 ? Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref flags, k)) : Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref flags, k))) == 0)
+                    Vector256<T>.Zero.StoreUnsafe(ref vRef, (nuint)k);
+                else ((VectorMath.LogOfNormal(Vector256.LoadUnsafe(ref vRef, (nuint)k)) + s) * c).StoreUnsafe(ref vRef, (nuint)k);
+            }
+        }
+        for (; k < values.Length; k++) values[k] = (T.Log(values[k]) + shift) * scale;
     }
 
     /// <summary>output[o, line] = LSE_j (input[line, j] - pen(outStart + o - inStart - j)) for
@@ -158,9 +214,9 @@ public sealed partial class ImageGridCost
         }
     }
 
-    /// <summary>shift[line] = max of the line, exps = exp(input - shift) per line with one
-    /// vectorised exp, clamped at the exp floor to stay on its fast path. An all -inf line gets
-    /// shift -inf and floor-sized exps, which the callers' -inf shift then drops exactly.</summary>
+    /// <summary>shift[line] = max of the line, exps = exp(input - shift) clamped at the exp
+    /// floor, per line in one pass. An all -inf line gets shift -inf and floor-sized exps,
+    /// which the callers' -inf shift then drops exactly.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ShiftedExps<T>(ReadOnlySpan<T> input, int lines, int length, Span<T> shift, Span<T> exps)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -169,17 +225,9 @@ public sealed partial class ImageGridCost
         for (int line = 0; line < lines; line++)
         {
             ReadOnlySpan<T> inputLine = input.Slice(line * length, length);
-            Span<T> exp = exps.Slice(line * length, length);
             shift[line] = RowMax(inputLine);
-            if (T.IsNegativeInfinity(shift[line]))
-            {
-                exp.Fill(floor);
-                continue;
-            }
-            inputLine.CopyTo(exp);
-            ShiftAndClamp(exp, shift[line], floor);
+            ShiftedExpRow(inputLine, shift[line], floor, exps.Slice(line * length, length));
         }
-        TensorPrimitives.Exp<T>(exps[..(lines * length)], exps[..(lines * length)]);
     }
 
     private static bool AnyBelow<T>(ReadOnlySpan<T> values, T threshold) where T : unmanaged, IFloatingPointIeee754<T>
