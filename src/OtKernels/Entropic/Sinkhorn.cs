@@ -18,6 +18,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using OtKernels.Exact;
 using OtKernels.Geometry;
+using OtKernels.LinearAlgebra;
 
 namespace OtKernels.Entropic;
 
@@ -209,6 +210,7 @@ public static partial class Sinkhorn
     }
 
     /// <summary>SolveOne on the cost as given.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // its loop runs once per problem: a short job would run it as tier-0 code
     private static (double, double, int, SinkhornStatus) SolveOn<T>(GroundCost cost, ReadOnlySpan<T> a, ReadOnlySpan<T> b,
         SinkhornOptions options, Span<T> f, Span<T> g, SinkhornWorkspace<T> workspace, SinkhornTape<T>? tape = null, bool warmStart = false)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -412,7 +414,7 @@ public static partial class Sinkhorn
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Span<T> hb = h[..g.Length];
-        TensorPrimitives.MultiplyAdd(g, T.One / kernel.Epsilon, logB, hb);
+        ScaledPlus(g, T.One / kernel.Epsilon, logB, hb);
         kernel.SoftMin(SoftMinAxis.OverColumns, hb, f);
         if (damping != T.One) TensorPrimitives.Multiply(f, damping, f);
     }
@@ -423,13 +425,30 @@ public static partial class Sinkhorn
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Span<T> ha = h[..f.Length];
-        TensorPrimitives.MultiplyAdd(f, T.One / kernel.Epsilon, logA, ha);
+        ScaledPlus(f, T.One / kernel.Epsilon, logA, ha);
         kernel.SoftMin(SoftMinAxis.OverRows, ha, g);
         if (damping != T.One) TensorPrimitives.Multiply(g, damping, g);
     }
 
+    /// <summary>result = x scale + y: TensorPrimitives.MultiplyAdd as a loop of our own, fully
+    /// optimised from its first call (a short job under tiered compilation otherwise runs the
+    /// library's as tier-0 code; docs/PERFORMANCE.md, "Under .NET's default tiered compilation").</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void ScaledPlus<T>(ReadOnlySpan<T> x, T scale, ReadOnlySpan<T> y, Span<T> result) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        {
+            var s = Vector256.Create(scale);
+            for (; i <= result.Length - Vector256<T>.Count; i += Vector256<T>.Count)
+                (Vector256.Create(x.Slice(i, Vector256<T>.Count)) * s + Vector256.Create(y.Slice(i, Vector256<T>.Count))).CopyTo(result.Slice(i, Vector256<T>.Count));
+        }
+        for (; i < result.Length; i++) result[i] = x[i] * scale + y[i];
+    }
+
     /// <summary>x = (1 - omega) old + omega update (in place when x is old); where old is not
     /// finite, x = update.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the hot loops are never tier-0 code (see ImageGridCost.SoftMin)
     internal static void Relax<T>(ReadOnlySpan<T> old, ReadOnlySpan<T> update, T omega, Span<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i = 0;
@@ -452,20 +471,27 @@ public static partial class Sinkhorn
     /// vectorised exp: the current plan has (P 1)_i = a_i exp((f_i - fNext_i / kappa) / eps),
     /// which must equal a_i (balanced) or a_i exp(-f_i / rho) (unbalanced: at the fixed point
     /// fNext = f, and (1 - 1/kappa) / eps = -1/rho).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // as ScaledPlus
     internal static double RowMarginalError<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> f, ReadOnlySpan<T> fNext, T eps, T damping, double rho, Span<T> ratio)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (damping == T.One) TensorPrimitives.Subtract(f, fNext, ratio);
-        else
+        // ratio = exp((f - fNext / kappa) / eps), with the runtime's vector exp (it handles
+        // every input: the ratio of a far-off pair can overflow).
+        T inverseDamping = T.One / damping, inverseEps = T.One / eps;
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
         {
-            TensorPrimitives.Divide(fNext, -damping, ratio);
-            TensorPrimitives.Add(ratio, f, ratio);
+            Vector256<T> k = Vector256.Create(inverseDamping), e = Vector256.Create(inverseEps);
+            for (; i <= ratio.Length - Vector256<T>.Count; i += Vector256<T>.Count)
+            {
+                Vector256<T> x = (Vector256.Create(f.Slice(i, Vector256<T>.Count)) - Vector256.Create(fNext.Slice(i, Vector256<T>.Count)) * k) * e;
+                VectorMath.Exp(x).CopyTo(ratio.Slice(i, Vector256<T>.Count));
+            }
         }
-        TensorPrimitives.Divide(ratio, eps, ratio);
-        TensorPrimitives.Exp<T>(ratio, ratio);
+        for (; i < ratio.Length; i++) ratio[i] = T.Exp((f[i] - fNext[i] * inverseDamping) * inverseEps);
         bool balanced = double.IsPositiveInfinity(rho);
         double error = 0;
-        for (int i = 0; i < a.Length; i++)
+        for (i = 0; i < a.Length; i++)
         {
             if (a[i] <= T.Zero) continue;
             double target = balanced ? 1 : Math.Exp(-double.CreateTruncating(f[i]) / rho);

@@ -62,8 +62,11 @@ internal readonly ref struct GibbsKernel<T> where T : unmanaged, IFloatingPointI
         for (int i = 0; i < n; i++)
             for (int j = 0; j < m; j++)
                 _kernel[i * m + j] = _transposed[j * n + i] = T.CreateTruncating((c[i * m + j] - lowest) * inverse);
-        TensorPrimitives.Exp<T>(_kernel, _kernel);
-        TensorPrimitives.Exp<T>(_transposed, _transposed);
+        // Every entry is in [-Widest, 0], above the exp floor: the clamp changes nothing. Our
+        // own loop, fully optimised from its first call (a short job of many small problems
+        // otherwise makes each kernel with TensorPrimitives' tier-0 code).
+        GroundCost.ShiftedExpRow<T>(_kernel, T.Zero, GroundCost.ExpFloor<T>(), _kernel);
+        GroundCost.ShiftedExpRow<T>(_transposed, T.Zero, GroundCost.ExpFloor<T>(), _transposed);
     }
 
     public T Epsilon { get; }

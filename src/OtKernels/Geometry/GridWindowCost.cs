@@ -6,6 +6,8 @@
 // that the soft-min may skip their logs (the flags of which pixels carry mass).
 using System.Numerics;
 
+using System.Runtime.CompilerServices;
+
 namespace OtKernels.Geometry;
 
 internal sealed class GridWindowCost : GroundCost
@@ -47,22 +49,15 @@ internal sealed class GridWindowCost : GroundCost
         }
     }
 
-    /// <summary>The farthest pair of pixels of the two windows.</summary>
-    public override double MaxCost()
-    {
-        double dr = Farthest(Source.Top, Source.Height, Target.Top, Target.Height);
-        double dc = Farthest(Source.Left, Source.Width, Target.Left, Target.Width);
-        return _grid.Spacing * _grid.Spacing * (dr * dr + dc * dc);
-
-        static int Farthest(int start, int length, int otherStart, int otherLength) =>
-            Math.Max(Math.Abs(start + length - 1 - otherStart), Math.Abs(otherStart + otherLength - 1 - start));
-    }
-
-    internal override double? KnownMaxCost => MaxCost();
+    /// <summary>The whole grid's largest cost, an upper bound of the windows' own: epsilon
+    /// scaling then runs the stages of the uncropped problem, the same for every problem of a
+    /// batch, whose Gaussian factors the grid caches.</summary>
+    public override double MaxCost() => _grid.MaxCost();
 
     /// <summary>The grid's separable soft-min, between the windows.</summary>
     internal override bool SoftMinFromStoredKernel => false;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // as ImageGridCost.SoftMin
     public override void SoftMin<T>(SoftMinAxis axis, T epsilon, ReadOnlySpan<T> h, Span<T> result, SoftMinWorkspace<T> workspace)
     {
         ArgumentNullException.ThrowIfNull(workspace);

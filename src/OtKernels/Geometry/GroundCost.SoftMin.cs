@@ -6,6 +6,7 @@
 // row-by-row default with what their structure allows (ImageGridCost: separable passes).
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using OtKernels.LinearAlgebra;
@@ -117,6 +118,7 @@ public abstract partial class GroundCost
 
     // The per-row steps, inlined with Vector256 and a scalar tail: rows are short (16 points,
     // 28 pixels), where a library call per row costs more than the arithmetic.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the hot loops are never tier-0 code (see ImageGridCost.SoftMin)
     private protected static T RowMax<T>(ReadOnlySpan<T> row) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int k = 0;
@@ -148,24 +150,22 @@ public abstract partial class GroundCost
 
     /// <summary>output = exp(max(input - shift, floor)) in one pass (the shift, the clamp that
     /// keeps exp on its fast path, and the exp); a -inf shift (a row with no input) gives
-    /// e^floor everywhere, which the caller's -inf shift then drops.</summary>
-    private protected static void ShiftedExpRow<T>(ReadOnlySpan<T> input, T shift, T floor, Span<T> output) where T : unmanaged, IFloatingPointIeee754<T>
+    /// e^floor everywhere, which the caller's -inf shift then drops. output may be input.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the hot loops are never tier-0 code (see ImageGridCost.SoftMin)
+    internal static void ShiftedExpRow<T>(ReadOnlySpan<T> input, T shift, T floor, Span<T> output) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int k = 0, width = Vector256<T>.Count;
         if (T.IsNegativeInfinity(shift)) shift = T.Zero; // a row with no input: its -inf entries clamp to the floor
-        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && input.Length >= width)
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
         {
             Vector256<T> s = Vector256.Create(shift), f = Vector256.Create(floor), atFloor = VectorMath.ExpInRange(f);
             ref T inRef = ref MemoryMarshal.GetReference(input), outRef = ref MemoryMarshal.GetReference(output);
-            // The last vector ends at the row's end, overlapping the one before (same values).
             // A vector all at the floor (absent inputs: most of a digit's window) takes the
             // floor's exp without computing it.
-            for (; ; k += width)
+            for (; k <= input.Length - width; k += width)
             {
-                if (k > input.Length - width) k = input.Length - width;
                 Vector256<T> clamped = Vector256.Max(Vector256.LoadUnsafe(ref inRef, (nuint)k) - s, f);
                 (Vector256.EqualsAll(clamped, f) ? atFloor : VectorMath.ExpInRange(clamped)).StoreUnsafe(ref outRef, (nuint)k);
-                if (k == input.Length - width) return;
             }
         }
         for (; k < input.Length; k++) output[k] = T.Exp(T.Max(input[k] - shift, floor));

@@ -26,9 +26,13 @@ namespace OtKernels.Geometry;
 
 public sealed partial class ImageGridCost
 {
-    // The factors of the last eps used (ε-scaling changes it once per stage). Immutable, so
-    // threads of a batch share them; a race only builds the same factors twice.
-    private volatile object? _gaussianFactors;
+    // The factors of the last eps values used, newest first: epsilon scaling runs the same
+    // dozen or so stages for every problem of a batch (GridWindowCost starts them all from
+    // the grid's scale), and one cached eps made every problem rebuild each stage's factors.
+    // The array is immutable and replaced whole, so threads share it; a race only builds the
+    // same factors twice or drops one from the cache.
+    private volatile object[] _gaussianFactors = [];
+    private const int CachedFactors = 32;
 
     /// <summary>The separable passes already work from the 1D kernels.</summary>
     internal override bool SoftMinFromStoredKernel => false;
@@ -95,7 +99,7 @@ public sealed partial class ImageGridCost
         Span<T> rowData = workspace.Lines(3 * rows);
         Span<T> rowMax = rowData[..rows], rowWeight = rowData[rows..(2 * rows)], exact = rowData[(2 * rows)..];
         ShiftedExps(h, rows, from.Width, rowMax, exps);
-        T max = TensorPrimitives.Max<T>(rowMax);
+        T max = RowMax<T>(rowMax);
         if (T.IsNegativeInfinity(max))
         {
             result.Fill(T.PositiveInfinity); // every input absent: -eps log 0
@@ -103,8 +107,9 @@ public sealed partial class ImageGridCost
         }
         // Kw is symmetric, so the block Kw[from columns, to columns] starts at row from.Left.
         SmallMatrix.Multiply<T>(exps[..from.Count], from.Width, factors.ColumnKernel.AsSpan(from.Left * Width + to.Left), Width, rowSums, rows, from.Width, outWidth);
-        TensorPrimitives.Subtract(rowMax, max, rowWeight);
-        TensorPrimitives.Exp<T>(rowWeight, rowWeight); // 0 for a blank row
+        // e^(M_r - M), from the exp floor up: a blank row's weight (e^floor) times its sums (at
+        // most e^floor too) is 0, and a row raised to the floor changes no sum above TinySum.
+        ShiftedExpRow<T>(rowMax, max, ExpFloor<T>(), rowWeight);
         Span<T> weighted = exps[..(rows * outWidth)]; // the exps are spent
         for (int r = 0; r < rows; r++)
         {
@@ -134,6 +139,7 @@ public sealed partial class ImageGridCost
 
     /// <summary>weighted = weight sums, in one pass with the check that no sum is below tiny
     /// (returns true if one is, the shifted product's failure).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the hot loops are never tier-0 code (see ImageGridCost.SoftMin)
     private static bool WeighRow<T>(ReadOnlySpan<T> sums, T weight, T tiny, Span<T> weighted) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int k = 0, width = Vector256<T>.Count;
@@ -159,6 +165,7 @@ public sealed partial class ImageGridCost
 
     /// <summary>values = (log values + shift) scale, in one pass; 0 for a vector of values none
     /// of which is needed (when flags are given).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the hot loops are never tier-0 code (see ImageGridCost.SoftMin)
     private static void LogShiftScale<T>(Span<T> values, T shift, T scale, ReadOnlySpan<bool> needed) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int k = 0, width = Vector256<T>.Count;
@@ -230,6 +237,7 @@ public sealed partial class ImageGridCost
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the hot loops are never tier-0 code (see ImageGridCost.SoftMin)
     private static bool AnyBelow<T>(ReadOnlySpan<T> values, T threshold) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int k = 0;
@@ -262,9 +270,11 @@ public sealed partial class ImageGridCost
 
     private GaussianFactors<T> FactorsFor<T>(T epsilon) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (_gaussianFactors is GaussianFactors<T> cached && cached.Epsilon == epsilon) return cached;
+        object[] cache = _gaussianFactors;
+        foreach (object entry in cache)
+            if (entry is GaussianFactors<T> cached && cached.Epsilon == epsilon) return cached;
         var made = new GaussianFactors<T>(epsilon, Height, Width, Spacing);
-        _gaussianFactors = made;
+        _gaussianFactors = [made, .. cache.AsSpan(0, Math.Min(cache.Length, CachedFactors - 1))];
         return made;
     }
 
@@ -303,15 +313,14 @@ public sealed partial class ImageGridCost
         /// <summary>pen(o - j) for j in start..start+length-1 (grid positions).</summary>
         public ReadOnlySpan<T> Penalties(int o, int start, int length) => _mirrored.AsSpan(_longest - 1 - o + start, length);
 
+        /// <summary>K(o, j) = exp(-pen(o - j)): the matrix is Toeplitz, so its rows are slices of
+        /// the 2 length - 1 distinct values.</summary>
         private T[] Gaussian(int length)
         {
+            var values = new T[_mirrored.Length];
+            for (int k = 0; k < values.Length; k++) values[k] = T.Exp(-_mirrored[k]);
             var kernel = new T[length * length];
-            for (int o = 0; o < length; o++)
-            {
-                Span<T> row = kernel.AsSpan(o * length, length);
-                TensorPrimitives.Negate(Penalties(o, 0, length), row);
-                TensorPrimitives.Exp<T>(row, row);
-            }
+            for (int o = 0; o < length; o++) values.AsSpan(_longest - 1 - o, length).CopyTo(kernel.AsSpan(o * length, length));
             return kernel;
         }
     }

@@ -26,6 +26,7 @@ internal static class SmallMatrix
     /// at p ldb (a block of a larger row-major matrix, without copying it out). The vectors are
     /// the widest the hardware accelerates, or at most vectorBits (256 or 512) bits, so that
     /// tests can run every width on one machine.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called per grid pass: never tier-0 code
     public static void Multiply<T>(ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int m, int k, int n, int vectorBits = 0)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -44,6 +45,7 @@ internal static class SmallMatrix
     // One kernel for both widths and every group of 1-4 vectors: the JIT specialises it per
     // lane struct and group struct, so TLanes' calls are inlined vector instructions and the
     // unused accumulators of a narrower group drop out.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the hot loops are never tier-0 code (see ImageGridCost.SoftMin)
     private static void Tiles<TVector, TLanes, T>(ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int m, int k, int n)
         where TVector : struct where TLanes : struct, ILanes<TVector, T> where T : unmanaged, IFloatingPointIeee754<T>
     {

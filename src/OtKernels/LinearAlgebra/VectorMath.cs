@@ -30,6 +30,12 @@ internal static class VectorMath
     private const double Shifter = 6755399441055744.0;       // 1.5 2^52
     private static readonly long ShifterBits = BitConverter.DoubleToInt64Bits(Shifter);
 
+    /// <summary>e^x per lane for every x: the runtime's vector exp (precompiled in CoreLib, so
+    /// fast from the first call, where TensorPrimitives' loops start as tier-0 code).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Exp<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        typeof(T) == typeof(double) ? Vector256.Exp(x.AsDouble()).As<double, T>() : Vector256.Exp(x.AsSingle()).As<float, T>();
+
     /// <summary>e^x per lane for x in [-708, 709] (a clamped soft-min argument); outside it
     /// the result is not e^x.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
