@@ -118,7 +118,8 @@ public abstract partial class GroundCost
 
     // The per-row steps, inlined with Vector256 and a scalar tail: rows are short (16 points,
     // 28 pixels), where a library call per row costs more than the arithmetic.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the hot loops are never tier-0 code (see ImageGridCost.SoftMin)
+    // Inlined into the fused loops; where it is called, never tier-0 code (see ImageGridCost.SoftMin).
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private protected static T RowMax<T>(ReadOnlySpan<T> row) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int k = 0;
