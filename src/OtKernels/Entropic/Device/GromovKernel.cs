@@ -9,8 +9,12 @@
 // live in global memory (the coupling n m floats, the state 3 n m + n + m + 4: a 64 x 64
 // problem's matrices would fill a group's shared memory alone), where every team reads its own and the device's
 // caches hold them; only the Sinkhorn loop's vectors use shared memory. Float cannot resolve
-// a coupling's change below its rounding, so a run also stops once the change is under that
-// floor (StepFloor) and no longer shrinking.
+// a coupling's change below its rounding, nor below the marginal error its float projection
+// stops at (the inner solve's own floor: the coupling moves by that much from step to step
+// however near the fixed point), so a run also stops once the change is under their sum
+// (StepFloor plus the inner error) and no longer shrinking. With the rounding alone, a KL
+// problem's change wandered between 1 and 2 times it for 1,000 steps while the projection's
+// error was 2.6e-5.
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
@@ -97,9 +101,10 @@ internal static class GromovKernel
                     done = true;
                 }
                 // Converged at the tolerance, or at float's floor once the change has stopped
-                // shrinking (below the floor it is rounding, and a bound on rounding is loose:
-                // stopping at the bound itself left KL couplings 1e-4 short of the fixed point).
-                else if (change <= p.Tolerance || (change <= floor && change >= previous))
+                // shrinking (below the floor it is rounding and the projection's error, and a
+                // bound on those is loose: stopping at the bound itself left KL couplings 1e-4
+                // short of the fixed point).
+                else if (change <= p.Tolerance || (change <= floor + inner[1] && change >= previous))
                 {
                     // A projection at float's floor (PrecisionLimit, 3) is as close as float gets.
                     status = inner[3] == 0 || inner[3] == 3 ? 0 : 1;
