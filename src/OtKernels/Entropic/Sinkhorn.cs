@@ -188,8 +188,8 @@ public static partial class Sinkhorn
         Span<T> aw = workspace.Window(0, n), bw = workspace.Window(1, m), fw = workspace.Window(2, n), gw = workspace.Window(3, m);
         source.Gather(a, width, aw);
         if (!self) target.Gather(b, width, bw);
-        bool[] sourceMass = GridWindowCost.Positive<T>(aw);
-        var cost = new GridWindowCost(grid, source, target, sourceMass, self ? sourceMass : GridWindowCost.Positive<T>(bw));
+        bool[] sourceMass = workspace.Positive(0, aw);
+        var cost = new GridWindowCost(grid, source, target, sourceMass, self ? sourceMass : workspace.Positive(1, bw));
         var solved = SolveOn<T>(cost, aw, self ? default : bw, options, fw, gw, workspace);
 
         // Where there is no mass, from the whole grid: f from g (or a self-term's f from f).

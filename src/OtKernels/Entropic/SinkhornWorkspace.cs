@@ -12,6 +12,7 @@ internal sealed class SinkhornWorkspace<T> where T : unmanaged, IFloatingPointIe
 {
     private T[] _logA = [], _logB = [], _h = [], _fNext = [], _gNext = [], _ratio = [];
     private readonly T[][] _windows = [[], [], [], []];
+    private readonly bool[][] _positive = [[], []];
 
     /// <summary>The soft-mins' scratch and the stored Gibbs kernel of the current stage.</summary>
     public SoftMinWorkspace<T> SoftMin { get; } = new();
@@ -32,6 +33,16 @@ internal sealed class SinkhornWorkspace<T> where T : unmanaged, IFloatingPointIe
     /// <summary>A grid problem cropped to its windows (Sinkhorn.SolveCropped): slot 0 and 1
     /// hold the masses a and b inside them, 2 and 3 the potentials f and g.</summary>
     public Span<T> Window(int slot, int length) => SoftMinWorkspace<T>.Take(ref _windows[slot], length);
+
+    /// <summary>Which weights are positive (slot 0 for a, 1 for b), in a reused array at least
+    /// as long as the weights: the flags of a cropped grid problem (GridWindowCost).</summary>
+    public bool[] Positive(int slot, ReadOnlySpan<T> weights)
+    {
+        if (_positive[slot].Length < weights.Length) _positive[slot] = new bool[weights.Length];
+        bool[] flags = _positive[slot];
+        for (int i = 0; i < weights.Length; i++) flags[i] = weights[i] > T.Zero;
+        return flags;
+    }
 
     private static Span<T> LogWeights(ReadOnlySpan<T> w, ref T[] buffer)
     {

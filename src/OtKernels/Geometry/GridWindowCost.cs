@@ -4,8 +4,6 @@
 // neither the plan nor the value; the solver fills their potentials afterwards from the
 // whole grid (Sinkhorn.SolveCropped), and those of the pixels inside without mass too, so
 // that the soft-min may skip their logs (the flags of which pixels carry mass).
-using System.Numerics;
-
 using System.Runtime.CompilerServices;
 
 namespace OtKernels.Geometry;
@@ -16,8 +14,9 @@ internal sealed class GridWindowCost : GroundCost
 
     private readonly bool[]? _sourceMass, _targetMass;
 
-    /// <summary>The cost between the windows; with the masses on them (compact), the soft-mins
-    /// may leave outputs of zero mass at 0.</summary>
+    /// <summary>The cost between the windows; with flags of which of their pixels carry mass
+    /// (compact, arrays at least as long as the windows), the soft-mins may leave outputs of
+    /// zero mass at 0.</summary>
     public GridWindowCost(ImageGridCost grid, GridWindow source, GridWindow target, bool[]? sourceMass = null, bool[]? targetMass = null)
         : base(source.Count, target.Count)
     {
@@ -25,14 +24,6 @@ internal sealed class GridWindowCost : GroundCost
         Source = source;
         Target = target;
         (_sourceMass, _targetMass) = (sourceMass, targetMass);
-    }
-
-    /// <summary>Which entries of weights are positive.</summary>
-    public static bool[] Positive<T>(ReadOnlySpan<T> weights) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
-    {
-        var positive = new bool[weights.Length];
-        for (int i = 0; i < weights.Length; i++) positive[i] = weights[i] > T.Zero;
-        return positive;
     }
 
     public GridWindow Source { get; }
@@ -62,7 +53,7 @@ internal sealed class GridWindowCost : GroundCost
     {
         ArgumentNullException.ThrowIfNull(workspace);
         SoftMinShape(axis, h.Length, result.Length);
-        if (axis == SoftMinAxis.OverColumns) _grid.WindowSoftMin(epsilon, h, Target, result, Source, workspace, _sourceMass);
-        else _grid.WindowSoftMin(epsilon, h, Source, result, Target, workspace, _targetMass);
+        if (axis == SoftMinAxis.OverColumns) _grid.WindowSoftMin(epsilon, h, Target, result, Source, workspace, _sourceMass.AsSpan(0, _sourceMass is null ? 0 : Source.Count));
+        else _grid.WindowSoftMin(epsilon, h, Source, result, Target, workspace, _targetMass.AsSpan(0, _targetMass is null ? 0 : Target.Count));
     }
 }
