@@ -234,19 +234,38 @@ public static partial class Barycenter
 
         public static Box Whole(int h, int w) => new(new GridWindow(0, 0, h, w), h, w, 0);
 
+        // Both blurs take the cheaper of the two product orders: K_w's side first saves
+        // Height Width (Rows - Cols) multiply-adds per blur when the box is taller than wide
+        // (an MNIST digit's box averages 19.8 x 16.6, 10% of the blurs' work).
+        private bool ColumnsFirst => Cols < Rows;
+
         /// <summary>(K_h X K_w) restricted to the box, as a dense Rows x Cols block in result;
-        /// scratch holds Rows x Width.</summary>
+        /// scratch holds Height x Width.</summary>
         public void BlurToBox(double[] kh, double[] kw, ReadOnlySpan<double> x, Span<double> result, Span<double> scratch)
         {
+            if (ColumnsFirst)
+            {
+                Span<double> u = scratch[..(Height * Cols)];
+                SmallMatrix.Multiply<double>(x, Width, kw.AsSpan(Left), Width, u, Height, Width, Cols);
+                SmallMatrix.Multiply<double>(kh.AsSpan(Top * Height, Rows * Height), Height, u, Cols, result[..(Rows * Cols)], Rows, Height, Cols);
+                return;
+            }
             Span<double> s = scratch[..(Rows * Width)];
             SmallMatrix.Multiply<double>(kh.AsSpan(Top * Height, Rows * Height), Height, x, Width, s, Rows, Height, Width);
             SmallMatrix.Multiply<double>(s, Width, kw.AsSpan(Left), Width, result[..(Rows * Cols)], Rows, Width, Cols);
         }
 
         /// <summary>K_h X K_w over the whole grid for X zero outside the box, given as its
-        /// Rows x Cols values (dense); scratch holds Rows x Width.</summary>
+        /// Rows x Cols values (dense); scratch holds Height x Width.</summary>
         public void BlurFromBox(double[] kh, double[] kw, ReadOnlySpan<double> onBox, Span<double> result, Span<double> scratch)
         {
+            if (ColumnsFirst)
+            {
+                Span<double> v = scratch[..(Height * Cols)];
+                SmallMatrix.Multiply<double>(kh.AsSpan(Top), Height, onBox, Cols, v, Height, Rows, Cols);
+                SmallMatrix.Multiply<double>(v, Cols, kw.AsSpan(Left * Width), Width, result, Height, Cols, Width);
+                return;
+            }
             Span<double> t = scratch[..(Rows * Width)];
             SmallMatrix.Multiply<double>(onBox, Cols, kw.AsSpan(Left * Width), Width, t, Rows, Cols, Width);
             SmallMatrix.Multiply<double>(kh.AsSpan(Top), Height, t, Width, result, Height, Rows, Width);

@@ -41,25 +41,25 @@ public class SmallMatrixTests
     }
 
     [Fact]
-    public void Multiply_CoversEveryColumn_ForEveryWidthUpTo80()
+    public void Multiply_CoversEveryRowAndColumn_ForEveryWidthUpTo80()
     {
-        // Every grouping of the column vectors, deterministically: each column of c must be
-        // written with its own value (c starts as NaN, b's columns are distinct).
+        // Every grouping of the column vectors and every split of the rows into tiles (1 to 9
+        // rows: tiles of 2, 3 and 4, and a last tile past the end), deterministically: each
+        // entry of c must be written with its own value (c starts as NaN, row i of a is
+        // (1, i) and b's columns are distinct, so c[i, j] = j + i (n + j)).
         foreach (int bits in VectorWidths)
-            for (int n = 1; n <= 80; n++)
-            {
-                const int m = 3, k = 2;
-                double[] a = [1, 0, 0, 1, 1, 1];
-                double[] b = Enumerable.Range(0, k * n).Select(v => (double)v).ToArray();
-                double[] c = Enumerable.Repeat(double.NaN, m * n).ToArray();
-                SmallMatrix.Multiply<double>(a, k, b, n, c, m, k, n, bits);
-                for (int j = 0; j < n; j++)
+            for (int m = 1; m <= 9; m++)
+                for (int n = 1; n <= 80; n++)
                 {
-                    Assert.Equal(j, c[j]);
-                    Assert.Equal(n + j, c[n + j]);
-                    Assert.Equal(2 * j + n, c[2 * n + j]);
+                    const int k = 2;
+                    double[] a = Enumerable.Range(0, m).SelectMany(i => new double[] { 1, i }).ToArray();
+                    double[] b = Enumerable.Range(0, k * n).Select(v => (double)v).ToArray();
+                    double[] c = Enumerable.Repeat(double.NaN, m * n).ToArray();
+                    SmallMatrix.Multiply<double>(a, k, b, n, c, m, k, n, bits);
+                    for (int i = 0; i < m; i++)
+                        for (int j = 0; j < n; j++)
+                            Assert.True(c[i * n + j] == j + i * (n + j), $"{bits} bits, {m} x {n}: c[{i}, {j}] = {c[i * n + j]}, expected {j + i * (n + j)}");
                 }
-            }
     }
 
     [Fact]
