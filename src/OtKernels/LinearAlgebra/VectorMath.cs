@@ -28,7 +28,10 @@ internal static class VectorMath
     private const double Ln2Hi = 0.693147180369123816490; // ln 2 to 32 significant bits
     private const double Ln2Lo = 1.90821492927058770002e-10; // ln 2 - Ln2Hi
     private const double Shifter = 6755399441055744.0;       // 1.5 2^52
-    private static readonly long ShifterBits = BitConverter.DoubleToInt64Bits(Shifter);
+    // A constant, not a static readonly: a static read in a loop compiled before the class is
+    // initialised (untiered code) keeps its initialisation check, a call that spilled the
+    // loop's vectors to the stack.
+    private const long ShifterBits = 0x4338_0000_0000_0000;   // the bits of Shifter
 
     /// <summary>e^x per lane for every x: the runtime's vector exp (precompiled in CoreLib, so
     /// fast from the first call, where TensorPrimitives' loops start as tier-0 code).</summary>
