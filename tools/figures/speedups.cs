@@ -14,11 +14,11 @@ using ScottPlot;
     ("Exact W2², MNIST, vs POT on nonzero pixels", 2.3),       // same runs: 2.31x, 2.32x, 2.40x
     ("Exact W2², 64 x 64 grids, 1 thread vs 1", 86.2),         // same section: 86.2x, 86.4x, 50.0x, median
     // The rows below: the roofline section (issue 23), its last runs on the 2-core AVX2 host.
-    ("Sinkhorn, MNIST pairs, eps = 1e-3, 1 thread", 34.7),     // 29.0x, 34.7x (10 pairs), 59.4x (30 pairs): median
-    ("Sinkhorn, 16-point clouds, 1 thread vs 1", 83.8),        // 79.6x, 88.0x: midpoint
-    ("Sinkhorn, 16-point clouds, 2 threads vs 1", 168.4),      // 173.4x, 168.4x, 151.2x: median
-    ("Convolutional barycenter, 1,000 digits, 2 threads vs 1", 21.9),  // "Barycenters after the tile change"
-    ("Bregman barycenter, 1,000 digits, 2 threads vs 1", 19.9),       // same run
+    ("Sinkhorn, MNIST pairs, eps = 1e-3, 1 thread", 35.3),     // 31.8x, 35.3x, 58.9x (10 pairs), 46.6x (30 pairs): the 10-pair median
+    ("Sinkhorn, 16-point clouds, 1 thread vs 1", 113.2),       // the third session's run
+    ("Sinkhorn, 16-point clouds, 2 threads vs 1", 191.0),      // the third session's run
+    ("Convolutional barycenter, 1,000 digits, 2 threads vs 1", 22.6), // 20.6x, 24.6x: midpoint (third session)
+    ("Bregman barycenter, 1,000 digits, 2 threads vs 1", 19.2),       // 19.1x, 19.3x: midpoint (same runs)
 ];
 
 Fonts.Default = "DejaVu Sans";
