@@ -341,12 +341,14 @@ public static partial class Sinkhorn
     /// f_i + g_j, so |f| + |g| bounds it too: 4 u (max|f| + max|g|) / eps, with no pass over
     /// the costs. Only entries of positive weight count (a potential is arbitrary where the
     /// weight is zero).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per check of each problem: never tier-0 code
     internal static double PrecisionFloor<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> f, ReadOnlySpan<T> b, ReadOnlySpan<T> g, double epsilon)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         double unitRoundoff = double.CreateTruncating(T.BitIncrement(T.One) - T.One) / 2; // 2^-53 double, 2^-24 float
         return 4 * unitRoundoff * (MaxAbs(a, f) + MaxAbs(b, g)) / epsilon;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         static double MaxAbs(ReadOnlySpan<T> w, ReadOnlySpan<T> p)
         {
             double max = 0;

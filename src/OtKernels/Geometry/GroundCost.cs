@@ -2,6 +2,8 @@
 // the first measure and the m bins of the second, evaluated on demand. Subclasses decide
 // whether the values are stored (DenseCost) or computed from coordinates (PointCloudCost,
 // ImageGridCost), so a solver never needs an n x m buffer it does not ask for.
+using System.Runtime.CompilerServices;
+
 namespace OtKernels.Geometry;
 
 /// <summary>A ground cost C between n source bins and m target bins.</summary>
@@ -66,6 +68,7 @@ public abstract partial class GroundCost
 
     /// <summary>Writes the submatrix C[rows, cols] row-major into <paramref name="destination"/>
     /// (length rows.Length * cols.Length).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per problem of a batch: never tier-0 code
     public virtual void FillSubmatrix(ReadOnlySpan<int> rows, ReadOnlySpan<int> cols, Span<double> destination)
     {
         ThrowHelper.ThrowIfLengthMismatch(destination.Length, rows.Length * cols.Length, nameof(destination), "rows.Length * cols.Length");

@@ -1,5 +1,7 @@
 // The cost between two point sets, evaluated on the fly from coordinates: an n x m
 // problem stores (n + m) * d numbers, not n * m.
+using System.Runtime.CompilerServices;
+
 namespace OtKernels.Geometry;
 
 /// <summary>C(i, j) = metric(x_i, y_j) for points x (n x d) and y (m x d), row-major.</summary>
@@ -46,6 +48,7 @@ public sealed partial class PointCloudCost : GroundCost
     /// <inheritdoc/>
     public override double this[int i, int j]
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per entry of each problem's kernel: never tier-0 code
         get
         {
             ReadOnlySpan<double> xi = _x.Span.Slice(i * Dimension, Dimension);
@@ -91,6 +94,7 @@ public sealed partial class PointCloudCost : GroundCost
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double SquaredDistance(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
     {
         double s = 0;
