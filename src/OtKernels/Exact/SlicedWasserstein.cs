@@ -76,7 +76,9 @@ public static partial class SlicedWasserstein
     /// [L, dimension]: problem k is a [k n .. (k+1) n) on x [k n d ..), b [k m .. (k+1) m) on
     /// y [k m d ..), with n = a.Length / batch and m = b.Length / batch. Problems run in
     /// parallel, each on its worker's buffers: per direction, one projection, two sorts that
-    /// carry the masses along, and the merge of Emd1D (no allocation per direction).</summary>
+    /// carry the masses along, and the merge of Emd1D (no allocation per direction). A batch
+    /// of fewer problems than threads (one large pair) spreads each problem's directions over
+    /// the threads instead; the values are the same bits either way.</summary>
     /// <param name="gradientX">If not empty ([batch, n, dimension]), receives each problem's dSW/dx.</param>
     /// <exception cref="ArgumentException">Shapes that do not divide into the batch, or a bad
     /// problem ("Problem k of the batch: ...").</exception>
@@ -88,12 +90,20 @@ public static partial class SlicedWasserstein
         (int n, int m, int count) = ValidateBatch(batch, a.Length, b.Length, x.Length, y.Length, dimension, projections.Length, p);
         if (!gradientX.IsEmpty) ThrowHelper.ThrowIfLengthMismatch(gradientX.Length, x.Length, nameof(gradientX), "x");
         var values = new double[batch];
-        BatchErrors.For(batch, maxDegreeOfParallelism, () => new LineBuffers(n, m, count), (k, buffers) =>
+        // Fewer problems than workers, each with enough to sort: the problems one after the
+        // other, each one's directions spread over the workers (one pair of 10,000 points
+        // ran on one core). Each direction's value has its own slot and they are summed in
+        // order, so the result does not depend on the threads.
+        int workers = maxDegreeOfParallelism == -1 ? Environment.ProcessorCount : maxDegreeOfParallelism;
+        int spread = batch < workers && count > 1 && (long)(n + m) * count >= SpreadDirectionsFrom ? workers : 1;
+        BatchErrors.For(batch, spread > 1 ? 1 : maxDegreeOfParallelism, () => new LineBuffers(n, m, count), (k, buffers) =>
         {
-            ReadOnlySpan<double> ak = a.Span.Slice(k * n, n), bk = b.Span.Slice(k * m, m);
-            ReadOnlySpan<double> xk = x.Span.Slice(k * n * dimension, n * dimension), yk = y.Span.Slice(k * m * dimension, m * dimension);
-            Span<double> gk = gradientX.IsEmpty ? default : gradientX.Span.Slice(k * n * dimension, n * dimension);
-            values[k] = buffers.Distance(ak, bk, xk, yk, dimension, projections.Span, p, max, gk);
+            ReadOnlyMemory<double> ak = a.Slice(k * n, n), bk = b.Slice(k * m, m);
+            ReadOnlyMemory<double> xk = x.Slice(k * n * dimension, n * dimension), yk = y.Slice(k * m * dimension, m * dimension);
+            Memory<double> gk = gradientX.IsEmpty ? default : gradientX.Slice(k * n * dimension, n * dimension);
+            values[k] = spread > 1
+                ? buffers.DistanceOnWorkers(ak, bk, xk, yk, dimension, projections, p, max, gk, spread)
+                : buffers.Distance(ak.Span, bk.Span, xk.Span, yk.Span, dimension, projections.Span, p, max, gk.Span);
         });
         return values;
     }
@@ -116,18 +126,47 @@ public static partial class SlicedWasserstein
         return (n, m, projectionsLength / dimension);
     }
 
-    /// <summary>The buffers of one problem at a time (a batch worker's, or a single call's): the
-    /// projected positions with their sort order and sorted masses, the per-direction values
-    /// and, for a gradient, the slopes dW_p^p/d(theta . x_i) per direction [L, n]. Every path
-    /// goes through Distance: one projection and two sorts per direction, then Emd1D's merge.</summary>
+    /// <summary>Projected points, (n + m) over all directions, from which a batch of fewer
+    /// problems than workers spreads each problem's directions over the workers (below it, a
+    /// worker's wake-up costs more than its share of the sorts).</summary>
+    private const long SpreadDirectionsFrom = 16_384;
+
+    /// <summary>The buffers of one problem at a time (a batch worker's, or a single call's):
+    /// one direction's projections (<see cref="Line"/>), the per-direction values and, for a
+    /// gradient, the slopes dW_p^p/d(theta . x_i) per direction [L, n]. Every path goes
+    /// through Line.Solve: one projection and two sorts per direction, then Emd1D's merge.</summary>
     private sealed class LineBuffers(int n, int m, int count)
     {
-        private readonly double[] _xs = new double[n], _wa = new double[n], _ys = new double[m], _wb = new double[m], _values = new double[count];
-        private readonly int[] _orderA = new int[n], _orderB = new int[m];
+        private readonly Line _line = new(n, m);
+        private readonly double[] _values = new double[count];
         private double[] _slopes = [];
 
         public double Distance(ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> x, ReadOnlySpan<double> y, int dimension,
             ReadOnlySpan<double> projections, double p, bool max, Span<double> gradientX = default)
+        {
+            (double scaleA, double scaleB) = Prepare(a, b, x, y, dimension, projections, !gradientX.IsEmpty);
+            double[]? slopes = gradientX.IsEmpty ? null : _slopes;
+            for (int l = 0; l < _values.Length; l++) _line.Solve(l, a, b, x, y, projections.Slice(l * dimension, dimension), p, scaleA, scaleB, _values, slopes);
+            return Finish(projections, dimension, p, max, gradientX);
+        }
+
+        /// <summary>As Distance, with the directions spread over up to workers threads.</summary>
+        public double DistanceOnWorkers(ReadOnlyMemory<double> a, ReadOnlyMemory<double> b, ReadOnlyMemory<double> x, ReadOnlyMemory<double> y, int dimension,
+            ReadOnlyMemory<double> projections, double p, bool max, Memory<double> gradientX, int workers)
+        {
+            (double scaleA, double scaleB) = Prepare(a.Span, b.Span, x.Span, y.Span, dimension, projections.Span, !gradientX.IsEmpty);
+            double[]? slopes = gradientX.IsEmpty ? null : _slopes;
+            Parallel.For(0, _values.Length, new ParallelOptions { MaxDegreeOfParallelism = workers }, () => new Line(n, m), (l, _, line) =>
+            {
+                line.Solve(l, a.Span, b.Span, x.Span, y.Span, projections.Span.Slice(l * dimension, dimension), p, scaleA, scaleB, _values, slopes);
+                return line;
+            }, _ => { });
+            return Finish(projections.Span, dimension, p, max, gradientX.Span);
+        }
+
+        /// <summary>The inputs checked, the slopes' buffer sized; the masses' scales.</summary>
+        private (double, double) Prepare(ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> x, ReadOnlySpan<double> y, int dimension,
+            ReadOnlySpan<double> projections, bool gradient)
         {
             ThrowHelper.ThrowIfNotFinite(x, nameof(x));
             ThrowHelper.ThrowIfNotFinite(y, nameof(y));
@@ -135,26 +174,41 @@ public static partial class SlicedWasserstein
                 throw new ArgumentException($"projections holds {projections.Length} numbers, not [L, {dimension}] with L >= 1.", nameof(projections));
             ThrowHelper.ThrowIfNotFinite(projections, nameof(projections));
             (double scaleA, double scaleB) = MassBalance.Scales(a, b, EmdOptions.Default, nameof(a), nameof(b));
-            bool gradient = !gradientX.IsEmpty;
             if (gradient && _slopes.Length < _values.Length * n) _slopes = new double[_values.Length * n];
-            for (int l = 0; l < _values.Length; l++)
-            {
-                ReadOnlySpan<double> theta = projections.Slice(l * dimension, dimension);
-                Project(x, a, scaleA, theta, _xs, _orderA, _wa);
-                Project(y, b, scaleB, theta, _ys, _orderB, _wb);
-                Span<double> slopes = gradient ? _slopes.AsSpan(l * n, n) : default;
-                slopes.Clear();
-                _values[l] = Emd1D.Merge(_xs, _wa, _ys, _wb, p, _orderA, slopes);
-            }
+            return (scaleA, scaleB);
+        }
+
+        /// <summary>SW_p (or the max) from the directions' values, and its gradient.</summary>
+        private double Finish(ReadOnlySpan<double> projections, int dimension, double p, bool max, Span<double> gradientX)
+        {
             int best = max ? TensorPrimitives.IndexOfMax<double>(_values) : -1;
             double value = max ? _values[best] : TensorPrimitives.Sum<double>(_values) / _values.Length, distance = Math.Pow(value, 1 / p);
-            if (!gradient) return distance;
+            if (gradientX.IsEmpty) return distance;
             // The envelope theorem on each line's plan, back through theta, the mean (or the max) and the root.
             gradientX.Clear();
             if (value > 0)
                 for (int l = max ? best : 0; l < (max ? best + 1 : _values.Length); l++)
                     AddBack(_slopes.AsSpan(l * n, n), projections.Slice(l * dimension, dimension), distance / (p * value * (max ? 1 : _values.Length)), gradientX);
             return distance;
+        }
+    }
+
+    /// <summary>One direction's projected and sorted positions, with their sort order and
+    /// sorted masses: a thread's scratch.</summary>
+    private sealed class Line(int n, int m)
+    {
+        private readonly double[] _xs = new double[n], _wa = new double[n], _ys = new double[m], _wb = new double[m];
+        private readonly int[] _orderA = new int[n], _orderB = new int[m];
+
+        /// <summary>values[l] = W_p^p on direction theta (l's), and its slopes in slopes[l n ..] if asked.</summary>
+        public void Solve(int l, ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> theta,
+            double p, double scaleA, double scaleB, double[] values, double[]? slopes)
+        {
+            Project(x, a, scaleA, theta, _xs, _orderA, _wa);
+            Project(y, b, scaleB, theta, _ys, _orderB, _wb);
+            Span<double> mine = slopes is null ? default : slopes.AsSpan(l * _xs.Length, _xs.Length);
+            mine.Clear();
+            values[l] = Emd1D.Merge(_xs, _wa, _ys, _wb, p, _orderA, mine);
         }
 
         /// <summary>positions_i = theta . points_i sorted, order the original index of each (the

@@ -93,17 +93,9 @@ public class SlicedWassersteinTests
     [Fact]
     public void Batch_EqualsEachProblemAlone_OnAnyThreadCount_WithAndWithoutGradients()
     {
-        Prop.ForAll((from batch in Gen.Choose(1, 6) from n in Gen.Choose(1, 12) from m in Gen.Choose(1, 12) from d in Gen.Choose(1, 4)
-                     from seed in Gen.Choose(0, int.MaxValue) from max in Gen.Elements(false, true) select (batch, n, m, d, seed, max)).ToArbitrary(), t =>
+        Prop.ForAll(Batches(maxBatch: 6, fewestPoints: 1, mostPoints: 12), t =>
         {
-            var rng = new Random(t.seed);
-            double[] Weights(int count) => Enumerable.Range(0, t.batch).SelectMany(_ =>
-            {
-                double[] w = Enumerable.Range(0, count).Select(i => rng.Next(4) == 0 && count > 1 ? 0 : rng.NextDouble() + 0.1).ToArray();
-                if (w.All(v => v == 0)) w[0] = 1;
-                return w.Select(v => v / w.Sum());
-            }).ToArray();
-            double[] a = Weights(t.n), b = Weights(t.m), x = Points(rng, t.batch * t.n * t.d), y = Points(rng, t.batch * t.m * t.d);
+            (double[] a, double[] b, double[] x, double[] y) = Problems(t);
             double[] theta = SlicedWasserstein.RandomProjections(t.d, 7, t.seed);
             double[] batched = SlicedWasserstein.DistanceBatch(t.batch, a, b, x, y, t.d, theta, 2, t.max);
             Assert.Equal(batched, SlicedWasserstein.DistanceBatch(t.batch, a, b, x, y, t.d, theta, 2, t.max, maxDegreeOfParallelism: 1));
@@ -121,6 +113,46 @@ public class SlicedWassersteinTests
                 Assert.Equal(alone, gradient.AsSpan(k * t.n * t.d, t.n * t.d).ToArray());
             }
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(50));
+    }
+
+    [Fact]
+    public void Batch_OfFewerProblemsThanThreads_SpreadsTheDirections_WithTheSameBits()
+    {
+        // (n + m) L of at least 16,384 and fewer problems than threads: each problem's
+        // directions run on several threads. Values, max-sliced values and gradients must be
+        // those of one thread, bit for bit (each direction has its own slot).
+        Prop.ForAll(Batches(maxBatch: 2, fewestPoints: 150, mostPoints: 300), t =>
+        {
+            (double[] a, double[] b, double[] x, double[] y) = Problems(t);
+            double[] theta = SlicedWasserstein.RandomProjections(t.d, 60, t.seed);
+            double[] gradient = new double[x.Length], gradientOne = new double[x.Length];
+            double[] spread = SlicedWasserstein.DistanceBatch(t.batch, a, b, x, y, t.d, theta, 2, t.max, gradient, maxDegreeOfParallelism: 3);
+            double[] one = SlicedWasserstein.DistanceBatch(t.batch, a, b, x, y, t.d, theta, 2, t.max, gradientOne, maxDegreeOfParallelism: 1);
+            Assert.Equal(one, spread);
+            Assert.Equal(gradientOne, gradient);
+            Assert.Equal(one, SlicedWasserstein.DistanceBatch(t.batch, a, b, x, y, t.d, theta, 2, t.max, maxDegreeOfParallelism: 3));
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(15));
+    }
+
+    /// <summary>Batches of 1 to maxBatch problems of n and m points in R^1 to R^4, seeded, for
+    /// the sliced distance or its max.</summary>
+    private static Arbitrary<(int batch, int n, int m, int d, int seed, bool max)> Batches(int maxBatch, int fewestPoints, int mostPoints) =>
+        (from batch in Gen.Choose(1, maxBatch) from n in Gen.Choose(fewestPoints, mostPoints) from m in Gen.Choose(fewestPoints, mostPoints)
+         from d in Gen.Choose(1, 4) from seed in Gen.Choose(0, int.MaxValue) from max in Gen.Elements(false, true)
+         select (batch, n, m, d, seed, max)).ToArbitrary();
+
+    /// <summary>A batch's masses (each problem's summing to 1, about one in four zero, never
+    /// all) and points, from its seed.</summary>
+    private static (double[] A, double[] B, double[] X, double[] Y) Problems((int batch, int n, int m, int d, int seed, bool max) t)
+    {
+        var rng = new Random(t.seed);
+        double[] Masses(int count) => Enumerable.Range(0, t.batch).SelectMany(_ =>
+        {
+            double[] w = Enumerable.Range(0, count).Select(i => rng.Next(4) == 0 && count > 1 ? 0 : rng.NextDouble() + 0.1).ToArray();
+            if (w.All(v => v == 0)) w[0] = 1;
+            return w.Select(v => v / w.Sum());
+        }).ToArray();
+        return (Masses(t.n), Masses(t.m), Points(rng, t.batch * t.n * t.d), Points(rng, t.batch * t.m * t.d));
     }
 
     [Fact]
