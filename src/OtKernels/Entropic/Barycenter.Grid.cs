@@ -26,6 +26,9 @@
 // the bound).
 using System.Collections.Concurrent;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using OtKernels.Geometry;
 using OtKernels.LinearAlgebra;
 
@@ -119,7 +122,7 @@ public static partial class Barycenter
                     Box box = boxes[k];
                     Span<double> quotient = scratch.OnBox.AsSpan(0, box.Window.Count);
                     box.Window.Gather<double>(kOnes, w, quotient);
-                    TensorPrimitives.Divide(onBoxes.AsSpan(box.Offset, quotient.Length), quotient, quotient);
+                    Elementwise.Map<Elementwise.Divide>(onBoxes.AsSpan(box.Offset, quotient.Length), quotient, quotient);
                     box.BlurFromBox(kh, kw, quotient, y.AsSpan(k * n, n), scratch.Blur);
                     y.AsSpan(k * n, n).CopyTo(scratch.Factors.AsSpan((k - first) * n, n));
                 }
@@ -146,15 +149,15 @@ public static partial class Barycenter
                 for (int k = first; k < last; k++)
                 {
                     Span<double> yk = y.AsSpan(k * n, n), factor = scratch.Factors.AsSpan((k - first) * n, n);
-                    TensorPrimitives.Divide(bar, yk, x);
+                    Elementwise.Map<Elementwise.Divide>(bar, yk, x);
                     Box box = boxes[k];
                     Span<double> quotient = scratch.OnBox.AsSpan(0, box.Window.Count);
                     box.BlurToBox(kh, kw, x, quotient, scratch.Blur);
-                    TensorPrimitives.Divide(onBoxes.AsSpan(box.Offset, quotient.Length), quotient, quotient);
+                    Elementwise.Map<Elementwise.Divide>(onBoxes.AsSpan(box.Offset, quotient.Length), quotient, quotient);
                     box.BlurFromBox(kh, kw, quotient, yk, scratch.Blur);
-                    if (update == GridUpdate.Solomon) TensorPrimitives.Add(yk, GeometricMeanFloor, factor);
-                    else TensorPrimitives.Multiply(x, yk, factor);
-                    if (check) TensorPrimitives.Multiply(x, yk, products.AsSpan(k * n, n));
+                    if (update == GridUpdate.Solomon) Elementwise.Map<PlusMeanFloor>(yk, factor);
+                    else Elementwise.Map<Elementwise.Multiply>(x, yk, factor);
+                    if (check) Elementwise.Map<Elementwise.Multiply>(x, yk, products.AsSpan(k * n, n));
                 }
                 AddLogMean(scratch.Factors, lambda, first, last, n, partial.AsSpan(c * n, n), scratch.Term);
                 return scratch;
@@ -176,8 +179,8 @@ public static partial class Barycenter
     {
         int n = bar.Length;
         Array.Clear(bar);
-        for (int c = 0; c < chunks; c++) TensorPrimitives.Add(bar, partial.AsSpan(c * n, n), bar);
-        TensorPrimitives.Exp(bar, bar);
+        for (int c = 0; c < chunks; c++) Elementwise.Map<Elementwise.Add>(bar, partial.AsSpan(c * n, n), bar);
+        Elementwise.Map<Elementwise.Exp>(bar, bar);
     }
 
     /// <summary>One thread's buffers for a chunk of images.</summary>
@@ -194,6 +197,7 @@ public static partial class Barycenter
     /// logarithm per group of inputs of equal weight: the log of their product. A group whose
     /// product leaves the normal doubles (it would have lost digits or the value) takes one
     /// log per input instead.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void AddLogMean(double[] factors, double[] lambda, int first, int last, int n, Span<double> sum, Span<double> term)
     {
         sum.Clear();
@@ -201,10 +205,15 @@ public static partial class Barycenter
         {
             int group = 1;
             while (k + group < last && lambda[k + group] == lambda[k]) group++;
-            ReadOnlySpan<double> head = factors.AsSpan((k - first) * n, n);
-            head.CopyTo(term);
-            for (int q = 1; q < group; q++) TensorPrimitives.Multiply(term, factors.AsSpan((k - first + q) * n, n), term);
-            if (group > 1 && !(TensorPrimitives.Min<double>(term) >= SmallestNormal && double.IsFinite(TensorPrimitives.Max<double>(term))))
+            ReadOnlySpan<double> product = factors.AsSpan((k - first) * n, n);
+            if (group > 1)
+            {
+                Elementwise.Map<Elementwise.Multiply>(product, factors.AsSpan((k - first + 1) * n, n), term);
+                for (int q = 2; q < group; q++) Elementwise.Map<Elementwise.Multiply>(term, factors.AsSpan((k - first + q) * n, n), term);
+                product = term;
+            }
+            if (PositiveNormal(product)) AddScaledLog(product, lambda[k], sum);
+            else
             {
                 for (int q = 0; q < group; q++)
                 {
@@ -212,13 +221,52 @@ public static partial class Barycenter
                     TensorPrimitives.MultiplyAdd(term, lambda[k], sum, sum);
                 }
             }
-            else
-            {
-                TensorPrimitives.Log(term, term);
-                TensorPrimitives.MultiplyAdd(term, lambda[k], sum, sum);
-            }
             k += group;
         }
+    }
+
+    /// <summary>Whether every value is a positive normal double (NaN and infinity are not).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static bool PositiveNormal(ReadOnlySpan<double> values)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref double vRef = ref MemoryMarshal.GetReference(values);
+            Vector256<double> inside = Vector256<double>.AllBitsSet;
+            for (; i <= values.Length - 4; i += 4)
+            {
+                Vector256<double> v = Vector256.LoadUnsafe(ref vRef, (nuint)i);
+                inside &= Vector256.GreaterThanOrEqual(v, Vector256.Create(SmallestNormal)) & Vector256.LessThanOrEqual(v, Vector256.Create(double.MaxValue));
+            }
+            if (!Lanes.AllSet(inside)) return false;
+        }
+        for (; i < values.Length; i++)
+            if (!(values[i] >= SmallestNormal && values[i] <= double.MaxValue)) return false;
+        return true;
+    }
+
+    /// <summary>sum += lambda log(values), for positive normal values (VectorMath's log,
+    /// inlined: no tier-0 code).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddScaledLog(ReadOnlySpan<double> values, double lambda, Span<double> sum)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref double vRef = ref MemoryMarshal.GetReference(values), sRef = ref MemoryMarshal.GetReference(sum);
+            Vector256<double> weight = Vector256.Create(lambda);
+            for (; i <= values.Length - 4; i += 4)
+                (VectorMath.LogOfNormal(Vector256.LoadUnsafe(ref vRef, (nuint)i)) * weight + Vector256.LoadUnsafe(ref sRef, (nuint)i)).StoreUnsafe(ref sRef, (nuint)i);
+        }
+        for (; i < values.Length; i++) sum[i] += Math.Log(values[i]) * lambda;
+    }
+
+    /// <summary>y + 1e-30, POT's floor under the convolutional barycenter's logarithm.</summary>
+    private readonly struct PlusMeanFloor : Elementwise.IUnary
+    {
+        public static Vector256<double> Apply(Vector256<double> x) => x + Vector256.Create(GeometricMeanFloor);
+        public static double Apply(double x) => x + GeometricMeanFloor;
     }
 
     /// <summary>An image's support box (GridWindow) on a Height x Width grid; Offset places its

@@ -13,6 +13,7 @@
 // unbalanced masses.
 using System.Runtime.Intrinsics;
 using OtKernels.Geometry;
+using OtKernels.LinearAlgebra;
 
 namespace OtKernels.Exact;
 
@@ -286,7 +287,7 @@ public static class NetworkSimplex
 
     /// <summary>Whether every |c_k| &lt;= limit (false on NaN): a vector pass, since every
     /// cost of a complete graph is checked before each solve.</summary>
-    private static bool AllWithin(ReadOnlySpan<double> c, double limit)
+    internal static bool AllWithin(ReadOnlySpan<double> c, double limit)
     {
         int k = 0;
         if (Vector256.IsHardwareAccelerated)
@@ -295,7 +296,7 @@ public static class NetworkSimplex
             var inside = Vector256<double>.AllBitsSet;
             for (; k <= c.Length - Vector256<double>.Count; k += Vector256<double>.Count)
                 inside &= Vector256.LessThanOrEqual(Vector256.Abs(Vector256.Create(c.Slice(k, Vector256<double>.Count))), bound);
-            if (inside != Vector256<double>.AllBitsSet) return false;
+            if (!Lanes.AllSet(inside)) return false;
         }
         for (; k < c.Length; k++) if (!(Math.Abs(c[k]) <= limit)) return false;
         return true;
