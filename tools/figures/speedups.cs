@@ -17,8 +17,8 @@ using ScottPlot;
     ("Sinkhorn, MNIST pairs, eps = 1e-3, 1 thread", 35.3),     // 31.8x, 35.3x, 58.9x (10 pairs), 46.6x (30 pairs): the 10-pair median
     ("Sinkhorn, 16-point clouds, 1 thread vs 1", 113.2),       // the third session's run
     ("Sinkhorn, 16-point clouds, 2 threads vs 1", 191.0),      // the third session's run
-    ("Convolutional barycenter, 1,000 digits, 2 threads vs 1", 22.6), // 20.6x, 24.6x: midpoint (third session)
-    ("Bregman barycenter, 1,000 digits, 2 threads vs 1", 19.2),       // 19.1x, 19.3x: midpoint (same runs)
+    ("Convolutional barycenter, 1,000 digits, 2 threads vs 1", 24.1), // 24.6x, 20.6x, 24.1x: median (third session)
+    ("Bregman barycenter, 1,000 digits, 2 threads vs 1", 19.3),       // 19.1x, 19.3x, 21.3x: median (same runs)
 ];
 
 Fonts.Default = "DejaVu Sans";
