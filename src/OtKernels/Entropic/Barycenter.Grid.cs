@@ -212,7 +212,7 @@ public static partial class Barycenter
                 for (int q = 2; q < group; q++) Elementwise.Map<Elementwise.Multiply>(term, factors.AsSpan((k - first + q) * n, n), term);
                 product = term;
             }
-            if (PositiveNormal(product)) AddScaledLog(product, lambda[k], sum);
+            if (Elementwise.AllInRange(product, SmallestNormal, double.MaxValue)) AddScaledLog(product, lambda[k], sum);
             else
             {
                 for (int q = 0; q < group; q++)
@@ -223,27 +223,6 @@ public static partial class Barycenter
             }
             k += group;
         }
-    }
-
-    /// <summary>Whether every value is a positive normal double (NaN and infinity are not).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static bool PositiveNormal(ReadOnlySpan<double> values)
-    {
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            ref double vRef = ref MemoryMarshal.GetReference(values);
-            Vector256<double> inside = Vector256<double>.AllBitsSet;
-            for (; i <= values.Length - 4; i += 4)
-            {
-                Vector256<double> v = Vector256.LoadUnsafe(ref vRef, (nuint)i);
-                inside &= Vector256.GreaterThanOrEqual(v, Vector256.Create(SmallestNormal)) & Vector256.LessThanOrEqual(v, Vector256.Create(double.MaxValue));
-            }
-            if (!Lanes.AllSet(inside)) return false;
-        }
-        for (; i < values.Length; i++)
-            if (!(values[i] >= SmallestNormal && values[i] <= double.MaxValue)) return false;
-        return true;
     }
 
     /// <summary>sum += lambda log(values), for positive normal values (VectorMath's log,

@@ -11,7 +11,6 @@
 // Any other cost is solved on the complete graph of the nonzero bins.
 // What it is not: an entropic or approximate solver (see Entropic/), or a solver for
 // unbalanced masses.
-using System.Runtime.Intrinsics;
 using OtKernels.Geometry;
 using OtKernels.LinearAlgebra;
 
@@ -277,29 +276,12 @@ public static class NetworkSimplex
     internal static void ThrowIfCostsOverflow(ReadOnlySpan<double> c, int[] rows, int[] cols, int firstRow = 0)
     {
         double limit = CostLimit(rows.Length, cols.Length);
-        if (AllWithin(c, limit)) return;
+        if (Elementwise.AllInRange(c, -limit, limit)) return; // a vector pass: every cost of a complete graph is checked before each solve
         for (int k = 0; k < c.Length; k++)
         {
             if (!(Math.Abs(c[k]) <= limit)) // NaN fails too
                 throw CostOverflow(c[k], rows[firstRow + k / cols.Length], cols[k % cols.Length], rows.Length, cols.Length);
         }
-    }
-
-    /// <summary>Whether every |c_k| &lt;= limit (false on NaN): a vector pass, since every
-    /// cost of a complete graph is checked before each solve.</summary>
-    internal static bool AllWithin(ReadOnlySpan<double> c, double limit)
-    {
-        int k = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var bound = Vector256.Create(limit);
-            var inside = Vector256<double>.AllBitsSet;
-            for (; k <= c.Length - Vector256<double>.Count; k += Vector256<double>.Count)
-                inside &= Vector256.LessThanOrEqual(Vector256.Abs(Vector256.Create(c.Slice(k, Vector256<double>.Count))), bound);
-            if (!Lanes.AllSet(inside)) return false;
-        }
-        for (; k < c.Length; k++) if (!(Math.Abs(c[k]) <= limit)) return false;
-        return true;
     }
 
     /// <summary>Whether a cost's known bound (<see cref="GroundCost.KnownMaxCost"/>) already

@@ -43,6 +43,30 @@ internal static class Elementwise
         for (; i < n; i++) result[i] = TOp.Apply(x[i]);
     }
 
+    /// <summary>Whether low &lt;= v &lt;= high for every value (false on NaN): a vector pass.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool AllInRange(ReadOnlySpan<double> values, double low, double high)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref double vRef = ref MemoryMarshal.GetReference(values);
+            Vector256<double> inside = Vector256<double>.AllBitsSet, lo = Vector256.Create(low), hi = Vector256.Create(high);
+            for (; i <= values.Length - 4; i += 4)
+            {
+                Vector256<double> v = Vector256.LoadUnsafe(ref vRef, (nuint)i);
+                inside &= Vector256.GreaterThanOrEqual(v, lo) & Vector256.LessThanOrEqual(v, hi);
+            }
+            // Every lane set, read from the sign bits: not inside == AllBitsSet, which compares
+            // the lanes as doubles, where a set lane is a NaN and never equal (the network
+            // simplex's cost check failed that way from ea11e29 and always took its scalar loop).
+            if (inside.ExtractMostSignificantBits() != 0b1111) return false;
+        }
+        for (; i < values.Length; i++)
+            if (!(values[i] >= low && values[i] <= high)) return false;
+        return true;
+    }
+
     public interface IBinary
     {
         static abstract Vector256<double> Apply(Vector256<double> x, Vector256<double> y);

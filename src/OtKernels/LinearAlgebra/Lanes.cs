@@ -15,12 +15,6 @@ internal static class Lanes
     /// <summary>The widest vectors this hardware accelerates: 512 bits where AVX-512 is there
     /// (twice the FMA work per instruction on cores with full-width units), else 256.</summary>
     public static int WidestVectorBits => Vector512.IsHardwareAccelerated ? 512 : 256;
-
-    /// <summary>Whether every lane of a comparison's mask is set. Not mask == AllBitsSet: on
-    /// doubles that compares the lanes as numbers, and a set lane is a NaN, never equal (the
-    /// vector checks that used it always failed and fell back to their scalar loops).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool AllSet(Vector256<double> mask) => mask.ExtractMostSignificantBits() == (1u << Vector256<double>.Count) - 1;
 }
 
 internal interface ILanes<TVector, T> where TVector : struct

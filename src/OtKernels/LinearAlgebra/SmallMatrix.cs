@@ -107,7 +107,7 @@ internal static class SmallMatrix
             TVector c00 = TLanes.Zero, c01 = c00, c02 = c00, c03 = c00;
             TVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
             TVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
-            TVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+            TVector c30 = c00, c31 = c00, c32 = c00;
             ref T bRow = ref Unsafe.Add(ref bStart, start);
             for (int p = 0; p < k; p++)
             {
@@ -154,7 +154,7 @@ internal static class SmallMatrix
                 }
                 bRow = ref Unsafe.Add(ref bRow, ldb);
             }
-            if (TTile.Rows > 3) StoreRow<TVector, TLanes, T, TTile>(ref Unsafe.Add(ref cStart, i3 * n + start), width, c30, c31, c32, c33);
+            if (TTile.Rows > 3) StoreRow<TVector, TLanes, T, TTile>(ref Unsafe.Add(ref cStart, i3 * n + start), width, c30, c31, c32, default); // 4-row tiles have at most 3 vectors
             if (TTile.Rows > 2) StoreRow<TVector, TLanes, T, TTile>(ref Unsafe.Add(ref cStart, i2 * n + start), width, c20, c21, c22, c23);
             StoreRow<TVector, TLanes, T, TTile>(ref Unsafe.Add(ref cStart, i1 * n + start), width, c10, c11, c12, c13);
             StoreRow<TVector, TLanes, T, TTile>(ref Unsafe.Add(ref cStart, i * n + start), width, c00, c01, c02, c03);
