@@ -189,8 +189,12 @@ public static partial class GromovWasserstein
     }
 
     /// <summary>The Sinkhorn projection of every outer step.</summary>
+    // Over-relaxed inner steps (omega 1.5; Thibault et al. 2021): near a nearly deterministic
+    // coupling the plain steps contract slowly, and a generated KL case (eps 0.05, 5 x 7)
+    // needed more than 10,000 of them per step for the 1e-12 tolerance. The fixed point, and
+    // so every result within the tolerance, is the same.
     internal static SinkhornOptions InnerOptions(GromovWassersteinOptions options) =>
-        new() { Epsilon = options.Epsilon, Tolerance = options.InnerTolerance, MaxIterations = options.InnerMaxIterations };
+        new() { Epsilon = options.Epsilon, Tolerance = options.InnerTolerance, MaxIterations = options.InnerMaxIterations, OverRelaxation = 1.5 };
 
     /// <summary>The start kept of two: the lower entropic objective, a finite one over NaN.</summary>
     internal static GromovWassersteinResult Better(GromovWassersteinResult? best, GromovWassersteinResult candidate) =>

@@ -98,6 +98,20 @@ public class GromovKernelTests
     }
 
     [Fact]
+    public void SolveBatch_ConvergesWhereTheInnerSolveIsSlow()
+    {
+        // A case a CI run generated (KL, eps 0.05, 5 x 7): near its fixed point the CPU's
+        // plain inner Sinkhorn, warm-started, needed more than InnerMaxIterations (10,000) for
+        // the 1e-12 tolerance from the third step on, and the run ended MaxIterations; with
+        // over-relaxed inner steps it converges in 6 steps, to the device's value.
+        using DeviceAccelerator device = DeviceRuntime.CreateCpu();
+        GromovWassersteinProblem[] problems = Problems(149640057, 2, 5, 7, fused: false);
+        var options = new GromovWassersteinOptions { Epsilon = 0.05, Loss = GromovLoss.KL, Initializations = 1, Seed = 149640057 };
+        GromovWassersteinResult[] kernel = GromovWasserstein.SolveBatch(device, problems, options), reference = GromovWasserstein.SolveBatch(problems, options);
+        for (int k = 0; k < problems.Length; k++) AssertMatches(kernel[k], reference[k], problems[k], GromovLoss.KL, $"problem {k}");
+    }
+
+    [Fact]
     public void MixedShapes_AndEntriesBeyondFloat_AreRefused_WithTheProblemNamed()
     {
         using DeviceAccelerator device = DeviceRuntime.CreateCpu();
