@@ -3,8 +3,9 @@
 // accumulator chains of the widest hardware vector (enough of them to cover the FMA units'
 // latency times their count), in double and float. Exponentials and logarithms:
 // TensorPrimitives.Exp and .Log (the vectorised functions the solvers call) over an
-// L1-resident array into another. Each rate is the best of five timed runs of ~0.2 s, on one
-// thread and on THREADS threads (default: every core) at once.
+// L1-resident array into another; divisions likewise (the barycenters' x = b / y). Each
+// rate is the best of five timed runs of ~0.2 s, on one thread and on THREADS threads
+// (default: every core) at once.
 using System.Diagnostics;
 using System.Numerics;
 using System.Numerics.Tensors;
@@ -28,6 +29,7 @@ internal static class MachinePeaks
         Report("exp double (TensorPrimitives.Exp, 1,024 in L1)", "G exp/s", threads, ExpDouble);
         Report("exp float (TensorPrimitives.Exp, 1,024 in L1)", "G exp/s", threads, ExpFloat);
         Report("log double (TensorPrimitives.Log, 1,024 in L1)", "G log/s", threads, LogDouble);
+        Report("divide double (x / y, 1,024 in L1)", "G div/s", threads, DivideDouble);
         Report("28 x 28 x 28 product, double (SmallMatrix, the grid passes)", "G FMA/s", threads, GridProduct);
         return 0;
     }
@@ -107,6 +109,8 @@ internal static class MachinePeaks
     private static double ExpFloat(long reps) => Elementwise(reps, -0.5f, (x, y) => TensorPrimitives.Exp<float>(x, y));
 
     private static double LogDouble(long reps) => Elementwise(reps, 0.5, (x, y) => TensorPrimitives.Log<double>(x, y));
+
+    private static double DivideDouble(long reps) => Elementwise(reps, 0.5, (x, y) => LinearAlgebra.Elementwise.Map<LinearAlgebra.Elementwise.Divide>(y, x, y));
 
     /// <summary>reps multiply-adds' worth of 28 x 28 by 28 x 28 products, the shape of one MNIST
     /// grid pass: how much of the FMA peak the small-matrix kernel reaches.</summary>

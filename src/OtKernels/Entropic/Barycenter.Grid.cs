@@ -24,7 +24,6 @@
 // BarycenterDomain.Auto takes it there. Within the bound the kernel form never overflowed in
 // 3,000 random 1D cases (deltas of masses 1e-12 to 1, weights 1e-3 to 1, eps at 600-699 of
 // the bound).
-using System.Collections.Concurrent;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -81,11 +80,6 @@ public static partial class Barycenter
         }
         var onBoxes = new double[offset];
         for (int k = 0; k < count; k++) boxes[k].Window.Gather<double>(a.AsSpan(k * n, n), w, onBoxes.AsSpan(boxes[k].Offset, boxes[k].Window.Count));
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism };
-        // Per-thread buffers, reused across iterations.
-        var pool = new ConcurrentBag<Scratch>();
-        Func<Scratch> lease = () => pool.TryTake(out Scratch? s) ? s : new Scratch(n);
-        Action<Scratch> release = pool.Add;
         // Chunks of eight images, one group for the geometric mean's logarithms where the
         // weights are equal; chunk partial sums are added in chunk order, so the result does
         // not depend on the threads.
@@ -94,7 +88,6 @@ public static partial class Barycenter
         var partial = new double[chunks * n];  // each chunk's sum_k lambda_k log factor_k
         var y = new double[count * n];
         var bar = new double[n];
-        double[]? products = null;             // x_k y_k on check iterations, for the spread
 
         // The start: y = K 1 and b uniform (Solomon); y_k = K (a_k / K 1) and b their
         // weighted geometric mean (Benamou: POT's first UKv and u = geomean / UKv). The update
@@ -112,74 +105,102 @@ public static partial class Barycenter
             for (int k = 0; k < count; k++) kOnes.CopyTo(y, k * n);
             Array.Fill(bar, 1.0 / n);
         }
-        else
+        // (Benamou's start is the team's first step, below.)
+
+        // The iterations run on a team of threads (ThreadTeam: milliseconds per iteration are too
+        // few for a Parallel.For each). Per iteration: the chunks, claimed in any order; the
+        // barycenter and, on check iterations, the spread per pixel, each worker on its share
+        // of the pixels; then every worker takes the same decision from the same values.
+        var products = new double[count * n];     // x_k y_k on check iterations
+        var deviations = new double[n];           // std_k (x_k y_k) per pixel
+        var means = new double[n];
+        int phase = update == GridUpdate.Solomon ? options.CheckEvery - 1 : 1 % options.CheckEvery;
+        int workers = Math.Min(chunks, options.MaxDegreeOfParallelism > 0 ? options.MaxDegreeOfParallelism : Environment.ProcessorCount);
+        int nextChunk = 0, iterations = 0;
+        double error = double.NaN;
+        var status = SinkhornStatus.MaxIterations;
+        ThreadTeam.Run(workers, (worker, team) =>
         {
-            Parallel.For(0, chunks, parallel, lease, (c, _, scratch) =>
+            var scratch = new Scratch(n);
+            (int start, int end) = team.Share(worker, n);
+            if (update == GridUpdate.Benamou)
             {
-                int first = c * chunk, last = Math.Min(count, first + chunk);
-                for (int k = first; k < last; k++)
+                for (int c; (c = Interlocked.Increment(ref nextChunk) - 1) < chunks;) StartChunk(c, scratch);
+                team.Sync();
+                if (worker == 0) nextChunk = 0;
+                SumChunks(partial, chunks, n, bar.AsSpan(start, end - start), start);
+                team.Sync();
+            }
+            double spread = double.NaN;
+            var outcome = SinkhornStatus.MaxIterations;
+            int iteration = 0;
+            for (; iteration < options.MaxIterations; iteration++)
+            {
+                bool check = iteration % options.CheckEvery == phase;
+                for (int c; (c = Interlocked.Increment(ref nextChunk) - 1) < chunks;)
+                    Chunk(c, scratch, check);
+                team.Sync();
+                if (worker == 0) nextChunk = 0;  // no chunk is claimed again before the next Sync
+                SumChunks(partial, chunks, n, bar.AsSpan(start, end - start), start);
+                if (check) StandardDeviations(products, count, n, start, means.AsSpan(start, end - start), deviations.AsSpan(start, end - start));
+                team.Sync();
+                if (!double.IsFinite(TensorPrimitives.Sum<double>(bar))) { outcome = SinkhornStatus.Diverged; break; }
+                if (check)
                 {
-                    Box box = boxes[k];
-                    Span<double> quotient = scratch.OnBox.AsSpan(0, box.Window.Count);
-                    box.Window.Gather<double>(kOnes, w, quotient);
-                    Elementwise.Map<Elementwise.Divide>(onBoxes.AsSpan(box.Offset, quotient.Length), quotient, quotient);
-                    box.BlurFromBox(kh, kw, quotient, y.AsSpan(k * n, n), scratch.Blur);
-                    y.AsSpan(k * n, n).CopyTo(scratch.Factors.AsSpan((k - first) * n, n));
+                    spread = TensorPrimitives.Sum<double>(deviations);
+                    if (!double.IsFinite(spread)) { outcome = SinkhornStatus.Diverged; break; }
+                    if (spread < options.Tolerance) { outcome = SinkhornStatus.Converged; break; }
                 }
-                AddLogMean(scratch.Factors, lambda, first, last, n, partial.AsSpan(c * n, n), scratch.Term);
-                return scratch;
-            }, release);
-            SumChunks(partial, chunks, bar);
+            }
+            if (worker == 0) (iterations, error, status) = (Math.Min(iteration + 1, options.MaxIterations), spread, outcome);
+        });
+        return new BarycenterResult(bar, iterations, error, status, BarycenterDomain.Kernel);
+
+        // Benamou's start for one chunk of images: y = K (a / K 1) and its share of the mean.
+        void StartChunk(int c, Scratch scratch)
+        {
+            int first = c * chunk, last = Math.Min(count, first + chunk);
+            for (int k = first; k < last; k++)
+            {
+                Box box = boxes[k];
+                Span<double> quotient = scratch.OnBox.AsSpan(0, box.Window.Count);
+                box.Window.Gather<double>(kOnes, w, quotient);
+                Elementwise.Map<Elementwise.Divide>(onBoxes.AsSpan(box.Offset, quotient.Length), quotient, quotient);
+                box.BlurFromBox(kh, kw, quotient, y.AsSpan(k * n, n), scratch.Blur);
+                y.AsSpan(k * n, n).CopyTo(scratch.Factors.AsSpan((k - first) * n, n));
+            }
+            AddLogMean(scratch.Factors, lambda, first, last, n, partial.AsSpan(c * n, n), scratch.Term);
         }
 
-        double error = double.NaN;
-        int iteration = 0, phase = update == GridUpdate.Solomon ? options.CheckEvery - 1 : 1 % options.CheckEvery;
-        var status = SinkhornStatus.MaxIterations;
-        for (; iteration < options.MaxIterations; iteration++)
+        // One chunk of images: x = b / y, K x on the box, a / K x there, y = K of that from the
+        // box, and the chunk's share of the geometric mean while the factors are in cache.
+        void Chunk(int c, Scratch scratch, bool check)
         {
-            bool check = iteration % options.CheckEvery == phase;
-            if (check) products ??= new double[count * n];
-            // Per chunk of images, in parallel: x = b / y, K x on the box, a / K x there, y = K
-            // of that from the box, and the chunk's share of the geometric mean while the
-            // factors are in cache.
-            Parallel.For(0, chunks, parallel, lease, (c, _, scratch) =>
+            int first = c * chunk, last = Math.Min(count, first + chunk);
+            Span<double> x = scratch.X;
+            for (int k = first; k < last; k++)
             {
-                int first = c * chunk, last = Math.Min(count, first + chunk);
-                Span<double> x = scratch.X;
-                for (int k = first; k < last; k++)
-                {
-                    Span<double> yk = y.AsSpan(k * n, n), factor = scratch.Factors.AsSpan((k - first) * n, n);
-                    Elementwise.Map<Elementwise.Divide>(bar, yk, x);
-                    Box box = boxes[k];
-                    Span<double> quotient = scratch.OnBox.AsSpan(0, box.Window.Count);
-                    box.BlurToBox(kh, kw, x, quotient, scratch.Blur);
-                    Elementwise.Map<Elementwise.Divide>(onBoxes.AsSpan(box.Offset, quotient.Length), quotient, quotient);
-                    box.BlurFromBox(kh, kw, quotient, yk, scratch.Blur);
-                    if (update == GridUpdate.Solomon) Elementwise.Map<PlusMeanFloor>(yk, factor);
-                    else Elementwise.Map<Elementwise.Multiply>(x, yk, factor);
-                    if (check) Elementwise.Map<Elementwise.Multiply>(x, yk, products.AsSpan(k * n, n));
-                }
-                AddLogMean(scratch.Factors, lambda, first, last, n, partial.AsSpan(c * n, n), scratch.Term);
-                return scratch;
-            }, release);
-            SumChunks(partial, chunks, bar);
-            if (!double.IsFinite(TensorPrimitives.Sum<double>(bar))) { status = SinkhornStatus.Diverged; break; }
-            if (check)
-            {
-                error = SumOfStandardDeviations(products, count, n);
-                if (!double.IsFinite(error)) { status = SinkhornStatus.Diverged; break; }
-                if (error < options.Tolerance) { status = SinkhornStatus.Converged; break; }
+                Span<double> yk = y.AsSpan(k * n, n), factor = scratch.Factors.AsSpan((k - first) * n, n);
+                Elementwise.Map<Elementwise.Divide>(bar, yk, x);
+                Box box = boxes[k];
+                Span<double> quotient = scratch.OnBox.AsSpan(0, box.Window.Count);
+                box.BlurToBox(kh, kw, x, quotient, scratch.Blur);
+                Elementwise.Map<Elementwise.Divide>(onBoxes.AsSpan(box.Offset, quotient.Length), quotient, quotient);
+                box.BlurFromBox(kh, kw, quotient, yk, scratch.Blur);
+                if (update == GridUpdate.Solomon) Elementwise.Map<PlusMeanFloor>(yk, factor);
+                else Elementwise.Map<Elementwise.Multiply>(x, yk, factor);
+                if (check) Elementwise.Map<Elementwise.Multiply>(x, yk, products.AsSpan(k * n, n));
             }
+            AddLogMean(scratch.Factors, lambda, first, last, n, partial.AsSpan(c * n, n), scratch.Term);
         }
-        return new BarycenterResult(bar, Math.Min(iteration + 1, options.MaxIterations), error, status, BarycenterDomain.Kernel);
     }
 
-    /// <summary>b = exp(sum of the chunks' partial sums), in chunk order.</summary>
-    private static void SumChunks(double[] partial, int chunks, double[] bar)
+    /// <summary>b = exp(sum of the chunks' partial sums, in chunk order) on the pixels
+    /// [start, start + bar.Length).</summary>
+    private static void SumChunks(double[] partial, int chunks, int n, Span<double> bar, int start)
     {
-        int n = bar.Length;
-        Array.Clear(bar);
-        for (int c = 0; c < chunks; c++) Elementwise.Map<Elementwise.Add>(bar, partial.AsSpan(c * n, n), bar);
+        bar.Clear();
+        for (int c = 0; c < chunks; c++) Elementwise.Map<Elementwise.Add>(bar, partial.AsSpan(c * n + start, bar.Length), bar);
         Elementwise.Map<Elementwise.Exp>(bar, bar);
     }
 

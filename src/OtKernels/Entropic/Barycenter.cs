@@ -14,7 +14,11 @@
 // separable blurs (Barycenter.Grid.cs; options.Domain): 5x faster than the log domain on
 // MNIST, where eps is large enough for its kernel (KernelDomainFits).
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using OtKernels.Geometry;
+using OtKernels.LinearAlgebra;
 
 namespace OtKernels.Entropic;
 
@@ -97,25 +101,49 @@ public static partial class Barycenter
         return SumOfStandardDeviations(scratch, count, logKu.Length / count);
     }
 
-    /// <summary>sum over p &lt; n of the population standard deviation over k of values[k n + p],
-    /// as numpy's std: two passes, mean then squared deviations, since the one-pass
-    /// E[x^2] - E[x]^2 loses half the digits (an error floor of 1e-8 of the values, far above
-    /// the tolerances the stopping rule is used with). Vectorised across pixels.</summary>
+    /// <summary>sum over p &lt; n of the population standard deviation over k of values[k n + p].</summary>
     internal static double SumOfStandardDeviations(ReadOnlySpan<double> values, int count, int n)
     {
-        var mean = new double[n];
-        var squares = new double[n];
-        var deviation = new double[n];
-        for (int k = 0; k < count; k++) TensorPrimitives.Add(mean, values.Slice(k * n, n), mean);
-        TensorPrimitives.Divide(mean, count, mean);
+        var std = new double[n];
+        StandardDeviations(values, count, n, 0, new double[n], std);
+        return TensorPrimitives.Sum<double>(std);
+    }
+
+    /// <summary>std[i] = the population standard deviation over k &lt; count of values[k n + start + i],
+    /// as numpy's std: two passes, mean then squared deviations, since the one-pass
+    /// E[x^2] - E[x]^2 loses half the digits (an error floor of 1e-8 of the values, far above
+    /// the tolerances the stopping rule is used with). Vectorised across pixels, with no fused
+    /// multiply-add: a pixel's value does not depend on where the range starts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void StandardDeviations(ReadOnlySpan<double> values, int count, int n, int start, Span<double> mean, Span<double> std)
+    {
+        int length = std.Length;
+        ThrowHelper.ThrowIfLengthMismatch(mean.Length, length, nameof(mean), nameof(std));
+        mean.Clear();
+        std.Clear();
+        for (int k = 0; k < count; k++) Elementwise.Map<Elementwise.Add>(mean, values.Slice(k * n + start, length), mean);
+        for (int i = 0; i < length; i++) mean[i] /= count;
+        ref double mRef = ref MemoryMarshal.GetReference(mean), sRef = ref MemoryMarshal.GetReference(std);
         for (int k = 0; k < count; k++)
         {
-            TensorPrimitives.Subtract(values.Slice(k * n, n), mean, deviation);
-            TensorPrimitives.MultiplyAdd(deviation, deviation, squares, squares);
+            ReadOnlySpan<double> row = values.Slice(k * n + start, length);
+            ref double vRef = ref MemoryMarshal.GetReference(row);
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; i <= length - 4; i += 4)
+                {
+                    Vector256<double> d = Vector256.LoadUnsafe(ref vRef, (nuint)i) - Vector256.LoadUnsafe(ref mRef, (nuint)i);
+                    (Vector256.LoadUnsafe(ref sRef, (nuint)i) + d * d).StoreUnsafe(ref sRef, (nuint)i);
+                }
+            }
+            for (; i < length; i++)
+            {
+                double d = row[i] - mean[i];
+                std[i] += d * d;
+            }
         }
-        TensorPrimitives.Divide(squares, count, squares);
-        TensorPrimitives.Sqrt(squares, squares);
-        return TensorPrimitives.Sum<double>(squares);
+        for (int i = 0; i < length; i++) std[i] = Math.Sqrt(std[i] / count);
     }
 
     /// <summary>Each histogram divided by its sum, after validation.</summary>

@@ -224,6 +224,34 @@ public class BarycenterTests
     }
 
     [Fact]
+    public void GridBarycenters_HaveTheSameBits_OnAnyThreadCount()
+    {
+        // 9-40 images make 2-5 chunks of eight, claimed by the workers in any order; the
+        // chunks' sums and the per-pixel spread are taken in a fixed order, so one, two and
+        // three workers (and every core) give the same bits and iterations.
+        Prop.ForAll(GridCases(40).ToArbitrary(), Gen.Elements(1, 2, 3).ToArbitrary(), (t, threads) =>
+        {
+            var rng = new Random(t.seed);
+            var grid = new ImageGridCost(t.height, t.width);
+            int k = Math.Max(t.k, 9);
+            double[] images = BoxedImages(rng, k, t.height, t.width);
+            double[] lambda = rng.Next(2) == 0 ? [] : Enumerable.Range(0, k).Select(_ => 0.2 + rng.NextDouble()).ToArray();
+            var options = Options with { Epsilon = t.eps, Tolerance = 1e-9, MaxIterations = 2000 };
+            foreach (bool convolutional in new[] { false, true })
+            {
+                BarycenterResult Solve(int workers) => convolutional
+                    ? Barycenter.Convolutional(images, lambda, grid, options with { MaxDegreeOfParallelism = workers })
+                    : Barycenter.Bregman(images, lambda, grid, options with { MaxDegreeOfParallelism = workers, Domain = BarycenterDomain.Kernel });
+                BarycenterResult one = Solve(1), many = Solve(threads), every = Solve(-1);
+                Assert.Equal(one.Iterations, many.Iterations);
+                Assert.Equal(one.Error, many.Error);
+                Assert.Equal(one.Barycenter, many.Barycenter);
+                Assert.Equal(one.Barycenter, every.Barycenter);
+            }
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(15));
+    }
+
+    [Fact]
     public void Auto_TakesTheLogDomain_WhereTheKernelUnderflows()
     {
         // eps = 39^2 / 1500: K's entries across the line underflow, the forced kernel form's
