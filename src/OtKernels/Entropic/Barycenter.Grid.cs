@@ -16,8 +16,8 @@
 // on POT's rule, sum_pixels std_k (x_k y_k) below the tolerance. Each image's support box
 // bounds its blurs exactly: a_k / K x_k is zero outside it, so K x_k is computed on the box
 // alone and the second blur reads the box alone. Per image and iteration only y_k is kept
-// (x_k and a_k / K x_k live in per-thread scratch): the iteration is bound by memory
-// traffic as much as by the blurs' arithmetic.
+// (x_k, a_k / K x_k and the running product of the factors live in per-thread scratch): the
+// iteration is bound by memory traffic as much as by the blurs' arithmetic.
 // In the kernel domain K's entries underflow below exp(-745): eps must not be much smaller
 // than spacing^2 (side - 1)^2 / 700 on either axis, e.g. 1.1 px^2 on 28 x 28, or the
 // scalings can overflow; the log domain (Barycenter.Bregman) has no such limit, and
@@ -25,9 +25,6 @@
 // 3,000 random 1D cases (deltas of masses 1e-12 to 1, weights 1e-3 to 1, eps at 600-699 of
 // the bound).
 using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using OtKernels.Geometry;
 using OtKernels.LinearAlgebra;
 
@@ -35,8 +32,6 @@ namespace OtKernels.Entropic;
 
 public static partial class Barycenter
 {
-    private const double GeometricMeanFloor = 1e-30;
-    private const double SmallestNormal = 2.2250738585072014e-308;
 
     /// <summary>The barycenter of images [K, height x width] on grid, by convolutions
     /// (always in the kernel domain).</summary>
@@ -160,6 +155,8 @@ public static partial class Barycenter
         void StartChunk(int c, Scratch scratch)
         {
             int first = c * chunk, last = Math.Min(count, first + chunk);
+            Span<double> sum = partial.AsSpan(c * n, n);
+            sum.Clear();
             for (int k = first; k < last; k++)
             {
                 Box box = boxes[k];
@@ -167,9 +164,9 @@ public static partial class Barycenter
                 box.Window.Gather<double>(kOnes, w, quotient);
                 Elementwise.Map<Elementwise.Divide>(onBoxes.AsSpan(box.Offset, quotient.Length), quotient, quotient);
                 box.BlurFromBox(kh, kw, quotient, y.AsSpan(k * n, n), scratch.Blur);
-                y.AsSpan(k * n, n).CopyTo(scratch.Factors.AsSpan((k - first) * n, n));
+                scratch.Mean.Add<GeometricMeanLogs.Second>(y.AsSpan(k * n, n), y.AsSpan(k * n, n), lambda[k], sum);
             }
-            AddLogMean(scratch.Factors, lambda, first, last, n, partial.AsSpan(c * n, n), scratch.Term);
+            scratch.Mean.Flush(sum);
         }
 
         // One chunk of images: x = b / y, K x on the box, a / K x there, y = K of that from the
@@ -177,21 +174,22 @@ public static partial class Barycenter
         void Chunk(int c, Scratch scratch, bool check)
         {
             int first = c * chunk, last = Math.Min(count, first + chunk);
-            Span<double> x = scratch.X;
+            Span<double> x = scratch.X, sum = partial.AsSpan(c * n, n);
+            sum.Clear();
             for (int k = first; k < last; k++)
             {
-                Span<double> yk = y.AsSpan(k * n, n), factor = scratch.Factors.AsSpan((k - first) * n, n);
+                Span<double> yk = y.AsSpan(k * n, n);
                 Elementwise.Map<Elementwise.Divide>(bar, yk, x);
                 Box box = boxes[k];
                 Span<double> quotient = scratch.OnBox.AsSpan(0, box.Window.Count);
                 box.BlurToBox(kh, kw, x, quotient, scratch.Blur);
                 Elementwise.Map<Elementwise.Divide>(onBoxes.AsSpan(box.Offset, quotient.Length), quotient, quotient);
                 box.BlurFromBox(kh, kw, quotient, yk, scratch.Blur);
-                if (update == GridUpdate.Solomon) Elementwise.Map<PlusMeanFloor>(yk, factor);
-                else Elementwise.Map<Elementwise.Multiply>(x, yk, factor);
+                if (update == GridUpdate.Solomon) scratch.Mean.Add<GeometricMeanLogs.SecondPlusFloor>(x, yk, lambda[k], sum);
+                else scratch.Mean.Add<Elementwise.Multiply>(x, yk, lambda[k], sum);
                 if (check) Elementwise.Map<Elementwise.Multiply>(x, yk, products.AsSpan(k * n, n));
             }
-            AddLogMean(scratch.Factors, lambda, first, last, n, partial.AsSpan(c * n, n), scratch.Term);
+            scratch.Mean.Flush(sum);
         }
     }
 
@@ -210,63 +208,7 @@ public static partial class Barycenter
         public readonly double[] X = new double[n];
         public readonly double[] OnBox = new double[n];     // K x, then a / K x, on the box
         public readonly double[] Blur = new double[n];
-        public readonly double[] Factors = new double[8 * n];
-        public readonly double[] Term = new double[n];
-    }
-
-    /// <summary>sum = sum over k in [first, last) of lambda_k log factors[k - first], with one
-    /// logarithm per group of inputs of equal weight: the log of their product. A group whose
-    /// product leaves the normal doubles (it would have lost digits or the value) takes one
-    /// log per input instead.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void AddLogMean(double[] factors, double[] lambda, int first, int last, int n, Span<double> sum, Span<double> term)
-    {
-        sum.Clear();
-        for (int k = first; k < last;)
-        {
-            int group = 1;
-            while (k + group < last && lambda[k + group] == lambda[k]) group++;
-            ReadOnlySpan<double> product = factors.AsSpan((k - first) * n, n);
-            if (group > 1)
-            {
-                Elementwise.Map<Elementwise.Multiply>(product, factors.AsSpan((k - first + 1) * n, n), term);
-                for (int q = 2; q < group; q++) Elementwise.Map<Elementwise.Multiply>(term, factors.AsSpan((k - first + q) * n, n), term);
-                product = term;
-            }
-            if (Elementwise.AllInRange(product, SmallestNormal, double.MaxValue)) AddScaledLog(product, lambda[k], sum);
-            else
-            {
-                for (int q = 0; q < group; q++)
-                {
-                    TensorPrimitives.Log(factors.AsSpan((k - first + q) * n, n), term);
-                    TensorPrimitives.MultiplyAdd(term, lambda[k], sum, sum);
-                }
-            }
-            k += group;
-        }
-    }
-
-    /// <summary>sum += lambda log(values), for positive normal values (VectorMath's log,
-    /// inlined: no tier-0 code).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AddScaledLog(ReadOnlySpan<double> values, double lambda, Span<double> sum)
-    {
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            ref double vRef = ref MemoryMarshal.GetReference(values), sRef = ref MemoryMarshal.GetReference(sum);
-            Vector256<double> weight = Vector256.Create(lambda);
-            for (; i <= values.Length - 4; i += 4)
-                (VectorMath.LogOfNormal(Vector256.LoadUnsafe(ref vRef, (nuint)i)) * weight + Vector256.LoadUnsafe(ref sRef, (nuint)i)).StoreUnsafe(ref sRef, (nuint)i);
-        }
-        for (; i < values.Length; i++) sum[i] += Math.Log(values[i]) * lambda;
-    }
-
-    /// <summary>y + 1e-30, POT's floor under the convolutional barycenter's logarithm.</summary>
-    private readonly struct PlusMeanFloor : Elementwise.IUnary
-    {
-        public static Vector256<double> Apply(Vector256<double> x) => x + Vector256.Create(GeometricMeanFloor);
-        public static double Apply(double x) => x + GeometricMeanFloor;
+        public readonly GeometricMeanLogs Mean = new(n);
     }
 
     /// <summary>An image's support box (GridWindow) on a Height x Width grid; Offset places its
