@@ -156,7 +156,7 @@ public static partial class Barycenter
         {
             int first = c * chunk, last = Math.Min(count, first + chunk);
             Span<double> sum = partial.AsSpan(c * n, n);
-            sum.Clear();
+            scratch.Mean.Start();
             for (int k = first; k < last; k++)
             {
                 Box box = boxes[k];
@@ -175,7 +175,7 @@ public static partial class Barycenter
         {
             int first = c * chunk, last = Math.Min(count, first + chunk);
             Span<double> x = scratch.X, sum = partial.AsSpan(c * n, n);
-            sum.Clear();
+            scratch.Mean.Start();
             for (int k = first; k < last; k++)
             {
                 Span<double> yk = y.AsSpan(k * n, n);

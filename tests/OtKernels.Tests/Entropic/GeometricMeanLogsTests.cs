@@ -32,7 +32,8 @@ public class GeometricMeanLogsTests
             double[][] y = Enumerable.Range(0, count).Select(_ => Enumerable.Range(0, n).Select(_ => 0.5 + rng.NextDouble()).ToArray()).ToArray();
             double[] weights = Enumerable.Range(0, count).Select(_ => rng.Next(3) == 0 ? 0.25 : 0.125).ToArray();
             var logs = new GeometricMeanLogs(n);
-            var sum = new double[n];
+            double[] sum = Enumerable.Repeat(double.NaN, n).ToArray();  // Start: the first run stores
+            logs.Start();
             for (int k = 0; k < count; k++) logs.Add<Elementwise.Multiply>(x[k], y[k], weights[k], sum);
             logs.Flush(sum);
             for (int p = 0; p < n; p++)
@@ -46,19 +47,21 @@ public class GeometricMeanLogsTests
     }
 
     [Fact]
-    public void Flush_EndsTheRun_SoThatTheNextChunkStartsAfresh()
+    public void Flush_EndsTheRun_AndStart_MakesTheNextChunksFirstRunStore()
     {
         var logs = new GeometricMeanLogs(5);
-        var first = new double[5];
-        var second = new double[5];
+        double[] first = [7, 7, 7, 7, 7], second = [7, 7, 7, 7, 7];
         double[] ones = [1, 1, 1, 1, 1], e = [Math.E, Math.E, Math.E, Math.E, Math.E];
+        logs.Start();
         logs.Add<Elementwise.Multiply>(e, ones, 1, first);
         logs.Add<Elementwise.Multiply>(e, ones, 1, first);
+        logs.Add<Elementwise.Multiply>(e, ones, 0.25, first);  // a new weight: a second run, added
         logs.Flush(first);
         logs.Flush(first);  // nothing open: no change
+        logs.Start();
         logs.Add<Elementwise.Multiply>(e, ones, 0.5, second);
         logs.Flush(second);
-        Assert.All(first, v => Assert.Equal(2, v, 1e-15));
+        Assert.All(first, v => Assert.Equal(2.25, v, 1e-15));
         Assert.All(second, v => Assert.Equal(0.5, v, 1e-15));
     }
 }
