@@ -418,7 +418,7 @@ public static partial class Sinkhorn
         Span<T> hb = h[..g.Length];
         ScaledPlus(g, T.One / kernel.Epsilon, logB, hb);
         kernel.SoftMin(SoftMinAxis.OverColumns, hb, f);
-        if (damping != T.One) TensorPrimitives.Multiply(f, damping, f);
+        if (damping != T.One) Scale(f, damping);
     }
 
     /// <summary>g = kappa softmin over i of (C_ij - f_i) weighted by a: h = f / eps + log a.</summary>
@@ -429,7 +429,7 @@ public static partial class Sinkhorn
         Span<T> ha = h[..f.Length];
         ScaledPlus(f, T.One / kernel.Epsilon, logA, ha);
         kernel.SoftMin(SoftMinAxis.OverRows, ha, g);
-        if (damping != T.One) TensorPrimitives.Multiply(g, damping, g);
+        if (damping != T.One) Scale(g, damping);
     }
 
     /// <summary>result = x scale + y: TensorPrimitives.MultiplyAdd as a loop of our own, fully
@@ -446,6 +446,21 @@ public static partial class Sinkhorn
                 (Vector256.Create(x.Slice(i, Vector256<T>.Count)) * s + Vector256.Create(y.Slice(i, Vector256<T>.Count))).CopyTo(result.Slice(i, Vector256<T>.Count));
         }
         for (; i < result.Length; i++) result[i] = x[i] * scale + y[i];
+    }
+
+    /// <summary>x *= factor, as ScaledPlus a loop of our own (the unbalanced damping, every
+    /// half-iteration).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Scale<T>(Span<T> x, T factor) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        {
+            var s = Vector256.Create(factor);
+            for (; i <= x.Length - Vector256<T>.Count; i += Vector256<T>.Count)
+                (Vector256.Create(x.Slice(i, Vector256<T>.Count)) * s).CopyTo(x.Slice(i, Vector256<T>.Count));
+        }
+        for (; i < x.Length; i++) x[i] *= factor;
     }
 
     /// <summary>x = (1 - omega) old + omega update (in place when x is old); where old is not
