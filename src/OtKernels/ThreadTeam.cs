@@ -4,6 +4,7 @@
 // each step that way, and the step's serial remainder (the chunk sums, the spread) took 7% more.
 // The team's threads live for the whole solve, each keeps its own scratch, and they meet at a
 // barrier between the parts of a step. The caller's thread is worker 0.
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
 namespace OtKernels;
@@ -50,6 +51,7 @@ internal sealed class ThreadTeam
     /// <summary>Waits until every worker has called Sync as often as this one; writes before it
     /// are visible to every worker after it. Spins and yields, never sleeps: the waits are the
     /// imbalance of one step, microseconds.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Sync()
     {
         int generation = _generation;

@@ -25,6 +25,7 @@
 // 3,000 random 1D cases (deltas of masses 1e-12 to 1, weights 1e-3 to 1, eps at 600-699 of
 // the bound).
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using OtKernels.Geometry;
 using OtKernels.LinearAlgebra;
 
@@ -171,6 +172,10 @@ public static partial class Barycenter
 
         // One chunk of images: x = b / y, K x on the box, a / K x there, y = K of that from the
         // box, and the chunk's share of the geometric mean while the factors are in cache.
+        // This and the steps it calls per image are compiled optimised at their first call: a
+        // program under .NET's default tiering otherwise ran them as tier-0 code for the first
+        // part of the solve (1,000 threes: 3.4-4.0 ms per iteration tiered, 3.1-3.6 untiered).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         void Chunk(int c, Scratch scratch, bool check)
         {
             int first = c * chunk, last = Math.Min(count, first + chunk);
@@ -195,6 +200,7 @@ public static partial class Barycenter
 
     /// <summary>b = exp(sum of the chunks' partial sums, in chunk order) on the pixels
     /// [start, start + bar.Length).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SumChunks(double[] partial, int chunks, int n, Span<double> bar, int start)
     {
         bar.Clear();
@@ -231,6 +237,7 @@ public static partial class Barycenter
 
         /// <summary>(K_h X K_w) restricted to the box, as a dense Rows x Cols block in result;
         /// scratch holds Height x Width.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void BlurToBox(double[] kh, double[] kw, ReadOnlySpan<double> x, Span<double> result, Span<double> scratch)
         {
             if (ColumnsFirst)
@@ -247,6 +254,7 @@ public static partial class Barycenter
 
         /// <summary>K_h X K_w over the whole grid for X zero outside the box, given as its
         /// Rows x Cols values (dense); scratch holds Height x Width.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void BlurFromBox(double[] kh, double[] kw, ReadOnlySpan<double> onBox, Span<double> result, Span<double> scratch)
         {
             if (ColumnsFirst)

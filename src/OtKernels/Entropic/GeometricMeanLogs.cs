@@ -28,6 +28,7 @@ internal sealed class GeometricMeanLogs(int n)
 
     /// <summary>Takes factor = TFactor(x, y) into the open run, or ends the run (adding
     /// its log to sum) and opens one with it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add<TFactor>(ReadOnlySpan<double> x, ReadOnlySpan<double> y, double weight, Span<double> sum) where TFactor : struct, Elementwise.IBinary
     {
         if (weight == _weight && MultiplyInRange<TFactor>(_product, x, y, _next))
@@ -42,6 +43,7 @@ internal sealed class GeometricMeanLogs(int n)
 
     /// <summary>Ends the open run, if any: sum += weight log(product) (sum = on the chunk's
     /// first run).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Flush(Span<double> sum)
     {
         if (double.IsNaN(_weight)) return;
