@@ -124,14 +124,13 @@ internal readonly ref struct GibbsKernel<T> where T : unmanaged, IFloatingPointI
     /// <summary>The same soft-min as one pass of our own vector loops, for the small kernels of
     /// batched point clouds, where the library calls' work per call on 16-element spans cost
     /// more than the arithmetic: the max of h, the clamped exps, the product with the kernel
-    /// [inner, outer] (four output vectors at a time, one chain each, sharing each broadcast),
-    /// and the log, each output's sum in the same order as the product's. The sizes are the
-    /// kernel's, checked by the caller.</summary>
+    /// [inner, outer] (SmallMatrix.Row), and the logs. The sizes are the kernel's, checked by
+    /// the caller.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Fused(ReadOnlySpan<T> h, ReadOnlySpan<T> kernel, Span<T> scaled, Span<T> result, int inner, int outer)
     {
         int width = Vector256<T>.Count, k = 0;
-        ref T hRef = ref MemoryMarshal.GetReference(h), kRef = ref MemoryMarshal.GetReference(kernel);
+        ref T hRef = ref MemoryMarshal.GetReference(h);
         ref T sRef = ref MemoryMarshal.GetReference(scaled), rRef = ref MemoryMarshal.GetReference(result);
         // A NaN in h makes every output NaN through its exp, whatever the max.
         Vector256<T> top = Vector256.Create(T.NegativeInfinity);
@@ -150,45 +149,11 @@ internal readonly ref struct GibbsKernel<T> where T : unmanaged, IFloatingPointI
         for (k = 0; k <= inner - width; k += width)
             VectorMath.ExpInRange(Vector256.Max(Vector256.LoadUnsafe(ref hRef, (nuint)k) - shift, low)).StoreUnsafe(ref sRef, (nuint)k);
         for (; k < inner; k++) scaled[k] = T.Exp(T.Max(h[k] - max, floor));
-        // The sums first, then their logs: no call while the accumulators are live, so that
-        // they stay in registers.
-        int o = 0;
-        for (; o <= outer - 4 * width; o += 4 * width)
-        {
-            // Four output vectors share each broadcast, in four independent chains: one chain per
-            // vector, a vector at a time, waited on the FMA's latency (16-point clouds, one
-            // thread: 17.0-21.4k pairs/s before, 20.2-23.7k after, alternating runs).
-            Vector256<T> sum0 = Vector256<T>.Zero, sum1 = sum0, sum2 = sum0, sum3 = sum0;
-            ref T row = ref Unsafe.Add(ref kRef, o);
-            for (int p = 0; p < inner; p++)
-            {
-                Vector256<T> x = Vector256.Create(Unsafe.Add(ref sRef, p));
-                sum0 = Lanes256<T>.MultiplyAdd(Vector256.LoadUnsafe(ref row), x, sum0);
-                sum1 = Lanes256<T>.MultiplyAdd(Vector256.LoadUnsafe(ref row, (nuint)width), x, sum1);
-                sum2 = Lanes256<T>.MultiplyAdd(Vector256.LoadUnsafe(ref row, (nuint)(2 * width)), x, sum2);
-                sum3 = Lanes256<T>.MultiplyAdd(Vector256.LoadUnsafe(ref row, (nuint)(3 * width)), x, sum3);
-                row = ref Unsafe.Add(ref row, outer);
-            }
-            sum0.StoreUnsafe(ref rRef, (nuint)o);
-            sum1.StoreUnsafe(ref rRef, (nuint)(o + width));
-            sum2.StoreUnsafe(ref rRef, (nuint)(o + 2 * width));
-            sum3.StoreUnsafe(ref rRef, (nuint)(o + 3 * width));
-        }
-        for (; o <= outer - width; o += width)
-        {
-            Vector256<T> sum = Vector256<T>.Zero;
-            for (int p = 0; p < inner; p++)
-                sum = Lanes256<T>.MultiplyAdd(Vector256.LoadUnsafe(ref kRef, (nuint)(p * outer + o)), Vector256.Create(Unsafe.Add(ref sRef, p)), sum);
-            sum.StoreUnsafe(ref rRef, (nuint)o);
-        }
-        for (; o < outer; o++)
-        {
-            T sum = T.Zero;
-            for (int p = 0; p < inner; p++) sum = T.FusedMultiplyAdd(kernel[p * outer + o], scaled[p], sum);
-            result[o] = sum;
-        }
+        // The sums first (SmallMatrix's one-row product), then their logs.
+        SmallMatrix.Row<Vector256<T>, Lanes256<T>, T>(scaled[..inner], kernel, outer, result, inner, outer);
         Vector256<T> scale = Vector256.Create(-Epsilon), lowest = Vector256.Create(_lowestCost);
-        for (o = 0; o <= outer - width; o += width)
+        int o = 0;
+        for (; o <= outer - width; o += width)
             ((VectorMath.LogOfNormal(Vector256.LoadUnsafe(ref rRef, (nuint)o)) + shift) * scale + lowest).StoreUnsafe(ref rRef, (nuint)o);
         for (; o < outer; o++) result[o] = (T.Log(result[o]) + max) * -Epsilon + _lowestCost;
     }
