@@ -252,6 +252,26 @@ public class BarycenterTests
     }
 
     [Fact]
+    public void GridBarycenters_SolvedConcurrently_GiveTheSameBits()
+    {
+        // Four solves at once, each on a team of two threads (more threads than this machine
+        // may have cores): each team's barrier and chunk counter are its own, so every solve
+        // gives the bits it gives alone.
+        var rng = new Random(7);
+        var grid = new ImageGridCost(9, 11);
+        double[][] images = Enumerable.Range(0, 4).Select(_ => BoxedImages(rng, 20, 9, 11)).ToArray();
+        var options = Options with { Epsilon = 2.5, Tolerance = 1e-9, MaxIterations = 2000, MaxDegreeOfParallelism = 2 };
+        BarycenterResult[] alone = images.Select(h => Barycenter.Convolutional(h, [], grid, options)).ToArray();
+        var together = new BarycenterResult[4];
+        Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => together[i] = Barycenter.Convolutional(images[i], [], grid, options));
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal(alone[i].Iterations, together[i].Iterations);
+            Assert.Equal(alone[i].Barycenter, together[i].Barycenter);
+        }
+    }
+
+    [Fact]
     public void Auto_TakesTheLogDomain_WhereTheKernelUnderflows()
     {
         // eps = 39^2 / 1500: K's entries across the line underflow, the forced kernel form's
