@@ -53,7 +53,11 @@ public static partial class Barycenter
         var values = new double[count * m];      // the spread's values, exp(G_k + log K^T u_k)
         var means = new double[m];
         var deviations = new double[m];          // std_k of the values, per column
-        int workers = options.MaxDegreeOfParallelism > 0 ? Math.Min(options.MaxDegreeOfParallelism, count) : Math.Min(Environment.ProcessorCount, count);
+        // By default a small problem stays on the caller's thread: a second worker's start and
+        // the barriers cost more than it saves (8 histograms of 100 bins, a stored kernel: 34 us
+        // per iteration on one thread, 52 on two; of 200 bins: 186 and 139).
+        int workers = options.MaxDegreeOfParallelism > 0 ? Math.Min(options.MaxDegreeOfParallelism, count)
+            : (long)count * n * m < SmallLogDomainWork ? 1 : Math.Min(Environment.ProcessorCount, count);
         double error = double.NaN;
         int iterations = 0;
         var status = SinkhornStatus.MaxIterations;
@@ -126,6 +130,10 @@ public static partial class Barycenter
                 for (int j = start; j < end; j++) g[k * m + j] = logBar[j] - logKu[k * m + j];
         }
     }
+
+    /// <summary>count n m below which the log-domain iteration runs on one thread unless asked
+    /// for more.</summary>
+    private const long SmallLogDomainWork = 1 << 18;
 
     /// <summary>sum over p &lt; n of the population standard deviation over k of values[k n + p].</summary>
     internal static double SumOfStandardDeviations(ReadOnlySpan<double> values, int count, int n)
