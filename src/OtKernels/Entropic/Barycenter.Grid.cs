@@ -33,7 +33,6 @@ namespace OtKernels.Entropic;
 
 public static partial class Barycenter
 {
-
     /// <summary>The barycenter of images [K, height x width] on grid, by convolutions
     /// (always in the kernel domain).</summary>
     /// <exception cref="ArgumentException">Bad histograms or weights, or options.Domain Log.</exception>
@@ -141,12 +140,7 @@ public static partial class Barycenter
                 if (check) StandardDeviations(products, count, n, start, means.AsSpan(start, end - start), deviations.AsSpan(start, end - start));
                 team.Sync();
                 if (!double.IsFinite(TensorPrimitives.Sum<double>(bar))) { outcome = SinkhornStatus.Diverged; break; }
-                if (check)
-                {
-                    spread = TensorPrimitives.Sum<double>(deviations);
-                    if (!double.IsFinite(spread)) { outcome = SinkhornStatus.Diverged; break; }
-                    if (spread < options.Tolerance) { outcome = SinkhornStatus.Converged; break; }
-                }
+                if (check && SpreadStatus(deviations, options.Tolerance, out spread) is { } stop) { outcome = stop; break; }
             }
             if (worker == 0) (iterations, error, status) = (Math.Min(iteration + 1, options.MaxIterations), spread, outcome);
         });

@@ -94,12 +94,7 @@ public static partial class Barycenter
                 bool check = iteration % options.CheckEvery == 1 % options.CheckEvery;
                 ColumnsStep(start, end, check);
                 team.Sync();
-                if (check)
-                {
-                    spread = TensorPrimitives.Sum<double>(deviations);
-                    if (!double.IsFinite(spread)) { outcome = SinkhornStatus.Diverged; break; }
-                    if (spread < options.Tolerance) { outcome = SinkhornStatus.Converged; break; }
-                }
+                if (check && SpreadStatus(deviations, options.Tolerance, out spread) is { } stop) { outcome = stop; break; }
             }
             if (w == 0) (iterations, error, status) = (Math.Min(iteration + 1, options.MaxIterations), spread, outcome);
         });
@@ -129,6 +124,14 @@ public static partial class Barycenter
             for (int k = 0; k < count; k++)
                 for (int j = start; j < end; j++) g[k * m + j] = logBar[j] - logKu[k * m + j];
         }
+    }
+
+    /// <summary>POT's stop on the spread, sum_j of the per-column deviations: Diverged when it is
+    /// not finite, Converged below the tolerance, otherwise null (go on).</summary>
+    private static SinkhornStatus? SpreadStatus(double[] deviations, double tolerance, out double spread)
+    {
+        spread = TensorPrimitives.Sum<double>(deviations);
+        return !double.IsFinite(spread) ? SinkhornStatus.Diverged : spread < tolerance ? SinkhornStatus.Converged : null;
     }
 
     /// <summary>count n m below which the log-domain iteration runs on one thread unless asked

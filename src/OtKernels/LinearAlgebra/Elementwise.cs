@@ -97,7 +97,9 @@ internal static class Elementwise
         public static double Apply(double x, double y) => x / y;
     }
 
-    /// <summary>e^x for every x (the runtime's vector exp, precompiled in CoreLib).</summary>
+    /// <summary>e^x for every x (the runtime's vector exp: its instantiation starts as tier-0 code
+    /// under tiering and is promoted after its first calls, a few per iteration here, so the
+    /// tiered and untiered barycenters run alike; docs/PERFORMANCE.md).</summary>
     public readonly struct Exp : IUnary
     {
         public static Vector256<double> Apply(Vector256<double> x) => VectorMath.Exp(x);
