@@ -13,7 +13,8 @@
 //    starting from q_k = K (a_k / K 1) and b their unweighted geometric mean, checked at
 //    ii % 10 == 1.
 // Both have the form x_k = b / y_k, y_k = K (a_k / K x_k), b = geomean_k(factor_k), and stop
-// on POT's rule, sum_pixels std_k (x_k y_k) below the tolerance. Each image's support box
+// on POT's rule, sum_pixels std_k (x_k y_k) below the tolerance (the deviations gathered per
+// chunk of images, ChunkedDeviations, not from stored products). Each image's support box
 // bounds its blurs exactly: a_k / K x_k is zero outside it, so K x_k is computed on the box
 // alone and the second blur reads the box alone. Per image and iteration only y_k is kept
 // (x_k, a_k / K x_k and the running product of the factors live in per-thread scratch): the
@@ -106,7 +107,8 @@ public static partial class Barycenter
         // few for a Parallel.For each). Per iteration: the chunks, claimed in any order; the
         // barycenter and, on check iterations, the spread per pixel, each worker on its share
         // of the pixels; then every worker takes the same decision from the same values.
-        var products = new double[count * n];     // x_k y_k on check iterations
+        var chunkMeans = new double[chunks * n];  // each chunk's mean of x_k y_k on check iterations
+        var chunkM2s = new double[chunks * n];    // and its sum of squared deviations
         var deviations = new double[n];           // std_k (x_k y_k) per pixel
         var means = new double[n];
         int phase = update == GridUpdate.Solomon ? options.CheckEvery - 1 : 1 % options.CheckEvery;
@@ -137,7 +139,7 @@ public static partial class Barycenter
                 team.Sync();
                 if (worker == 0) nextChunk = 0;  // no chunk is claimed again before the next Sync
                 SumChunks(partial, chunks, n, bar.AsSpan(start, end - start), start);
-                if (check) StandardDeviations(products, count, n, start, means.AsSpan(start, end - start), deviations.AsSpan(start, end - start));
+                if (check) ChunkedDeviations.Merge(chunkMeans, chunkM2s, chunk, count, n, start, means.AsSpan(start, end - start), deviations.AsSpan(start, end - start));
                 team.Sync();
                 if (!double.IsFinite(TensorPrimitives.Sum<double>(bar))) { outcome = SinkhornStatus.Diverged; break; }
                 if (check && SpreadStatus(deviations, options.Tolerance, out spread) is { } stop) { outcome = stop; break; }
@@ -186,7 +188,7 @@ public static partial class Barycenter
                 box.BlurFromBox(kh, kw, quotient, yk, scratch.Blur);
                 if (update == GridUpdate.Solomon) scratch.Mean.Add<GeometricMeanLogs.SecondPlusFloor>(x, yk, lambda[k], sum);
                 else scratch.Mean.Add<Elementwise.Multiply>(x, yk, lambda[k], sum);
-                if (check) Elementwise.Map<Elementwise.Multiply>(x, yk, products.AsSpan(k * n, n));
+                if (check) ChunkedDeviations.Add(x, yk, k - first, chunkMeans.AsSpan(c * n, n), chunkM2s.AsSpan(c * n, n));
             }
             scratch.Mean.Flush(sum);
         }
