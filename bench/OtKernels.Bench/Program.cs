@@ -6,7 +6,7 @@
 // `-- peak [THREADS]`: the cores' FMA, exp and log rates, the CPU roofline (MachinePeaks).
 // `-- losses BATCH`: each classifier loss of `otk losses` against the CNN's training step (LossShares).
 // `-- cluster-overhead REDIS CLUSTER_ID SHARDS CALLERS`: empty shards through a cluster (ClusterOverhead).
-// `-- mnist-w2 ...`, `-- grid-w2 ...`, `-- cloud-w2 ...`, `-- sinkhorn-clouds ...`, `-- gw-pairs ...`, `-- sliced-pairs ...`, `-- sinkhorn-mnist ...`, `-- barycenter-dense ...`, `-- sgemm ...`, `-- dwe-throughput BATCH`: the otk sides of the
+// `-- mnist-w2 ...`, `-- grid-w2 ...`, `-- cloud-w2 ...`, `-- sinkhorn-clouds ...`, `-- gw-pairs ...`, `-- sliced-pairs ...`, `-- sinkhorn-mnist ...`, `-- barycenter-dense ...`, `-- barycenter-mnist ...`, `-- sgemm ...`, `-- dwe-throughput BATCH`: the otk sides of the
 // comparisons in bench/scripts (see each file's header).
 using System.Globalization;
 using BenchmarkDotNet.Running;
@@ -32,6 +32,8 @@ if (args is ["sinkhorn-mnist", var mnistImages, var mnistPairs, var mnistEps, va
         double.Parse(scaling, CultureInfo.InvariantCulture), double.Parse(omega, CultureInfo.InvariantCulture), int.Parse(mnistThreads), mnistOut);
 if (args is ["barycenter-dense", var denseA, var denseM, var denseEps, var denseThreads, var denseOut])
     return BarycenterDense.Run(denseA, denseM, double.Parse(denseEps, CultureInfo.InvariantCulture), int.Parse(denseThreads), denseOut);
+if (args is ["barycenter-mnist", var baryDigit, var baryCount, var baryMethod, var baryEps, var baryOut])
+    return BarycenterMnist.Run(int.Parse(baryDigit), int.Parse(baryCount), baryMethod, double.Parse(baryEps, CultureInfo.InvariantCulture), baryOut);
 if (args is ["sinkhorn-times"]) return SinkhornTimes.Run();
 if (args is ["unrolled-ratio", var ratioPairs]) return UnrolledRatio.Run(int.Parse(ratioPairs));
 if (args is ["dwe-throughput", var dweBatch]) return DweThroughput.Run(int.Parse(dweBatch));
