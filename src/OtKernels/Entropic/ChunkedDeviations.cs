@@ -30,19 +30,21 @@ internal static class ChunkedDeviations
             m2.Clear();
             return;
         }
-        double seen = index + 1;
+        // The mean moves by d / (index + 1); a multiply by the reciprocal, as divisions of
+        // every pixel cost 2% of a barycenter's time though they run one iteration in ten.
+        double inverse = 1.0 / (index + 1);
         ref double xRef = ref MemoryMarshal.GetReference(x), yRef = ref MemoryMarshal.GetReference(y);
         ref double mRef = ref MemoryMarshal.GetReference(mean), sRef = ref MemoryMarshal.GetReference(m2);
         int j = 0;
         if (Vector256.IsHardwareAccelerated)
         {
-            var count = Vector256.Create(seen);
+            var inverses = Vector256.Create(inverse);
             for (; j <= n - 4; j += 4)
             {
                 Vector256<double> p = Vector256.LoadUnsafe(ref xRef, (nuint)j) * Vector256.LoadUnsafe(ref yRef, (nuint)j);
                 Vector256<double> m = Vector256.LoadUnsafe(ref mRef, (nuint)j);
                 Vector256<double> d = p - m;
-                m += d / count;
+                m += d * inverses;
                 m.StoreUnsafe(ref mRef, (nuint)j);
                 (Vector256.LoadUnsafe(ref sRef, (nuint)j) + d * (p - m)).StoreUnsafe(ref sRef, (nuint)j);
             }
@@ -50,7 +52,7 @@ internal static class ChunkedDeviations
         for (; j < n; j++)
         {
             double p = x[j] * y[j], d = p - mean[j];
-            mean[j] += d / seen;
+            mean[j] += d * inverse;
             m2[j] += d * (p - mean[j]);
         }
     }
