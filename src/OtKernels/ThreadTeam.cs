@@ -20,6 +20,15 @@ internal sealed class ThreadTeam
 
     private ThreadTeam(int workers) => _workers = workers;
 
+    /// <summary>How many workers a solve of parts independent pieces per step takes: as many as
+    /// asked (maxDegreeOfParallelism > 0), at most parts; by default every core, at most parts,
+    /// but one (the caller's thread alone) when the step's work is under smallWork, where a
+    /// second worker's start and the barriers cost more than it saves. Work and smallWork are
+    /// in the caller's own unit, smallWork measured for it.</summary>
+    public static int Workers(long work, long smallWork, int parts, int maxDegreeOfParallelism) =>
+        maxDegreeOfParallelism > 0 ? Math.Min(maxDegreeOfParallelism, parts)
+            : work < smallWork ? 1 : Math.Min(Environment.ProcessorCount, parts);
+
     /// <summary>Runs body(worker, team) for worker in 0..workers-1 on as many threads at once;
     /// the first exception a worker throws is rethrown here, after every worker has stopped.</summary>
     public static void Run(int workers, Action<int, ThreadTeam> body)

@@ -62,4 +62,17 @@ public class ThreadTeamTests
             Assert.All(covered, count => Assert.Equal(1, count));
         }).QuickCheckThrowOnFailure();
     }
+
+    [Fact]
+    public void Workers_AreAsAsked_OrOneForSmallWork_OrEveryCore_AndNeverMoreThanTheParts()
+    {
+        Prop.ForAll(Gen.Choose(0, 100_000).ToArbitrary(), Gen.Choose(1, 64).ToArbitrary(), Gen.Choose(-1, 8).ToArbitrary(), (work, parts, asked) =>
+        {
+            const long small = 50_000;
+            int workers = ThreadTeam.Workers(work, small, parts, asked);
+            int expected = asked > 0 ? Math.Min(asked, parts) : work < small ? 1 : Math.Min(Environment.ProcessorCount, parts);
+            Assert.Equal(expected, workers);
+            Assert.InRange(workers, 1, parts);
+        }).QuickCheckThrowOnFailure();
+    }
 }

@@ -56,8 +56,7 @@ public static partial class Barycenter
         // By default a small problem stays on the caller's thread: a second worker's start and
         // the barriers cost more than it saves (8 histograms of 100 bins, a stored kernel: 34 us
         // per iteration on one thread, 52 on two; of 200 bins: 186 and 139).
-        int workers = options.MaxDegreeOfParallelism > 0 ? Math.Min(options.MaxDegreeOfParallelism, count)
-            : (long)count * n * m < SmallLogDomainWork ? 1 : Math.Min(Environment.ProcessorCount, count);
+        int workers = ThreadTeam.Workers((long)count * n * m, SmallLogDomainWork, count, options.MaxDegreeOfParallelism);
         double error = double.NaN;
         int iterations = 0;
         var status = SinkhornStatus.MaxIterations;
