@@ -191,7 +191,7 @@ public static partial class Barycenter
                 box.BlurFromBox(kh, kw, quotient, yk, scratch.Blur);
                 if (update == GridUpdate.Solomon) scratch.Mean.Add<GeometricMeanLogs.SecondPlusFloor>(x, yk, lambda[k], sum);
                 else scratch.Mean.Add<Elementwise.Multiply>(x, yk, lambda[k], sum);
-                if (check) ChunkedDeviations.Add(x, yk, k - first, chunkMeans.AsSpan(c * n, n), chunkM2s.AsSpan(c * n, n));
+                if (check) ChunkedDeviations.Add<Elementwise.Multiply>(x, yk, k - first, chunkMeans.AsSpan(c * n, n), chunkM2s.AsSpan(c * n, n));
             }
             scratch.Mean.Flush(sum);
         }

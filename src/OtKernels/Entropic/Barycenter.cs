@@ -14,8 +14,6 @@
 // separable blurs (Barycenter.Grid.cs; options.Domain): 5x faster than the log domain on
 // MNIST, where eps is large enough for its kernel (KernelDomainFits).
 using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using OtKernels.Geometry;
 using OtKernels.LinearAlgebra;
@@ -50,23 +48,19 @@ public static partial class Barycenter
         var g = new double[count * m];           // G_k = log v_k
         var logKu = new double[count * m];       // log (K^T u_k)
         var logBar = new double[m];
-        var values = new double[count * m];      // the spread's values, exp(G_k + log K^T u_k)
         var means = new double[m];
-        var deviations = new double[m];          // std_k of the values, per column
-        // By default a small problem stays on the caller's thread: a second worker's start and
-        // the barriers cost more than it saves (8 histograms of 100 bins, a stored kernel: 34 us
-        // per iteration on one thread, 52 on two; of 200 bins: 186 and 139).
+        var deviations = new double[m];          // std_k exp(G_k + log K^T u_k), per column
         int workers = ThreadTeam.Workers((long)count * n * m, SmallLogDomainWork, count, options.MaxDegreeOfParallelism);
         double error = double.NaN;
         int iterations = 0;
         var status = SinkhornStatus.MaxIterations;
         // On a team of threads (ThreadTeam), so that each worker makes its Gibbs kernel once
         // for the solve: a Parallel.For per iteration made it every iteration, n m exps each
-        // time, more than the soft-mins it serves cost (two 100-bin histograms, eps 1e-2: 140-290
-        // us per iteration before, 7.4-10 after, the same bits). Per iteration: the inputs' soft-mins, each worker on its
-        // inputs; then each worker on its share of the columns: the barycenter's log, the
-        // spread's deviations (on check iterations) and the next G; then every worker takes
-        // the same decision from the same values.
+        // time, more than the soft-mins it serves cost (two 100-bin histograms, eps 1e-2:
+        // 140-290 us per iteration before, 7.4-10 after, the same bits). Per iteration: the
+        // inputs' soft-mins, each worker on its inputs; then each worker on its share of the
+        // columns: the barycenter's log, the spread's deviations (on check iterations) and the
+        // next G; then every worker takes the same decision from the same values.
         ThreadTeam.Run(workers, (w, team) =>
         {
             var kernel = new GibbsKernel<double>(cost, eps, new SoftMinWorkspace<double>());
@@ -112,13 +106,11 @@ public static partial class Barycenter
                 for (int j = start; j < end; j++) logBar[j] += logKu[k * m + j] * lambda[k];
             if (check)
             {
+                // All inputs as one chunk (ChunkedDeviations), without storing the values.
+                Span<double> mean = means.AsSpan(start, length), m2 = deviations.AsSpan(start, length);
                 for (int k = 0; k < count; k++)
-                {
-                    Span<double> v = values.AsSpan(k * m + start, length);
-                    Elementwise.Map<Elementwise.Add>(g.AsSpan(k * m + start, length), logKu.AsSpan(k * m + start, length), v);
-                    Elementwise.Map<Elementwise.Exp>(v, v);
-                }
-                StandardDeviations(values, count, m, start, means.AsSpan(start, length), deviations.AsSpan(start, length));
+                    ChunkedDeviations.Add<ExpOfSum>(g.AsSpan(k * m + start, length), logKu.AsSpan(k * m + start, length), k, mean, m2);
+                ChunkedDeviations.ToDeviations(m2, count);
             }
             for (int k = 0; k < count; k++)
                 for (int j = start; j < end; j++) g[k * m + j] = logBar[j] - logKu[k * m + j];
@@ -134,52 +126,16 @@ public static partial class Barycenter
     }
 
     /// <summary>count n m below which the log-domain iteration runs on one thread unless asked
-    /// for more.</summary>
+    /// for more: a second worker's start and the barriers cost more than it saves (8
+    /// histograms of 100 bins, a stored kernel: 34 us per iteration on one thread, 52 on two;
+    /// of 200 bins: 186 and 139).</summary>
     private const long SmallLogDomainWork = 1 << 18;
 
-    /// <summary>sum over p &lt; n of the population standard deviation over k of values[k n + p].</summary>
-    internal static double SumOfStandardDeviations(ReadOnlySpan<double> values, int count, int n)
+    /// <summary>exp(x + y): the value of a plan's marginal in the log domain, exp(G_k + log K^T u_k).</summary>
+    private readonly struct ExpOfSum : Elementwise.IBinary
     {
-        var std = new double[n];
-        StandardDeviations(values, count, n, 0, new double[n], std);
-        return TensorPrimitives.Sum<double>(std);
-    }
-
-    /// <summary>std[i] = the population standard deviation over k &lt; count of values[k n + start + i],
-    /// as numpy's std: two passes, mean then squared deviations, since the one-pass
-    /// E[x^2] - E[x]^2 loses half the digits (an error floor of 1e-8 of the values, far above
-    /// the tolerances the stopping rule is used with). Vectorised across pixels, with no fused
-    /// multiply-add: a pixel's value does not depend on where the range starts.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void StandardDeviations(ReadOnlySpan<double> values, int count, int n, int start, Span<double> mean, Span<double> std)
-    {
-        int length = std.Length;
-        ThrowHelper.ThrowIfLengthMismatch(mean.Length, length, nameof(mean), nameof(std));
-        mean.Clear();
-        std.Clear();
-        for (int k = 0; k < count; k++) Elementwise.Map<Elementwise.Add>(mean, values.Slice(k * n + start, length), mean);
-        for (int i = 0; i < length; i++) mean[i] /= count;
-        ref double mRef = ref MemoryMarshal.GetReference(mean), sRef = ref MemoryMarshal.GetReference(std);
-        for (int k = 0; k < count; k++)
-        {
-            ReadOnlySpan<double> row = values.Slice(k * n + start, length);
-            ref double vRef = ref MemoryMarshal.GetReference(row);
-            int i = 0;
-            if (Vector256.IsHardwareAccelerated)
-            {
-                for (; i <= length - 4; i += 4)
-                {
-                    Vector256<double> d = Vector256.LoadUnsafe(ref vRef, (nuint)i) - Vector256.LoadUnsafe(ref mRef, (nuint)i);
-                    (Vector256.LoadUnsafe(ref sRef, (nuint)i) + d * d).StoreUnsafe(ref sRef, (nuint)i);
-                }
-            }
-            for (; i < length; i++)
-            {
-                double d = row[i] - mean[i];
-                std[i] += d * d;
-            }
-        }
-        for (int i = 0; i < length; i++) std[i] = Math.Sqrt(std[i] / count);
+        public static Vector256<double> Apply(Vector256<double> x, Vector256<double> y) => Elementwise.Exp.Apply(x + y);
+        public static double Apply(double x, double y) => Elementwise.Exp.Apply(x + y);
     }
 
     /// <summary>Each histogram divided by its sum, after validation.</summary>

@@ -1,24 +1,27 @@
-// The per-pixel spread of POT's barycenter stop, std_k (x_k y_k), without keeping the count x n
-// products: each chunk of images keeps the mean of its products and the sum of their squared
-// deviations from it, updated image by image while x_k and y_k are in cache (Welford 1962),
-// and the chunks' statistics are merged in chunk order (Chan, Golub, LeVeque 1979, the
-// pairwise update). Both are as stable as numpy's two passes (mean, then squared deviations),
-// which the one-pass E[p^2] - E[p]^2 is not. Storing the products and taking two passes over
-// them cost the grid barycenters a write and two reads of 6.3 MB per check on 1,000 digits.
+// The per-pixel spread of POT's barycenter stop, std_k of the plans' marginals (x_k y_k on
+// grids, exp(G_k + log K^T u_k) in the log domain), without keeping count x n of them: each
+// chunk of images keeps the mean of its values and the sum of their squared deviations from
+// it, updated image by image while the operands are in cache (Welford 1962), and the chunks'
+// statistics are merged in chunk order (Chan, Golub, LeVeque 1979, the pairwise update). Both
+// are as stable as numpy's two passes (mean, then squared deviations), which the one-pass
+// E[p^2] - E[p]^2 is not. Storing the values and taking two passes over them cost the grid
+// barycenters a write and two reads of 6.3 MB per check on 1,000 digits.
 // No fused multiply-adds and the same operations in the vector lanes and the scalar tail:
 // a pixel's value does not depend on which part of the range a thread was given.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using OtKernels.LinearAlgebra;
 
 namespace OtKernels.Entropic;
 
 internal static class ChunkedDeviations
 {
-    /// <summary>Takes the product p = x y of the chunk's image number index (from 0) into the
-    /// chunk's mean and sum of squared deviations m2: index 0 starts them.</summary>
+    /// <summary>Takes the value p = TValue(x, y) of the chunk's image number index (from 0)
+    /// into the chunk's mean and sum of squared deviations m2: index 0 starts them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Add(ReadOnlySpan<double> x, ReadOnlySpan<double> y, int index, Span<double> mean, Span<double> m2)
+    public static void Add<TValue>(ReadOnlySpan<double> x, ReadOnlySpan<double> y, int index, Span<double> mean, Span<double> m2)
+        where TValue : struct, Elementwise.IBinary
     {
         int n = mean.Length;
         ThrowHelper.ThrowIfLengthMismatch(x.Length, n, nameof(x), nameof(mean));
@@ -26,7 +29,7 @@ internal static class ChunkedDeviations
         ThrowHelper.ThrowIfLengthMismatch(m2.Length, n, nameof(m2), nameof(mean));
         if (index == 0)
         {
-            for (int i = 0; i < n; i++) mean[i] = x[i] * y[i];
+            Elementwise.Map<TValue>(x, y, mean);
             m2.Clear();
             return;
         }
@@ -41,7 +44,7 @@ internal static class ChunkedDeviations
             var inverses = Vector256.Create(inverse);
             for (; j <= n - 4; j += 4)
             {
-                Vector256<double> p = Vector256.LoadUnsafe(ref xRef, (nuint)j) * Vector256.LoadUnsafe(ref yRef, (nuint)j);
+                Vector256<double> p = TValue.Apply(Vector256.LoadUnsafe(ref xRef, (nuint)j), Vector256.LoadUnsafe(ref yRef, (nuint)j));
                 Vector256<double> m = Vector256.LoadUnsafe(ref mRef, (nuint)j);
                 Vector256<double> d = p - m;
                 m += d * inverses;
@@ -51,13 +54,13 @@ internal static class ChunkedDeviations
         }
         for (; j < n; j++)
         {
-            double p = x[j] * y[j], d = p - mean[j];
+            double p = TValue.Apply(x[j], y[j]), d = p - mean[j];
             mean[j] += d * inverse;
             m2[j] += d * (p - mean[j]);
         }
     }
 
-    /// <summary>std[i] = the population standard deviation of all count products at pixel
+    /// <summary>std[i] = the population standard deviation of all count values at pixel
     /// start + i, from the chunks' statistics (means and m2s, [chunks, n], chunk c holding
     /// images c size .. min(count, (c + 1) size) - 1) merged in chunk order; mean is scratch.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -94,6 +97,13 @@ internal static class ChunkedDeviations
                 std[i] = std[i] + chunkM2[i] + d * d * cross;
             }
         }
-        for (int i = 0; i < length; i++) std[i] = Math.Sqrt(std[i] / count);
+        ToDeviations(std, count);
+    }
+
+    /// <summary>m2 (one chunk's sums of squared deviations over count values) becomes the
+    /// standard deviations, in place.</summary>
+    public static void ToDeviations(Span<double> m2, int count)
+    {
+        for (int i = 0; i < m2.Length; i++) m2[i] = Math.Sqrt(m2[i] / count);
     }
 }

@@ -2,6 +2,7 @@ using System.Numerics;
 using FsCheck;
 using FsCheck.Fluent;
 using OtKernels.Entropic;
+using OtKernels.LinearAlgebra;
 using Xunit;
 
 namespace OtKernels.Tests.Entropic;
@@ -81,7 +82,7 @@ public class ChunkedDeviationsTests
         var means = new double[chunks * n];
         var m2s = new double[chunks * n];
         for (int k = 0; k < count; k++)
-            ChunkedDeviations.Add(x[k], y[k], k % size, means.AsSpan(k / size * n, n), m2s.AsSpan(k / size * n, n));
+            ChunkedDeviations.Add<Elementwise.Multiply>(x[k], y[k], k % size, means.AsSpan(k / size * n, n), m2s.AsSpan(k / size * n, n));
         var std = new double[end - start];
         ChunkedDeviations.Merge(means, m2s, size, count, n, start, new double[end - start], std);
         return std;

@@ -4,7 +4,7 @@
 //     F_k = eps log a_k + softmin_j(C - eps G_k)
 //     logKu_k = -softmin_i(C - F_k) / eps
 //     logBar = sum_k lambda_k logKu_k, and on check iterations the spread std_k exp(G_k + logKu_k)
-// of POT's stopping rule (Barycenter.SumOfStandardDeviations). Step: one group per input, its
+// of POT's stopping rule (two passes, as numpy's std; the CPU twin's ChunkedDeviations). Step: one group per input, its
 // two soft-mins against the shared cost read coalesced (DenseCostView); Mean: one thread per
 // pixel. G [K, m], logKu [K, m] and F [K, n] stay on the device between steps.
 using ILGPU;
@@ -60,7 +60,7 @@ internal static class BarycenterKernel
     }
 
     /// <summary>logBar_j = sum_k lambda_k logKu_kj and, when withSpread is 1, spread_j = std_k
-    /// exp(G_kj + logKu_kj) in two passes (Barycenter.SumOfStandardDeviations); pixel j.</summary>
+    /// exp(G_kj + logKu_kj) in two passes (mean, then squared deviations); pixel j.</summary>
     public static void Mean(Index1D j, ArrayView<float> logKu, ArrayView<float> g, ArrayView<float> lambda, int count, int m,
         ArrayView<float> logBar, ArrayView<float> spread, int withSpread)
     {
