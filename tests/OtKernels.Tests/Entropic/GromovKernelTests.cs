@@ -43,9 +43,10 @@ public class GromovKernelTests
     /// a float coupling misses the marginals by r (L1; its Sinkhorn stops at float's floor),
     /// which moves the value and the objective at first order by up to max|C| r (the
     /// potentials are bounded by the step cost C = 2 alpha tens + (1 - alpha) M), so both must
-    /// agree to 1e-4 plus that. The couplings agree to 1e-3 of the mass in L1 where both
-    /// kept the same start (GW is not convex: two starts may end at different couplings of
-    /// nearly equal objectives).</summary>
+    /// agree to 1e-4 plus that. The couplings agree to 1e-3 of the mass in L1 plus r where
+    /// both kept the same start (GW is not convex: two starts may end at different couplings
+    /// of nearly equal objectives); r, because a coupling that misses the marginals by r in L1
+    /// is at least r / 2 from any that meets them.</summary>
     private static void AssertMatches(GromovWassersteinResult device, GromovWassersteinResult cpu, GromovWassersteinProblem problem, GromovLoss loss,
         string label)
     {
@@ -65,7 +66,7 @@ public class GromovKernelTests
         Assert.True(Math.Abs(device.Value - cpu.Value) <= Bound(cpu.Value), $"{label}: value {device.Value:R} vs CPU {cpu.Value:R} (r {r:E2})");
         if (device.Start != cpu.Start) return;
         double l1 = device.Plan.Zip(cpu.Plan, (u, v) => Math.Abs(u - v)).Sum();
-        Assert.True(l1 <= 1e-3 * cpu.Plan.Sum(), $"{label}: the couplings differ by {l1:E2} in L1");
+        Assert.True(l1 <= 1e-3 * cpu.Plan.Sum() + r, $"{label}: the couplings differ by {l1:E2} in L1 (r {r:E2})");
     }
 
     [Fact]
@@ -90,7 +91,11 @@ public class GromovKernelTests
     ///   error in the floor;
     /// - seed 149640057 (KL, eps 0.05, 5 x 7, 1 start): near its fixed point the CPU's plain
     ///   inner Sinkhorn needed more than InnerMaxIterations (10,000) per step, and the run
-    ///   ended MaxIterations; the inner steps are over-relaxed now.</summary>
+    ///   ended MaxIterations; the inner steps are over-relaxed now;
+    /// - seed 15825985 (fused, KL, eps 0.05, 3 x 3, 1 start; SolveBatch_GeneratedFusedCase):
+    ///   the device's third coupling ends 1.93e-3 off its marginals (r), holding 1.8e-31 where
+    ///   the CPU's holds 9.6e-4, so the couplings differ by 1.92e-3 in L1 with values within
+    ///   the bound; the coupling bound now allows r as the value bounds do.</summary>
     [Theory]
     [InlineData(760265217, 4, 4, 0.1, 2)]
     [InlineData(149640057, 5, 7, 0.05, 1)]
@@ -101,6 +106,16 @@ public class GromovKernelTests
         var options = new GromovWassersteinOptions { Epsilon = eps, Loss = GromovLoss.KL, Initializations = starts, Seed = seed };
         GromovWassersteinResult[] kernel = GromovWasserstein.SolveBatch(device, problems, options), reference = GromovWasserstein.SolveBatch(problems, options);
         for (int k = 0; k < problems.Length; k++) AssertMatches(kernel[k], reference[k], problems[k], GromovLoss.KL, $"seed {seed} problem {k}");
+    }
+
+    [Fact]
+    public void SolveBatch_GeneratedFusedCase_MatchesTheCpu()
+    {
+        using DeviceAccelerator device = DeviceRuntime.CreateCpu();
+        GromovWassersteinProblem[] problems = Problems(15825985, 3, 3, 3, fused: true);
+        var options = new GromovWassersteinOptions { Epsilon = 0.05, Loss = GromovLoss.KL, Initializations = 1, Seed = 15825985 };
+        GromovWassersteinResult[] kernel = GromovWasserstein.SolveBatch(device, problems, options), reference = GromovWasserstein.SolveBatch(problems, options);
+        for (int k = 0; k < problems.Length; k++) AssertMatches(kernel[k], reference[k], problems[k], GromovLoss.KL, $"seed 15825985 problem {k}");
     }
 
     [Fact]
