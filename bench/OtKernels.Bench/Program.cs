@@ -32,8 +32,9 @@ if (args is ["sinkhorn-mnist", var mnistImages, var mnistPairs, var mnistEps, va
         double.Parse(scaling, CultureInfo.InvariantCulture), double.Parse(omega, CultureInfo.InvariantCulture), int.Parse(mnistThreads), mnistOut);
 if (args is ["barycenter-dense", var denseA, var denseM, var denseEps, var denseThreads, var denseOut])
     return BarycenterDense.Run(denseA, denseM, double.Parse(denseEps, CultureInfo.InvariantCulture), int.Parse(denseThreads), denseOut);
-if (args is ["barycenter-mnist", var baryDigit, var baryCount, var baryMethod, var baryEps, var baryOut])
-    return BarycenterMnist.Run(int.Parse(baryDigit), int.Parse(baryCount), baryMethod, double.Parse(baryEps, CultureInfo.InvariantCulture), baryOut);
+if (args is ["barycenter-mnist", var baryDigit, var baryCount, var baryMethod, var baryEps, var baryOut, .. var baryMore] && baryMore.Length <= 2)
+    return BarycenterMnist.Run(int.Parse(baryDigit), int.Parse(baryCount), baryMethod, double.Parse(baryEps, CultureInfo.InvariantCulture), baryOut,
+        baryMore.Length > 0 ? double.Parse(baryMore[0], CultureInfo.InvariantCulture) : 1, baryMore.Length > 1 ? double.Parse(baryMore[1], CultureInfo.InvariantCulture) : 1e-4);
 if (args is ["sinkhorn-times"]) return SinkhornTimes.Run();
 if (args is ["unrolled-ratio", var ratioPairs]) return UnrolledRatio.Run(int.Parse(ratioPairs));
 if (args is ["dwe-throughput", var dweBatch]) return DweThroughput.Run(int.Parse(dweBatch));

@@ -117,6 +117,12 @@ public sealed class CommandTests : IDisposable
         run = OtkProcess.Run(["barycenter", "--class", "3", "--domain", "sideways", "--out", File("b.png"), "--data-dir", File("empty")]);
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("--domain sideways", run.Stderr);
+        foreach ((string relaxation, string method, string message) in new[] { ("2", "bregman", "--over-relaxation 2: use a value in [1, 2)"), ("1.5", "convolutional", "use --method bregman") })
+        {
+            run = OtkProcess.Run(["barycenter", "--class", "3", "--method", method, "--over-relaxation", relaxation, "--out", File("b.png"), "--data-dir", File("empty")]);
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains(message, run.Stderr);
+        }
         run = OtkProcess.Run(["interpolate", "--from", "0", "--to", "1", "--method", "exact", "--out", File("i.png"), "--data-dir", File("empty")]);
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("otk data mnist", run.Stderr);

@@ -65,18 +65,25 @@ public static partial class Barycenter
         {
             var kernel = new GibbsKernel<double>(cost, eps, new SoftMinWorkspace<double>());
             var h = new double[n];
+            var update = options.OverRelaxation != 1 ? new double[n] : null;  // F_k's plain update, to over-relax
             (int start, int end) = team.Share(w, m);
             double spread = double.NaN;
             var outcome = SinkhornStatus.MaxIterations;
             int iteration = 0;
             for (; iteration < options.MaxIterations; iteration++)
             {
+                // Over-relaxed after the first iteration, F except on check iterations: the
+                // checked plans must have their first marginals a_k, as the rule assumes.
+                bool check = iteration % options.CheckEvery == 1 % options.CheckEvery;
+                double omega = iteration == 0 ? 1 : options.OverRelaxation, omegaF = check ? 1 : omega;
                 for (int k = w; k < count; k += workers)
                 {
-                    // u_k: F = eps log a + softmin_j(C - eps G), the soft-min of h = G.
-                    Span<double> fk = f.AsSpan(k * n, n);
-                    kernel.SoftMin(SoftMinAxis.OverColumns, g.AsSpan(k * m, m), fk);
-                    TensorPrimitives.MultiplyAdd(logA.AsSpan(k * n, n), eps, fk, fk);
+                    // u_k: F = eps log a + softmin_j(C - eps G), the soft-min of h = G,
+                    // over-relaxed: F += omega (that - F).
+                    Span<double> fk = f.AsSpan(k * n, n), plain = omegaF == 1 ? fk : update;
+                    kernel.SoftMin(SoftMinAxis.OverColumns, g.AsSpan(k * m, m), plain);
+                    TensorPrimitives.MultiplyAdd(logA.AsSpan(k * n, n), eps, plain, plain);
+                    if (omegaF != 1) Sinkhorn.Relax<double>(fk, plain, omegaF, fk);
                     // log K^T u_k = -softmin_i(C - F) / eps, the soft-min of h = F / eps.
                     TensorPrimitives.Divide(fk, eps, h);
                     Span<double> lk = logKu.AsSpan(k * m, m);
@@ -84,8 +91,7 @@ public static partial class Barycenter
                     TensorPrimitives.Divide(lk, -eps, lk);
                 }
                 team.Sync();
-                bool check = iteration % options.CheckEvery == 1 % options.CheckEvery;
-                ColumnsStep(start, end, check);
+                ColumnsStep(start, end, check, omega);
                 team.Sync();
                 if (check && SpreadStatus(deviations, options.Tolerance, out spread) is { } stop) { outcome = stop; break; }
             }
@@ -97,8 +103,9 @@ public static partial class Barycenter
 
         // Columns [start, end): log b = sum_k lambda_k log K^T u_k (in input order); on check
         // iterations the spread's deviations, from this iteration's G (POT's check, before G
-        // moves); then G_k = log b - log K^T u_k.
-        void ColumnsStep(int start, int end, bool check)
+        // moves); then G_k = log b - log K^T u_k, over-relaxed: G_k += omega (that - G_k),
+        // which keeps sum_k lambda_k G_k = 0.
+        void ColumnsStep(int start, int end, bool check, double omega)
         {
             int length = end - start;
             logBar.AsSpan(start, length).Clear();
@@ -113,7 +120,11 @@ public static partial class Barycenter
                 ChunkedDeviations.ToDeviations(m2, count);
             }
             for (int k = 0; k < count; k++)
-                for (int j = start; j < end; j++) g[k * m + j] = logBar[j] - logKu[k * m + j];
+                for (int j = start; j < end; j++)
+                {
+                    double plain = logBar[j] - logKu[k * m + j];
+                    g[k * m + j] = omega == 1 ? plain : g[k * m + j] + omega * (plain - g[k * m + j]);
+                }
         }
     }
 

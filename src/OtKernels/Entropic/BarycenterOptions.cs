@@ -17,6 +17,16 @@ public sealed record BarycenterOptions
     /// <summary>The error is computed every CheckEvery iterations (POT: 10). Default 10.</summary>
     public int CheckEvery { get; init; } = 10;
 
+    /// <summary>Over-relaxation omega in [1, 2) of Barycenter.Bregman's barycenter-side
+    /// scalings: v_k = v_k^(1 - omega) (b / K^T u_k)^omega, in potentials G_k += omega (log b -
+    /// log K^T u_k - G_k) (Thibault, Chizat, Dossal, Papadakis 2021, for barycenters). It keeps
+    /// prod_k v_k^lambda_k = 1, so the iteration has the same fixed point, and the same
+    /// stopping rule; 1 (default) is POT's iteration. The convolutional barycenter refuses
+    /// omega != 1: its floor under the logarithm makes where it converges depend on the path.
+    /// Convergence for omega &gt; 1 is not guaranteed far from the solution: Diverged or
+    /// MaxIterations says so.</summary>
+    public double OverRelaxation { get; init; } = 1;
+
     /// <summary>Threads over the inputs; -1 (default) uses every core. Results do not depend on it.</summary>
     public int MaxDegreeOfParallelism { get; init; } = -1;
 
@@ -27,6 +37,8 @@ public sealed record BarycenterOptions
     {
         SinkhornOptions.ValidateIterations(Epsilon, MaxIterations, Tolerance, CheckEvery);
         Exact.EmdOptions.ValidateParallelism(MaxDegreeOfParallelism);
+        if (!(OverRelaxation >= 1 && OverRelaxation < 2))
+            throw new ArgumentOutOfRangeException(nameof(OverRelaxation), OverRelaxation, "OverRelaxation must be in [1, 2).");
         if (!Enum.IsDefined(Domain)) throw new ArgumentOutOfRangeException(nameof(Domain), Domain, "Domain must be Auto, Kernel or Log.");
     }
 }

@@ -16,8 +16,6 @@ namespace OtKernels.Entropic;
 
 internal sealed class GeometricMeanLogs(int n)
 {
-    private const double SmallestNormal = 2.2250738585072014e-308;
-
     private double[] _product = new double[n], _next = new double[n];
     private double _weight = double.NaN;  // the open run's weight; NaN when none is open
     private bool _summed;                 // whether sum holds a run's log since Start
@@ -47,7 +45,7 @@ internal sealed class GeometricMeanLogs(int n)
     public void Flush(Span<double> sum)
     {
         if (double.IsNaN(_weight)) return;
-        if (Elementwise.AllInRange(_product, SmallestNormal, double.MaxValue)) AddScaledLog(_product, _weight, sum, _summed);
+        if (Elementwise.AllInRange(_product, VectorMath.SmallestNormal, double.MaxValue)) AddScaledLog(_product, _weight, sum, _summed);
         else
         {
             // Only a run of one factor can be here: longer runs are kept inside the range.
@@ -72,7 +70,7 @@ internal sealed class GeometricMeanLogs(int n)
         {
             ref double pRef = ref MemoryMarshal.GetReference(product), xRef = ref MemoryMarshal.GetReference(x);
             ref double yRef = ref MemoryMarshal.GetReference(y), nRef = ref MemoryMarshal.GetReference(next);
-            Vector256<double> mask = Vector256<double>.AllBitsSet, low = Vector256.Create(SmallestNormal), high = Vector256.Create(double.MaxValue);
+            Vector256<double> mask = Vector256<double>.AllBitsSet, low = Vector256.Create(VectorMath.SmallestNormal), high = Vector256.Create(double.MaxValue);
             for (; i <= length - 4; i += 4)
             {
                 Vector256<double> value = Vector256.LoadUnsafe(ref pRef, (nuint)i)
@@ -86,7 +84,7 @@ internal sealed class GeometricMeanLogs(int n)
         {
             double value = product[i] * TFactor.Apply(x[i], y[i]);
             next[i] = value;
-            inside &= value >= SmallestNormal && value <= double.MaxValue;
+            inside &= value >= VectorMath.SmallestNormal && value <= double.MaxValue;
         }
         return inside;
     }

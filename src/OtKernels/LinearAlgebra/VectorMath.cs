@@ -24,6 +24,9 @@ namespace OtKernels.LinearAlgebra;
 
 internal static class VectorMath
 {
+    /// <summary>The smallest positive normal double, where LogOfNormal's domain starts.</summary>
+    internal const double SmallestNormal = 2.2250738585072014e-308;
+
     private const double Log2E = 1.4426950408889634;
     private const double Ln2Hi = 0.693147180369123816490; // ln 2 to 32 significant bits
     private const double Ln2Lo = 1.90821492927058770002e-10; // ln 2 - Ln2Hi

@@ -223,6 +223,52 @@ public class BarycenterTests
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(25));
     }
 
+    [Fact]
+    public void OverRelaxed_Bregman_ReachesThePlainBarycenter_InBothDomains()
+    {
+        // Over-relaxation moves the path, not the fixed point: both domains, relaxed, land on
+        // the plain log-domain barycenter. A relaxed barycenter-side update that did not keep
+        // sum_k lambda_k log v_k = 0 would land elsewhere (unequal weights included).
+        Prop.ForAll(GridCases(12).ToArbitrary(), Gen.Elements(1.3, 1.5, 1.75).ToArbitrary(), (t, omega) =>
+        {
+            var rng = new Random(t.seed);
+            var grid = new ImageGridCost(t.height, t.width);
+            double[] images = BoxedImages(rng, t.k, t.height, t.width);
+            double[] lambda = rng.Next(2) == 0 ? [] : Enumerable.Range(0, t.k).Select(_ => 0.2 + rng.NextDouble()).ToArray();
+            var options = Options with { Epsilon = t.eps, Tolerance = 1e-11, MaxIterations = 50_000 };
+            BarycenterResult plain = Barycenter.Bregman(images, lambda, grid, options with { Domain = BarycenterDomain.Log });
+            Assert.Equal(SinkhornStatus.Converged, plain.Status);
+            double largest = plain.Barycenter.Max();
+            foreach (BarycenterDomain domain in new[] { BarycenterDomain.Kernel, BarycenterDomain.Log })
+            {
+                BarycenterResult relaxed = Barycenter.Bregman(images, lambda, grid, options with { Domain = domain, OverRelaxation = omega });
+                Assert.True(relaxed.Status == SinkhornStatus.Converged, $"{t}, omega {omega}, {domain}: {relaxed.Status} ({relaxed.Error:E2})");
+                for (int p = 0; p < grid.Rows; p++) Assert.Equal(plain.Barycenter[p], relaxed.Barycenter[p], 1e-8 * largest);
+            }
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(25));
+    }
+
+    [Fact]
+    public void OverRelaxation_TakesFewerIterations_ToTheSameTolerance()
+    {
+        // Twenty digit-like boxes on 16 x 16 at eps 1 px^2, POT's tolerance: the relaxed
+        // iterations (both scalings, omega 1.75) against the plain ones, in both domains, and
+        // no farther from the tightly converged barycenter than the plain stop.
+        var rng = new Random(5);
+        var grid = new ImageGridCost(16, 16);
+        double[] images = BoxedImages(rng, 20, 16, 16);
+        var options = Options with { Epsilon = 1.0, Tolerance = 1e-4, MaxIterations = 5000 };
+        double[] exact = Barycenter.Bregman(images, [], grid, options with { Tolerance = 1e-12, MaxIterations = 100_000, Domain = BarycenterDomain.Log }).Barycenter;
+        foreach (BarycenterDomain domain in new[] { BarycenterDomain.Kernel, BarycenterDomain.Log })
+        {
+            BarycenterResult plain = Barycenter.Bregman(images, [], grid, options with { Domain = domain });
+            BarycenterResult relaxed = Barycenter.Bregman(images, [], grid, options with { Domain = domain, OverRelaxation = 1.75 });
+            Assert.True(relaxed.Iterations * 2 < plain.Iterations, $"{domain}: {relaxed.Iterations} relaxed iterations, {plain.Iterations} plain");
+            double Distance(BarycenterResult r) => r.Barycenter.Zip(exact, (x, y) => Math.Abs(x - y)).Max();
+            Assert.True(Distance(relaxed) <= Distance(plain), $"{domain}: relaxed {Distance(relaxed):E2} from the converged barycenter, plain {Distance(plain):E2}");
+        }
+    }
+
     private static void AssertSameBits(BarycenterResult expected, BarycenterResult actual)
     {
         Assert.Equal(expected.Iterations, actual.Iterations);
@@ -244,11 +290,11 @@ public class BarycenterTests
             double[] images = BoxedImages(rng, k, t.height, t.width);
             double[] lambda = rng.Next(2) == 0 ? [] : Enumerable.Range(0, k).Select(_ => 0.2 + rng.NextDouble()).ToArray();
             var options = Options with { Epsilon = t.eps, Tolerance = 1e-9, MaxIterations = 2000 };
-            foreach (bool convolutional in new[] { false, true })
+            foreach ((bool convolutional, double omega) in new[] { (false, 1.0), (false, 1.6), (true, 1.0) })
             {
                 BarycenterResult Solve(int workers) => convolutional
                     ? Barycenter.Convolutional(images, lambda, grid, options with { MaxDegreeOfParallelism = workers })
-                    : Barycenter.Bregman(images, lambda, grid, options with { MaxDegreeOfParallelism = workers, Domain = BarycenterDomain.Kernel });
+                    : Barycenter.Bregman(images, lambda, grid, options with { MaxDegreeOfParallelism = workers, Domain = BarycenterDomain.Kernel, OverRelaxation = omega });
                 BarycenterResult one = Solve(1);
                 AssertSameBits(one, Solve(threads));
                 AssertSameBits(one, Solve(-1));
@@ -268,7 +314,7 @@ public class BarycenterTests
             var cost = new DenseCost(Enumerable.Range(0, bins * bins).Select(i => Math.Pow((i / bins - i % bins) / (double)bins, 2) * (0.5 + rng.NextDouble())).ToArray(), bins, bins);
             double[] histograms = Enumerable.Range(0, count * bins).Select(_ => rng.NextDouble() < 0.2 ? 0 : rng.NextDouble()).ToArray();
             for (int k = 0; k < count; k++) histograms[k * bins + rng.Next(bins)] = 1;
-            var options = Options with { Epsilon = rng.Next(2) == 0 ? 0.05 : 0.002, Tolerance = 1e-9, MaxIterations = 500, Domain = BarycenterDomain.Log };
+            var options = Options with { Epsilon = rng.Next(2) == 0 ? 0.05 : 0.002, Tolerance = 1e-9, MaxIterations = 500, Domain = BarycenterDomain.Log, OverRelaxation = rng.Next(2) == 0 ? 1 : 1.5 };
             BarycenterResult Solve(int workers) => Barycenter.Bregman(histograms, [], cost, options with { MaxDegreeOfParallelism = workers });
             BarycenterResult one = Solve(1);
             foreach (int workers in new[] { 2, 3, -1 }) AssertSameBits(one, Solve(workers));
@@ -318,6 +364,9 @@ public class BarycenterTests
         Assert.Contains("ImageGridCost", e.Message);
         e = Assert.Throws<ArgumentException>(() => Barycenter.Convolutional([1, 1], [], new ImageGridCost(1, 2), Options with { Domain = BarycenterDomain.Log }));
         Assert.Equal("options", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => Barycenter.Convolutional([1, 1], [], new ImageGridCost(1, 2), Options with { OverRelaxation = 1.5 }));
+        Assert.Equal("options", e.ParamName);
+        Assert.Contains("OverRelaxation", e.Message);
     }
 
     [Fact]
@@ -329,5 +378,7 @@ public class BarycenterTests
         Assert.Throws<ArgumentException>(() => Barycenter.Bregman([1, 1], [], grid, Options));
         Assert.Throws<ArgumentException>(() => Barycenter.Bregman([1, 1, 1], [1, 2], grid, Options));
         Assert.Throws<ArgumentOutOfRangeException>(() => Barycenter.Bregman([1, 1, 1], [], grid, Options with { Epsilon = 0 }));
+        foreach (double omega in new[] { 0.5, 2, double.NaN })
+            Assert.Equal("OverRelaxation", Assert.Throws<ArgumentOutOfRangeException>(() => Barycenter.Bregman([1, 1, 1], [], grid, Options with { OverRelaxation = omega })).ParamName);
     }
 }

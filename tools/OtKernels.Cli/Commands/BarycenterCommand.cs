@@ -28,15 +28,27 @@ internal static class BarycenterCommand
         var output = new Option<FileInfo>("--out") { Description = "PNG of the barycenter.", Required = true };
         var npy = new Option<FileInfo?>("--npy") { Description = "Also write the barycenter [28, 28] as float64 .npy." };
         var domain = new Option<string>("--domain") { Description = "Where bregman iterates: auto (the kernel domain where eps allows), kernel or log.", DefaultValueFactory = _ => "auto" };
+        var omega = new Option<double>("--over-relaxation")
+        {
+            Description = "Over-relaxation omega in [1, 2) of bregman's scalings: the same barycenter in fewer iterations (1,000 threes: 82 at 1.75 "
+                          + "against 492); 1 = POT's iteration.",
+            DefaultValueFactory = _ => 1,
+        };
         var accelerator = AcceleratorOption.Create("Where bregman runs");
         var dataDir = DataDirectoryOption.Create();
         var command = new Command("barycenter", "Entropic Wasserstein barycenter of MNIST images of one class.")
-            { digit, count, method, epsilon, tolerance, iterations, split, output, npy, domain, accelerator, dataDir };
+            { digit, count, method, epsilon, tolerance, iterations, split, output, npy, domain, omega, accelerator, dataDir };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             string named = parse.GetValue(domain)!;
             BarycenterDomain where = Enum.TryParse(named, ignoreCase: true, out BarycenterDomain d) && Enum.IsDefined(d) && !int.TryParse(named, out _) ? d
                 : throw new ArgumentException($"--domain {named}: use auto, kernel or log.");
+            string name = parse.GetValue(method)!.ToLowerInvariant();
+            double relaxation = parse.GetValue(omega);
+            if (!(relaxation >= 1 && relaxation < 2)) throw new ArgumentException($"--over-relaxation {relaxation}: use a value in [1, 2) (1 = POT's iteration).");
+            if (name == "convolutional" && relaxation != 1)
+                throw new ArgumentException($"--over-relaxation {relaxation}: --method convolutional runs POT's iteration only (its floor under the "
+                                            + "logarithm makes an over-relaxed run settle elsewhere); use --method bregman.");
             MnistSplit images = MnistStore.Load(MnistStore.DataDirectory(parse.GetValue(dataDir)), parse.GetValue(split)!);
             var grid = new ImageGridCost(images.Height, images.Width);
             int used = parse.GetValue(count);
@@ -45,8 +57,8 @@ internal static class BarycenterCommand
             var options = new BarycenterOptions
             {
                 Epsilon = eps, Tolerance = parse.GetValue(tolerance), MaxIterations = parse.GetValue(iterations), Domain = where,
+                OverRelaxation = relaxation,
             };
-            string name = parse.GetValue(method)!.ToLowerInvariant();
             using Accelerator device = name == "bregman" ? Accelerator.Create(AcceleratorOption.Parse(parse.GetValue(accelerator)!)) : new CpuAccelerator();
             var clock = Stopwatch.StartNew();
             BarycenterResult r = BarycenterMethod.Solve(name, grid, histograms, [], options, device);

@@ -2,6 +2,8 @@
 // Barycenter.Bregman on a DeviceAccelerator; the CPU twin is Barycenter.cs, in the log domain:
 //     G_k = logBar - logKu_k          (the v projection of the previous step; 0 at first)
 //     F_k = eps log a_k + softmin_j(C - eps G_k)
+// (each over-relaxed after the CPU's first iteration, X += omega (update - X), F not on check
+// iterations: BarycenterOptions.OverRelaxation)
 //     logKu_k = -softmin_i(C - F_k) / eps
 //     logBar = sum_k lambda_k logKu_k, and on check iterations the spread std_k exp(G_k + logKu_k)
 // of POT's stopping rule (two passes, as numpy's std; the CPU twin's ChunkedDeviations). Step: one group per input, its
@@ -15,11 +17,12 @@ using OtKernels.Geometry;
 
 namespace OtKernels.Entropic.Device;
 
-/// <summary>The shapes, epsilon and whether this is the first step.</summary>
-internal readonly struct BarycenterStepParameters(int n, int m, float epsilon, bool first)
+/// <summary>The shapes, epsilon, whether this is the first step, and the over-relaxations of
+/// its G and F updates (1: plain).</summary>
+internal readonly struct BarycenterStepParameters(int n, int m, float epsilon, bool first, float omegaG, float omegaF)
 {
     public readonly int N = n, M = m, First = first ? 1 : 0;
-    public readonly float Epsilon = epsilon;
+    public readonly float Epsilon = epsilon, OmegaG = omegaG, OmegaF = omegaF;
 }
 
 internal static class BarycenterKernel
@@ -40,6 +43,7 @@ internal static class BarycenterKernel
         for (int j = Group.IdxX; j < m; j += Group.DimX)
         {
             float gj = p.First != 0 ? 0 : logBar[j] - lk[j];
+            if (p.OmegaG != 1) gj = gk[j] + p.OmegaG * (gj - gk[j]);
             gk[j] = gj;
             h[j] = gj * Log2E;
         }
@@ -50,6 +54,7 @@ internal static class BarycenterKernel
         {
             float ai = a[k * n + i];
             float fi = ai > 0 ? output[i] + eps * XMath.Log(ai) : float.NegativeInfinity;
+            if (p.OmegaF != 1 && ai > 0) fi = fk[i] + p.OmegaF * (fi - fk[i]);
             fk[i] = fi;
             h[i] = fi == float.NegativeInfinity ? float.NegativeInfinity : fi / eps * Log2E;
         }
@@ -111,9 +116,12 @@ internal static class BarycenterKernel
         var status = SinkhornStatus.MaxIterations;
         for (; iteration < options.MaxIterations; iteration++)
         {
-            step(config, dc.View, dcT.View, da.View, new BarycenterStepParameters(n, m, (float)options.Epsilon, iteration == 0),
-                logBar.View, g.View, f.View, logKu.View);
+            // Step t makes the CPU's G of iteration t - 1 and F of iteration t; the CPU's first
+            // iteration is plain, and its F on check iterations.
             bool check = iteration % options.CheckEvery == 1 % options.CheckEvery;
+            float omega = (float)options.OverRelaxation;
+            step(config, dc.View, dcT.View, da.View, new BarycenterStepParameters(n, m, (float)options.Epsilon, iteration == 0, iteration >= 2 ? omega : 1, iteration >= 1 && !check ? omega : 1),
+                logBar.View, g.View, f.View, logKu.View);
             mean(m, logKu.View, g.View, dl.View, count, m, logBar.View, spread.View, check ? 1 : 0);
             if (!check) continue;
             spread.CopyToCPU(spreads); // synchronises
