@@ -114,10 +114,16 @@ public class GromovKernelTests
     public void SolveBatch_GeneratedFusedCase_MatchesTheCpu() => AssertFusedKLCase(15825985, 3, 3, 1);
 
     /// <summary>A case random generation found (fused, KL, eps 0.05, 3 problems of 7 x 5, 2
-    /// starts): the device's run ends at MaxIterations where the CPU's converges. A defect of
-    /// the device's stopping near float's floor, not of the test; kept here until it is mended.</summary>
-    [Fact(Skip = "Known defect: the device's fused KL run at eps 0.05 ends at MaxIterations (GromovKernel's stop near float's floor).")]
-    public void SolveBatch_GeneratedFusedCase_ConvergesOnTheDevice() => AssertFusedKLCase(1441726200, 7, 5, 2);
+    /// starts). The device converges; the CPU's third problem ends MaxIterations after 3
+    /// steps: its random start's inner Sinkhorn is cut off at InnerMaxIterations (10,000) while
+    /// the coupling's change is already under the tolerance, and Descend stops there (status
+    /// MaxIterations, objective 0.57743). With 100,000 inner iterations it converges in 7 steps
+    /// (0.57810). Descend going on after a cut-off projection fixes this case but costs up to
+    /// MaxIterations x InnerMaxIterations where the projection never finishes (10 points at eps
+    /// 3e-3: 1,000 steps and 4 s instead of 133 steps and 0.5 s, MaxIterations either way):
+    /// how long to go on needs its own rule, not made yet.</summary>
+    [Fact(Skip = "Known defect of the CPU reference: Descend stops on a small change after a cut-off inner projection (MaxIterations after 3 steps).")]
+    public void SolveBatch_GeneratedFusedCase_ConvergesOnBothSides() => AssertFusedKLCase(1441726200, 7, 5, 2);
 
     private static void AssertFusedKLCase(int seed, int n, int m, int starts)
     {
