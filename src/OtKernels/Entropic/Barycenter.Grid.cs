@@ -18,7 +18,9 @@
 // bounds its blurs exactly: a_k / K x_k is zero outside it, so K x_k is computed on the box
 // alone and the second blur reads the box alone. Per image and iteration only y_k is kept
 // (x_k, a_k / K x_k and the running product of the factors live in per-thread scratch): the
-// iteration is bound by memory traffic as much as by the blurs' arithmetic.
+// iteration is bound by memory traffic as much as by the blurs' arithmetic. Over-relaxed
+// (BarycenterOptions.OverRelaxation, Benamou only), x_k and a_k / K x_k on the box are kept
+// too, as the last values their next update moves from.
 // In the kernel domain K's entries underflow below exp(-745): eps must not be much smaller
 // than spacing^2 (side - 1)^2 / 700 on either axis, e.g. 1.1 px^2 on 28 x 28, or the
 // scalings can overflow; the log domain (Barycenter.Bregman) has no such limit, and
@@ -90,11 +92,10 @@ public static partial class Barycenter
         var y = new double[count * n];
         var bar = new double[n];
         // Over-relaxed (Benamou only; Convolutional refuses it): both scalings of each input,
-        // x_k and a_k / K x_k on its box, keep their last values (RelaxScaling); the first
-        // step is plain.
-        double omega = options.OverRelaxation;
-        double[]? lastX = omega != 1 ? new double[count * n] : null;
-        double[]? lastQuotient = omega != 1 ? new double[onBoxes.Length] : null;
+        // x_k and a_k / K x_k on its box, keep their last values (RelaxScaling).
+        bool relaxed = options.OverRelaxation != 1;
+        double[]? lastX = relaxed ? new double[count * n] : null;
+        double[]? lastQuotient = relaxed ? new double[onBoxes.Length] : null;
 
         // The start: y = K 1 and b uniform (Solomon); y_k = K (a_k / K 1) and b their
         // weighted geometric mean (Benamou: POT's first UKv and u = geomean / UKv). The update
@@ -148,9 +149,9 @@ public static partial class Barycenter
             for (; iteration < options.MaxIterations; iteration++)
             {
                 bool check = iteration % options.CheckEvery == phase;
-                double relaxation = iteration == 0 ? 1 : omega;
+                (double xSide, double quotientSide) = options.RelaxationsAt(iteration, check);
                 for (int c; (c = Interlocked.Increment(ref nextChunk) - 1) < chunks;)
-                    Chunk(c, scratch, check, relaxation);
+                    Chunk(c, scratch, check, xSide, quotientSide);
                 team.Sync();
                 if (worker == 0) nextChunk = 0;  // no chunk is claimed again before the next Sync
                 SumChunks(partial, chunks, n, bar.AsSpan(start, end - start), start);
@@ -187,7 +188,7 @@ public static partial class Barycenter
         // program under .NET's default tiering otherwise ran them as tier-0 code for the first
         // part of the solve (1,000 threes: 3.4-4.0 ms per iteration tiered, 3.1-3.6 untiered).
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        void Chunk(int c, Scratch scratch, bool check, double relaxation)
+        void Chunk(int c, Scratch scratch, bool check, double xSide, double quotientSide)
         {
             int first = c * chunk, last = Math.Min(count, first + chunk);
             Span<double> x = scratch.X, sum = partial.AsSpan(c * n, n);
@@ -196,13 +197,12 @@ public static partial class Barycenter
             {
                 Span<double> yk = y.AsSpan(k * n, n);
                 Elementwise.Map<Elementwise.Divide>(bar, yk, x);
-                if (lastX is not null) RelaxScaling(x, relaxation, lastX.AsSpan(k * n, n));
+                if (lastX is not null) RelaxScaling(x, xSide, lastX.AsSpan(k * n, n));
                 Box box = boxes[k];
                 Span<double> quotient = scratch.OnBox.AsSpan(0, box.Window.Count);
                 box.BlurToBox(kh, kw, x, quotient, scratch.Blur);
                 Elementwise.Map<Elementwise.Divide>(onBoxes.AsSpan(box.Offset, quotient.Length), quotient, quotient);
-                // Plain on check iterations: the checked plans have their first marginals a_k.
-                if (lastQuotient is not null) RelaxScaling(quotient, check ? 1 : relaxation, lastQuotient.AsSpan(box.Offset, quotient.Length));
+                if (lastQuotient is not null) RelaxScaling(quotient, quotientSide, lastQuotient.AsSpan(box.Offset, quotient.Length));
                 box.BlurFromBox(kh, kw, quotient, yk, scratch.Blur);
                 if (update == GridUpdate.Solomon) scratch.Mean.Add<GeometricMeanLogs.SecondPlusFloor>(x, yk, lambda[k], sum);
                 else scratch.Mean.Add<Elementwise.Multiply>(x, yk, lambda[k], sum);

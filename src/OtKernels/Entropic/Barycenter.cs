@@ -72,10 +72,8 @@ public static partial class Barycenter
             int iteration = 0;
             for (; iteration < options.MaxIterations; iteration++)
             {
-                // Over-relaxed after the first iteration, F except on check iterations: the
-                // checked plans must have their first marginals a_k, as the rule assumes.
                 bool check = iteration % options.CheckEvery == 1 % options.CheckEvery;
-                double omega = iteration == 0 ? 1 : options.OverRelaxation, omegaF = check ? 1 : omega;
+                (double omega, double omegaF) = options.RelaxationsAt(iteration, check);
                 for (int k = w; k < count; k += workers)
                 {
                     // u_k: F = eps log a + softmin_j(C - eps G), the soft-min of h = G,

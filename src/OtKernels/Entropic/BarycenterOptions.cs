@@ -17,14 +17,15 @@ public sealed record BarycenterOptions
     /// <summary>The error is computed every CheckEvery iterations (POT: 10). Default 10.</summary>
     public int CheckEvery { get; init; } = 10;
 
-    /// <summary>Over-relaxation omega in [1, 2) of Barycenter.Bregman's barycenter-side
-    /// scalings: v_k = v_k^(1 - omega) (b / K^T u_k)^omega, in potentials G_k += omega (log b -
-    /// log K^T u_k - G_k) (Thibault, Chizat, Dossal, Papadakis 2021, for barycenters). It keeps
-    /// prod_k v_k^lambda_k = 1, so the iteration has the same fixed point, and the same
-    /// stopping rule; 1 (default) is POT's iteration. The convolutional barycenter refuses
-    /// omega != 1: its floor under the logarithm makes where it converges depend on the path.
-    /// Convergence for omega &gt; 1 is not guaranteed far from the solution: Diverged or
-    /// MaxIterations says so.</summary>
+    /// <summary>Over-relaxation omega in [1, 2) of Barycenter.Bregman's two scalings of each
+    /// input, in the geometric form v = last^(1 - omega) plain^omega (in potentials X += omega
+    /// (plain - X); Thibault, Chizat, Dossal, Papadakis 2021, applied here to barycenters). On
+    /// the barycenter side it keeps prod_k v_k^lambda_k = 1, so the iteration has the plain
+    /// one's fixed point; the first iteration is plain, and the input side on check
+    /// iterations, so POT's stopping rule measures what it measured. 1 (default) is POT's
+    /// iteration. The convolutional barycenter refuses omega != 1: its floor under the
+    /// logarithm makes where it converges depend on the path. Convergence for omega &gt; 1 is
+    /// not guaranteed far from the solution: Diverged or MaxIterations says so.</summary>
     public double OverRelaxation { get; init; } = 1;
 
     /// <summary>Threads over the inputs; -1 (default) uses every core. Results do not depend on it.</summary>
@@ -32,6 +33,15 @@ public sealed record BarycenterOptions
 
     /// <summary>Where Barycenter.Bregman iterates. Default Auto.</summary>
     public BarycenterDomain Domain { get; init; } = BarycenterDomain.Auto;
+
+    /// <summary>The over-relaxations of iteration t (from 0) of the Bregman iteration, each
+    /// domain's and the device's: of the barycenter-side scaling (G, x_k) and of the
+    /// input-side one (F, a_k / K x_k).</summary>
+    internal (double BarycenterSide, double InputSide) RelaxationsAt(int iteration, bool check)
+    {
+        double omega = iteration == 0 ? 1 : OverRelaxation;
+        return (omega, check ? 1 : omega);
+    }
 
     internal void Validate()
     {

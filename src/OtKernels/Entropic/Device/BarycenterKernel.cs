@@ -2,8 +2,7 @@
 // Barycenter.Bregman on a DeviceAccelerator; the CPU twin is Barycenter.cs, in the log domain:
 //     G_k = logBar - logKu_k          (the v projection of the previous step; 0 at first)
 //     F_k = eps log a_k + softmin_j(C - eps G_k)
-// (each over-relaxed after the CPU's first iteration, X += omega (update - X), F not on check
-// iterations: BarycenterOptions.OverRelaxation)
+// (each over-relaxed as BarycenterOptions.RelaxationsAt says, X += omega (update - X))
 //     logKu_k = -softmin_i(C - F_k) / eps
 //     logBar = sum_k lambda_k logKu_k, and on check iterations the spread std_k exp(G_k + logKu_k)
 // of POT's stopping rule (two passes, as numpy's std; the CPU twin's ChunkedDeviations). Step: one group per input, its
@@ -116,11 +115,11 @@ internal static class BarycenterKernel
         var status = SinkhornStatus.MaxIterations;
         for (; iteration < options.MaxIterations; iteration++)
         {
-            // Step t makes the CPU's G of iteration t - 1 and F of iteration t; the CPU's first
-            // iteration is plain, and its F on check iterations.
+            // Step t makes the CPU's G of iteration t - 1 and its F of iteration t.
             bool check = iteration % options.CheckEvery == 1 % options.CheckEvery;
-            float omega = (float)options.OverRelaxation;
-            step(config, dc.View, dcT.View, da.View, new BarycenterStepParameters(n, m, (float)options.Epsilon, iteration == 0, iteration >= 2 ? omega : 1, iteration >= 1 && !check ? omega : 1),
+            float omegaG = iteration == 0 ? 1 : (float)options.RelaxationsAt(iteration - 1, false).BarycenterSide;
+            float omegaF = (float)options.RelaxationsAt(iteration, check).InputSide;
+            step(config, dc.View, dcT.View, da.View, new BarycenterStepParameters(n, m, (float)options.Epsilon, iteration == 0, omegaG, omegaF),
                 logBar.View, g.View, f.View, logKu.View);
             mean(m, logKu.View, g.View, dl.View, count, m, logBar.View, spread.View, check ? 1 : 0);
             if (!check) continue;
