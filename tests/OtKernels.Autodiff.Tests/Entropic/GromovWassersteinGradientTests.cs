@@ -45,8 +45,10 @@ public class GromovWassersteinGradientTests
     [Fact]
     public void StructureAndFeatureGradients_MatchFiniteDifferencesOfTheObjective()
     {
-        Prop.ForAll((from n in Gen.Choose(1, 7) from m in Gen.Choose(1, 7) from seed in Gen.Choose(0, int.MaxValue)
-                     from kl in Gen.Elements(false, true) from alpha in Gen.Elements(1.0, 0.4) select (n, m, seed, kl, alpha)).ToArbitrary(), t =>
+        Arbitrary<(int n, int m, int seed, bool kl, double alpha)> cases =
+            (from n in Gen.Choose(1, 7) from m in Gen.Choose(1, 7) from seed in Gen.Choose(0, int.MaxValue)
+             from kl in Gen.Elements(false, true) from alpha in Gen.Elements(1.0, 0.4) select (n, m, seed, kl, alpha)).ToArbitrary();
+        Property property = Prop.ForAll(cases, t =>
         {
             var rng = new Random(t.seed);
             double shift = t.kl ? 0.2 : 0; // the KL loss takes log C2
@@ -55,7 +57,15 @@ public class GromovWassersteinGradientTests
             // start p q^T's symmetry to a saddle, which a perturbation of the diagonal leaves.
             double[] p = Weights(rng, t.n), q = Weights(rng, t.m);
             double[] features = Enumerable.Range(0, t.n * t.m).Select(_ => rng.NextDouble()).ToArray();
-            var options = new GromovWassersteinOptions { Epsilon = 0.1, Loss = t.kl ? GromovLoss.KL : GromovLoss.Square, Tolerance = 1e-13 };
+            // The outer iteration contracts linearly, at a rate that nears 1 as a problem nears
+            // a bifurcation of its fixed points: of 3,000 generated cases the median converged
+            // in 28 steps and the slowest in 673, but one seen in CI needed 1,407 (rate 0.984),
+            // past the default 1,000. The tail thins like 1/steps, so 100,000 leaves about one
+            // run in 3,000 to a case this slow.
+            var options = new GromovWassersteinOptions
+            {
+                Epsilon = 0.1, Loss = t.kl ? GromovLoss.KL : GromovLoss.Square, Tolerance = 1e-13, MaxIterations = 100_000,
+            };
             GromovWassersteinResult Solve(double[] a, double[] b, double[] m) =>
                 t.alpha == 1 ? GromovWasserstein.Solve(p, q, a, b, options) : GromovWasserstein.SolveFused(p, q, a, b, m, t.alpha, options);
             GromovWassersteinResult result = Solve(c1, c2, features);
@@ -75,6 +85,9 @@ public class GromovWassersteinGradientTests
             ];
             foreach ((double analytic, double fd, string what) in checks)
                 Assert.True(Math.Abs(analytic - fd) <= 1e-5 * Math.Max(1e-3, Math.Abs(fd)), $"{t} d/d{what}: envelope {analytic:R}, FD {fd:R}");
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(30));
+        });
+        // The slow case above, (4, 5, 140606191, square, alpha 1), then fresh ones.
+        property.Check(Config.QuickThrowOnFailure.WithReplay(9850989091888931109UL, 14762276494881383497UL, 44).WithMaxTest(1));
+        property.Check(Config.QuickThrowOnFailure.WithMaxTest(30));
     }
 }
