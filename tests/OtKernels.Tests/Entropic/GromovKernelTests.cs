@@ -131,6 +131,28 @@ public class GromovKernelTests
         Assert.Equal(0.57810, results[2].Objective, 1e-4);
     }
 
+    /// <summary>Projections cut off at every step (one inner iteration, an inner tolerance
+    /// float can reach): after a step whose change is under the tolerance the device goes on
+    /// as the CPU's Descend does, GromovWasserstein.UnfinishedSteps such steps in a row, then
+    /// ends MaxIterations (it stopped at the first before: 6 steps on the first problem, where the CPU takes
+    /// 27). At the default inner tolerance, out of float's reach, a cut-off device
+    /// projection reports PrecisionLimit and its step counts as finished.</summary>
+    [Fact]
+    public void CutOffProjections_EndAfterTheSameUnfinishedSteps_OnTheDeviceAsOnTheCpu()
+    {
+        using DeviceAccelerator device = DeviceRuntime.CreateCpu();
+        GromovWassersteinProblem[] problems = Problems(7, 2, 5, 4, fused: false);
+        var options = new GromovWassersteinOptions { Epsilon = 0.02, Tolerance = 1e-3, InnerTolerance = 1e-4, InnerMaxIterations = 1 };
+        GromovWassersteinResult[] kernel = GromovWasserstein.SolveBatch(device, problems, options), reference = GromovWasserstein.SolveBatch(problems, options);
+        for (int k = 0; k < problems.Length; k++)
+        {
+            Assert.True(reference[k].Status == GromovWassersteinStatus.MaxIterations && kernel[k].Status == GromovWassersteinStatus.MaxIterations,
+                $"problem {k}: CPU {reference[k].Status}, device {kernel[k].Status}");
+            Assert.True(reference[k].Iterations >= GromovWasserstein.UnfinishedSteps && kernel[k].Iterations == reference[k].Iterations,
+                $"problem {k}: {kernel[k].Iterations} steps on the device, {reference[k].Iterations} on the CPU");
+        }
+    }
+
     private static void AssertFusedKLCase(int seed, int n, int m, int starts)
     {
         using DeviceAccelerator device = DeviceRuntime.CreateCpu();

@@ -71,7 +71,7 @@ internal static class GromovKernel
         var problem = new Views(c1, h2, rowTerm, colTerm, features, plan, product, cost, costT, n, m);
 
         float status = 1, previous = float.PositiveInfinity; // MaxIterations unless decided; the last step's change
-        int iteration = 0;
+        int iteration = 0, unfinished = 0; // steps in a row with a small change after a cut-off projection
         bool done = !valid;
         while (Group.BarrierOr(!done))
         {
@@ -107,10 +107,18 @@ internal static class GromovKernel
                 else if (change <= p.Tolerance || (change <= floor + inner[1] && change >= previous))
                 {
                     // A projection at float's floor (PrecisionLimit, 3) is as close as float gets.
-                    status = inner[3] == 0 || inner[3] == 3 ? 0 : 1;
-                    done = true;
+                    // After one cut off at InnerMaxIterations the next steps go on, warm-started,
+                    // GromovWasserstein.UnfinishedSteps in a row at most, as the CPU's Descend does.
+                    bool finished = inner[3] == 0 || inner[3] == 3;
+                    unfinished = finished ? 0 : unfinished + 1;
+                    status = finished ? 0 : 1;
+                    done = finished || unfinished == GromovWasserstein.UnfinishedSteps || iteration == p.MaxIterations;
                 }
-                else done = iteration == p.MaxIterations;
+                else
+                {
+                    unfinished = 0;
+                    done = iteration == p.MaxIterations;
+                }
                 previous = change;
             }
         }
