@@ -14,9 +14,9 @@ using ScottPlot;
     ("Exact W2², MNIST, vs POT on nonzero pixels", 2.3),       // same runs: 2.31x, 2.32x, 2.40x
     ("Exact W2², 64 x 64 grids, 1 thread vs 1", 86.2),         // same section: 86.2x, 86.4x, 50.0x, median
     // The rows below: the roofline section (issue 23), its last runs on the 2-core AVX2 host.
-    ("Sinkhorn, MNIST pairs, eps = 1e-3, 1 thread", 46.8),     // 48.3x (fourth session), 46.8x (fifth): the last run
+    ("Sinkhorn, MNIST pairs, eps = 1e-3, 1 thread", 47.6),     // 48.3x (fourth session), 46.8x (fifth): midpoint
     ("Sinkhorn, 16-point clouds, 1 thread vs 1", 113.2),       // the third session's run (the last one-thread run)
-    ("Sinkhorn, 16-point clouds, 2 threads vs 1", 161.3),      // 168.7x (fourth session), 161.3x (fifth): the last run
+    ("Sinkhorn, 16-point clouds, 2 threads vs 1", 165.0),      // 168.7x (fourth session), 161.3x (fifth): midpoint
     ("Convolutional barycenter, 1,000 digits, 2 threads vs 1", 30.0), // 28.6x, 31.3x warm (sixth session): midpoint
     ("Bregman barycenter, 1,000 digits, 2 threads vs 1", 27.8),       // 26.8x, 28.8x warm (same runs): midpoint
     ("Bregman barycenter, over-relaxed (omega 1.75)", 93.9),          // 94.5x, 93.3x warm (same runs): midpoint
